@@ -1,0 +1,291 @@
+//! `client.rs`: the client struct, one method per operation, and for each push
+//! operation an observer trait and a `Stream` alternative.
+
+use crate::docs::{doc, doc_opt};
+use crate::ident::{ident, ident_fmt};
+use crate::operations::signature;
+use crate::rust_type::{Site, rust_type};
+use crate::server::uses_types;
+use proc_macro2::TokenStream;
+use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation};
+use quote::quote;
+
+pub fn generate(api: &Api) -> TokenStream {
+    let client = ident_fmt(format_args!("{}Client", api.name.camel));
+    let client_doc = doc(&format!("A client of the {} ({}).", api.title, api.version));
+    let api_doc = doc_opt(api.description.as_deref());
+    let methods = api.operations.iter().map(method);
+    let methods = quote!(#(#methods)*);
+    let observers = api.push_operations().map(|(op, push)| observer(op, push));
+    let observers = quote!(#(#observers)*);
+    let imports = if uses_types(&methods) || uses_types(&observers) {
+        quote!(
+            use super::{operations, types};
+        )
+    } else {
+        quote!(
+            use super::operations;
+        )
+    };
+    let runtime_imports = if api.push_operations().next().is_some() {
+        quote!(
+            use ::pushgen_runtime::client::{Error, Pushed};
+        )
+    } else {
+        quote!(
+            use ::pushgen_runtime::client::Error;
+        )
+    };
+    quote! {
+        #imports
+        #runtime_imports
+
+        #client_doc
+        #[doc = ""]
+        #api_doc
+        #[derive(Debug, Clone)]
+        pub struct #client {
+            inner: ::pushgen_runtime::client::Inner,
+        }
+
+        impl #client {
+            /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
+            /// default `reqwest::Client`.
+            pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+                Self { inner: ::pushgen_runtime::client::Inner::new(base_url.into()) }
+            }
+
+            /// A client that sends its requests through `http`. Give it no total
+            /// `timeout`: a push operation's response lasts as long as its pushes.
+            pub fn with_http_client(
+                base_url: impl ::std::convert::Into<::std::string::String>,
+                http: ::pushgen_runtime::reqwest::Client,
+            ) -> Self {
+                Self { inner: ::pushgen_runtime::client::Inner::with_http_client(base_url.into(), http) }
+            }
+
+            /// The base URL requests go to.
+            pub fn base_url(&self) -> &str {
+                self.inner.base_url()
+            }
+
+            #methods
+        }
+
+        #observers
+    }
+}
+
+/// Arguments shared by an operation's methods, and the request they build.
+struct Call {
+    args: Vec<TokenStream>,
+    names: Vec<TokenStream>,
+    request: TokenStream,
+}
+
+fn call(op: &Operation) -> Call {
+    let module = ident(&op.name.snake);
+    let mut args = Vec::new();
+    if !op.parameters.is_empty() {
+        args.push(quote!(params: &operations::#module::Params));
+    }
+    let method = ident(http_method(op.method));
+    let template = &op.path.template;
+    let mut steps = Vec::new();
+    for var in op.path.variables() {
+        if let Some(p) = op
+            .parameters
+            .iter()
+            .find(|p| p.location == ParamLocation::Path && p.name.original == var)
+        {
+            let field = ident(&p.name.snake);
+            steps.push(quote!(.path(&params.#field)));
+        }
+    }
+    for p in &op.parameters {
+        let field = ident(&p.name.snake);
+        let wire = &p.name.original;
+        match p.location {
+            ParamLocation::Path => {}
+            ParamLocation::Query => steps.push(quote!(.query(#wire, &params.#field))),
+            ParamLocation::Header => steps.push(quote!(.header(#wire, &params.#field))),
+            ParamLocation::Cookie => steps.push(quote!(.cookie(#wire, &params.#field))),
+        }
+    }
+    if let Some(body) = &op.request_body {
+        let ty = rust_type(&body.ty, Site::Outside);
+        let content_type = &body.content_type;
+        if body.required {
+            args.push(quote!(body: &#ty));
+            steps.push(quote!(.json(#content_type, body)));
+        } else {
+            args.push(quote!(body: ::std::option::Option<&#ty>));
+            steps.push(quote!(.json_opt(#content_type, body)));
+        }
+    }
+    let names = args
+        .iter()
+        .map(|_| TokenStream::new())
+        .zip(["params", "body"].iter().filter(|n| {
+            (**n == "params" && !op.parameters.is_empty())
+                || (**n == "body" && op.request_body.is_some())
+        }))
+        .map(|(_, n)| {
+            let n = ident(n);
+            quote!(#n)
+        })
+        .collect();
+    Call {
+        args,
+        names,
+        request: quote! {
+            self.inner
+                .request(::pushgen_runtime::client::Method::#method, #template)
+                #(#steps)*
+        },
+    }
+}
+
+fn method(op: &Operation) -> TokenStream {
+    let name = ident(&op.name.snake);
+    let module = ident(&op.name.snake);
+    let Call {
+        args,
+        names: arg_names,
+        request,
+    } = call(op);
+    let mut docs = Vec::new();
+    if let Some(summary) = &op.summary {
+        docs.push(doc(summary));
+    }
+    if let Some(description) = &op.description {
+        if !docs.is_empty() {
+            docs.push(quote!(#[doc = ""]));
+        }
+        docs.push(doc(description));
+    }
+    if !docs.is_empty() {
+        docs.push(quote!(#[doc = ""]));
+    }
+    let sig = format!(" `{}`", signature(op));
+    docs.push(quote!(#[doc = #sig]));
+    let response = quote!(operations::#module::Response);
+    let Some(_push) = op.streaming.envelope() else {
+        return quote! {
+            #(#docs)*
+            pub async fn #name(&self, #(#args),*) -> ::std::result::Result<#response, Error> {
+                #request.send().await
+            }
+        };
+    };
+    let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
+    let stream = ident_fmt(format_args!("{}_stream", op.name.snake));
+    let push = quote!(operations::#module::Push);
+    let dispatch = op
+        .streaming
+        .envelope()
+        .into_iter()
+        .flat_map(|p| &p.items)
+        .map(|item| {
+            let variant = ident(&item.name.camel);
+            let on = ident_fmt(format_args!("on_{}", item.name.snake));
+            quote!(Pushed::Push(#push::#variant(push)) => observer.#on(push),)
+        });
+    let observe_doc = [
+        " Each push is handed to `observer` as it arrives, then the final response,".to_string(),
+        format!(" which is also returned. [`Self::{stream}`] gives the same as a `Stream`."),
+    ];
+    let stream_doc = [
+        format!(
+            " `{}` as a `Stream`: every push, then the final response",
+            op.name.original
+        ),
+        " as the last item. The request is sent when the stream is first polled.".to_string(),
+    ];
+    quote! {
+        #(#docs)*
+        #[doc = ""]
+        #(#[doc = #observe_doc])*
+        pub async fn #name(
+            &self,
+            #(#args,)*
+            observer: &mut impl #observer,
+        ) -> ::std::result::Result<#response, Error> {
+            let mut stream = self.#stream(#(#arg_names),*);
+            loop {
+                match stream.next_event().await? {
+                    #(#dispatch)*
+                    Pushed::Final(response) => {
+                        observer.on_final(&response);
+                        return Ok(response);
+                    }
+                }
+            }
+        }
+
+        #(#[doc = #stream_doc])*
+        pub fn #stream(
+            &self,
+            #(#args),*
+        ) -> ::pushgen_runtime::client::PushStream<#push, #response> {
+            #request.push_stream()
+        }
+    }
+}
+
+fn http_method(method: Method) -> &'static str {
+    match method {
+        Method::Get => "GET",
+        Method::Put => "PUT",
+        Method::Post => "POST",
+        Method::Delete => "DELETE",
+        Method::Options => "OPTIONS",
+        Method::Head => "HEAD",
+        Method::Patch => "PATCH",
+        Method::Trace => "TRACE",
+    }
+}
+
+fn observer(op: &Operation, push: &EnvelopePush) -> TokenStream {
+    let module = ident(&op.name.snake);
+    let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
+    let title = format!(
+        " Receives what the server pushes while it handles `{}` (`{}`).",
+        op.name.original,
+        signature(op)
+    );
+    let methods = push.items.iter().map(|item| {
+        let on = ident_fmt(format_args!("on_{}", item.name.snake));
+        let ty = ident(&item.name.camel);
+        let text = match &item.description {
+            Some(d) => format!(
+                " A push of `{}`: {}",
+                item.path.template,
+                d.lines().next().unwrap_or("")
+            ),
+            None => format!(" A push of `{}`.", item.path.template),
+        };
+        quote! {
+            #[doc = #text]
+            fn #on(&mut self, push: operations::#module::#ty) {
+                let _ = push;
+            }
+        }
+    });
+    quote! {
+        #[doc = #title]
+        ///
+        /// Every method does nothing unless implemented, so an observer implements only
+        /// what it needs. `()` observes nothing.
+        pub trait #observer {
+            #(#methods)*
+
+            /// The final response, after every push.
+            fn on_final(&mut self, response: &operations::#module::Response) {
+                let _ = response;
+            }
+        }
+
+        impl #observer for () {}
+    }
+}

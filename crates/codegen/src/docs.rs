@@ -1,0 +1,94 @@
+//! Doc comments from spec descriptions, made safe for rustdoc.
+//!
+//! Descriptions are Markdown written for other renderers. Left alone they break builds:
+//! `[text]` becomes a broken intra-doc link, `<br>` an unclosed HTML tag, an indented or
+//! fenced block a doctest that fails to compile, and a bare carriage return is not
+//! allowed in a doc comment at all.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// `#[doc = ...]` attributes for `text`, one per line.
+pub fn doc(text: &str) -> TokenStream {
+    let lines = sanitize(text);
+    quote! { #( #[doc = #lines] )* }
+}
+
+/// `doc` for an optional text; nothing when absent or blank.
+pub fn doc_opt(text: Option<&str>) -> TokenStream {
+    match text {
+        Some(t) if !t.trim().is_empty() => doc(t),
+        _ => TokenStream::new(),
+    }
+}
+
+/// Doc lines: each starts with a space so prettyplease prints `/// text`.
+pub fn sanitize(text: &str) -> Vec<String> {
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let mut out: Vec<String> = Vec::new();
+    let mut in_fence = false;
+    for line in text.trim().lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            // Every fence becomes a `text` block: never a doctest, still a code block.
+            in_fence = !in_fence;
+            out.push(if in_fence {
+                " ```text".into()
+            } else {
+                " ```".into()
+            });
+            continue;
+        }
+        if in_fence {
+            out.push(format!(" {}", line.replace('\t', "    ")));
+            continue;
+        }
+        // Indentation would make a code block (a doctest); it carries no meaning here.
+        out.push(format!(" {}", escape(trimmed)).trim_end().to_string());
+    }
+    if in_fence {
+        out.push(" ```".into());
+    }
+    while out.last().is_some_and(|l| l.is_empty()) {
+        out.pop();
+    }
+    out
+}
+
+/// Escapes what rustdoc would read as a link or HTML.
+fn escape(line: &str) -> String {
+    let mut out = String::with_capacity(line.len());
+    let mut in_code = false;
+    for c in line.chars() {
+        match c {
+            '`' => {
+                in_code = !in_code;
+                out.push(c);
+            }
+            '[' | ']' | '<' | '>' if !in_code => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() && c != '\t' => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sanitize;
+
+    #[test]
+    fn rustdoc_hazards_are_defused() {
+        assert_eq!(sanitize("see [Foo]<br>"), [r" see \[Foo\]\<br\>"]);
+        assert_eq!(sanitize("`a[0]` [b]"), [r" `a[0]` \[b\]"]);
+        assert_eq!(sanitize("a\r\n    code\rb"), [" a", " code", " b"]);
+        assert_eq!(
+            sanitize("x\n```\nfn main() {}\n```"),
+            [" x", " ```text", " fn main() {}", " ```"]
+        );
+        assert_eq!(sanitize("```js\nopen"), [" ```text", " open", " ```"]);
+    }
+}

@@ -1,0 +1,382 @@
+//! `operations.rs`: what server and client share about each operation — its parameters,
+//! its response enum, and for a push operation the push enum — with the wire encoding of
+//! each (the traits of `pushgen_runtime::wire`).
+
+use crate::docs::{doc, doc_opt};
+use crate::ident::{ident, ident_fmt};
+use crate::rust_type::{Site, optional, rust_type};
+use crate::types::variant_names_allowance;
+use proc_macro2::{Ident, Literal, TokenStream};
+use pushgen_ir::{Api, EnvelopePush, Operation, PushItem, Response, StatusMatch};
+use quote::quote;
+
+pub fn generate(api: &Api) -> TokenStream {
+    let modules = api.operations.iter().map(operation_module);
+    let modules = quote!(#(#modules)*);
+    let types = crate::server::uses_types(&modules).then(|| {
+        quote!(
+            use super::types;
+        )
+    });
+    quote! {
+        #types
+        use ::pushgen_runtime::wire;
+
+        #modules
+    }
+}
+
+/// `METHOD /path`, for docs.
+pub fn signature(op: &Operation) -> String {
+    format!("{} {}", op.method.as_str().to_uppercase(), op.path.template)
+}
+
+fn operation_module(op: &Operation) -> TokenStream {
+    let module = ident(&op.name.snake);
+    let title = format!(" Types of `{}`: `{}`.", op.name.original, signature(op));
+    let params = params_struct(op);
+    let response = response_set(
+        &ident("Response"),
+        &op.responses,
+        &format!("Responses of `{}`.", op.name.original),
+        "",
+    );
+    let push = op.streaming.envelope().map(|push| push_types(op, push));
+    let body = quote!(#params #response #push);
+    let imports = if crate::server::uses_types(&body) {
+        quote!(
+            use super::{types, wire};
+        )
+    } else {
+        quote!(
+            use super::wire;
+        )
+    };
+    quote! {
+        #[doc = #title]
+        pub mod #module {
+            #imports
+
+            #body
+        }
+    }
+}
+
+fn params_struct(op: &Operation) -> TokenStream {
+    if op.parameters.is_empty() {
+        return TokenStream::new();
+    }
+    let fields = op.parameters.iter().map(|p| {
+        let docs = doc_opt(p.description.as_deref());
+        let name = ident(&p.name.snake);
+        let ty = if p.required {
+            rust_type(&p.ty, Site::Outside)
+        } else {
+            optional(&p.ty, false, Site::Outside)
+        };
+        quote! {
+            #docs
+            pub #name: #ty,
+        }
+    });
+    let title = format!(" Parameters of `{}`.", op.name.original);
+    quote! {
+        #[doc = #title]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct Params {
+            #(#fields)*
+        }
+    }
+}
+
+/// A response enum (one variant per response), its header structs, and its
+/// `wire::ResponseParts` implementation. `prefix` keeps header struct names apart when
+/// several response sets share a module.
+fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str) -> TokenStream {
+    let mut header_structs = Vec::new();
+    let mut variants = Vec::new();
+    let mut encode_arms = Vec::new();
+    let mut decode_arms: Vec<(u8, TokenStream)> = Vec::new();
+    for response in responses {
+        let variant = ident(&response.name.camel);
+        let docs = doc(&format!(
+            "{}: {}",
+            status_text(response.status),
+            response.description
+        ));
+        let mut fields = Vec::new();
+        let mut bindings = Vec::new();
+        let mut encode = Vec::new();
+        let mut decode = Vec::new();
+        let status_is_field = !matches!(response.status, StatusMatch::Code(_));
+        if status_is_field {
+            fields.push(quote!(status: u16));
+            bindings.push(quote!(status));
+            decode.push(quote!(status: parts.status));
+        }
+        if !response.headers.is_empty() {
+            let headers_name = ident_fmt(format_args!("{prefix}{}Headers", response.name.camel));
+            let header_fields = response.headers.iter().map(|h| {
+                let docs = doc_opt(h.description.as_deref());
+                let field = ident(&h.name.snake);
+                let ty = if h.required {
+                    rust_type(&h.ty, Site::Outside)
+                } else {
+                    optional(&h.ty, false, Site::Outside)
+                };
+                quote! { #docs pub #field: #ty, }
+            });
+            let header_decode = response.headers.iter().map(|h| {
+                let field = ident(&h.name.snake);
+                let wire_name = &h.name.original;
+                if h.required {
+                    quote!(#field: parts.header(#wire_name)?,)
+                } else {
+                    quote!(#field: parts.header_opt(#wire_name)?,)
+                }
+            });
+            let header_encode = response.headers.iter().map(|h| {
+                let field = ident(&h.name.snake);
+                let wire_name = &h.name.original;
+                quote!(parts.set_header(#wire_name, &headers.#field)?;)
+            });
+            let struct_doc = format!(" Headers of [`{name}::{variant}`].");
+            header_structs.push(quote! {
+                #[doc = #struct_doc]
+                #[derive(Debug, Clone, PartialEq)]
+                pub struct #headers_name {
+                    #(#header_fields)*
+                }
+            });
+            fields.push(quote!(headers: #headers_name));
+            bindings.push(quote!(headers));
+            encode.extend(header_encode);
+            decode.push(quote!(headers: #headers_name { #(#header_decode)* }));
+        }
+        if let Some(body) = &response.body {
+            let ty = rust_type(&body.ty, Site::Outside);
+            fields.push(quote!(body: #ty));
+            bindings.push(quote!(body));
+            encode.push(quote!(parts.set_json(body)?;));
+            decode.push(quote!(body: parts.json()?));
+        }
+        let status = match response.status {
+            StatusMatch::Code(code) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote!(#code)
+            }
+            _ => quote!(*status),
+        };
+        if fields.is_empty() {
+            variants.push(quote! { #docs #variant, });
+            encode_arms.push(quote!(Self::#variant => Ok(wire::Parts::new(#status)),));
+        } else {
+            variants.push(quote! { #docs #variant { #(#fields),* }, });
+            encode_arms.push(quote! {
+                Self::#variant { #(#bindings),* } => {
+                    let mut parts = wire::Parts::new(#status);
+                    #(#encode)*
+                    Ok(parts)
+                }
+            });
+        }
+        let construct = if decode.is_empty() {
+            quote!(Self::#variant)
+        } else {
+            quote!(Self::#variant { #(#decode),* })
+        };
+        let (rank, pattern) = match response.status {
+            StatusMatch::Code(code) => {
+                let code = Literal::u16_unsuffixed(code);
+                (0, quote!(#code))
+            }
+            StatusMatch::Range(d) => {
+                let low = Literal::u16_unsuffixed(u16::from(d) * 100);
+                let high = Literal::u16_unsuffixed(u16::from(d) * 100 + 99);
+                (1, quote!(#low..=#high))
+            }
+            StatusMatch::Default => (2, quote!(_)),
+        };
+        decode_arms.push((rank, quote!(#pattern => Ok(#construct),)));
+    }
+    // Exact codes first, then ranges, then `default`, as OpenAPI prescribes.
+    decode_arms.sort_by_key(|(rank, _)| *rank);
+    let has_default = responses.iter().any(|r| r.status == StatusMatch::Default);
+    let fallback =
+        (!has_default).then(|| quote!(status => Err(wire::DecodeError::status(status)),));
+    let decode_arms = decode_arms.into_iter().map(|(_, arm)| arm);
+    let allow =
+        variant_names_allowance(&name.to_string(), responses.iter().map(|r| &*r.name.camel));
+    let title = format!(" {title}");
+    quote! {
+        #[doc = #title]
+        #allow
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl wire::ResponseParts for #name {
+            fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+                match self {
+                    #(#encode_arms)*
+                }
+            }
+
+            fn from_parts(parts: &wire::Parts) -> ::std::result::Result<Self, wire::DecodeError> {
+                match parts.status {
+                    #(#decode_arms)*
+                    #fallback
+                }
+            }
+        }
+
+        #(#header_structs)*
+    }
+}
+
+fn status_text(status: StatusMatch) -> String {
+    match status {
+        StatusMatch::Code(code) => code.to_string(),
+        StatusMatch::Range(d) => format!("{d}XX"),
+        StatusMatch::Default => "default".into(),
+    }
+}
+
+fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
+    let mut variants = Vec::new();
+    let mut items = Vec::new();
+    let mut encode_arms = Vec::new();
+    let mut decode_arms = Vec::new();
+    let mut froms = Vec::new();
+    for item in &push.items {
+        let variant = ident(&item.name.camel);
+        let template = &item.path.template;
+        let wire_name = &item.wire_name;
+        let item_doc = item_doc(item);
+        variants.push(quote! {
+            #[doc = #item_doc]
+            #variant(#variant),
+        });
+        items.push(push_item(item));
+        let values = item.variables.iter().map(|v| {
+            let field = ident(&v.name.snake);
+            quote!(wire::text(&push.#field)?)
+        });
+        encode_arms.push(quote! {
+            Self::#variant(push) => Ok(wire::Envelope {
+                event: #wire_name.into(),
+                path: wire::expand(#template, &[#(#values),*])?,
+                parts: wire::ResponseParts::to_parts(&push.response)?,
+            }),
+        });
+        let fields = item.variables.iter().enumerate().map(|(i, v)| {
+            let field = ident(&v.name.snake);
+            let i = Literal::usize_unsuffixed(i);
+            quote!(#field: wire::variable(&variables, #i)?,)
+        });
+        let bind = if item.variables.is_empty() {
+            quote!(wire::match_path(#template, &envelope.path)?;)
+        } else {
+            quote!(let variables = wire::match_path(#template, &envelope.path)?;)
+        };
+        decode_arms.push(quote! {
+            #wire_name => {
+                #bind
+                Ok(Some(Self::#variant(#variant {
+                    #(#fields)*
+                    response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                })))
+            }
+        });
+        froms.push(quote! {
+            impl ::std::convert::From<#variant> for Push {
+                fn from(push: #variant) -> Self {
+                    Self::#variant(push)
+                }
+            }
+        });
+    }
+    let title = format!(
+        " What the server may push while it handles `{}`.",
+        op.name.original
+    );
+    let allow = variant_names_allowance("Push", push.items.iter().map(|i| &*i.name.camel));
+    quote! {
+        #[doc = #title]
+        #allow
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum Push {
+            #(#variants)*
+        }
+
+        impl wire::PushMessage for Push {
+            fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+                match self {
+                    #(#encode_arms)*
+                }
+            }
+
+            fn decode(
+                event: &str,
+                envelope: &wire::Envelope,
+            ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+                match event {
+                    #(#decode_arms)*
+                    _ => Ok(None),
+                }
+            }
+        }
+
+        #(#froms)*
+        #(#items)*
+    }
+}
+
+fn item_doc(item: &PushItem) -> String {
+    match &item.description {
+        Some(d) => format!(
+            " `{}`: {}",
+            item.path.template,
+            d.lines().next().unwrap_or("")
+        ),
+        None => format!(" `{}`.", item.path.template),
+    }
+}
+
+fn push_item(item: &PushItem) -> TokenStream {
+    let name = ident(&item.name.camel);
+    let response_name = ident_fmt(format_args!("{}Response", item.name.camel));
+    let fields = item.variables.iter().map(|v| {
+        let docs = match &v.description {
+            Some(d) => doc(d),
+            None => doc(&format!("The push path's `{{{}}}`.", v.name.original)),
+        };
+        let field = ident(&v.name.snake);
+        let ty = rust_type(&v.ty, Site::Outside);
+        quote! { #docs pub #field: #ty, }
+    });
+    let title = format!(" A push of `{}`.", item.path.template);
+    let description = item.description.as_deref().map(|d| {
+        let d = doc(d);
+        quote!(#[doc = ""] #d)
+    });
+    let responses = response_set(
+        &response_name,
+        &item.responses,
+        &format!("What a push of `{}` carries.", item.path.template),
+        &item.name.camel,
+    );
+    quote! {
+        #[doc = #title]
+        #description
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+            /// The pushed response.
+            pub response: #response_name,
+        }
+
+        #responses
+    }
+}

@@ -1,0 +1,261 @@
+//! `server.rs`: the trait a server implements, and the axum router that drives it.
+
+use crate::docs::{doc, doc_opt};
+use crate::ident::ident;
+use crate::operations::signature;
+use crate::rust_type::{Site, rust_type};
+use proc_macro2::TokenStream;
+use pushgen_ir::{Api, Method, Operation, ParamLocation, TypeRef};
+use quote::quote;
+
+pub fn generate(api: &Api) -> TokenStream {
+    let trait_name = ident(&api.name.camel);
+    let trait_doc = doc(&format!(
+        "The {} ({}), as a server implements it.",
+        api.title, api.version
+    ));
+    let api_doc = doc_opt(api.description.as_deref());
+    let methods = api.operations.iter().map(trait_method);
+    let routes = routes(api);
+    let handlers = api.operations.iter().map(|op| handler(op, &trait_name));
+    let handlers = quote!(#(#handlers)*);
+    let operations = uses(&handlers, "operations").then(|| quote!(operations,));
+    let types = uses(&handlers, "types").then(|| quote!(types,));
+    let handler_imports = quote!(use super::{#operations #types #trait_name};);
+    let router_doc = format!(" Routes every operation of [`{trait_name}`] to `api`.");
+    let methods = quote!(#(#methods)*);
+    let imports = if uses_types(&methods) {
+        quote!(
+            use super::{operations, types};
+        )
+    } else {
+        quote!(
+            use super::operations;
+        )
+    };
+    quote! {
+        #imports
+
+        #trait_doc
+        #[doc = ""]
+        #api_doc
+        pub trait #trait_name: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #methods
+        }
+
+        #[doc = #router_doc]
+        pub fn router<A: #trait_name>(api: A) -> ::pushgen_runtime::axum::Router {
+            router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+        }
+
+        #[doc = #router_doc]
+        ///
+        /// `config` sets the push buffer and the keep-alive interval.
+        pub fn router_with_config<A: #trait_name>(
+            api: A,
+            config: ::pushgen_runtime::server::ServerConfig,
+        ) -> ::pushgen_runtime::axum::Router {
+            ::pushgen_runtime::axum::Router::new()
+                #routes
+                .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        }
+
+        /// One axum handler per operation: read the request, call the trait, answer.
+        mod handlers {
+            #handler_imports
+            use ::pushgen_runtime::axum::extract::State;
+            use ::pushgen_runtime::axum::response::Response;
+            use ::pushgen_runtime::server::{Incoming, Shared};
+
+            #handlers
+        }
+    }
+}
+
+/// Whether `tokens` name something in the sibling module `module`: `use` only what is
+/// used, since an unused import is a warning.
+pub fn uses(tokens: &TokenStream, module: &str) -> bool {
+    tokens.to_string().contains(&format!("{module} ::"))
+}
+
+pub fn uses_types(tokens: &TokenStream) -> bool {
+    uses(tokens, "types")
+}
+
+fn trait_method(op: &Operation) -> TokenStream {
+    let name = ident(&op.name.snake);
+    let module = ident(&op.name.snake);
+    let mut docs = Vec::new();
+    if let Some(summary) = &op.summary {
+        docs.push(doc(summary));
+    }
+    if let Some(description) = &op.description {
+        if !docs.is_empty() {
+            docs.push(quote!(#[doc = ""]));
+        }
+        docs.push(doc(description));
+    }
+    if !docs.is_empty() {
+        docs.push(quote!(#[doc = ""]));
+    }
+    let sig = format!(" `{}`", signature(op));
+    docs.push(quote!(#[doc = #sig]));
+    if op.streaming.envelope().is_some() {
+        docs.push(quote! {
+            #[doc = ""]
+            /// Pushes sent to `push` reach a client that asked for them (SSE) before the
+            /// response returned here; other clients get only the response.
+        });
+    }
+    let mut args = vec![quote!(context: ::pushgen_runtime::server::RequestContext)];
+    if !op.parameters.is_empty() {
+        args.push(quote!(params: operations::#module::Params));
+    }
+    if let Some(body) = &op.request_body {
+        let ty = rust_type(&body.ty, Site::Outside);
+        args.push(if body.required {
+            quote!(body: #ty)
+        } else {
+            quote!(body: ::std::option::Option<#ty>)
+        });
+    }
+    if op.streaming.envelope().is_some() {
+        args.push(quote!(push: ::pushgen_runtime::server::PushSink<operations::#module::Push>));
+    }
+    quote! {
+        #(#docs)*
+        fn #name(
+            &self,
+            #(#args),*
+        ) -> impl ::std::future::Future<Output = operations::#module::Response> + ::std::marker::Send;
+    }
+}
+
+/// `.route(path, get(..).post(..))`, one call per path: axum refuses a path twice.
+fn routes(api: &Api) -> TokenStream {
+    let mut paths: Vec<(&str, Vec<&Operation>)> = Vec::new();
+    for op in &api.operations {
+        match paths.iter_mut().find(|(p, _)| *p == op.path.template) {
+            Some((_, ops)) => ops.push(op),
+            None => paths.push((&op.path.template, vec![op])),
+        }
+    }
+    let routes = paths.into_iter().map(|(path, ops)| {
+        let mut chain = TokenStream::new();
+        for (i, op) in ops.iter().enumerate() {
+            let method = ident(method_fn(op.method));
+            let handler = ident(&op.name.snake);
+            if i == 0 {
+                chain = quote!(::pushgen_runtime::axum::routing::#method(handlers::#handler::<A>));
+            } else {
+                chain = quote!(#chain.#method(handlers::#handler::<A>));
+            }
+        }
+        quote!(.route(#path, #chain))
+    });
+    quote!(#(#routes)*)
+}
+
+fn method_fn(method: Method) -> &'static str {
+    match method {
+        Method::Get => "get",
+        Method::Put => "put",
+        Method::Post => "post",
+        Method::Delete => "delete",
+        Method::Options => "options",
+        Method::Head => "head",
+        Method::Patch => "patch",
+        Method::Trace => "trace",
+    }
+}
+
+fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
+    let name = ident(&op.name.snake);
+    let module = ident(&op.name.snake);
+    let mut bindings = Vec::new();
+    let mut reads = Vec::new();
+    if !op.parameters.is_empty() {
+        let fields = op.parameters.iter().map(|p| {
+            let field = ident(&p.name.snake);
+            let wire = &p.name.original;
+            let list = matches!(strip_nullable(&p.ty), TypeRef::Array(_));
+            let getter = match (p.location, list, p.required) {
+                (ParamLocation::Path, _, _) => "path",
+                (ParamLocation::Query, true, true) => "query_all",
+                (ParamLocation::Query, true, false) => "query_all_opt",
+                (ParamLocation::Query, false, true) => "query",
+                (ParamLocation::Query, false, false) => "query_opt",
+                (ParamLocation::Header, _, true) => "header",
+                (ParamLocation::Header, _, false) => "header_opt",
+                (ParamLocation::Cookie, _, true) => "cookie",
+                (ParamLocation::Cookie, _, false) => "cookie_opt",
+            };
+            let getter = ident(getter);
+            quote!(#field: request.#getter(#wire)?)
+        });
+        bindings.push(quote!(params));
+        reads.push(quote!(operations::#module::Params { #(#fields),* }));
+    }
+    if let Some(body) = &op.request_body {
+        let ty = rust_type(&body.ty, Site::Outside);
+        bindings.push(quote!(body));
+        reads.push(if body.required {
+            quote!(request.json::<#ty>()?)
+        } else {
+            quote!(request.json_opt::<#ty>()?)
+        });
+    }
+    let read = if bindings.is_empty() {
+        TokenStream::new()
+    } else {
+        let (pattern, value) = if bindings.len() == 1 {
+            (bindings[0].clone(), reads[0].clone())
+        } else {
+            (quote!((#(#bindings),*)), quote!((#(#reads),*)))
+        };
+        quote! {
+            let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+                Ok(#value)
+            };
+            let #pattern = match read() {
+                Ok(read) => read,
+                Err(rejection) => return rejection.into_response(),
+            };
+        }
+    };
+    let mut call_args = vec![quote!(context)];
+    call_args.extend(bindings.iter().cloned());
+    let body = if op.streaming.envelope().is_some() {
+        call_args.push(quote!(push));
+        quote! {
+            let api = shared.api();
+            shared
+                .serve_push(&request, move |push| async move {
+                    api.#name(#(#call_args),*).await
+                })
+                .await
+        }
+    } else {
+        quote! {
+            let response: operations::#module::Response = shared.api().#name(#(#call_args),*).await;
+            ::pushgen_runtime::server::respond(&response)
+        }
+    };
+    quote! {
+        pub(super) async fn #name<A: #trait_name>(
+            State(shared): State<Shared<A>>,
+            request: Incoming,
+        ) -> Response {
+            #read
+            let context = request.context();
+            #body
+        }
+    }
+}
+
+fn strip_nullable(ty: &TypeRef) -> &TypeRef {
+    match ty {
+        TypeRef::Nullable(inner) => strip_nullable(inner),
+        other => other,
+    }
+}

@@ -1,0 +1,145 @@
+//! Bytes → raw value → typed `openapiv3` document.
+//!
+//! The raw `serde_json::Value` is kept beside the typed document: `openapiv3` drops keys
+//! it does not model (the seed's `push`), and `$ref`s with deep pointers are resolved
+//! against the raw value.
+
+use crate::error::{SpecError, push_pointer};
+use serde_json::Value;
+
+/// A parsed spec: the raw value and the typed 3.0 model of it.
+pub(crate) struct Document {
+    pub raw: Value,
+    pub typed: openapiv3::OpenAPI,
+}
+
+/// Parses YAML or JSON, decided by content: JSON documents start with `{`.
+pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
+    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
+    if trimmed.starts_with('{') {
+        serde_json::from_str(trimmed).map_err(|e| {
+            SpecError::new(
+                "",
+                format!(
+                    "invalid JSON at line {}, column {}: {e}",
+                    e.line(),
+                    e.column()
+                ),
+            )
+        })
+    } else {
+        let yaml: serde_yaml::Value = serde_yaml::from_str(trimmed).map_err(|e| {
+            let at = e
+                .location()
+                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
+                .unwrap_or_default();
+            SpecError::new("", format!("invalid YAML{at}: {e}"))
+        })?;
+        yaml_to_json(yaml, "")
+    }
+}
+
+/// YAML allows keys JSON does not (`200:` is an integer); OpenAPI means them as strings.
+fn yaml_to_json(value: serde_yaml::Value, pointer: &str) -> Result<Value, SpecError> {
+    use serde_yaml::Value as Y;
+    Ok(match value {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                serde_json::Number::from_f64(f)
+                    .map(Value::Number)
+                    .ok_or_else(|| SpecError::new(pointer, format!("number {f} cannot be JSON")))?
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => Value::Array(
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, item)| yaml_to_json(item, &push_pointer(pointer, &i.to_string())))
+                .collect::<Result<_, _>>()?,
+        ),
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (key, value) in map {
+                let key = match key {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    other => {
+                        return Err(SpecError::new(
+                            pointer,
+                            format!("mapping key {other:?} is not a string"),
+                        ));
+                    }
+                };
+                let child = yaml_to_json(value, &push_pointer(pointer, &key))?;
+                out.insert(key, child);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value, pointer)?,
+    })
+}
+
+/// Checks the version and deserialises the typed model.
+pub(crate) fn load(raw: Value) -> Result<Document, SpecError> {
+    let Some(root) = raw.as_object() else {
+        return Err(SpecError::new(
+            "",
+            "an OpenAPI document must be an object at the top level",
+        ));
+    };
+    if root.contains_key("swagger") {
+        return Err(SpecError::new(
+            "/swagger",
+            "this is a Swagger 2.0 document; pushgen reads OpenAPI 3.x. Convert it first \
+             (for example with swagger2openapi) and point pushgen at the result",
+        ));
+    }
+    match root.get("openapi") {
+        None => {
+            return Err(SpecError::new(
+                "",
+                "missing `openapi`: the document must start with `openapi: 3.0.x`",
+            ));
+        }
+        Some(Value::String(v)) if v.starts_with("3.") => {}
+        Some(other) => {
+            return Err(SpecError::new(
+                "/openapi",
+                format!("unsupported `openapi` version {other}; expected 3.0.x"),
+            ));
+        }
+    }
+    if !root.contains_key("info") {
+        return Err(SpecError::new("", "missing `info` (title and version)"));
+    }
+    let typed = deserialize::<openapiv3::OpenAPI>(&raw, "")?;
+    Ok(Document { raw, typed })
+}
+
+/// Deserialises a fragment, reporting the exact pointer where it does not fit the model.
+pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
+    value: &Value,
+    pointer: &str,
+) -> Result<T, SpecError> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut at = pointer.to_string();
+        for segment in e.path().iter() {
+            use serde_path_to_error::Segment;
+            match segment {
+                Segment::Seq { index } => at = push_pointer(&at, &index.to_string()),
+                Segment::Map { key } => at = push_pointer(&at, key),
+                Segment::Enum { .. } | Segment::Unknown => {}
+            }
+        }
+        SpecError::new(at, e.into_inner().to_string())
+    })
+}

@@ -1,0 +1,279 @@
+//! Reads an OpenAPI 3.0 document with push annotations into pushgen's IR.
+//!
+//! Data flows one way: text → raw `serde_json::Value` ([`document`]) → typed `openapiv3`
+//! model → [`pushgen_ir::Api`]. Schemas become named types in [`schema`], operations in
+//! [`operation`], push sections (`push` / `x-push`) in [`push`]. Every problem is
+//! collected as a [`SpecError`] with the JSON pointer of the offending value; ingest goes
+//! on after an error so one run reports as much as it can, and never panics on input.
+//!
+//! ```
+//! let spec = r#"
+//! openapi: 3.0.3
+//! info: {title: Ticks, version: '1'}
+//! paths:
+//!   /ticks:
+//!     get:
+//!       operationId: watchTicks
+//!       responses: {'204': {description: done}}
+//!       x-push:
+//!         - /ticks/{n}:
+//!             responses:
+//!               '200':
+//!                 description: a tick
+//!                 content: {application/json: {schema: {type: integer}}}
+//! "#;
+//! let api = pushgen_ingest::ingest(spec, "ticks.yaml").unwrap();
+//! let push = api.operations[0].streaming.envelope().unwrap();
+//! assert_eq!(push.items[0].wire_name, "/ticks/{n}");
+//! ```
+
+mod document;
+mod error;
+mod names;
+mod operation;
+mod push;
+mod recursion;
+mod schema;
+
+pub use error::{SpecError, SpecErrors};
+pub use push::FINAL_EVENT;
+
+use error::{Diagnostics, push_pointer};
+use openapiv3::Operation;
+use pushgen_ir::{Api, Method, Operation as IrOperation, PathPart, Streaming};
+use std::collections::HashMap;
+
+/// Reads the spec `text`; `source` is the file name that errors and generated headers use.
+pub fn ingest(text: &str, source: &str) -> Result<Api, SpecErrors> {
+    let fail = |errors: Vec<SpecError>| SpecErrors {
+        source: source.to_string(),
+        errors,
+    };
+    let raw = document::parse(text).map_err(|e| fail(vec![e]))?;
+    let doc = document::load(raw).map_err(|e| fail(vec![e]))?;
+    let mut diags = Diagnostics::default();
+    let api = build(&doc, source, &mut diags);
+    if diags.errors.is_empty() {
+        Ok(api)
+    } else {
+        Err(fail(diags.errors))
+    }
+}
+
+fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api {
+    let raw = &doc.raw;
+    let spec = &doc.typed;
+    let mut types = schema::TypeBuilder::new(raw);
+    if let Some(components) = &spec.components {
+        types.add_components(&components.schemas, diags);
+    }
+
+    let mut op_scope = names::Scope::new();
+    // The generated client defines these next to one method per operation.
+    op_scope.reserve(&[
+        "new",
+        "with_http_client",
+        "base_url",
+        "http_client",
+        "types",
+        "wire",
+        "handlers",
+    ]);
+    let mut operation_ids: HashMap<String, String> = HashMap::new();
+    let mut operations = Vec::new();
+
+    for (path, item) in &spec.paths.paths {
+        let path_pointer = push_pointer("/paths", path);
+        let item = match operation::resolve(raw, item, &path_pointer) {
+            Ok((item, _)) => item,
+            Err(e) => {
+                diags.push(e);
+                continue;
+            }
+        };
+        let template = match operation::parse_template(path) {
+            Ok(t) if path.starts_with('/') => t,
+            Ok(_) => {
+                diags.error(&path_pointer, format!("path `{path}` must start with `/`"));
+                continue;
+            }
+            Err(message) => {
+                diags.error(&path_pointer, message);
+                continue;
+            }
+        };
+        for method in Method::ALL {
+            let Some(op) = operation_of(&item, method) else {
+                continue;
+            };
+            let op_pointer = push_pointer(&path_pointer, method.as_str());
+            if let Some(id) = &op.operation_id {
+                let id_pointer = push_pointer(&op_pointer, "operationId");
+                if let Some(first) = operation_ids.insert(id.clone(), id_pointer.clone()) {
+                    diags.error(
+                        &id_pointer,
+                        format!("duplicate operationId `{id}` (first used at #{first})"),
+                    );
+                    continue;
+                }
+                if names::snake(id).is_none() {
+                    diags.error(
+                        &id_pointer,
+                        format!(
+                            "operationId `{id}` cannot become a Rust identifier: it has no \
+                             ASCII letters or digits; rename it"
+                        ),
+                    );
+                    continue;
+                }
+            }
+            let original = op
+                .operation_id
+                .clone()
+                .unwrap_or_else(|| synthesized_name(method, &template.parts));
+            let name = op_scope.name_with(&original, "operation", &|n| {
+                vec![format!("{}_stream", n.snake)]
+            });
+            let hint = name.camel.clone();
+
+            let mut params = operation::parameters(
+                raw,
+                &mut types,
+                &[
+                    (&item.parameters, push_pointer(&path_pointer, "parameters")),
+                    (&op.parameters, push_pointer(&op_pointer, "parameters")),
+                ],
+                &hint,
+                diags,
+            );
+            add_undeclared_path_params(&template, &mut params);
+
+            let request_body = op.request_body.as_ref().and_then(|body| {
+                operation::request_body(
+                    raw,
+                    &mut types,
+                    body,
+                    &push_pointer(&op_pointer, "requestBody"),
+                    &hint,
+                    diags,
+                )
+            });
+            let responses = operation::responses(
+                raw,
+                &mut types,
+                &op.responses,
+                &push_pointer(&op_pointer, "responses"),
+                &hint,
+                diags,
+            );
+
+            let raw_op = raw.pointer(&op_pointer).unwrap_or(&serde_json::Value::Null);
+            let resumable = method.is_safe()
+                || raw_op.get("x-push-resumable").and_then(|v| v.as_bool()) == Some(true);
+            let streaming = match push::find(raw_op, &op_pointer, diags) {
+                Some(source) => {
+                    match push::read(raw, &mut types, source, &params, &hint, resumable, diags) {
+                        Some(push) => Streaming::Envelope(push),
+                        None => continue,
+                    }
+                }
+                None => Streaming::None,
+            };
+            if responses.is_empty() {
+                diags.error(
+                    push_pointer(&op_pointer, "responses"),
+                    "an operation needs at least one response",
+                );
+                continue;
+            }
+
+            operations.push(IrOperation {
+                name,
+                method,
+                path: template.clone(),
+                summary: op.summary.clone(),
+                description: op.description.clone(),
+                parameters: params,
+                request_body,
+                responses,
+                streaming,
+            });
+        }
+    }
+
+    let title = spec.info.title.clone();
+    let mut api_scope = names::Scope::new();
+    let api_name = api_scope.name(&title, "Api");
+    Api {
+        title,
+        version: spec.info.version.clone(),
+        description: spec.info.description.clone(),
+        source: source.to_string(),
+        name: api_name,
+        operations,
+        types: types.finish(diags),
+    }
+}
+
+fn operation_of(item: &openapiv3::PathItem, method: Method) -> Option<&Operation> {
+    match method {
+        Method::Get => item.get.as_ref(),
+        Method::Put => item.put.as_ref(),
+        Method::Post => item.post.as_ref(),
+        Method::Delete => item.delete.as_ref(),
+        Method::Options => item.options.as_ref(),
+        Method::Head => item.head.as_ref(),
+        Method::Patch => item.patch.as_ref(),
+        Method::Trace => item.trace.as_ref(),
+    }
+}
+
+/// A name for an operation without `operationId`: `get /users/{id}` → `get users by id`.
+fn synthesized_name(method: Method, parts: &[PathPart]) -> String {
+    let mut name = method.as_str().to_string();
+    for part in parts {
+        name.push(' ');
+        match part {
+            PathPart::Literal(text) => name.push_str(text),
+            PathPart::Variable(var) => {
+                name.push_str("by ");
+                name.push_str(var);
+            }
+        }
+    }
+    name
+}
+
+/// Specs often forget to declare a path variable; it is a string then, as in push paths.
+fn add_undeclared_path_params(
+    template: &pushgen_ir::PathTemplate,
+    params: &mut Vec<pushgen_ir::Parameter>,
+) {
+    for var in template.variables() {
+        let declared = params
+            .iter()
+            .any(|p| p.location == pushgen_ir::ParamLocation::Path && p.name.original == var);
+        if !declared {
+            let taken: Vec<&str> = params.iter().map(|p| p.name.snake.as_str()).collect();
+            let mut scope = names::Scope::new();
+            scope.reserve(&taken);
+            params.push(pushgen_ir::Parameter {
+                name: scope.name(var, "param"),
+                location: pushgen_ir::ParamLocation::Path,
+                required: true,
+                ty: pushgen_ir::TypeRef::Scalar(pushgen_ir::Scalar::String),
+                description: None,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn consumer_example() {
+        let text = include_str!("../../../fixtures/consumer.yaml");
+        let api = super::ingest(text, "consumer.yaml").unwrap();
+        println!("{api:#?}");
+    }
+}

@@ -1,0 +1,188 @@
+//! Spec names → Rust identifiers: valid, deterministic, unique per scope.
+//!
+//! Every name a backend prints comes from here, so no spec can make the generator build
+//! an invalid identifier (`proc_macro2::Ident::new` panics on `123abc`, `new_raw` on
+//! `self`). Identifiers are ASCII: common Latin letters are folded (`Über` → `uber`),
+//! anything else separates words.
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use pushgen_ir::Name;
+use std::collections::HashSet;
+
+/// Rust keywords of every edition, plus names that are legal but would confuse
+/// (`Self` as a type). A trailing `_` escapes them: raw identifiers cannot spell `self`.
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "union", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Folds Latin letters with diacritics to ASCII; other characters become word breaks.
+fn ascii_words(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+            continue;
+        }
+        let folded = match c {
+            'À'..='Å' => "A",
+            'à'..='å' => "a",
+            'Æ' => "Ae",
+            'æ' => "ae",
+            'Ç' => "C",
+            'ç' => "c",
+            'È'..='Ë' => "E",
+            'è'..='ë' => "e",
+            'Ì'..='Ï' => "I",
+            'ì'..='ï' => "i",
+            'Ñ' => "N",
+            'ñ' => "n",
+            'Ò'..='Ö' | 'Ø' => "O",
+            'ò'..='ö' | 'ø' => "o",
+            'Ù'..='Ü' => "U",
+            'ù'..='ü' => "u",
+            'Ý' => "Y",
+            'ý' | 'ÿ' => "y",
+            'ß' => "ss",
+            '+' => " plus ",
+            _ => " ",
+        };
+        out.push_str(folded);
+    }
+    out
+}
+
+fn escape_keyword(mut ident: String) -> String {
+    if KEYWORDS.contains(&ident.as_str()) {
+        ident.push('_');
+    }
+    ident
+}
+
+/// `snake_case` identifier for `text`, or `None` when it has no letter or digit at all.
+pub fn snake(text: &str) -> Option<String> {
+    let words = ascii_words(text).to_snake_case();
+    if words.is_empty() {
+        return None;
+    }
+    let ident = if words.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("_{words}")
+    } else {
+        words
+    };
+    Some(escape_keyword(ident))
+}
+
+/// `UpperCamelCase` identifier for `text`, or `None` when it has no letter or digit.
+pub fn camel(text: &str) -> Option<String> {
+    let words = ascii_words(text).to_upper_camel_case();
+    if words.is_empty() {
+        return None;
+    }
+    let ident = if words.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("N{words}")
+    } else {
+        words
+    };
+    Some(escape_keyword(ident))
+}
+
+/// One namespace of identifiers. Names are handed out first come, first served, and a
+/// name already taken gets a numeric suffix, so the same spec always gives the same names.
+#[derive(Debug, Default)]
+pub struct Scope {
+    taken: HashSet<String>,
+}
+
+impl Scope {
+    pub fn new() -> Self {
+        Scope::default()
+    }
+
+    /// Marks identifiers as used (names the generated code itself defines there).
+    pub fn reserve(&mut self, idents: &[&str]) {
+        self.taken.extend(idents.iter().map(|s| s.to_string()));
+    }
+
+    /// A unique [`Name`] for `original`. `fallback` is used when `original` has no
+    /// letters or digits. `extra` derives further identifiers that must also be free
+    /// (e.g. `foo_stream` beside `foo`); they are reserved too.
+    pub fn name_with(
+        &mut self,
+        original: &str,
+        fallback: &str,
+        extra: &dyn Fn(&Name) -> Vec<String>,
+    ) -> Name {
+        let snake_base = snake(original).unwrap_or_else(|| fallback.to_snake_case());
+        let camel_base = camel(original).unwrap_or_else(|| fallback.to_upper_camel_case());
+        let mut n = 1usize;
+        loop {
+            let (s, c) = if n == 1 {
+                (snake_base.clone(), camel_base.clone())
+            } else {
+                (format!("{snake_base}_{n}"), format!("{camel_base}{n}"))
+            };
+            let name = Name {
+                original: original.to_string(),
+                snake: s,
+                camel: c,
+            };
+            let mut wanted = vec![name.snake.clone(), name.camel.clone()];
+            wanted.extend(extra(&name));
+            if wanted.iter().all(|w| !self.taken.contains(w)) {
+                self.taken.extend(wanted);
+                return name;
+            }
+            n += 1;
+        }
+    }
+
+    /// A unique [`Name`] for `original`.
+    pub fn name(&mut self, original: &str, fallback: &str) -> Name {
+        self.name_with(original, fallback, &|_| Vec::new())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_names_become_identifiers() {
+        assert_eq!(snake("type").as_deref(), Some("type_"));
+        assert_eq!(snake("self").as_deref(), Some("self_"));
+        assert_eq!(camel("Self").as_deref(), Some("Self_"));
+        assert_eq!(snake("123abc").as_deref(), Some("_123abc"));
+        assert_eq!(camel("123abc").as_deref(), Some("N123abc"));
+        assert_eq!(snake("display name").as_deref(), Some("display_name"));
+        assert_eq!(camel("post message").as_deref(), Some("PostMessage"));
+        assert_eq!(snake("Über").as_deref(), Some("uber"));
+        assert_eq!(camel("Über").as_deref(), Some("Uber"));
+        assert_eq!(snake("+1").as_deref(), Some("plus_1"));
+        assert_eq!(snake("!!!"), None);
+        assert_eq!(snake("日本"), None);
+    }
+
+    #[test]
+    fn collisions_get_suffixes_in_order() {
+        let mut scope = Scope::new();
+        assert_eq!(scope.name("getUser", "op").snake, "get_user");
+        assert_eq!(scope.name("get_user", "op").snake, "get_user_2");
+        assert_eq!(scope.name("GetUser", "op").camel, "GetUser3");
+        assert_eq!(scope.name("???", "op").snake, "op");
+    }
+
+    #[test]
+    fn extra_identifiers_are_reserved() {
+        let mut scope = Scope::new();
+        let stream = |n: &Name| vec![format!("{}_stream", n.snake)];
+        assert_eq!(scope.name_with("foo", "op", &stream).snake, "foo");
+        assert_eq!(
+            scope.name_with("foo_stream", "op", &stream).snake,
+            "foo_stream_2"
+        );
+    }
+}

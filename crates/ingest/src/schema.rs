@@ -1,0 +1,695 @@
+//! Schemas → [`TypeRef`]s and [`NamedType`]s.
+//!
+//! Component schemas keep their names; inline objects, enums and unions are hoisted
+//! under names built from where they appear (`CreateConsumerRequest`, `ConsumerState`),
+//! so the same spec always yields the same types. Named types are keyed by the JSON
+//! pointer of their definition: a schema reached twice (by `$ref` and in place) is one
+//! type.
+
+use crate::document::deserialize;
+use crate::error::{Diagnostics, SpecError, push_pointer};
+use crate::names::Scope;
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, Type,
+    VariantOrUnknownOrEmpty,
+};
+use pushgen_ir::{
+    Field, Name, NamedType, Scalar, StringEnum, Struct, TypeKind, TypeRef, Union, Variant,
+};
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+
+/// A schema as it appears: a `$ref` or the schema itself.
+#[derive(Clone, Copy)]
+pub(crate) enum SchemaRef<'s> {
+    Ref(&'s str),
+    Item(&'s Schema),
+}
+
+impl<'s> From<&'s ReferenceOr<Schema>> for SchemaRef<'s> {
+    fn from(r: &'s ReferenceOr<Schema>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+}
+
+impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SchemaRef<'s> {
+    fn from(r: &'s ReferenceOr<Box<Schema>>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaRef::Ref(reference),
+            ReferenceOr::Item(schema) => SchemaRef::Item(schema),
+        }
+    }
+}
+
+/// Builds the named types of one API.
+pub(crate) struct TypeBuilder<'a> {
+    raw: &'a Value,
+    scope: Scope,
+    /// Pointer of a schema definition → the named type made from it.
+    by_pointer: HashMap<String, String>,
+    /// Pointer → schema, for `$ref` targets outside the typed model's reach.
+    resolved: HashMap<String, ReferenceOr<Schema>>,
+    types: Vec<NamedType>,
+}
+
+impl<'a> TypeBuilder<'a> {
+    pub fn new(raw: &'a Value) -> Self {
+        TypeBuilder {
+            raw,
+            scope: Scope::new(),
+            by_pointer: HashMap::new(),
+            resolved: HashMap::new(),
+            types: Vec::new(),
+        }
+    }
+
+    /// Converts `components/schemas`, naming them first so hoisted inline schemas never
+    /// take a component's name.
+    pub fn add_components(
+        &mut self,
+        schemas: &indexmap::IndexMap<String, ReferenceOr<Schema>>,
+        diags: &mut Diagnostics,
+    ) {
+        let mut declared = Vec::new();
+        for name in schemas.keys() {
+            let pointer = push_pointer("/components/schemas", name);
+            let ident = self.scope.name(name, "Schema").camel;
+            self.by_pointer.insert(pointer.clone(), ident.clone());
+            declared.push((name, pointer, ident));
+        }
+        for (name, pointer, ident) in declared {
+            let Some(schema) = schemas.get(name) else {
+                continue;
+            };
+            match schema {
+                ReferenceOr::Item(schema) => {
+                    self.define(&pointer, &ident, name, schema, diags);
+                }
+                ReferenceOr::Reference { reference } => {
+                    // `A: {$ref: B}` makes `A` another name for `B`.
+                    let target = self.type_ref(SchemaRef::Ref(reference), &pointer, name, diags);
+                    if let Some(target) = target {
+                        self.types.push(NamedType {
+                            name: self.name_of(&ident, name),
+                            description: None,
+                            kind: TypeKind::Alias(target),
+                        });
+                    }
+                }
+            }
+        }
+    }
+
+    fn name_of(&self, camel: &str, original: &str) -> Name {
+        Name {
+            original: original.to_string(),
+            snake: heck::ToSnakeCase::to_snake_case(camel),
+            camel: camel.to_string(),
+        }
+    }
+
+    /// The type of a schema at `pointer`; `hint` names it if it must be hoisted.
+    /// `None` after an error has been recorded.
+    pub fn type_ref(
+        &mut self,
+        schema: SchemaRef<'_>,
+        pointer: &str,
+        hint: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<TypeRef> {
+        match schema {
+            SchemaRef::Ref(reference) => self.ref_type(reference, pointer, diags),
+            SchemaRef::Item(schema) => self.inline(schema, pointer, hint, diags),
+        }
+    }
+
+    fn ref_type(
+        &mut self,
+        reference: &str,
+        pointer: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<TypeRef> {
+        let target = match local_pointer(reference) {
+            Ok(target) => target,
+            Err(message) => {
+                diags.error(push_pointer(pointer, "$ref"), message);
+                return None;
+            }
+        };
+        if let Some(name) = self.by_pointer.get(&target) {
+            return Some(TypeRef::Named(name.clone()));
+        }
+        let schema = match self.resolve(&target, pointer) {
+            Ok(schema) => schema,
+            Err(error) => {
+                diags.push(error);
+                return None;
+            }
+        };
+        let hint = target.rsplit('/').next().unwrap_or("Schema").to_string();
+        match schema {
+            ReferenceOr::Reference { reference } => {
+                // A chain of `$ref`s; `resolve` has already refused cycles.
+                self.ref_type(&reference, &target, diags)
+            }
+            ReferenceOr::Item(schema) => self.inline(&schema, &target, &hint, diags),
+        }
+    }
+
+    /// Loads the schema at a local pointer, following `$ref` chains to refuse cycles.
+    fn resolve(&mut self, target: &str, from: &str) -> Result<ReferenceOr<Schema>, SpecError> {
+        let mut seen = HashSet::new();
+        let mut current = target.to_string();
+        loop {
+            if !seen.insert(current.clone()) {
+                return Err(SpecError::new(
+                    from,
+                    format!("`$ref` cycle through #{current} never reaches a schema"),
+                ));
+            }
+            if !self.resolved.contains_key(&current) {
+                let Some(value) = self.raw.pointer(&current) else {
+                    return Err(SpecError::new(
+                        push_pointer(from, "$ref"),
+                        format!("unresolved `$ref`: nothing at #{current}"),
+                    ));
+                };
+                let schema = deserialize::<ReferenceOr<Schema>>(value, &current)?;
+                self.resolved.insert(current.clone(), schema);
+            }
+            match &self.resolved[&current] {
+                ReferenceOr::Reference { reference } => {
+                    if self.by_pointer.contains_key(&current) {
+                        break;
+                    }
+                    current = local_pointer(reference).map_err(|m| SpecError::new(&current, m))?;
+                }
+                ReferenceOr::Item(_) => break,
+            }
+        }
+        Ok(self.resolved[target].clone())
+    }
+
+    fn inline(
+        &mut self,
+        schema: &Schema,
+        pointer: &str,
+        hint: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<TypeRef> {
+        let base = if let Some(name) = self.by_pointer.get(pointer) {
+            TypeRef::Named(name.clone())
+        } else if needs_name(schema) {
+            let ident = self.scope.name(hint, "Schema").camel;
+            self.by_pointer.insert(pointer.to_string(), ident.clone());
+            self.define(pointer, &ident, hint, schema, diags)?;
+            TypeRef::Named(ident)
+        } else {
+            self.unnamed(schema, pointer, hint, diags)?
+        };
+        Some(
+            if schema.schema_data.nullable && !matches!(base, TypeRef::Nullable(_)) {
+                TypeRef::Nullable(Box::new(base))
+            } else {
+                base
+            },
+        )
+    }
+
+    /// Types that need no definition of their own.
+    fn unnamed(
+        &mut self,
+        schema: &Schema,
+        pointer: &str,
+        hint: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<TypeRef> {
+        Some(match &schema.schema_kind {
+            SchemaKind::Type(Type::String(_)) => TypeRef::Scalar(Scalar::String),
+            SchemaKind::Type(Type::Boolean(_)) => TypeRef::Scalar(Scalar::Boolean),
+            SchemaKind::Type(Type::Integer(int)) => TypeRef::Scalar(match int.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Scalar::Int32,
+                _ => Scalar::Int64,
+            }),
+            SchemaKind::Type(Type::Number(number)) => TypeRef::Scalar(match number.format {
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => Scalar::Float,
+                _ => Scalar::Double,
+            }),
+            SchemaKind::Type(Type::Array(array)) => TypeRef::Array(Box::new(match &array.items {
+                Some(items) => self.type_ref(
+                    items.into(),
+                    &push_pointer(pointer, "items"),
+                    &format!("{hint} item"),
+                    diags,
+                )?,
+                None => TypeRef::Any,
+            })),
+            SchemaKind::Type(Type::Object(object)) => {
+                self.map_type(object.additional_properties.as_ref(), pointer, hint, diags)?
+            }
+            SchemaKind::Any(any) if any.typ.as_deref() == Some("object") => {
+                self.map_type(any.additional_properties.as_ref(), pointer, hint, diags)?
+            }
+            SchemaKind::Any(any) if any.items.is_some() || any.typ.as_deref() == Some("array") => {
+                TypeRef::Array(Box::new(match &any.items {
+                    Some(items) => self.type_ref(
+                        items.into(),
+                        &push_pointer(pointer, "items"),
+                        &format!("{hint} item"),
+                        diags,
+                    )?,
+                    None => TypeRef::Any,
+                }))
+            }
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.type_ref(
+                (&all_of[0]).into(),
+                &push_pointer(&push_pointer(pointer, "allOf"), "0"),
+                hint,
+                diags,
+            )?,
+            _ => TypeRef::Any,
+        })
+    }
+
+    fn map_type(
+        &mut self,
+        additional: Option<&AdditionalProperties>,
+        pointer: &str,
+        hint: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<TypeRef> {
+        Some(TypeRef::Map(Box::new(match additional {
+            Some(AdditionalProperties::Schema(schema)) => self.type_ref(
+                schema.as_ref().into(),
+                &push_pointer(pointer, "additionalProperties"),
+                &format!("{hint} value"),
+                diags,
+            )?,
+            _ => TypeRef::Any,
+        })))
+    }
+
+    /// Defines the named type `ident` from `schema` at `pointer`.
+    fn define(
+        &mut self,
+        pointer: &str,
+        ident: &str,
+        original: &str,
+        schema: &Schema,
+        diags: &mut Diagnostics,
+    ) -> Option<()> {
+        let kind = match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => {
+                let values: Vec<&String> = string.enumeration.iter().flatten().collect();
+                if values.is_empty() {
+                    TypeKind::Alias(TypeRef::Scalar(Scalar::String))
+                } else {
+                    let mut scope = Scope::new();
+                    scope.reserve(&["Unknown"]);
+                    TypeKind::Enum(StringEnum {
+                        values: values.iter().map(|v| scope.name(v, "Empty")).collect(),
+                    })
+                }
+            }
+            SchemaKind::Type(Type::Object(object)) if !object.properties.is_empty() => {
+                TypeKind::Struct(self.object(
+                    ident,
+                    pointer,
+                    &object.properties,
+                    &object.required,
+                    object.additional_properties.as_ref(),
+                    diags,
+                ))
+            }
+            SchemaKind::Any(any) if !any.properties.is_empty() && any.all_of.is_empty() => {
+                TypeKind::Struct(self.object(
+                    ident,
+                    pointer,
+                    &any.properties,
+                    &any.required,
+                    any.additional_properties.as_ref(),
+                    diags,
+                ))
+            }
+            SchemaKind::OneOf { one_of: members } | SchemaKind::AnyOf { any_of: members } => {
+                let key = if matches!(schema.schema_kind, SchemaKind::OneOf { .. }) {
+                    "oneOf"
+                } else {
+                    "anyOf"
+                };
+                TypeKind::Union(self.union(ident, pointer, key, members, schema, diags))
+            }
+            SchemaKind::Any(any) if !any.one_of.is_empty() || !any.any_of.is_empty() => {
+                let (key, members) = if any.one_of.is_empty() {
+                    ("anyOf", &any.any_of)
+                } else {
+                    ("oneOf", &any.one_of)
+                };
+                TypeKind::Union(self.union(ident, pointer, key, members, schema, diags))
+            }
+            SchemaKind::AllOf { all_of } if all_of.len() > 1 => {
+                TypeKind::Struct(self.all_of(ident, pointer, all_of, diags))
+            }
+            SchemaKind::Any(any) if !any.all_of.is_empty() => {
+                TypeKind::Struct(self.all_of(ident, pointer, &any.all_of, diags))
+            }
+            _ => TypeKind::Alias(self.unnamed(schema, pointer, original, diags)?),
+        };
+        self.types.push(NamedType {
+            name: self.name_of(ident, original),
+            description: schema.schema_data.description.clone(),
+            kind,
+        });
+        Some(())
+    }
+
+    fn object(
+        &mut self,
+        ident: &str,
+        pointer: &str,
+        properties: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &[String],
+        additional: Option<&AdditionalProperties>,
+        diags: &mut Diagnostics,
+    ) -> Struct {
+        let mut scope = Scope::new();
+        let mut fields = Vec::with_capacity(properties.len());
+        let props_pointer = push_pointer(pointer, "properties");
+        for (property, schema) in properties {
+            let name = scope.name(property, "field");
+            let at = push_pointer(&props_pointer, property);
+            let hint = format!("{ident} {}", name.camel);
+            let Some(ty) = self.type_ref(schema.into(), &at, &hint, diags) else {
+                continue;
+            };
+            let description = match schema {
+                ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
+                ReferenceOr::Reference { .. } => None,
+            };
+            fields.push(Field {
+                name,
+                ty,
+                required: required.iter().any(|r| r == property),
+                description,
+                boxed: false,
+            });
+        }
+        let additional = match additional {
+            Some(AdditionalProperties::Schema(schema)) => self.type_ref(
+                schema.as_ref().into(),
+                &push_pointer(pointer, "additionalProperties"),
+                &format!("{ident} value"),
+                diags,
+            ),
+            _ => None,
+        };
+        Struct { fields, additional }
+    }
+
+    /// `allOf`: the members' properties merged into one object.
+    fn all_of(
+        &mut self,
+        ident: &str,
+        pointer: &str,
+        members: &[ReferenceOr<Schema>],
+        diags: &mut Diagnostics,
+    ) -> Struct {
+        let mut properties = indexmap::IndexMap::new();
+        let mut required = Vec::new();
+        let mut additional = None;
+        let all_of_pointer = push_pointer(pointer, "allOf");
+        for (i, member) in members.iter().enumerate() {
+            let at = push_pointer(&all_of_pointer, &i.to_string());
+            self.collect_properties(
+                member,
+                &at,
+                &mut properties,
+                &mut required,
+                &mut additional,
+                diags,
+                0,
+            );
+        }
+        self.object(
+            ident,
+            pointer,
+            &properties,
+            &required,
+            additional.as_ref(),
+            diags,
+        )
+    }
+
+    #[allow(clippy::too_many_arguments)] // one recursive walk with its accumulators
+    fn collect_properties(
+        &mut self,
+        member: &ReferenceOr<Schema>,
+        pointer: &str,
+        properties: &mut indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+        required: &mut Vec<String>,
+        additional: &mut Option<AdditionalProperties>,
+        diags: &mut Diagnostics,
+        depth: usize,
+    ) {
+        if depth > 32 {
+            diags.error(pointer, "`allOf` nests too deeply (a cycle?)");
+            return;
+        }
+        let (schema, at) = match member {
+            ReferenceOr::Item(schema) => (schema.clone(), pointer.to_string()),
+            ReferenceOr::Reference { reference } => {
+                let target = match local_pointer(reference) {
+                    Ok(t) => t,
+                    Err(m) => {
+                        diags.error(push_pointer(pointer, "$ref"), m);
+                        return;
+                    }
+                };
+                match self.resolve(&target, pointer) {
+                    Ok(ReferenceOr::Item(schema)) => (schema, target),
+                    Ok(reference) => {
+                        return self.collect_properties(
+                            &reference,
+                            &target,
+                            properties,
+                            required,
+                            additional,
+                            diags,
+                            depth + 1,
+                        );
+                    }
+                    Err(e) => {
+                        diags.push(e);
+                        return;
+                    }
+                }
+            }
+        };
+        let mut merge = |props: &indexmap::IndexMap<String, ReferenceOr<Box<Schema>>>,
+                         req: &[String],
+                         add: &Option<AdditionalProperties>| {
+            for (k, v) in props {
+                properties.entry(k.clone()).or_insert_with(|| v.clone());
+            }
+            required.extend(req.iter().cloned());
+            if additional.is_none() {
+                additional.clone_from(add);
+            }
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(object)) => merge(
+                &object.properties,
+                &object.required,
+                &object.additional_properties,
+            ),
+            SchemaKind::AllOf { all_of } => {
+                let nested = push_pointer(&at, "allOf");
+                for (i, m) in all_of.iter().enumerate() {
+                    let p = push_pointer(&nested, &i.to_string());
+                    self.collect_properties(
+                        m,
+                        &p,
+                        properties,
+                        required,
+                        additional,
+                        diags,
+                        depth + 1,
+                    );
+                }
+            }
+            SchemaKind::Any(any) => {
+                merge(&any.properties, &any.required, &any.additional_properties);
+                let nested = push_pointer(&at, "allOf");
+                for (i, m) in any.all_of.iter().enumerate() {
+                    let p = push_pointer(&nested, &i.to_string());
+                    self.collect_properties(
+                        m,
+                        &p,
+                        properties,
+                        required,
+                        additional,
+                        diags,
+                        depth + 1,
+                    );
+                }
+            }
+            _ => diags.error(
+                at,
+                "an `allOf` member must be an object schema to be merged",
+            ),
+        }
+    }
+
+    fn union(
+        &mut self,
+        ident: &str,
+        pointer: &str,
+        key: &str,
+        members: &[ReferenceOr<Schema>],
+        schema: &Schema,
+        diags: &mut Diagnostics,
+    ) -> Union {
+        let discriminator = schema.schema_data.discriminator.as_ref();
+        let mut scope = Scope::new();
+        // The generated enum's catch-all for tags a newer server may send.
+        scope.reserve(&["Unknown"]);
+        let mut variants = Vec::with_capacity(members.len());
+        let members_pointer = push_pointer(pointer, key);
+        for (i, member) in members.iter().enumerate() {
+            let at = push_pointer(&members_pointer, &i.to_string());
+            let hint = format!("{ident} variant {}", i + 1);
+            let Some(ty) = self.type_ref(member.into(), &at, &hint, diags) else {
+                continue;
+            };
+            let (base, tags) = match member {
+                ReferenceOr::Reference { reference } => {
+                    let last = reference
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(reference)
+                        .to_string();
+                    let mut tags: Vec<String> = discriminator
+                        .map(|d| {
+                            d.mapping
+                                .iter()
+                                .filter(|(_, target)| *target == reference || **target == last)
+                                .map(|(tag, _)| tag.clone())
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    if tags.is_empty() {
+                        tags.push(last.clone());
+                    }
+                    (variant_base(&ty, &last), tags)
+                }
+                ReferenceOr::Item(item) => {
+                    let base = item
+                        .schema_data
+                        .title
+                        .clone()
+                        .unwrap_or_else(|| variant_base(&ty, &format!("variant {}", i + 1)));
+                    (base, Vec::new())
+                }
+            };
+            variants.push(Variant {
+                name: scope.name(&base, "Variant"),
+                ty,
+                tags,
+                boxed: false,
+            });
+        }
+        // A tag only works when every member is an object named by a `$ref`.
+        let tagged = discriminator.is_some()
+            && variants
+                .iter()
+                .all(|v| !v.tags.is_empty() && matches!(v.ty, TypeRef::Named(_)));
+        Union {
+            discriminator: if tagged {
+                discriminator.map(|d| d.property_name.clone())
+            } else {
+                None
+            },
+            variants,
+        }
+    }
+
+    /// All named types, with recursion boxed and discriminator properties moved to the
+    /// union's tag, sorted by name.
+    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<NamedType> {
+        crate::recursion::untag_members(&mut self.types);
+        crate::recursion::box_cycles(&mut self.types, diags);
+        self.types.sort_by(|a, b| a.name.camel.cmp(&b.name.camel));
+        self.types
+    }
+}
+
+/// Whether a schema becomes a type of its own rather than a scalar or container.
+fn needs_name(schema: &Schema) -> bool {
+    match &schema.schema_kind {
+        SchemaKind::Type(Type::String(string)) => string.enumeration.iter().any(Option::is_some),
+        SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
+        SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => true,
+        SchemaKind::AllOf { all_of } => all_of.len() > 1,
+        SchemaKind::Any(any) => {
+            !any.properties.is_empty()
+                || !any.one_of.is_empty()
+                || !any.any_of.is_empty()
+                || !any.all_of.is_empty()
+        }
+        _ => false,
+    }
+}
+
+/// A variant name for a union member of type `ty`.
+fn variant_base(ty: &TypeRef, fallback: &str) -> String {
+    match ty {
+        TypeRef::Named(name) => name.clone(),
+        TypeRef::Scalar(Scalar::String) => "String".into(),
+        TypeRef::Scalar(Scalar::Boolean) => "Boolean".into(),
+        TypeRef::Scalar(Scalar::Int32 | Scalar::Int64) => "Integer".into(),
+        TypeRef::Scalar(Scalar::Float | Scalar::Double) => "Number".into(),
+        TypeRef::Array(_) => "Array".into(),
+        TypeRef::Map(_) => "Object".into(),
+        TypeRef::Nullable(inner) => variant_base(inner, fallback),
+        TypeRef::Any => fallback.into(),
+    }
+}
+
+/// The JSON pointer of a local `$ref` (`#/components/...`), percent-decoded.
+pub(crate) fn local_pointer(reference: &str) -> Result<String, String> {
+    let Some(fragment) = reference.strip_prefix('#') else {
+        return Err(format!(
+            "`$ref: {reference}` points into another file; this version of pushgen resolves \
+             only references within the document (`#/...`)"
+        ));
+    };
+    if !fragment.is_empty() && !fragment.starts_with('/') {
+        return Err(format!(
+            "`$ref: {reference}` is not a JSON pointer (expected `#/...`)"
+        ));
+    }
+    percent_decode(fragment).ok_or_else(|| format!("`$ref: {reference}` has invalid %-escapes"))
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    if !text.contains('%') {
+        return Some(text.to_string());
+    }
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text.get(i + 1..i + 3)?;
+            out.push(u8::from_str_radix(hex, 16).ok()?);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).ok()
+}

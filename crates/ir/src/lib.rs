@@ -1,0 +1,361 @@
+//! The intermediate representation (IR) between pushgen's spec ingest and its backends.
+//!
+//! Ingest turns an OpenAPI document into an [`Api`]; the backends (types, server,
+//! client) read only this. It is plain data: every name a backend needs is already a
+//! valid, unique Rust identifier ([`Name`]), every `$ref` is resolved to a [`TypeRef`]
+//! that names a [`NamedType`], and every push item knows its wire name and typed path
+//! variables. Nothing here depends on `openapiv3`, so the spec model can change under
+//! ingest without touching a backend.
+
+use serde::Serialize;
+
+/// One API: everything a spec describes that the backends generate code for.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// The spec's file name (never a directory): generated headers name it.
+    pub source: String,
+    /// The trait and client names for the API as a whole (from the title).
+    pub name: Name,
+    /// Operations in document order (paths as written, methods in a fixed order).
+    pub operations: Vec<Operation>,
+    /// Named types, sorted by name so output does not depend on hash order.
+    pub types: Vec<NamedType>,
+}
+
+/// A name from the spec with the Rust identifiers derived from it.
+///
+/// `snake` and `camel` are valid identifiers (keywords get a trailing `_`, a leading digit
+/// gets a prefix) and unique within the scope that produced them.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Name {
+    /// The name as written in the spec.
+    pub original: String,
+    /// `snake_case` form, for functions, fields, modules.
+    pub snake: String,
+    /// `UpperCamelCase` form, for types and variants.
+    pub camel: String,
+}
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    /// Every method, in the order operations of one path are listed.
+    pub const ALL: [Method; 8] = [
+        Method::Get,
+        Method::Put,
+        Method::Post,
+        Method::Delete,
+        Method::Options,
+        Method::Head,
+        Method::Patch,
+        Method::Trace,
+    ];
+
+    /// The lower-case name used as an OpenAPI path item key.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "get",
+            Method::Put => "put",
+            Method::Post => "post",
+            Method::Delete => "delete",
+            Method::Options => "options",
+            Method::Head => "head",
+            Method::Patch => "patch",
+            Method::Trace => "trace",
+        }
+    }
+
+    /// Whether repeating the request is safe (it may be resumed after a disconnect).
+    pub fn is_safe(self) -> bool {
+        matches!(self, Method::Get | Method::Head | Method::Options)
+    }
+}
+
+/// One operation: a method on a path template.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Operation {
+    /// Unique name: from `operationId`, else from method and path.
+    pub name: Name,
+    pub method: Method,
+    pub path: PathTemplate,
+    pub summary: Option<String>,
+    pub description: Option<String>,
+    /// Path, query, header and cookie parameters (operation-level overriding path-level).
+    pub parameters: Vec<Parameter>,
+    pub request_body: Option<RequestBody>,
+    /// Every declared response, in the order the spec lists them.
+    pub responses: Vec<Response>,
+    /// What the server may send before (or instead of) the final response.
+    pub streaming: Streaming,
+}
+
+/// An operation's streaming shape. Kept open: item-mode streams, client streaming and
+/// bidirectional streams become variants here, not flags elsewhere.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum Streaming {
+    /// A plain request/response operation.
+    None,
+    /// Envelope mode (DESIGN section 4): pushed responses from `push` / `x-push`, each
+    /// with its push path, status, headers and body, then the final response.
+    Envelope(EnvelopePush),
+}
+
+impl Streaming {
+    /// The envelope-mode push section, if this operation has one.
+    pub fn envelope(&self) -> Option<&EnvelopePush> {
+        match self {
+            Streaming::Envelope(push) => Some(push),
+            Streaming::None => None,
+        }
+    }
+}
+
+/// The push section of an operation in envelope mode.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EnvelopePush {
+    /// The push items, in the order the spec lists them.
+    pub items: Vec<PushItem>,
+    /// Whether a client may reconnect and resume (a safe method or `x-push-resumable`).
+    pub resumable: bool,
+}
+
+/// One push item: a push path template and the responses the server may push for it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PushItem {
+    /// The SSE event name / NDJSON `push` value: the template itself unless overridden
+    /// by `x-push-event`.
+    pub wire_name: String,
+    /// Identifier for the item (from the template's literal segments), unique per operation.
+    pub name: Name,
+    pub path: PathTemplate,
+    /// The Push Path Object's `description` (or `summary`).
+    pub description: Option<String>,
+    /// The template's variables, each typed (operation parameter of the same name, else the
+    /// push path's own `parameters`, else `string`).
+    pub variables: Vec<PushVariable>,
+    /// The pushed responses, each with status, headers and body.
+    pub responses: Vec<Response>,
+}
+
+/// A variable of a push path template.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PushVariable {
+    pub name: Name,
+    pub ty: TypeRef,
+    pub description: Option<String>,
+}
+
+/// A path template split into literal text and variables.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PathTemplate {
+    /// The template as written, e.g. `/consumers/{consumerId}`.
+    pub template: String,
+    pub parts: Vec<PathPart>,
+}
+
+impl PathTemplate {
+    /// Names of the template's variables, in order.
+    pub fn variables(&self) -> impl Iterator<Item = &str> {
+        self.parts.iter().filter_map(|part| match part {
+            PathPart::Variable(name) => Some(name.as_str()),
+            PathPart::Literal(_) => None,
+        })
+    }
+}
+
+/// A piece of a [`PathTemplate`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum PathPart {
+    Literal(String),
+    Variable(String),
+}
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum ParamLocation {
+    Path,
+    Query,
+    Header,
+    Cookie,
+}
+
+/// An operation parameter.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parameter {
+    /// `name.original` is the wire name.
+    pub name: Name,
+    pub location: ParamLocation,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub description: Option<String>,
+}
+
+/// An operation's request body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct RequestBody {
+    pub required: bool,
+    pub content_type: String,
+    pub ty: TypeRef,
+    pub description: Option<String>,
+}
+
+/// Which statuses a response covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub enum StatusMatch {
+    /// One status code, e.g. `201`.
+    Code(u16),
+    /// A range such as `4XX` (the digit).
+    Range(u8),
+    /// `default`: any status no other response covers.
+    Default,
+}
+
+/// A response: of an operation, or pushed for a push item.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Response {
+    pub status: StatusMatch,
+    /// Variant name, e.g. `Created` for 201. Unique within its response set.
+    pub name: Name,
+    pub description: String,
+    pub headers: Vec<Header>,
+    pub body: Option<Body>,
+}
+
+/// A response header.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Header {
+    /// `name.original` is the wire name in lower case.
+    pub name: Name,
+    pub required: bool,
+    pub ty: TypeRef,
+    pub description: Option<String>,
+}
+
+/// A request or response body.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Body {
+    pub content_type: String,
+    pub ty: TypeRef,
+}
+
+/// A use of a type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub enum TypeRef {
+    Scalar(Scalar),
+    /// A [`NamedType`], by its `name.camel`.
+    Named(String),
+    Array(Box<TypeRef>),
+    /// A JSON object with string keys and values of one type.
+    Map(Box<TypeRef>),
+    /// Any JSON value.
+    Any,
+    /// The value may be JSON `null`.
+    Nullable(Box<TypeRef>),
+}
+
+/// Types that are not defined by the spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum Scalar {
+    String,
+    Boolean,
+    Int32,
+    Int64,
+    Float,
+    Double,
+}
+
+/// A type the generated code defines.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NamedType {
+    /// `name.original` is the schema name, or where an inline schema was hoisted from.
+    pub name: Name,
+    pub description: Option<String>,
+    pub kind: TypeKind,
+}
+
+/// What a [`NamedType`] is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum TypeKind {
+    Struct(Struct),
+    Enum(StringEnum),
+    Union(Union),
+    /// A name for another type (`type X = ...`).
+    Alias(TypeRef),
+}
+
+/// An object with known properties.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Struct {
+    pub fields: Vec<Field>,
+    /// The type of properties not listed, when `additionalProperties` allows them.
+    pub additional: Option<TypeRef>,
+}
+
+/// A property of a [`Struct`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Field {
+    /// `name.original` is the JSON property name.
+    pub name: Name,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub description: Option<String>,
+    /// The field refers back to a type that contains it: it needs an indirection.
+    pub boxed: bool,
+}
+
+/// A string with a closed set of values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StringEnum {
+    /// `name.original` is the wire value.
+    pub values: Vec<Name>,
+}
+
+/// `oneOf` / `anyOf`: one of several types.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Union {
+    /// The property that tells the variants apart, when the spec declares one.
+    pub discriminator: Option<String>,
+    pub variants: Vec<Variant>,
+}
+
+/// A member of a [`Union`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Variant {
+    pub name: Name,
+    pub ty: TypeRef,
+    /// Discriminator values selecting this variant; the first is written.
+    pub tags: Vec<String>,
+    /// The variant refers back to the union: it needs an indirection.
+    pub boxed: bool,
+}
+
+impl Api {
+    /// The named type called `camel`, if any.
+    pub fn named_type(&self, camel: &str) -> Option<&NamedType> {
+        self.types.iter().find(|t| t.name.camel == camel)
+    }
+
+    /// Operations that push, in order.
+    pub fn push_operations(&self) -> impl Iterator<Item = (&Operation, &EnvelopePush)> {
+        self.operations
+            .iter()
+            .filter_map(|op| op.streaming.envelope().map(|push| (op, push)))
+    }
+}

@@ -1,0 +1,169 @@
+//! pushgen: typed Rust servers and clients that push, from push-annotated OpenAPI specs.
+//!
+//! This crate ties the pipeline together — [`pushgen_ingest`] reads a spec into the IR,
+//! [`pushgen_codegen`] renders Rust from it, [`output`] writes the files — and offers it
+//! three ways: the `pushgen` command line, [`Builder`] for `build.rs`, and
+//! [`generate_str`] for anything else.
+//!
+//! ```no_run
+//! // build.rs
+//! fn main() {
+//!     pushgen::Builder::new("api/consumer.yaml").generate().unwrap();
+//! }
+//! ```
+
+pub mod golden;
+pub mod output;
+
+pub use pushgen_codegen::{GeneratedFile, Parts};
+pub use pushgen_ingest::{SpecError, SpecErrors};
+pub use pushgen_ir as ir;
+
+use std::path::{Path, PathBuf};
+
+/// The built-in example: the consumer API of the server-push proposal.
+pub const EXAMPLE_SPEC: &str = include_str!("../../../fixtures/consumer.yaml");
+/// The file name the built-in example is known by.
+pub const EXAMPLE_NAME: &str = "consumer.yaml";
+
+/// Why generation failed.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("cannot read {}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("{0}")]
+    Spec(#[from] SpecErrors),
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// An API and the files generated for it, in memory.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    pub api: ir::Api,
+    pub files: Vec<GeneratedFile>,
+}
+
+/// Generates code for the spec `text`; `source` names it (a file name, no directories).
+pub fn generate_str(text: &str, source: &str, parts: Parts) -> Result<Generated, Error> {
+    let api = pushgen_ingest::ingest(text, source)?;
+    let files = pushgen_codegen::generate(&api, parts);
+    Ok(Generated { api, files })
+}
+
+/// Reads and generates the spec at `path`.
+pub fn generate_file(path: &Path, parts: Parts) -> Result<Generated, Error> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    generate_str(&text, &file_name(path), parts)
+}
+
+/// The name generated headers and errors use for a spec: its file name only, so output
+/// does not depend on where the spec lives.
+pub fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Generation from `build.rs`, in the style of `tonic-build`.
+///
+/// Writes one file, `$OUT_DIR/<spec stem>.rs`, by default; rewrites it only when its
+/// content changed, and tells cargo to rerun when the spec changes. Include the result:
+///
+/// ```ignore
+/// mod consumer {
+///     include!(concat!(env!("OUT_DIR"), "/consumer.rs"));
+/// }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Builder {
+    spec: PathBuf,
+    out_dir: Option<PathBuf>,
+    parts: Parts,
+}
+
+impl Builder {
+    /// Generation of the spec at `spec` (relative to the crate root in `build.rs`).
+    pub fn new(spec: impl Into<PathBuf>) -> Self {
+        Builder {
+            spec: spec.into(),
+            out_dir: None,
+            parts: Parts::default(),
+        }
+    }
+
+    /// Where to write, instead of `$OUT_DIR`.
+    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.out_dir = Some(dir.into());
+        self
+    }
+
+    /// Whether to generate the server (default: yes).
+    pub fn server(mut self, on: bool) -> Self {
+        self.parts.server = on;
+        self
+    }
+
+    /// Whether to generate the client (default: yes).
+    pub fn client(mut self, on: bool) -> Self {
+        self.parts.client = on;
+        self
+    }
+
+    /// Generates and writes; returns what was written.
+    pub fn generate(self) -> Result<output::Report, Error> {
+        println!("cargo:rerun-if-changed={}", self.spec.display());
+        let text = std::fs::read_to_string(&self.spec).map_err(|source| Error::Read {
+            path: self.spec.clone(),
+            source,
+        })?;
+        let api = pushgen_ingest::ingest(&text, &file_name(&self.spec))?;
+        let stem = self
+            .spec
+            .file_stem()
+            .and_then(|s| safe_stem(&s.to_string_lossy()))
+            .unwrap_or_else(|| "api".into());
+        let files = pushgen_codegen::generate_with(
+            &api,
+            self.parts,
+            pushgen_codegen::Layout::SingleFile,
+            &stem,
+        );
+        let out_dir = match self.out_dir {
+            Some(dir) => dir,
+            None => std::env::var_os("OUT_DIR")
+                .map(PathBuf::from)
+                .ok_or_else(|| Error::Write {
+                    path: PathBuf::from("$OUT_DIR"),
+                    source: std::io::Error::other(
+                        "OUT_DIR is not set: call Builder::generate from build.rs or set out_dir",
+                    ),
+                })?,
+        };
+        output::write_shared(&out_dir, &files, output::Mode::Write)
+    }
+}
+
+/// A file stem safe to write: letters, digits, `-` and `_` only.
+fn safe_stem(stem: &str) -> Option<String> {
+    let clean: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    (!clean.trim_matches('_').is_empty()).then_some(clean)
+}

@@ -1,0 +1,387 @@
+//! The envelope-mode wire format (pushgen's `docs/PROTOCOL.md`, section "Envelope mode").
+//!
+//! A pushed response travels as an [`Envelope`]: the event (wire) name, the expanded push
+//! path, and the response [`Parts`] — status, headers, JSON body. The final response is
+//! [`Parts`] alone under the reserved event name [`FINAL_EVENT`]. Generated code
+//! implements [`PushMessage`] and [`ResponseParts`] for its enums; everything else about
+//! the bytes lives here and in [`crate::sse`].
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use serde_json::value::RawValue;
+use std::borrow::Cow;
+use std::fmt;
+
+/// The SSE event name of the final response. Push wire names start with `/` or are
+/// validated not to be this.
+pub const FINAL_EVENT: &str = "final";
+
+/// A response as it travels inside a stream or as plain HTTP: status, headers (names in
+/// lower case, values as text) and an optional JSON body.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Option<Box<RawValue>>,
+}
+
+impl PartialEq for Parts {
+    fn eq(&self, other: &Self) -> bool {
+        self.status == other.status
+            && self.headers == other.headers
+            && self.body.as_deref().map(RawValue::get) == other.body.as_deref().map(RawValue::get)
+    }
+}
+
+/// A pushed response with its push item's wire name and expanded push path.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub event: Cow<'static, str>,
+    pub path: String,
+    pub parts: Parts,
+}
+
+/// A response enum: every declared response is a variant.
+pub trait ResponseParts: Sized {
+    /// The status, headers and body of this response.
+    fn to_parts(&self) -> Result<Parts, EncodeError>;
+    /// The variant `parts` describes; an undeclared status is [`DecodeError::Status`].
+    fn from_parts(parts: &Parts) -> Result<Self, DecodeError>;
+}
+
+/// A push enum: every push item of an operation is a variant.
+pub trait PushMessage: Sized {
+    fn encode(&self) -> Result<Envelope, EncodeError>;
+    /// `Ok(None)` for an event name this version does not know (a newer server's push):
+    /// skipping it keeps older clients working.
+    fn decode(event: &str, envelope: &Envelope) -> Result<Option<Self>, DecodeError>;
+}
+
+/// A value could not be put on the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EncodeError(pub String);
+
+impl fmt::Display for EncodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "cannot encode: {}", self.0)
+    }
+}
+
+impl std::error::Error for EncodeError {}
+
+impl From<serde_json::Error> for EncodeError {
+    fn from(e: serde_json::Error) -> Self {
+        EncodeError(e.to_string())
+    }
+}
+
+/// Bytes from a peer did not match the API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DecodeError {
+    /// A status the operation does not declare.
+    Status(u16),
+    /// Anything else, described.
+    Invalid(String),
+}
+
+impl DecodeError {
+    pub fn status(status: u16) -> Self {
+        DecodeError::Status(status)
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        DecodeError::Invalid(message.into())
+    }
+}
+
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::Status(status) => write!(f, "undeclared status {status}"),
+            DecodeError::Invalid(message) => write!(f, "{message}"),
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl Parts {
+    pub fn new(status: u16) -> Self {
+        Parts {
+            status,
+            headers: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Sets a header from a typed value; `None` (JSON null) sets nothing.
+    pub fn set_header<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), EncodeError> {
+        if let Some(text) = text_opt(value)? {
+            if text.contains(['\r', '\n', '\0']) {
+                return Err(EncodeError(format!(
+                    "header `{name}` would contain a line break"
+                )));
+            }
+            self.headers.push((name.to_ascii_lowercase(), text));
+        }
+        Ok(())
+    }
+
+    pub fn set_json<T: Serialize + ?Sized>(&mut self, body: &T) -> Result<(), EncodeError> {
+        self.body = Some(serde_json::value::to_raw_value(body)?);
+        Ok(())
+    }
+
+    fn header_text(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// A required header, typed.
+    pub fn header<T: DeserializeOwned>(&self, name: &str) -> Result<T, DecodeError> {
+        match self.header_text(name) {
+            Some(text) => {
+                parse_text(text).map_err(|e| DecodeError::invalid(format!("header `{name}`: {e}")))
+            }
+            None => Err(DecodeError::invalid(format!(
+                "required header `{name}` is missing"
+            ))),
+        }
+    }
+
+    /// An optional header, typed.
+    pub fn header_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DecodeError> {
+        self.header_text(name)
+            .map(|text| {
+                parse_text(text).map_err(|e| DecodeError::invalid(format!("header `{name}`: {e}")))
+            })
+            .transpose()
+    }
+
+    /// The JSON body, typed.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
+        let raw = self.body.as_deref().map_or("null", RawValue::get);
+        serde_json::from_str(raw)
+            .map_err(|e| DecodeError::invalid(format!("body of a {} response: {e}", self.status)))
+    }
+}
+
+/// The text of a typed value in a path, query or header: strings as they are, numbers
+/// and booleans as JSON writes them, arrays comma-separated, objects as JSON.
+pub fn text<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
+    text_opt(value)?.ok_or_else(|| EncodeError("a required value is null".into()))
+}
+
+/// Like [`text`]; `None` for null (an absent optional value).
+pub fn text_opt<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, EncodeError> {
+    Ok(match serde_json::to_value(value)? {
+        Value::Null => None,
+        Value::String(s) => Some(s),
+        Value::Array(items) => Some(
+            items
+                .iter()
+                .map(|item| match item {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect::<Vec<_>>()
+                .join(","),
+        ),
+        other => Some(other.to_string()),
+    })
+}
+
+/// Reads a typed value from text written by [`text`].
+pub fn parse_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    // As a string first (strings, string enums), then as JSON (numbers, booleans), then
+    // as a comma-separated list.
+    let as_string = match T::deserialize(Value::String(text.to_string())) {
+        Ok(value) => return Ok(value),
+        Err(e) => e,
+    };
+    if let Ok(value) = serde_json::from_str::<T>(text) {
+        return Ok(value);
+    }
+    let items: Vec<Value> = text
+        .split(',')
+        .map(|item| {
+            serde_json::from_str::<Value>(item)
+                .ok()
+                .filter(|v| !v.is_object() && !v.is_array() && !v.is_string())
+                .unwrap_or_else(|| Value::String(item.to_string()))
+        })
+        .collect();
+    T::deserialize(Value::Array(items)).map_err(|_| format!("`{text}`: {as_string}"))
+}
+
+/// Expands a push path template with already-encoded texts (see [`text`]).
+pub fn expand(template: &str, values: &[String]) -> Result<String, EncodeError> {
+    let values: Vec<&str> = values.iter().map(String::as_str).collect();
+    crate::path::expand(template, &values).map_err(|e| EncodeError(e.to_string()))
+}
+
+/// The variables of `path` under `template`, decoded.
+pub fn match_path(template: &str, path: &str) -> Result<Vec<String>, DecodeError> {
+    crate::path::matches(template, path).ok_or_else(|| {
+        DecodeError::invalid(format!("push path `{path}` does not match `{template}`"))
+    })
+}
+
+/// Variable `index` of a matched path, typed.
+pub fn variable<T: DeserializeOwned>(variables: &[String], index: usize) -> Result<T, DecodeError> {
+    let text = variables
+        .get(index)
+        .ok_or_else(|| DecodeError::invalid(format!("push path variable {index} is missing")))?;
+    parse_text(text).map_err(|e| DecodeError::invalid(format!("push path variable: {e}")))
+}
+
+/// The JSON of an envelope: `{"path":…,"status":…,"headers":{…},"body":…}`.
+pub fn envelope_json(envelope: &Envelope) -> Result<String, EncodeError> {
+    let mut out =
+        String::with_capacity(64 + envelope.parts.body.as_ref().map_or(0, |b| b.get().len()));
+    out.push_str("{\"path\":");
+    out.push_str(&serde_json::to_string(&envelope.path)?);
+    out.push(',');
+    write_parts(&mut out, &envelope.parts)?;
+    out.push('}');
+    Ok(out)
+}
+
+/// The JSON of a final response: `{"status":…,"headers":{…},"body":…}`.
+pub fn final_json(parts: &Parts) -> Result<String, EncodeError> {
+    let mut out = String::with_capacity(64 + parts.body.as_ref().map_or(0, |b| b.get().len()));
+    out.push('{');
+    write_parts(&mut out, parts)?;
+    out.push('}');
+    Ok(out)
+}
+
+fn write_parts(out: &mut String, parts: &Parts) -> Result<(), EncodeError> {
+    use std::fmt::Write;
+    let _ = write!(out, "\"status\":{},\"headers\":{{", parts.status);
+    for (i, (name, value)) in parts.headers.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(name)?);
+        out.push(':');
+        out.push_str(&serde_json::to_string(value)?);
+    }
+    out.push('}');
+    if let Some(body) = &parts.body {
+        out.push_str(",\"body\":");
+        out.push_str(body.get());
+    }
+    Ok(())
+}
+
+#[derive(Deserialize)]
+struct PartsJson {
+    path: Option<String>,
+    status: u16,
+    #[serde(default)]
+    headers: serde_json::Map<String, Value>,
+    #[serde(default)]
+    body: Option<Box<RawValue>>,
+}
+
+fn parse_parts(data: &str) -> Result<(Option<String>, Parts), DecodeError> {
+    let json: PartsJson = serde_json::from_str(data)
+        .map_err(|e| DecodeError::invalid(format!("not a push envelope: {e}")))?;
+    let headers = json
+        .headers
+        .into_iter()
+        .map(|(name, value)| match value {
+            Value::String(s) => Ok((name.to_ascii_lowercase(), s)),
+            other => Err(DecodeError::invalid(format!(
+                "header `{name}` is {other}, not a string"
+            ))),
+        })
+        .collect::<Result<_, _>>()?;
+    // `"body": null` is a body of null, which only a nullable body type accepts.
+    Ok((
+        json.path,
+        Parts {
+            status: json.status,
+            headers,
+            body: json.body,
+        },
+    ))
+}
+
+/// Reads the data of a push event.
+pub fn parse_envelope(event: &str, data: &str) -> Result<Envelope, DecodeError> {
+    let (path, parts) = parse_parts(data)?;
+    let path = path.ok_or_else(|| DecodeError::invalid("push envelope without `path`"))?;
+    Ok(Envelope {
+        event: Cow::Owned(event.to_string()),
+        path,
+        parts,
+    })
+}
+
+/// Reads the data of the final event.
+pub fn parse_final(data: &str) -> Result<Parts, DecodeError> {
+    parse_parts(data).map(|(_, parts)| parts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn text_round_trips_typed_values() {
+        assert_eq!(text(&5i64).unwrap(), "5");
+        assert_eq!(text("a b").unwrap(), "a b");
+        assert_eq!(text(&vec![1, 2]).unwrap(), "1,2");
+        assert_eq!(text_opt(&None::<i32>).unwrap(), None);
+        assert_eq!(parse_text::<i64>("5").unwrap(), 5);
+        assert_eq!(parse_text::<String>("5").unwrap(), "5");
+        assert_eq!(parse_text::<bool>("true").unwrap(), true);
+        assert_eq!(parse_text::<Vec<i32>>("1,2").unwrap(), vec![1, 2]);
+        assert_eq!(parse_text::<Vec<String>>("a,b").unwrap(), ["a", "b"]);
+        assert!(parse_text::<i64>("five").is_err());
+    }
+
+    #[test]
+    fn envelope_json_is_compact_and_parses_back() {
+        let mut parts = Parts::new(200);
+        parts.set_header("Offset", &7i64).unwrap();
+        parts.set_json(&serde_json::json!({"a": "x\ny"})).unwrap();
+        let envelope = Envelope {
+            event: "/e/{n}".into(),
+            path: "/e/7".into(),
+            parts,
+        };
+        let json = envelope_json(&envelope).unwrap();
+        assert_eq!(
+            json,
+            r#"{"path":"/e/7","status":200,"headers":{"offset":"7"},"body":{"a":"x\ny"}}"#
+        );
+        assert_eq!(parse_envelope("/e/{n}", &json).unwrap(), envelope);
+        let final_parts = Parts::new(204);
+        assert_eq!(
+            final_json(&final_parts).unwrap(),
+            r#"{"status":204,"headers":{}}"#
+        );
+        assert_eq!(
+            parse_final(r#"{"status":204,"headers":{}}"#).unwrap(),
+            final_parts
+        );
+    }
+
+    #[test]
+    fn bad_envelopes_are_errors() {
+        assert!(parse_envelope("x", "not json").is_err());
+        assert!(parse_envelope("x", r#"{"status":200}"#).is_err());
+        assert!(parse_final(r#"{"status":"200"}"#).is_err());
+        assert!(parse_final(r#"{"status":200,"headers":{"a":1}}"#).is_err());
+    }
+}

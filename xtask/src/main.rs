@@ -1,0 +1,60 @@
+//! `cargo xtask …`: the project's own chores.
+//!
+//! - `cargo xtask bless`: regenerate the golden files of every fixture
+//!   (`tests/golden/generated/<fixture>/`) and the module list of the crate that compiles
+//!   them. Review the diff before committing it.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("bless") => bless(),
+        _ => {
+            eprintln!("usage: cargo xtask bless");
+            return ExitCode::FAILURE;
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+fn bless() -> Result<(), String> {
+    let root = root();
+    let fixtures = pushgen::golden::fixtures(&root.join("fixtures")).map_err(|e| e.to_string())?;
+    let golden = root.join("tests/golden");
+    for fixture in &fixtures {
+        let generated = pushgen::generate_file(&fixture.path, pushgen::Parts::default())
+            .map_err(|e| e.to_string())?;
+        let dir = golden.join("generated").join(&fixture.module);
+        let report = pushgen::output::write(&dir, &generated.files, pushgen::output::Mode::Write)
+            .map_err(|e| e.to_string())?;
+        println!(
+            "{:<24} {} written, {} unchanged, {} removed",
+            fixture.module,
+            report.written.len(),
+            report.unchanged.len(),
+            report.removed.len()
+        );
+    }
+    let lib = pushgen::golden::lib_rs(&fixtures);
+    let lib_path = golden.join("src/lib.rs");
+    if std::fs::read_to_string(&lib_path).ok().as_deref() != Some(lib.as_str()) {
+        std::fs::write(&lib_path, lib).map_err(|e| format!("{}: {e}", lib_path.display()))?;
+        println!("tests/golden/src/lib.rs written");
+    }
+    Ok(())
+}
