@@ -110,8 +110,8 @@ pub mod create_consumer {
     pub struct ConsumersEvents {
         /// The push path's `{consumerId}`.
         pub consumer_id: ::std::string::String,
-        /// The push path's `{offset}`.
-        pub offset: ::std::string::String,
+        /// Position of the event in the topic.
+        pub offset: i64,
         /// The pushed response.
         pub response: ConsumersEventsResponse,
     }

@@ -1,0 +1,235 @@
+//! The generated consumer server and client, end to end on 127.0.0.1.
+
+mod support;
+
+use futures_util::StreamExt;
+use pushgen_golden::consumer::client::{ConsumerApiClient, CreateConsumerObserver};
+use pushgen_golden::consumer::operations::create_consumer::{
+    ConsumersEvents, ConsumersEventsResponse, Push, Response,
+};
+use pushgen_golden::consumer::types;
+use pushgen_runtime::client::Pushed;
+use pushgen_runtime::server::ServerConfig;
+use std::time::Duration;
+use support::{Observed, bounded, event, serve};
+
+fn request(topic: &str, max_events: Option<i32>) -> types::CreateConsumerRequest {
+    types::CreateConsumerRequest {
+        topic: topic.to_string(),
+        max_events,
+    }
+}
+
+#[derive(Default)]
+struct Collect {
+    pushes: Vec<ConsumersEvents>,
+    finals: usize,
+}
+
+impl CreateConsumerObserver for Collect {
+    fn on_consumers_events(&mut self, push: ConsumersEvents) {
+        assert_eq!(self.finals, 0, "a push after the final response");
+        self.pushes.push(push);
+    }
+
+    fn on_final(&mut self, _response: &Response) {
+        self.finals += 1;
+    }
+}
+
+#[tokio::test]
+async fn a_thousand_pushes_reach_the_observer_typed_and_in_order() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let mut observer = Collect::default();
+        let response = client
+            .create_consumer(&request("orders", Some(1000)), &mut observer)
+            .await
+            .unwrap();
+        assert_eq!(observer.pushes.len(), 1000);
+        for (i, push) in observer.pushes.iter().enumerate() {
+            let Push::ConsumersEvents(expected) = event("c-orders", i as i64);
+            assert_eq!(push, &expected, "push {i}");
+        }
+        assert_eq!(observer.finals, 1);
+        assert_eq!(
+            response,
+            Response::Created {
+                body: types::Consumer {
+                    consumer_id: "c-orders".into(),
+                    topic: "orders".into(),
+                    delivered: 1000,
+                }
+            }
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_thousand_pushes_arrive_through_the_stream_then_the_final_response() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let items: Vec<_> = client
+            .create_consumer_stream(&request("orders", Some(1000)))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 1001);
+        for (i, item) in items.iter().take(1000).enumerate() {
+            match item {
+                Ok(Pushed::Push(push)) => assert_eq!(push, &event("c-orders", i as i64)),
+                other => panic!("item {i}: {other:?}"),
+            }
+        }
+        match &items[1000] {
+            Ok(Pushed::Final(Response::Created { body })) => assert_eq!(body.delivered, 1000),
+            other => panic!("last item: {other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_declared_error_before_the_first_push_is_plain_http_with_its_status() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let mut observer = Collect::default();
+        let response = client
+            .create_consumer(&request("", None), &mut observer)
+            .await
+            .unwrap();
+        assert!(observer.pushes.is_empty());
+        assert_eq!(
+            response,
+            Response::BadRequest {
+                body: types::Error {
+                    message: "topic is empty".into()
+                }
+            }
+        );
+
+        // On the wire: an ordinary 400 with a JSON body, not a stream.
+        let raw = pushgen_runtime::reqwest::Client::new()
+            .post(format!("http://{addr}/consumers"))
+            .header("accept", "text/event-stream")
+            .header("content-type", "application/json")
+            .body(r#"{"topic":""}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status().as_u16(), 400);
+        assert_eq!(raw.headers()["content-type"], "application/json");
+        assert_eq!(raw.text().await.unwrap(), r#"{"message":"topic is empty"}"#);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_error_after_the_first_push_arrives_in_band_as_the_final_response() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let items: Vec<_> = client
+            .create_consumer_stream(&request("late-error", None))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(matches!(items[0], Ok(Pushed::Push(_))));
+        assert!(matches!(
+            items[1],
+            Ok(Pushed::Final(Response::BadRequest { .. }))
+        ));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_that_does_not_ask_for_pushes_gets_the_final_response_alone() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let raw = pushgen_runtime::reqwest::Client::new()
+            .post(format!("http://{addr}/consumers"))
+            .header("accept", "application/json")
+            .header("content-type", "application/json")
+            .body(r#"{"topic":"orders","maxEvents":5}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status().as_u16(), 201);
+        assert_eq!(raw.headers()["content-type"], "application/json");
+        assert_eq!(
+            raw.text().await.unwrap(),
+            r#"{"consumerId":"c-orders","topic":"orders","delivered":5}"#
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_that_disconnects_makes_the_handlers_send_fail() {
+    bounded(async {
+        let observed = Observed::default();
+        let (tx, mut failures) = tokio::sync::mpsc::unbounded_channel();
+        *observed.send_failures.lock().unwrap() = Some(tx);
+        let config = ServerConfig::default().push_buffer(4);
+        let addr = serve(observed, config).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let mut stream = client.create_consumer_stream(&request("forever", None));
+        for i in 0..3 {
+            assert!(
+                matches!(stream.next().await, Some(Ok(Pushed::Push(_)))),
+                "push {i}"
+            );
+        }
+        drop(stream);
+        let failed_at = tokio::time::timeout(Duration::from_secs(20), failures.recv())
+            .await
+            .expect("send did not fail within 20 s of the client leaving")
+            .unwrap();
+        assert!(failed_at >= 3, "send failed at push {failed_at}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_malformed_request_body_is_a_400_that_says_why() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let raw = pushgen_runtime::reqwest::Client::new()
+            .post(format!("http://{addr}/consumers"))
+            .header("content-type", "application/json")
+            .body(r#"{"topic": 5}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status().as_u16(), 400);
+        let text = raw.text().await.unwrap();
+        assert!(text.starts_with("request body:"), "{text}");
+    })
+    .await;
+}
+
+#[test]
+fn unknown_pushes_from_a_newer_server_are_skipped_not_errors() {
+    use pushgen_runtime::wire::{PushMessage, parse_envelope};
+    let envelope = parse_envelope(
+        "/consumers/{consumerId}/audit",
+        r#"{"path":"/consumers/c/audit","status":200,"headers":{}}"#,
+    )
+    .unwrap();
+    assert_eq!(
+        Push::decode("/consumers/{consumerId}/audit", &envelope),
+        Ok(None)
+    );
+    let response = ConsumersEventsResponse::Ok {
+        headers: pushgen_golden::consumer::operations::create_consumer::ConsumersEventsOkHeaders {
+            offset: 1,
+        },
+        body: serde_json::from_str(r#"{"kind":"reaction","emoji":"+1"}"#).unwrap(),
+    };
+    let ConsumersEventsResponse::Ok { body, .. } = response;
+    assert_eq!(body, types::Event::Unknown);
+}

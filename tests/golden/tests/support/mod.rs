@@ -1,0 +1,117 @@
+//! A test implementation of the consumer example, served on 127.0.0.1.
+
+#![allow(dead_code, reason = "each test binary uses part of the support module")]
+
+use pushgen_golden::consumer::operations::create_consumer::{
+    ConsumersEvents, ConsumersEventsOkHeaders, ConsumersEventsResponse, Push, Response,
+};
+use pushgen_golden::consumer::server::{ConsumerApi, router_with_config};
+use pushgen_golden::consumer::types;
+use pushgen_runtime::server::{PushSink, RequestContext, ServerConfig};
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::mpsc;
+
+/// What the test server's handlers report about sends that failed.
+#[derive(Clone, Default)]
+pub struct Observed {
+    pub send_failures: Arc<Mutex<Option<mpsc::UnboundedSender<u64>>>>,
+}
+
+/// The test implementation. Topics:
+/// - `""`: 400 before any push;
+/// - `"forever"`: pushes until `send` fails (the client left), at most 100,000 times;
+/// - `"late-error"`: one push, then 400 in-band;
+/// - anything else: `maxEvents` (default 3) events alternating message / heartbeat.
+pub struct TestConsumers {
+    pub observed: Observed,
+}
+
+pub fn event(consumer_id: &str, offset: i64) -> Push {
+    let body = if offset % 2 == 0 {
+        types::Event::EventType1(types::EventType1 {
+            text: format!("message {offset}"),
+            priority: (offset % 4 == 0).then_some(types::EventType1Priority::High),
+        })
+    } else {
+        types::Event::EventType2(types::EventType2 {
+            at: format!("2026-11-24T00:00:{:02}Z", offset % 60),
+        })
+    };
+    Push::ConsumersEvents(ConsumersEvents {
+        consumer_id: consumer_id.to_string(),
+        offset,
+        response: ConsumersEventsResponse::Ok {
+            headers: ConsumersEventsOkHeaders { offset },
+            body,
+        },
+    })
+}
+
+impl ConsumerApi for TestConsumers {
+    async fn create_consumer(
+        &self,
+        _context: RequestContext,
+        body: types::CreateConsumerRequest,
+        push: PushSink<Push>,
+    ) -> Response {
+        let bad = |message: &str| Response::BadRequest {
+            body: types::Error {
+                message: message.to_string(),
+            },
+        };
+        let id = format!("c-{}", body.topic);
+        match body.topic.as_str() {
+            "" => return bad("topic is empty"),
+            "forever" => {
+                for offset in 0..100_000 {
+                    if push.send(event(&id, offset)).await.is_err() {
+                        if let Some(tx) = self.observed.send_failures.lock().unwrap().as_ref() {
+                            let _ = tx.send(offset as u64);
+                        }
+                        return bad("client left");
+                    }
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                }
+                return bad("the client never left");
+            }
+            "late-error" => {
+                let _ = push.send(event(&id, 0)).await;
+                return bad("failed after the first push");
+            }
+            _ => {}
+        }
+        let n = i64::from(body.max_events.unwrap_or(3));
+        for offset in 0..n {
+            if push.send(event(&id, offset)).await.is_err() {
+                break;
+            }
+        }
+        Response::Created {
+            body: types::Consumer {
+                consumer_id: id,
+                topic: body.topic,
+                delivered: n,
+            },
+        }
+    }
+}
+
+/// Serves the test implementation on 127.0.0.1 (a free port) until the runtime ends.
+pub async fn serve(observed: Observed, config: ServerConfig) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let app = router_with_config(TestConsumers { observed }, config);
+    tokio::spawn(async move {
+        pushgen_runtime::axum::serve(listener, app).await.unwrap();
+    });
+    addr
+}
+
+/// Bounds every test: a hang is a failure, not a stuck CI run.
+pub async fn bounded<F: std::future::Future>(f: F) -> F::Output {
+    tokio::time::timeout(Duration::from_secs(60), f)
+        .await
+        .expect("the test took longer than 60 s")
+}
