@@ -207,6 +207,15 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
     }
     let read = if bindings.is_empty() {
         TokenStream::new()
+    } else if bindings.len() == 1 && op.parameters.is_empty() {
+        // The body alone: its reader already returns the rejection.
+        let value = direct_body(op);
+        quote! {
+            let body = match #value {
+                Ok(body) => body,
+                Err(rejection) => return rejection.into_response(),
+            };
+        }
     } else {
         let (pattern, value) = if bindings.len() == 1 {
             (bindings[0].clone(), reads[0].clone())
@@ -250,6 +259,20 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
             let context = request.context();
             #body
         }
+    }
+}
+
+fn direct_body(op: &Operation) -> TokenStream {
+    match &op.request_body {
+        Some(body) => {
+            let ty = rust_type(&body.ty, Site::Outside);
+            if body.required {
+                quote!(request.json::<#ty>())
+            } else {
+                quote!(request.json_opt::<#ty>())
+            }
+        }
+        None => TokenStream::new(),
     }
 }
 

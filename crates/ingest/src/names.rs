@@ -22,6 +22,10 @@ const KEYWORDS: &[&str] = &[
 /// Folds Latin letters with diacritics to ASCII; other characters become word breaks.
 fn ascii_words(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
+    // `-1` and `+1` are distinct values (GitHub's reactions): keep the sign as a word.
+    if text.starts_with('-') && text[1..].starts_with(|c: char| c.is_ascii_digit()) {
+        out.push_str("minus ");
+    }
     for c in text.chars() {
         if c.is_ascii_alphanumeric() {
             out.push(c);
@@ -64,30 +68,38 @@ fn escape_keyword(mut ident: String) -> String {
 
 /// `snake_case` identifier for `text`, or `None` when it has no letter or digit at all.
 pub fn snake(text: &str) -> Option<String> {
+    snake_base(text).map(escape_keyword)
+}
+
+/// `UpperCamelCase` identifier for `text`, or `None` when it has no letter or digit.
+#[cfg(test)]
+fn camel(text: &str) -> Option<String> {
+    camel_base(text).map(escape_keyword)
+}
+
+/// Like [`snake`], before keywords are escaped (a numeric suffix may make that moot).
+fn snake_base(text: &str) -> Option<String> {
     let words = ascii_words(text).to_snake_case();
     if words.is_empty() {
         return None;
     }
-    let ident = if words.starts_with(|c: char| c.is_ascii_digit()) {
+    Some(if words.starts_with(|c: char| c.is_ascii_digit()) {
         format!("_{words}")
     } else {
         words
-    };
-    Some(escape_keyword(ident))
+    })
 }
 
-/// `UpperCamelCase` identifier for `text`, or `None` when it has no letter or digit.
-pub fn camel(text: &str) -> Option<String> {
+fn camel_base(text: &str) -> Option<String> {
     let words = ascii_words(text).to_upper_camel_case();
     if words.is_empty() {
         return None;
     }
-    let ident = if words.starts_with(|c: char| c.is_ascii_digit()) {
+    Some(if words.starts_with(|c: char| c.is_ascii_digit()) {
         format!("N{words}")
     } else {
         words
-    };
-    Some(escape_keyword(ident))
+    })
 }
 
 /// One namespace of identifiers. Names are handed out first come, first served, and a
@@ -116,12 +128,15 @@ impl Scope {
         fallback: &str,
         extra: &dyn Fn(&Name) -> Vec<String>,
     ) -> Name {
-        let snake_base = snake(original).unwrap_or_else(|| fallback.to_snake_case());
-        let camel_base = camel(original).unwrap_or_else(|| fallback.to_upper_camel_case());
+        let snake_base = snake_base(original).unwrap_or_else(|| fallback.to_snake_case());
+        let camel_base = camel_base(original).unwrap_or_else(|| fallback.to_upper_camel_case());
         let mut n = 1usize;
         loop {
             let (s, c) = if n == 1 {
-                (snake_base.clone(), camel_base.clone())
+                (
+                    escape_keyword(snake_base.clone()),
+                    escape_keyword(camel_base.clone()),
+                )
             } else {
                 (format!("{snake_base}_{n}"), format!("{camel_base}{n}"))
             };
@@ -162,6 +177,7 @@ mod tests {
         assert_eq!(snake("Über").as_deref(), Some("uber"));
         assert_eq!(camel("Über").as_deref(), Some("Uber"));
         assert_eq!(snake("+1").as_deref(), Some("plus_1"));
+        assert_eq!(camel("-1").as_deref(), Some("Minus1"));
         assert_eq!(snake("!!!"), None);
         assert_eq!(snake("日本"), None);
     }

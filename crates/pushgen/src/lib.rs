@@ -6,10 +6,8 @@
 //! [`generate_str`] for anything else.
 //!
 //! ```no_run
-//! // build.rs
-//! fn main() {
-//!     pushgen::Builder::new("api/consumer.yaml").generate().unwrap();
-//! }
+//! // In build.rs, inside `fn main()`:
+//! pushgen::Builder::new("api/consumer.yaml").generate().unwrap();
 //! ```
 
 pub mod golden;

@@ -344,7 +344,7 @@ mod tests {
         assert_eq!(text_opt(&None::<i32>).unwrap(), None);
         assert_eq!(parse_text::<i64>("5").unwrap(), 5);
         assert_eq!(parse_text::<String>("5").unwrap(), "5");
-        assert_eq!(parse_text::<bool>("true").unwrap(), true);
+        assert!(parse_text::<bool>("true").unwrap());
         assert_eq!(parse_text::<Vec<i32>>("1,2").unwrap(), vec![1, 2]);
         assert_eq!(parse_text::<Vec<String>>("a,b").unwrap(), ["a", "b"]);
         assert!(parse_text::<i64>("five").is_err());

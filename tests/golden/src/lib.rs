@@ -4,3 +4,15 @@
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/consumer/mod.rs"]
 pub mod consumer;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/jobs/mod.rs"]
+pub mod jobs;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/names/mod.rs"]
+pub mod names;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/ticks/mod.rs"]
+pub mod ticks;

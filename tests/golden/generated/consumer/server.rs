@@ -55,11 +55,8 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
-            Ok(request.json::<types::CreateConsumerRequest>()?)
-        };
-        let body = match read() {
-            Ok(read) => read,
+        let body = match request.json::<types::CreateConsumerRequest>() {
+            Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
         let context = request.context();
