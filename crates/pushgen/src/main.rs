@@ -3,8 +3,23 @@
 use clap::{Args, Parser, Subcommand};
 use pushgen::output::{self, Mode};
 use pushgen::{Error, Parts};
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
+
+/// `writeln!` into the report; a `String` cannot fail to take it.
+macro_rules! say {
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
+/// Prints the report. A closed stdout (`pushgen codegen | head`) is not an error worth
+/// a panic: the files are written either way.
+fn print(text: &str) {
+    let _ = std::io::stdout().lock().write_all(text.as_bytes());
+}
 
 /// Typed Rust servers and clients that push, from push-annotated OpenAPI specs.
 #[derive(Parser)]
@@ -103,39 +118,46 @@ fn codegen(args: &CodegenArgs) -> Result<ExitCode, Error> {
         ),
     };
     let mode = if args.check { Mode::Check } else { Mode::Write };
+    let mut out = String::new();
     let report = output::write(&args.out, &generated.files, mode)?;
 
     let api = &generated.api;
     let ops = api.operations.len();
     let push_ops = api.push_operations().count();
     let items: usize = api.push_operations().map(|(_, p)| p.items.len()).sum();
-    let out = args.out.display();
+    let out_dir = args.out.display();
     if args.check {
         if report.changed() {
-            println!("pushgen: {out} is out of date with {from}:");
+            say!(out, "pushgen: {out_dir} is out of date with {from}:");
             for name in &report.written {
-                println!("  would write  {name}");
+                say!(out, "  would write  {name}");
             }
             for name in &report.removed {
-                println!("  would remove {name}");
+                say!(out, "  would remove {name}");
             }
+            print(&out);
             return Ok(ExitCode::FAILURE);
         }
-        println!("pushgen: {out} is up to date with {from}");
+        say!(out, "pushgen: {out_dir} is up to date with {from}");
+        print(&out);
         return Ok(ExitCode::SUCCESS);
     }
-    println!(
-        "pushgen: generated {} {} from {from} into {out}/",
-        api.title, api.version
+    say!(
+        out,
+        "pushgen: generated {} {} from {from} into {out_dir}/",
+        api.title,
+        api.version
     );
-    println!(
+    say!(
+        out,
         "  {} ({} with pushes), {}, {}",
         plural(ops, "operation"),
         push_ops,
         plural(items, "push item"),
         plural(api.types.len(), "type"),
     );
-    println!(
+    say!(
+        out,
         "  {}, {} lines: {} written, {} unchanged{}",
         plural(generated.files.len(), "file"),
         report.lines,
@@ -153,13 +175,18 @@ fn codegen(args: &CodegenArgs) -> Result<ExitCode, Error> {
         } else {
             "unchanged"
         };
-        println!(
-            "    {out}/{:<16} {:>6} lines  {status}",
+        say!(
+            out,
+            "    {out_dir}/{:<16} {:>6} lines  {status}",
             file.name,
             file.content.lines().count()
         );
     }
-    println!("  use it with: #[path = \"{out}/mod.rs\"] mod api;");
+    say!(
+        out,
+        "  use it with: #[path = \"{out_dir}/mod.rs\"] mod api;"
+    );
+    print(&out);
     Ok(ExitCode::SUCCESS)
 }
 
