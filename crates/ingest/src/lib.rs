@@ -172,7 +172,9 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                 || raw_op.get("x-push-resumable").and_then(|v| v.as_bool()) == Some(true);
             let streaming = match push::find(raw_op, &op_pointer, diags) {
                 Some(source) => {
-                    match push::read(raw, &mut types, source, &params, &hint, resumable, diags) {
+                    match push::read(
+                        raw, &mut types, source, &params, &template, &hint, resumable, diags,
+                    ) {
                         Some(push) => Streaming::Envelope(push),
                         None => continue,
                     }

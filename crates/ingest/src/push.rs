@@ -8,7 +8,8 @@ use crate::operation::{parameters, parse_template, responses};
 use crate::schema::TypeBuilder;
 use openapiv3::{Parameter, ReferenceOr};
 use pushgen_ir::{
-    EnvelopePush, Parameter as IrParameter, PathPart, PushItem, PushVariable, Scalar, TypeRef,
+    EnvelopePush, Parameter as IrParameter, PathPart, PathTemplate, PushItem, PushVariable, Scalar,
+    TypeRef,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -74,6 +75,7 @@ pub(crate) fn read(
     types: &mut TypeBuilder<'_>,
     source: PushSource<'_>,
     op_params: &[IrParameter],
+    op_path: &PathTemplate,
     op_hint: &str,
     resumable: bool,
     diags: &mut Diagnostics,
@@ -162,7 +164,7 @@ pub(crate) fn read(
         let base = push_path
             .event
             .clone()
-            .unwrap_or_else(|| item_base(&path.parts));
+            .unwrap_or_else(|| item_base(&path.parts, op_path));
         let name = scope.name(&base, "push");
         let item_hint = format!("{op_hint} {}", name.camel);
         let own_params = parameters(
@@ -226,18 +228,35 @@ pub(crate) fn read(
     Some(EnvelopePush { items, resumable })
 }
 
-/// An identifier base for a push item: its template's literal words, else its variables.
-fn item_base(parts: &[PathPart]) -> String {
-    let literal: Vec<&str> = parts
+/// The literal words of a template: `/jobs/{id}/log` → `jobs`, `log`.
+fn literal_words(parts: &[PathPart]) -> Vec<&str> {
+    parts
         .iter()
         .filter_map(|p| match p {
             PathPart::Literal(text) => Some(text.as_str()),
             PathPart::Variable(_) => None,
         })
-        .collect();
-    let words = literal.join(" ");
-    if words.chars().any(|c| c.is_alphanumeric()) {
-        return words;
+        .flat_map(|text| text.split(|c: char| !c.is_alphanumeric()))
+        .filter(|word| !word.is_empty())
+        .collect()
+}
+
+/// An identifier base for a push item: the literal words of its template after those it
+/// shares with the operation's path (`/jobs/{id}/log` under `/jobs` is `log`), else all
+/// its literal words, else its variables.
+fn item_base(parts: &[PathPart], op_path: &PathTemplate) -> String {
+    let words = literal_words(parts);
+    let op_words = literal_words(&op_path.parts);
+    let shared = words
+        .iter()
+        .zip(&op_words)
+        .take_while(|(a, b)| a == b)
+        .count();
+    if shared < words.len() {
+        return words[shared..].join(" ");
+    }
+    if !words.is_empty() {
+        return words.join(" ");
     }
     let vars: Vec<&str> = parts
         .iter()

@@ -6,13 +6,13 @@
 //! ```
 
 use pushgen_golden::consumer::client::{ConsumerApiClient, CreateConsumerObserver};
-use pushgen_golden::consumer::operations::create_consumer::{ConsumersEvents, Response};
+use pushgen_golden::consumer::operations::create_consumer::{Events, Response};
 use pushgen_golden::consumer::types;
 
 struct Print;
 
 impl CreateConsumerObserver for Print {
-    fn on_consumers_events(&mut self, push: ConsumersEvents) {
+    fn on_events(&mut self, push: Events) {
         println!(
             "push: consumer {} offset {}: {:?}",
             push.consumer_id, push.offset, push.response

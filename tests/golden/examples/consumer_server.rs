@@ -8,7 +8,7 @@
 //! ```
 
 use pushgen_golden::consumer::operations::create_consumer::{
-    ConsumersEvents, ConsumersEventsOkHeaders, ConsumersEventsResponse, Push, Response,
+    Events, EventsOkHeaders, EventsResponse, Push, Response,
 };
 use pushgen_golden::consumer::server::{ConsumerApi, router};
 use pushgen_golden::consumer::types;
@@ -40,11 +40,11 @@ impl ConsumerApi for Consumers {
                 text: format!("{} #{offset}", body.topic),
                 priority: None,
             });
-            let pushed = ConsumersEvents {
+            let pushed = Events {
                 consumer_id: consumer_id.clone(),
                 offset,
-                response: ConsumersEventsResponse::Ok {
-                    headers: ConsumersEventsOkHeaders { offset },
+                response: EventsResponse::Ok {
+                    headers: EventsOkHeaders { offset },
                     body: event,
                 },
             };

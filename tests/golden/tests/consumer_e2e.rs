@@ -5,7 +5,7 @@ mod support;
 use futures_util::StreamExt;
 use pushgen_golden::consumer::client::{ConsumerApiClient, CreateConsumerObserver};
 use pushgen_golden::consumer::operations::create_consumer::{
-    ConsumersEvents, ConsumersEventsResponse, Push, Response,
+    Events, EventsResponse, Push, Response,
 };
 use pushgen_golden::consumer::types;
 use pushgen_runtime::client::Pushed;
@@ -22,12 +22,12 @@ fn request(topic: &str, max_events: Option<i32>) -> types::CreateConsumerRequest
 
 #[derive(Default)]
 struct Collect {
-    pushes: Vec<ConsumersEvents>,
+    pushes: Vec<Events>,
     finals: usize,
 }
 
 impl CreateConsumerObserver for Collect {
-    fn on_consumers_events(&mut self, push: ConsumersEvents) {
+    fn on_events(&mut self, push: Events) {
         assert_eq!(self.finals, 0, "a push after the final response");
         self.pushes.push(push);
     }
@@ -49,7 +49,7 @@ async fn a_thousand_pushes_reach_the_observer_typed_and_in_order() {
             .unwrap();
         assert_eq!(observer.pushes.len(), 1000);
         for (i, push) in observer.pushes.iter().enumerate() {
-            let Push::ConsumersEvents(expected) = event("c-orders", i as i64);
+            let Push::Events(expected) = event("c-orders", i as i64);
             assert_eq!(push, &expected, "push {i}");
         }
         assert_eq!(observer.finals, 1);
@@ -224,12 +224,12 @@ fn unknown_pushes_from_a_newer_server_are_skipped_not_errors() {
         Push::decode("/consumers/{consumerId}/audit", &envelope),
         Ok(None)
     );
-    let response = ConsumersEventsResponse::Ok {
-        headers: pushgen_golden::consumer::operations::create_consumer::ConsumersEventsOkHeaders {
+    let response = EventsResponse::Ok {
+        headers: pushgen_golden::consumer::operations::create_consumer::EventsOkHeaders {
             offset: 1,
         },
         body: serde_json::from_str(r#"{"kind":"reaction","emoji":"+1"}"#).unwrap(),
     };
-    let ConsumersEventsResponse::Ok { body, .. } = response;
+    let EventsResponse::Ok { body, .. } = response;
     assert_eq!(body, types::Event::Unknown);
 }

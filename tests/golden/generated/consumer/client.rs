@@ -55,9 +55,9 @@ impl ConsumerApiClient {
         let mut stream = self.create_consumer_stream(body);
         loop {
             match stream.next_event().await? {
-                Pushed::Push(
-                    operations::create_consumer::Push::ConsumersEvents(push),
-                ) => observer.on_consumers_events(push),
+                Pushed::Push(operations::create_consumer::Push::Events(push)) => {
+                    observer.on_events(push)
+                }
                 Pushed::Final(response) => {
                     observer.on_final(&response);
                     return Ok(response);
@@ -88,10 +88,7 @@ impl ConsumerApiClient {
 /// what it needs. `()` observes nothing.
 pub trait CreateConsumerObserver {
     /// A push of `/consumers/{consumerId}/events/{offset}`.
-    fn on_consumers_events(
-        &mut self,
-        push: operations::create_consumer::ConsumersEvents,
-    ) {
+    fn on_events(&mut self, push: operations::create_consumer::Events) {
         let _ = push;
     }
 

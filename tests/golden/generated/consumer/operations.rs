@@ -55,13 +55,13 @@ pub mod create_consumer {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Push {
         /// `/consumers/{consumerId}/events/{offset}`.
-        ConsumersEvents(ConsumersEvents),
+        Events(Events),
     }
 
     impl wire::PushMessage for Push {
         fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
             match self {
-                Self::ConsumersEvents(push) => {
+                Self::Events(push) => {
                     Ok(wire::Envelope {
                         event: "/consumers/{consumerId}/events/{offset}".into(),
                         path: wire::expand(
@@ -86,7 +86,7 @@ pub mod create_consumer {
                     )?;
                     Ok(
                         Some(
-                            Self::ConsumersEvents(ConsumersEvents {
+                            Self::Events(Events {
                                 consumer_id: wire::variable(&variables, 0)?,
                                 offset: wire::variable(&variables, 1)?,
                                 response: wire::ResponseParts::from_parts(&envelope.parts)?,
@@ -99,31 +99,31 @@ pub mod create_consumer {
         }
     }
 
-    impl ::std::convert::From<ConsumersEvents> for Push {
-        fn from(push: ConsumersEvents) -> Self {
-            Self::ConsumersEvents(push)
+    impl ::std::convert::From<Events> for Push {
+        fn from(push: Events) -> Self {
+            Self::Events(push)
         }
     }
 
     /// A push of `/consumers/{consumerId}/events/{offset}`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ConsumersEvents {
+    pub struct Events {
         /// The push path's `{consumerId}`.
         pub consumer_id: ::std::string::String,
         /// Position of the event in the topic.
         pub offset: i64,
         /// The pushed response.
-        pub response: ConsumersEventsResponse,
+        pub response: EventsResponse,
     }
 
     /// What a push of `/consumers/{consumerId}/events/{offset}` carries.
     #[derive(Debug, Clone, PartialEq)]
-    pub enum ConsumersEventsResponse {
+    pub enum EventsResponse {
         /// 200: Event pushed to consumer
-        Ok { headers: ConsumersEventsOkHeaders, body: types::Event },
+        Ok { headers: EventsOkHeaders, body: types::Event },
     }
 
-    impl wire::ResponseParts for ConsumersEventsResponse {
+    impl wire::ResponseParts for EventsResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::Ok { headers, body } => {
@@ -141,7 +141,7 @@ pub mod create_consumer {
             match parts.status {
                 200 => {
                     Ok(Self::Ok {
-                        headers: ConsumersEventsOkHeaders {
+                        headers: EventsOkHeaders {
                             offset: parts.header("offset")?,
                         },
                         body: parts.json()?,
@@ -152,9 +152,9 @@ pub mod create_consumer {
         }
     }
 
-    /// Headers of [`ConsumersEventsResponse::Ok`].
+    /// Headers of [`EventsResponse::Ok`].
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ConsumersEventsOkHeaders {
+    pub struct EventsOkHeaders {
         /// Offset of this event
         pub offset: i64,
     }

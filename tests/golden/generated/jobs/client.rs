@@ -57,14 +57,14 @@ impl JobsClient {
         let mut stream = self.run_job_stream(params, body);
         loop {
             match stream.next_event().await? {
-                Pushed::Push(operations::run_job::Push::ProjectsJobsProgress(push)) => {
-                    observer.on_projects_jobs_progress(push)
+                Pushed::Push(operations::run_job::Push::Progress(push)) => {
+                    observer.on_progress(push)
                 }
                 Pushed::Push(operations::run_job::Push::Log(push)) => {
                     observer.on_log(push)
                 }
-                Pushed::Push(operations::run_job::Push::ProjectsJobsSteps(push)) => {
-                    observer.on_projects_jobs_steps(push)
+                Pushed::Push(operations::run_job::Push::Steps(push)) => {
+                    observer.on_steps(push)
                 }
                 Pushed::Final(response) => {
                     observer.on_final(&response);
@@ -135,10 +135,7 @@ impl JobsClient {
 /// what it needs. `()` observes nothing.
 pub trait RunJobObserver {
     /// A push of `/projects/{projectId}/jobs/{jobId}/progress`: How far the job is.
-    fn on_projects_jobs_progress(
-        &mut self,
-        push: operations::run_job::ProjectsJobsProgress,
-    ) {
+    fn on_progress(&mut self, push: operations::run_job::Progress) {
         let _ = push;
     }
 
@@ -148,7 +145,7 @@ pub trait RunJobObserver {
     }
 
     /// A push of `/projects/{projectId}/jobs/{jobId}/steps/{index}`.
-    fn on_projects_jobs_steps(&mut self, push: operations::run_job::ProjectsJobsSteps) {
+    fn on_steps(&mut self, push: operations::run_job::Steps) {
         let _ = push;
     }
 

@@ -83,17 +83,17 @@ pub mod run_job {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Push {
         /// `/projects/{projectId}/jobs/{jobId}/progress`: How far the job is.
-        ProjectsJobsProgress(ProjectsJobsProgress),
+        Progress(Progress),
         /// `/projects/{projectId}/jobs/{jobId}/log`.
         Log(Log),
         /// `/projects/{projectId}/jobs/{jobId}/steps/{index}`.
-        ProjectsJobsSteps(ProjectsJobsSteps),
+        Steps(Steps),
     }
 
     impl wire::PushMessage for Push {
         fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
             match self {
-                Self::ProjectsJobsProgress(push) => {
+                Self::Progress(push) => {
                     Ok(wire::Envelope {
                         event: "/projects/{projectId}/jobs/{jobId}/progress".into(),
                         path: wire::expand(
@@ -113,7 +113,7 @@ pub mod run_job {
                         parts: wire::ResponseParts::to_parts(&push.response)?,
                     })
                 }
-                Self::ProjectsJobsSteps(push) => {
+                Self::Steps(push) => {
                     Ok(wire::Envelope {
                         event: "/projects/{projectId}/jobs/{jobId}/steps/{index}".into(),
                         path: wire::expand(
@@ -142,7 +142,7 @@ pub mod run_job {
                     )?;
                     Ok(
                         Some(
-                            Self::ProjectsJobsProgress(ProjectsJobsProgress {
+                            Self::Progress(Progress {
                                 project_id: wire::variable(&variables, 0)?,
                                 job_id: wire::variable(&variables, 1)?,
                                 response: wire::ResponseParts::from_parts(&envelope.parts)?,
@@ -172,7 +172,7 @@ pub mod run_job {
                     )?;
                     Ok(
                         Some(
-                            Self::ProjectsJobsSteps(ProjectsJobsSteps {
+                            Self::Steps(Steps {
                                 project_id: wire::variable(&variables, 0)?,
                                 job_id: wire::variable(&variables, 1)?,
                                 index: wire::variable(&variables, 2)?,
@@ -186,9 +186,9 @@ pub mod run_job {
         }
     }
 
-    impl ::std::convert::From<ProjectsJobsProgress> for Push {
-        fn from(push: ProjectsJobsProgress) -> Self {
-            Self::ProjectsJobsProgress(push)
+    impl ::std::convert::From<Progress> for Push {
+        fn from(push: Progress) -> Self {
+            Self::Progress(push)
         }
     }
 
@@ -198,9 +198,9 @@ pub mod run_job {
         }
     }
 
-    impl ::std::convert::From<ProjectsJobsSteps> for Push {
-        fn from(push: ProjectsJobsSteps) -> Self {
-            Self::ProjectsJobsSteps(push)
+    impl ::std::convert::From<Steps> for Push {
+        fn from(push: Steps) -> Self {
+            Self::Steps(push)
         }
     }
 
@@ -208,23 +208,23 @@ pub mod run_job {
     ///
     /// How far the job is.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ProjectsJobsProgress {
+    pub struct Progress {
         /// The project the job belongs to.
         pub project_id: i64,
         /// The push path's `{jobId}`.
         pub job_id: ::std::string::String,
         /// The pushed response.
-        pub response: ProjectsJobsProgressResponse,
+        pub response: ProgressResponse,
     }
 
     /// What a push of `/projects/{projectId}/jobs/{jobId}/progress` carries.
     #[derive(Debug, Clone, PartialEq)]
-    pub enum ProjectsJobsProgressResponse {
+    pub enum ProgressResponse {
         /// 200: Progress in percent.
-        Ok { body: types::RunJobProjectsJobsProgressOkBody },
+        Ok { body: types::RunJobProgressOkBody },
     }
 
-    impl wire::ResponseParts for ProjectsJobsProgressResponse {
+    impl wire::ResponseParts for ProgressResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
@@ -303,7 +303,7 @@ pub mod run_job {
 
     /// A push of `/projects/{projectId}/jobs/{jobId}/steps/{index}`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ProjectsJobsSteps {
+    pub struct Steps {
         /// The project the job belongs to.
         pub project_id: i64,
         /// The push path's `{jobId}`.
@@ -311,24 +311,24 @@ pub mod run_job {
         /// The push path's `{index}`.
         pub index: i32,
         /// The pushed response.
-        pub response: ProjectsJobsStepsResponse,
+        pub response: StepsResponse,
     }
 
     /// What a push of `/projects/{projectId}/jobs/{jobId}/steps/{index}` carries.
     #[derive(Debug, Clone, PartialEq)]
-    pub enum ProjectsJobsStepsResponse {
+    pub enum StepsResponse {
         /// 200: The step succeeded.
         Ok { body: types::StepOutput },
         /// 500: The step failed.
         InternalServerError {
-            headers: ProjectsJobsStepsInternalServerErrorHeaders,
+            headers: StepsInternalServerErrorHeaders,
             body: types::Problem,
         },
         /// 204: The step was skipped.
         NoContent,
     }
 
-    impl wire::ResponseParts for ProjectsJobsStepsResponse {
+    impl wire::ResponseParts for StepsResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
@@ -353,7 +353,7 @@ pub mod run_job {
                 200 => Ok(Self::Ok { body: parts.json()? }),
                 500 => {
                     Ok(Self::InternalServerError {
-                        headers: ProjectsJobsStepsInternalServerErrorHeaders {
+                        headers: StepsInternalServerErrorHeaders {
                             x_retryable: parts.header("x-retryable")?,
                         },
                         body: parts.json()?,
@@ -365,9 +365,9 @@ pub mod run_job {
         }
     }
 
-    /// Headers of [`ProjectsJobsStepsResponse::InternalServerError`].
+    /// Headers of [`StepsResponse::InternalServerError`].
     #[derive(Debug, Clone, PartialEq)]
-    pub struct ProjectsJobsStepsInternalServerErrorHeaders {
+    pub struct StepsInternalServerErrorHeaders {
         pub x_retryable: bool,
     }
 }

@@ -101,7 +101,7 @@ pub struct Problem {
 }
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-pub struct RunJobProjectsJobsProgressOkBody {
+pub struct RunJobProgressOkBody {
     pub percent: f32,
     /// Estimated end, if known.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]

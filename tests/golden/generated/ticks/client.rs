@@ -65,8 +65,8 @@ impl MarketTicksClient {
                 Pushed::Push(operations::watch_ticks::Push::Tick(push)) => {
                     observer.on_tick(push)
                 }
-                Pushed::Push(operations::watch_ticks::Push::MarketsHalted(push)) => {
-                    observer.on_markets_halted(push)
+                Pushed::Push(operations::watch_ticks::Push::Halted(push)) => {
+                    observer.on_halted(push)
                 }
                 Pushed::Final(response) => {
                     observer.on_final(&response);
@@ -105,7 +105,7 @@ pub trait WatchTicksObserver {
     }
 
     /// A push of `/markets/{symbol}/halted`.
-    fn on_markets_halted(&mut self, push: operations::watch_ticks::MarketsHalted) {
+    fn on_halted(&mut self, push: operations::watch_ticks::Halted) {
         let _ = push;
     }
 

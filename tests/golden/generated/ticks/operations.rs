@@ -87,7 +87,7 @@ pub mod watch_ticks {
         /// `/markets/{symbol}/ticks/{seq}`.
         Tick(Tick),
         /// `/markets/{symbol}/halted`.
-        MarketsHalted(MarketsHalted),
+        Halted(Halted),
     }
 
     impl wire::PushMessage for Push {
@@ -103,7 +103,7 @@ pub mod watch_ticks {
                         parts: wire::ResponseParts::to_parts(&push.response)?,
                     })
                 }
-                Self::MarketsHalted(push) => {
+                Self::Halted(push) => {
                     Ok(wire::Envelope {
                         event: "/markets/{symbol}/halted".into(),
                         path: wire::expand(
@@ -143,7 +143,7 @@ pub mod watch_ticks {
                     )?;
                     Ok(
                         Some(
-                            Self::MarketsHalted(MarketsHalted {
+                            Self::Halted(Halted {
                                 symbol: wire::variable(&variables, 0)?,
                                 response: wire::ResponseParts::from_parts(&envelope.parts)?,
                             }),
@@ -161,9 +161,9 @@ pub mod watch_ticks {
         }
     }
 
-    impl ::std::convert::From<MarketsHalted> for Push {
-        fn from(push: MarketsHalted) -> Self {
-            Self::MarketsHalted(push)
+    impl ::std::convert::From<Halted> for Push {
+        fn from(push: Halted) -> Self {
+            Self::Halted(push)
         }
     }
 
@@ -208,21 +208,21 @@ pub mod watch_ticks {
 
     /// A push of `/markets/{symbol}/halted`.
     #[derive(Debug, Clone, PartialEq)]
-    pub struct MarketsHalted {
+    pub struct Halted {
         /// The push path's `{symbol}`.
         pub symbol: ::std::string::String,
         /// The pushed response.
-        pub response: MarketsHaltedResponse,
+        pub response: HaltedResponse,
     }
 
     /// What a push of `/markets/{symbol}/halted` carries.
     #[derive(Debug, Clone, PartialEq)]
-    pub enum MarketsHaltedResponse {
+    pub enum HaltedResponse {
         /// 503: Trading is halted; no body.
-        ServiceUnavailable { headers: MarketsHaltedServiceUnavailableHeaders },
+        ServiceUnavailable { headers: HaltedServiceUnavailableHeaders },
     }
 
-    impl wire::ResponseParts for MarketsHaltedResponse {
+    impl wire::ResponseParts for HaltedResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::ServiceUnavailable { headers } => {
@@ -239,7 +239,7 @@ pub mod watch_ticks {
             match parts.status {
                 503 => {
                     Ok(Self::ServiceUnavailable {
-                        headers: MarketsHaltedServiceUnavailableHeaders {
+                        headers: HaltedServiceUnavailableHeaders {
                             reason: parts.header_opt("reason")?,
                         },
                     })
@@ -249,9 +249,9 @@ pub mod watch_ticks {
         }
     }
 
-    /// Headers of [`MarketsHaltedResponse::ServiceUnavailable`].
+    /// Headers of [`HaltedResponse::ServiceUnavailable`].
     #[derive(Debug, Clone, PartialEq)]
-    pub struct MarketsHaltedServiceUnavailableHeaders {
+    pub struct HaltedServiceUnavailableHeaders {
         pub reason: ::std::option::Option<::std::string::String>,
     }
 }

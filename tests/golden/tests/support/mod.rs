@@ -3,7 +3,7 @@
 #![allow(dead_code, reason = "each test binary uses part of the support module")]
 
 use pushgen_golden::consumer::operations::create_consumer::{
-    ConsumersEvents, ConsumersEventsOkHeaders, ConsumersEventsResponse, Push, Response,
+    Events, EventsOkHeaders, EventsResponse, Push, Response,
 };
 use pushgen_golden::consumer::server::{ConsumerApi, router_with_config};
 use pushgen_golden::consumer::types;
@@ -39,11 +39,11 @@ pub fn event(consumer_id: &str, offset: i64) -> Push {
             at: format!("2026-11-24T00:00:{:02}Z", offset % 60),
         })
     };
-    Push::ConsumersEvents(ConsumersEvents {
+    Push::Events(Events {
         consumer_id: consumer_id.to_string(),
         offset,
-        response: ConsumersEventsResponse::Ok {
-            headers: ConsumersEventsOkHeaders { offset },
+        response: EventsResponse::Ok {
+            headers: EventsOkHeaders { offset },
             body,
         },
     })
