@@ -44,7 +44,13 @@ pub fn sanitize(text: &str) -> Vec<String> {
             continue;
         }
         // Indentation would make a code block (a doctest); it carries no meaning here.
-        out.push(format!(" {}", escape(trimmed)).trim_end().to_string());
+        let line = escape(trimmed);
+        if line.starts_with('|') {
+            // A table row cannot be wrapped.
+            out.push(format!(" {line}").trim_end().to_string());
+        } else {
+            out.extend(wrap(&line, WIDTH).into_iter().map(|l| format!(" {l}")));
+        }
     }
     if in_fence {
         out.push(" ```".into());
@@ -53,6 +59,31 @@ pub fn sanitize(text: &str) -> Vec<String> {
         out.pop();
     }
     out
+}
+
+/// Doc text is wrapped to this many columns: a one-line paragraph from a YAML `>` block
+/// would otherwise run far past the code beside it. Markdown joins the lines again.
+const WIDTH: usize = 88;
+
+fn wrap(line: &str, width: usize) -> Vec<String> {
+    if line.len() <= width {
+        return vec![line.trim_end().to_string()];
+    }
+    let mut lines = Vec::new();
+    let mut current = String::new();
+    for word in line.split(' ').filter(|w| !w.is_empty()) {
+        if !current.is_empty() && current.len() + 1 + word.len() > width {
+            lines.push(std::mem::take(&mut current));
+        }
+        if !current.is_empty() {
+            current.push(' ');
+        }
+        current.push_str(word);
+    }
+    if !current.is_empty() {
+        lines.push(current);
+    }
+    lines
 }
 
 /// Escapes what rustdoc would read as a link or HTML.
@@ -90,5 +121,9 @@ mod tests {
             [" x", " ```text", " fn main() {}", " ```"]
         );
         assert_eq!(sanitize("```js\nopen"), [" ```text", " open", " ```"]);
+        let long = "word ".repeat(30);
+        let wrapped = sanitize(&long);
+        assert_eq!(wrapped.len(), 2);
+        assert!(wrapped.iter().all(|l| l.len() <= 89));
     }
 }

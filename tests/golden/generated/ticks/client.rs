@@ -48,7 +48,9 @@ impl MarketTicksClient {
             .await
     }
 
-    /// Watches a market. Each trade is pushed as it happens; when the market closes the final response summarises the session. Safe to repeat, so a client that loses the connection may resume.
+    /// Watches a market. Each trade is pushed as it happens; when the market closes the final
+    /// response summarises the session. Safe to repeat, so a client that loses the connection
+    /// may resume.
     ///
     /// `GET /markets/{symbol}/ticks`
     ///

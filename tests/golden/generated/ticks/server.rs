@@ -13,7 +13,9 @@ pub trait MarketTicks: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = operations::list_markets::Response,
     > + ::std::marker::Send;
 
-    /// Watches a market. Each trade is pushed as it happens; when the market closes the final response summarises the session. Safe to repeat, so a client that loses the connection may resume.
+    /// Watches a market. Each trade is pushed as it happens; when the market closes the final
+    /// response summarises the session. Safe to repeat, so a client that loses the connection
+    /// may resume.
     ///
     /// `GET /markets/{symbol}/ticks`
     ///
