@@ -233,3 +233,58 @@ fn unknown_pushes_from_a_newer_server_are_skipped_not_errors() {
     let EventsResponse::Ok { body, .. } = response;
     assert_eq!(body, types::Event::Unknown);
 }
+
+/// The raw bytes of a stream, read with a plain HTTP client.
+async fn raw_stream(addr: std::net::SocketAddr, body: &str) -> (u16, String, String) {
+    let response = pushgen_runtime::reqwest::Client::new()
+        .post(format!("http://{addr}/consumers"))
+        .header("accept", "text/event-stream")
+        .header("content-type", "application/json")
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    (status, content_type, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_idle_stream_carries_keep_alive_comments() {
+    bounded(async {
+        let config = ServerConfig::default().keep_alive(Some(Duration::from_millis(50)));
+        let addr = serve(Observed::default(), config).await;
+        let (status, content_type, text) =
+            raw_stream(addr, r#"{"topic":"slow","maxEvents":1}"#).await;
+        assert_eq!(status, 200);
+        assert_eq!(content_type, "text/event-stream");
+        let first_push = text.find("event: /consumers/").unwrap();
+        let keep_alive = text
+            .find(": keep-alive\n\n")
+            .expect("no keep-alive comment");
+        let final_event = text.find("event: final\n").unwrap();
+        assert!(
+            first_push < keep_alive && keep_alive < final_event,
+            "{text}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_stream_opened_early_carries_a_later_error_in_band() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let (status, content_type, text) = raw_stream(addr, r#"{"topic":"open-then-error"}"#).await;
+        assert_eq!(status, 200);
+        assert_eq!(content_type, "text/event-stream");
+        assert_eq!(
+            text,
+            "event: final\ndata: {\"status\":400,\"headers\":{},\"body\":{\"message\":\"failed after opening\"}}\n\n"
+        );
+    })
+    .await;
+}

@@ -23,6 +23,8 @@ pub struct Observed {
 /// - `""`: 400 before any push;
 /// - `"forever"`: pushes until `send` fails (the client left), at most 100,000 times;
 /// - `"late-error"`: one push, then 400 in-band;
+/// - `"open-then-error"`: opens the stream without pushing, then 400 in-band;
+/// - `"slow"`: one push, 300 ms of silence, then the final response;
 /// - anything else: `maxEvents` (default 3) events alternating message / heartbeat.
 pub struct TestConsumers {
     pub observed: Observed,
@@ -80,10 +82,19 @@ impl ConsumerApi for TestConsumers {
                 let _ = push.send(event(&id, 0)).await;
                 return bad("failed after the first push");
             }
+            "open-then-error" => {
+                let _ = push.open().await;
+                return bad("failed after opening");
+            }
+            "slow" => {
+                let _ = push.send(event(&id, 0)).await;
+                tokio::time::sleep(Duration::from_millis(300)).await;
+            }
             _ => {}
         }
         let n = i64::from(body.max_events.unwrap_or(3));
-        for offset in 0..n {
+        let first = i64::from(body.topic == "slow");
+        for offset in first..n {
             if push.send(event(&id, offset)).await.is_err() {
                 break;
             }
