@@ -130,7 +130,19 @@ pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
     value: &Value,
     pointer: &str,
 ) -> Result<T, SpecError> {
-    serde_path_to_error::deserialize(value).map_err(|e| {
+    // openapiv3's `ReferenceOr` deserialiser has an `expect` on a path it believes
+    // unreachable; a spec must never be able to crash pushgen, so a panic becomes an error.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        serde_path_to_error::deserialize::<_, T>(value)
+    }))
+    .map_err(|_| {
+        SpecError::new(
+            pointer,
+            "this value could not be read (the OpenAPI model's deserialiser failed); \
+             please report it with the spec",
+        )
+    })?;
+    result.map_err(|e| {
         let mut at = pointer.to_string();
         for segment in e.path().iter() {
             use serde_path_to_error::Segment;
