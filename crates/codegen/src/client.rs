@@ -198,7 +198,7 @@ fn method(op: &Operation) -> TokenStream {
     let stream_doc = [
         format!(
             " `{}` as a `Stream`: every push, then the final response",
-            op.name.original
+            op.label()
         ),
         " as the last item. The request is sent when the stream is first polled.".to_string(),
     ];
@@ -251,7 +251,7 @@ fn observer(op: &Operation, push: &EnvelopePush) -> TokenStream {
     let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
     let title = format!(
         " Receives what the server pushes while it handles `{}` (`{}`).",
-        op.name.original,
+        op.label(),
         signature(op)
     );
     let methods = push.items.iter().map(|item| {

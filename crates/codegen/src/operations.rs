@@ -33,12 +33,15 @@ pub fn signature(op: &Operation) -> String {
 
 fn operation_module(op: &Operation) -> TokenStream {
     let module = ident(&op.name.snake);
-    let title = format!(" Types of `{}`: `{}`.", op.name.original, signature(op));
+    let title = match &op.operation_id {
+        Some(id) => format!(" Types of `{id}`: `{}`.", signature(op)),
+        None => format!(" Types of `{}`.", signature(op)),
+    };
     let params = params_struct(op);
     let response = response_set(
         &ident("Response"),
         &op.responses,
-        &format!("Responses of `{}`.", op.name.original),
+        &format!("Responses of `{}`.", op.label()),
         "",
     );
     let push = op.streaming.envelope().map(|push| push_types(op, push));
@@ -79,7 +82,7 @@ fn params_struct(op: &Operation) -> TokenStream {
             pub #name: #ty,
         }
     });
-    let title = format!(" Parameters of `{}`.", op.name.original);
+    let title = format!(" Parameters of `{}`.", op.label());
     quote! {
         #[doc = #title]
         #[derive(Debug, Clone, PartialEq)]
@@ -299,7 +302,7 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
     }
     let title = format!(
         " What the server may push while it handles `{}`.",
-        op.name.original
+        op.label()
     );
     let allow = variant_names_allowance("Push", push.items.iter().map(|i| &*i.name.camel));
     quote! {

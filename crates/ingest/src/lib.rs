@@ -191,6 +191,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
 
             operations.push(IrOperation {
                 name,
+                operation_id: op.operation_id.clone(),
                 method,
                 path: template.clone(),
                 summary: op.summary.clone(),

@@ -93,6 +93,8 @@ impl Method {
 pub struct Operation {
     /// Unique name: from `operationId`, else from method and path.
     pub name: Name,
+    /// The spec's `operationId`, if it has one.
+    pub operation_id: Option<String>,
     pub method: Method,
     pub path: PathTemplate,
     pub summary: Option<String>,
@@ -344,6 +346,20 @@ pub struct Variant {
     pub tags: Vec<String>,
     /// The variant refers back to the union: it needs an indirection.
     pub boxed: bool,
+}
+
+impl Operation {
+    /// How docs refer to the operation: its `operationId`, else `METHOD /path`.
+    pub fn label(&self) -> String {
+        match &self.operation_id {
+            Some(id) => id.clone(),
+            None => format!(
+                "{} {}",
+                self.method.as_str().to_uppercase(),
+                self.path.template
+            ),
+        }
+    }
 }
 
 impl Api {

@@ -3,11 +3,11 @@
 use super::types;
 use ::pushgen_runtime::wire;
 
-/// Types of `post /type/ by self`: `POST /type/{self}`.
+/// Types of `POST /type/{self}`.
 pub mod post_type_by_self {
     use super::{types, wire};
 
-    /// Parameters of `post /type/ by self`.
+    /// Parameters of `POST /type/{self}`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
         pub self_: ::std::string::String,
@@ -16,7 +16,7 @@ pub mod post_type_by_self {
         pub _123abc: ::std::option::Option<i64>,
     }
 
-    /// Responses of `post /type/ by self`.
+    /// Responses of `POST /type/{self}`.
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: ok
