@@ -29,6 +29,9 @@ pub struct ServerConfig {
     /// A comment is sent after this long without a push, so proxies and clients know the
     /// stream is alive, and a gone client is noticed. `None` sends none.
     pub keep_alive: Option<Duration>,
+    /// When triggered, every open stream ends (and its handler's next `send` fails), so
+    /// a graceful shutdown does not wait forever on streams.
+    pub shutdown: Option<Shutdown>,
 }
 
 impl Default for ServerConfig {
@@ -36,6 +39,56 @@ impl Default for ServerConfig {
         ServerConfig {
             push_buffer: 64,
             keep_alive: Some(Duration::from_secs(15)),
+            shutdown: None,
+        }
+    }
+}
+
+/// A signal that ends every open push stream of the routers configured with it.
+///
+/// ```no_run
+/// # use pushgen_runtime::{axum, server::Shutdown};
+/// # async fn run(listener: tokio::net::TcpListener, app: axum::Router, shutdown: Shutdown,
+/// #              stop_requested: impl std::future::Future<Output = ()> + Send + 'static) {
+/// // app = router_with_config(api, ServerConfig::default().shutdown(&shutdown))
+/// let stop = shutdown.clone();
+/// axum::serve(listener, app)
+///     .with_graceful_shutdown(async move {
+///         stop_requested.await;
+///         stop.trigger(); // open streams end; axum then finishes the other requests
+///     })
+///     .await
+///     .unwrap();
+/// # }
+/// ```
+#[derive(Debug, Clone)]
+pub struct Shutdown {
+    tx: Arc<tokio::sync::watch::Sender<bool>>,
+}
+
+impl Default for Shutdown {
+    fn default() -> Self {
+        Shutdown::new()
+    }
+}
+
+impl Shutdown {
+    pub fn new() -> Self {
+        Shutdown {
+            tx: Arc::new(tokio::sync::watch::Sender::new(false)),
+        }
+    }
+
+    /// Ends every open stream now and every stream opened later.
+    pub fn trigger(&self) {
+        self.tx.send_replace(true);
+    }
+
+    /// Resolves once triggered.
+    async fn triggered(mut rx: tokio::sync::watch::Receiver<bool>) {
+        if rx.wait_for(|stop| *stop).await.is_err() {
+            // Never triggered and never can be: keep the stream.
+            std::future::pending::<()>().await;
         }
     }
 }
@@ -48,6 +101,11 @@ impl ServerConfig {
 
     pub fn keep_alive(mut self, interval: Option<Duration>) -> Self {
         self.keep_alive = interval;
+        self
+    }
+
+    pub fn shutdown(mut self, shutdown: &Shutdown) -> Self {
+        self.shutdown = Some(shutdown.clone());
         self
     }
 }
@@ -107,7 +165,7 @@ impl<A> Shared<A> {
         });
         match rx.recv().await {
             Some(Frame::Final(parts)) => plain(parts),
-            Some(first) => sse_stream(first, rx, self.config.keep_alive),
+            Some(first) => sse_stream(first, rx, &self.config),
             None => internal_error("the handler ended without a response"),
         }
     }
@@ -280,14 +338,23 @@ struct StreamState {
     rx: mpsc::Receiver<Frame>,
     first: Option<Frame>,
     keep_alive: Option<Duration>,
+    shutdown: Option<tokio::sync::watch::Receiver<bool>>,
     done: bool,
 }
 
-fn sse_stream(first: Frame, rx: mpsc::Receiver<Frame>, keep_alive: Option<Duration>) -> Response {
+/// What the stream waits for between frames.
+enum Wake {
+    Frame(Option<Frame>),
+    Idle,
+    Shutdown,
+}
+
+fn sse_stream(first: Frame, rx: mpsc::Receiver<Frame>, config: &ServerConfig) -> Response {
     let state = StreamState {
         rx,
         first: Some(first),
-        keep_alive,
+        keep_alive: config.keep_alive,
+        shutdown: config.shutdown.as_ref().map(|s| s.tx.subscribe()),
         done: false,
     };
     let body = futures_util::stream::unfold(state, |mut state| async move {
@@ -295,19 +362,37 @@ fn sse_stream(first: Frame, rx: mpsc::Receiver<Frame>, keep_alive: Option<Durati
             return None;
         }
         loop {
-            let frame = match state.first.take() {
-                Some(frame) => Some(frame),
-                None => match state.keep_alive {
-                    Some(idle) => match tokio::time::timeout(idle, state.rx.recv()).await {
-                        Ok(frame) => frame,
-                        Err(_) => {
-                            let mut buf = BytesMut::new();
-                            sse::encode_comment(&mut buf, "keep-alive");
-                            return Some((Ok::<_, std::convert::Infallible>(buf.freeze()), state));
+            let wake = match state.first.take() {
+                Some(frame) => Wake::Frame(Some(frame)),
+                None => {
+                    let idle = async {
+                        match state.keep_alive {
+                            Some(idle) => tokio::time::sleep(idle).await,
+                            None => std::future::pending().await,
                         }
-                    },
-                    None => state.rx.recv().await,
-                },
+                    };
+                    let stop = async {
+                        match state.shutdown.clone() {
+                            Some(rx) => Shutdown::triggered(rx).await,
+                            None => std::future::pending().await,
+                        }
+                    };
+                    tokio::select! {
+                        frame = state.rx.recv() => Wake::Frame(frame),
+                        () = idle => Wake::Idle,
+                        () = stop => Wake::Shutdown,
+                    }
+                }
+            };
+            let frame = match wake {
+                Wake::Frame(frame) => frame,
+                Wake::Idle => {
+                    let mut buf = BytesMut::new();
+                    sse::encode_comment(&mut buf, "keep-alive");
+                    return Some((Ok::<_, std::convert::Infallible>(buf.freeze()), state));
+                }
+                // The server is going down: end the stream; the handler's sends now fail.
+                Wake::Shutdown => return None,
             };
             match frame {
                 Some(Frame::Open) => continue,

@@ -288,3 +288,55 @@ async fn a_stream_opened_early_carries_a_later_error_in_band() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_server_shutdown_ends_open_streams_and_graceful_shutdown_completes() {
+    use pushgen_golden::consumer::server::router_with_config;
+    use pushgen_runtime::server::Shutdown;
+    bounded(async {
+        let shutdown = Shutdown::new();
+        let observed = Observed::default();
+        let (tx, mut failures) = tokio::sync::mpsc::unbounded_channel();
+        *observed.send_failures.lock().unwrap() = Some(tx);
+        let config = ServerConfig::default().shutdown(&shutdown);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = router_with_config(support::TestConsumers { observed }, config);
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let stop = shutdown.clone();
+        let server = tokio::spawn(async move {
+            pushgen_runtime::axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop_rx.await;
+                    stop.trigger();
+                })
+                .await
+        });
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let mut stream = client.create_consumer_stream(&request("forever", None));
+        assert!(matches!(stream.next().await, Some(Ok(Pushed::Push(_)))));
+        stop_tx.send(()).unwrap();
+        // The stream ends without a final response, as after any lost connection.
+        let rest: Vec<_> =
+            tokio::time::timeout(Duration::from_secs(10), stream.collect::<Vec<_>>())
+                .await
+                .expect("the stream did not end within 10 s of the shutdown");
+        assert!(
+            matches!(
+                rest.last(),
+                Some(Err(pushgen_runtime::client::Error::Incomplete))
+            ),
+            "{:?}",
+            rest.last()
+        );
+        tokio::time::timeout(Duration::from_secs(10), failures.recv())
+            .await
+            .expect("the handler's send did not fail after the shutdown");
+        tokio::time::timeout(Duration::from_secs(10), server)
+            .await
+            .expect("graceful shutdown did not complete")
+            .unwrap()
+            .unwrap();
+    })
+    .await;
+}
