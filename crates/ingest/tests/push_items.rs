@@ -1,0 +1,99 @@
+//! What ingest makes of push sections: wire names, typed push path variables, modes.
+
+use pushgen_ir::{Scalar, StatusMatch, Streaming, TypeRef};
+
+const SPEC: &str = r#"
+openapi: 3.0.3
+info: {title: Push rules, version: '1'}
+paths:
+  /rooms/{roomId}/join:
+    post:
+      operationId: join
+      parameters:
+        - {name: roomId, in: path, required: true, schema: {type: integer, format: int32}}
+      responses:
+        '204': {description: left}
+      push:
+        - /rooms/{roomId}/messages/{seq}/{author}:
+            parameters:
+              - {name: seq, in: path, required: true, schema: {type: integer, format: int64}}
+              - {name: roomId, in: path, required: true, schema: {type: string}}
+            responses:
+              '200':
+                description: a message
+                headers:
+                  seq: {schema: {type: string}, required: true}
+                content: {application/json: {schema: {type: string}}}
+              '410': {description: the message was deleted}
+        - /rooms/{roomId}/typing:
+            x-push-event: typing
+            responses:
+              '200': {description: someone types}
+  /plain:
+    get:
+      responses:
+        '200': {description: ok}
+"#;
+
+#[test]
+fn push_variables_are_typed_by_operation_then_push_path_then_string() {
+    let api = pushgen_ingest::ingest(SPEC, "rules.yaml").unwrap();
+    let join = &api.operations[0];
+    let Streaming::Envelope(push) = &join.streaming else {
+        panic!("join pushes");
+    };
+    // POST is not safe to repeat and nothing says it is resumable.
+    assert!(!push.resumable);
+    let messages = &push.items[0];
+    assert_eq!(
+        messages.wire_name,
+        "/rooms/{roomId}/messages/{seq}/{author}"
+    );
+    let types: Vec<(&str, &TypeRef)> = messages
+        .variables
+        .iter()
+        .map(|v| (v.name.original.as_str(), &v.ty))
+        .collect();
+    assert_eq!(
+        types,
+        [
+            // The operation's parameter wins over the push path's own.
+            ("roomId", &TypeRef::Scalar(Scalar::Int32)),
+            ("seq", &TypeRef::Scalar(Scalar::Int64)),
+            ("author", &TypeRef::Scalar(Scalar::String)),
+        ]
+    );
+    // Path variables and headers are separate namespaces: `seq` is both.
+    assert_eq!(messages.responses[0].headers[0].name.original, "seq");
+    assert_eq!(messages.responses[1].status, StatusMatch::Code(410));
+    assert!(messages.responses[1].body.is_none());
+
+    let typing = &push.items[1];
+    assert_eq!(typing.wire_name, "typing");
+    assert_eq!(typing.name.camel, "Typing");
+}
+
+#[test]
+fn operations_without_push_are_plain_and_get_is_resumable() {
+    let api = pushgen_ingest::ingest(SPEC, "rules.yaml").unwrap();
+    let plain = &api.operations[1];
+    assert_eq!(plain.streaming, Streaming::None);
+    assert_eq!(plain.name.snake, "get_plain");
+    assert_eq!(plain.label(), "GET /plain");
+
+    let resumable = SPEC.replace(
+        "operationId: join",
+        "operationId: join\n      x-push-resumable: true",
+    );
+    let api = pushgen_ingest::ingest(&resumable, "rules.yaml").unwrap();
+    assert!(api.operations[0].streaming.envelope().unwrap().resumable);
+}
+
+#[test]
+fn yaml_and_json_of_one_spec_give_the_same_api() {
+    let yaml: serde_json::Value = serde_yaml::from_str(SPEC).unwrap();
+    let json = serde_json::to_string_pretty(&yaml).unwrap();
+    let from_yaml = pushgen_ingest::ingest(SPEC, "rules").unwrap();
+    let from_json = pushgen_ingest::ingest(&json, "rules").unwrap();
+    assert_eq!(from_yaml, from_json);
+}
