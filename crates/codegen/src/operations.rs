@@ -141,7 +141,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             let header_encode = response.headers.iter().map(|h| {
                 let field = ident(&h.name.snake);
                 let wire_name = &h.name.original;
-                quote!(parts.set_header(#wire_name, &headers.#field)?;)
+                quote!(.with_header(#wire_name, &headers.#field))
             });
             let struct_doc = format!(" Headers of [`{name}::{variant}`].");
             header_structs.push(quote! {
@@ -160,7 +160,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             let ty = rust_type(&body.ty, Site::Outside);
             fields.push(quote!(body: #ty));
             bindings.push(quote!(body));
-            encode.push(quote!(parts.set_json(body)?;));
+            encode.push(quote!(.with_json(body)));
             decode.push(quote!(body: parts.json()?));
         }
         let status = match response.status {
@@ -170,18 +170,27 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             }
             _ => quote!(*status),
         };
+        // `Parts::new(..).with_header(..)?.with_json(..)?` — one expression per arm, the
+        // last `?` dropped so the arm returns the `Result` itself.
+        let mut chain = quote!(wire::Parts::new(#status));
+        for (i, step) in encode.iter().enumerate() {
+            chain = if i == 0 {
+                quote!(#chain #step)
+            } else {
+                quote!(#chain ? #step)
+            };
+        }
+        let chain = if encode.is_empty() {
+            quote!(Ok(#chain))
+        } else {
+            chain
+        };
         if fields.is_empty() {
             variants.push(quote! { #docs #variant, });
-            encode_arms.push(quote!(Self::#variant => Ok(wire::Parts::new(#status)),));
+            encode_arms.push(quote!(Self::#variant => #chain,));
         } else {
             variants.push(quote! { #docs #variant { #(#fields),* }, });
-            encode_arms.push(quote! {
-                Self::#variant { #(#bindings),* } => {
-                    let mut parts = wire::Parts::new(#status);
-                    #(#encode)*
-                    Ok(parts)
-                }
-            });
+            encode_arms.push(quote!(Self::#variant { #(#bindings),* } => #chain,));
         }
         let construct = if decode.is_empty() {
             quote!(Self::#variant)

@@ -137,6 +137,22 @@ impl Parts {
         Ok(())
     }
 
+    /// [`Parts::set_header`], by value: generated encoders chain these.
+    pub fn with_header<T: Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<Self, EncodeError> {
+        self.set_header(name, value)?;
+        Ok(self)
+    }
+
+    /// [`Parts::set_json`], by value.
+    pub fn with_json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, EncodeError> {
+        self.set_json(body)?;
+        Ok(self)
+    }
+
     fn header_text(&self, name: &str) -> Option<&str> {
         self.headers
             .iter()

@@ -2,13 +2,14 @@
 //! headers (an enum among them), a header-only error and a status range: the generated
 //! jobs server and client.
 
+mod support;
+
 use pushgen_golden::jobs::client::{JobsClient, RunJobObserver};
 use pushgen_golden::jobs::operations::{cancel_job, run_job};
 use pushgen_golden::jobs::server::{Jobs, router};
 use pushgen_golden::jobs::types;
 use pushgen_runtime::server::{PushSink, RequestContext};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 struct Runner;
 
@@ -160,14 +161,10 @@ impl RunJobObserver for Seen {
 }
 
 async fn client() -> JobsClient {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        pushgen_runtime::axum::serve(listener, router(Runner))
-            .await
-            .unwrap();
-    });
-    JobsClient::new(format!("http://{addr}"))
+    JobsClient::new(format!(
+        "http://{}",
+        support::serve_router(router(Runner)).await
+    ))
 }
 
 fn job() -> types::RunJobRequest {
@@ -189,7 +186,7 @@ fn job() -> types::RunJobRequest {
 
 #[tokio::test]
 async fn every_push_item_reaches_its_observer_method() {
-    tokio::time::timeout(Duration::from_secs(60), async {
+    support::bounded(async {
         let client = client().await;
         let params = run_job::Params {
             project_id: 7,
@@ -226,13 +223,12 @@ async fn every_push_item_reaches_its_observer_method() {
             .collect();
         assert_eq!(kinds, [(0, "ok"), (1, "failed"), (2, "skipped")]);
     })
-    .await
-    .unwrap();
+    .await;
 }
 
 #[tokio::test]
 async fn header_only_errors_ranges_and_defaults_keep_their_status() {
-    tokio::time::timeout(Duration::from_secs(60), async {
+    support::bounded(async {
         let client = client().await;
         let conflict = run_job::Params {
             project_id: 409,
@@ -275,6 +271,5 @@ async fn header_only_errors_ranges_and_defaults_keep_their_status() {
         assert_eq!(status, 418);
         assert_eq!(body.title, "cannot cancel j 1");
     })
-    .await
-    .unwrap();
+    .await;
 }

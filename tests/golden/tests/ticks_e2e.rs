@@ -1,6 +1,8 @@
 //! A GET push operation with path, query and list parameters, a push without a body,
 //! and a plain operation beside it: the generated market-ticks server and client.
 
+mod support;
+
 use futures_util::StreamExt;
 use pushgen_golden::ticks::client::MarketTicksClient;
 use pushgen_golden::ticks::operations::{list_markets, watch_ticks};
@@ -8,7 +10,6 @@ use pushgen_golden::ticks::server::{MarketTicks, router};
 use pushgen_golden::ticks::types;
 use pushgen_runtime::client::Pushed;
 use pushgen_runtime::server::{PushSink, RequestContext};
-use std::time::Duration;
 
 struct Market;
 
@@ -75,25 +76,12 @@ impl MarketTicks for Market {
 }
 
 async fn serve() -> String {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        pushgen_runtime::axum::serve(listener, router(Market))
-            .await
-            .unwrap();
-    });
-    format!("http://{addr}")
-}
-
-async fn bounded<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f)
-        .await
-        .expect("the test took longer than 60 s")
+    format!("http://{}", support::serve_router(router(Market)).await)
 }
 
 #[tokio::test]
 async fn ticks_then_a_bodiless_push_then_the_summary() {
-    bounded(async {
+    support::bounded(async {
         let client = MarketTicksClient::new(serve().await);
         let params = watch_ticks::Params {
             symbol: "ACME/LN".into(),
@@ -135,7 +123,7 @@ async fn ticks_then_a_bodiless_push_then_the_summary() {
 
 #[tokio::test]
 async fn a_bodiless_error_and_a_plain_operation() {
-    bounded(async {
+    support::bounded(async {
         let client = MarketTicksClient::new(serve().await);
         let params = watch_ticks::Params {
             symbol: "NOPE".into(),
@@ -155,7 +143,7 @@ async fn a_bodiless_error_and_a_plain_operation() {
 
 #[tokio::test]
 async fn a_bad_query_parameter_is_a_400_that_names_it() {
-    bounded(async {
+    support::bounded(async {
         let base = serve().await;
         let raw = pushgen_runtime::reqwest::get(format!("{base}/markets/ACME/ticks?limit=many"))
             .await

@@ -19,16 +19,8 @@ pub mod create_consumer {
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Created { body } => {
-                    let mut parts = wire::Parts::new(201);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
-                Self::BadRequest { body } => {
-                    let mut parts = wire::Parts::new(400);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Created { body } => wire::Parts::new(201).with_json(body),
+                Self::BadRequest { body } => wire::Parts::new(400).with_json(body),
             }
         }
 
@@ -127,10 +119,9 @@ pub mod create_consumer {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::Ok { headers, body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_header("offset", &headers.offset)?;
-                    parts.set_json(body)?;
-                    Ok(parts)
+                    wire::Parts::new(200)
+                        .with_header("offset", &headers.offset)?
+                        .with_json(body)
                 }
             }
         }

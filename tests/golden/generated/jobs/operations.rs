@@ -31,20 +31,13 @@ pub mod run_job {
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
                 Self::Conflict { headers } => {
-                    let mut parts = wire::Parts::new(409);
-                    parts.set_header("retry-after", &headers.retry_after)?;
-                    Ok(parts)
+                    wire::Parts::new(409)
+                        .with_header("retry-after", &headers.retry_after)
                 }
                 Self::Status4xx { status, body } => {
-                    let mut parts = wire::Parts::new(*status);
-                    parts.set_json(body)?;
-                    Ok(parts)
+                    wire::Parts::new(*status).with_json(body)
                 }
             }
         }
@@ -227,11 +220,7 @@ pub mod run_job {
     impl wire::ResponseParts for ProgressResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
             }
         }
 
@@ -267,11 +256,10 @@ pub mod run_job {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::Ok { headers, body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_header("x-log-level", &headers.x_log_level)?;
-                    parts.set_header("x-sequence", &headers.x_sequence)?;
-                    parts.set_json(body)?;
-                    Ok(parts)
+                    wire::Parts::new(200)
+                        .with_header("x-log-level", &headers.x_log_level)?
+                        .with_header("x-sequence", &headers.x_sequence)?
+                        .with_json(body)
                 }
             }
         }
@@ -331,16 +319,11 @@ pub mod run_job {
     impl wire::ResponseParts for StepsResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
                 Self::InternalServerError { headers, body } => {
-                    let mut parts = wire::Parts::new(500);
-                    parts.set_header("x-retryable", &headers.x_retryable)?;
-                    parts.set_json(body)?;
-                    Ok(parts)
+                    wire::Parts::new(500)
+                        .with_header("x-retryable", &headers.x_retryable)?
+                        .with_json(body)
                 }
                 Self::NoContent => Ok(wire::Parts::new(204)),
             }
@@ -395,11 +378,7 @@ pub mod get_job {
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
                 Self::NotFound => Ok(wire::Parts::new(404)),
             }
         }
@@ -441,9 +420,7 @@ pub mod cancel_job {
             match self {
                 Self::NoContent => Ok(wire::Parts::new(204)),
                 Self::Default { status, body } => {
-                    let mut parts = wire::Parts::new(*status);
-                    parts.set_json(body)?;
-                    Ok(parts)
+                    wire::Parts::new(*status).with_json(body)
                 }
             }
         }

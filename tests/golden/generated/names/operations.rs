@@ -26,11 +26,7 @@ pub mod post_type_by_self {
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
             }
         }
 
@@ -195,11 +191,7 @@ pub mod post_message {
     impl wire::ResponseParts for MessagesResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
             }
         }
 

@@ -17,11 +17,7 @@ pub mod list_markets {
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
             }
         }
 
@@ -61,11 +57,7 @@ pub mod watch_ticks {
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
                 Self::NotFound => Ok(wire::Parts::new(404)),
             }
         }
@@ -188,11 +180,7 @@ pub mod watch_ticks {
     impl wire::ResponseParts for TickResponse {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => {
-                    let mut parts = wire::Parts::new(200);
-                    parts.set_json(body)?;
-                    Ok(parts)
-                }
+                Self::Ok { body } => wire::Parts::new(200).with_json(body),
             }
         }
 
@@ -226,9 +214,7 @@ pub mod watch_ticks {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::ServiceUnavailable { headers } => {
-                    let mut parts = wire::Parts::new(503);
-                    parts.set_header("reason", &headers.reason)?;
-                    Ok(parts)
+                    wire::Parts::new(503).with_header("reason", &headers.reason)
                 }
             }
         }

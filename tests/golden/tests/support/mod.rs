@@ -111,9 +111,13 @@ impl ConsumerApi for TestConsumers {
 
 /// Serves the test implementation on 127.0.0.1 (a free port) until the runtime ends.
 pub async fn serve(observed: Observed, config: ServerConfig) -> SocketAddr {
+    serve_router(router_with_config(TestConsumers { observed }, config)).await
+}
+
+/// Serves any generated router on 127.0.0.1 (a free port) until the runtime ends.
+pub async fn serve_router(app: pushgen_runtime::axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let app = router_with_config(TestConsumers { observed }, config);
     tokio::spawn(async move {
         pushgen_runtime::axum::serve(listener, app).await.unwrap();
     });
