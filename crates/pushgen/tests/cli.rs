@@ -1,0 +1,272 @@
+//! The `pushgen` binary as a user runs it: exit codes, what it prints, what it writes.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
+
+const GENERATED: [&str; 5] = [
+    "mod.rs",
+    "types.rs",
+    "operations.rs",
+    "server.rs",
+    "client.rs",
+];
+
+/// A scratch directory removed on drop, so a failing test cleans up too. The process id
+/// keeps concurrent runs of this test binary apart; `tag` keeps its tests apart.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(tag: &str) -> Self {
+        let path = std::env::temp_dir().join(format!("pushgen-cli-{tag}-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&path);
+        fs::create_dir_all(&path).expect("create temp dir");
+        TempDir(path)
+    }
+
+    fn join(&self, name: &str) -> PathBuf {
+        self.0.join(name)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = fs::remove_dir_all(&self.0);
+    }
+}
+
+fn pushgen(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_pushgen"))
+        .args(args)
+        .output()
+        .expect("run pushgen")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+/// Fails with everything the run printed, which is what one needs to see then.
+#[track_caller]
+fn assert_exit(output: &Output, code: i32, what: &str) {
+    assert_eq!(
+        output.status.code(),
+        Some(code),
+        "{what}: expected exit {code}\nstdout:\n{}\nstderr:\n{}",
+        text(&output.stdout),
+        text(&output.stderr)
+    );
+}
+
+fn path_arg(path: &Path) -> &str {
+    path.to_str().expect("temp paths are UTF-8")
+}
+
+fn broken_fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/broken")
+        .join(name)
+}
+
+fn mtimes(dir: &Path) -> Vec<SystemTime> {
+    GENERATED
+        .iter()
+        .map(|name| {
+            fs::metadata(dir.join(name))
+                .and_then(|m| m.modified())
+                .expect("generated file has a modification time")
+        })
+        .collect()
+}
+
+#[test]
+fn broken_spec_reports_file_pointer_and_message_and_writes_nothing() {
+    let tmp = TempDir::new("broken");
+    let spec = broken_fixture("14-duplicate-operation-id.yaml");
+    // The catalogue's own expectation, so this test and the fixture cannot drift apart.
+    let first_line = fs::read_to_string(&spec)
+        .expect("read broken fixture")
+        .lines()
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let (pointer, message) = first_line
+        .strip_prefix("# expect:")
+        .and_then(|rest| rest.split_once('|'))
+        .map(|(p, m)| (p.trim().to_string(), m.trim().to_string()))
+        .expect("fixture starts with `# expect: <pointer> | <message>`");
+    let out = tmp.join("out");
+
+    let output = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&spec),
+        "--out",
+        path_arg(&out),
+    ]);
+
+    assert!(!output.status.success(), "a broken spec must fail");
+    let stderr = text(&output.stderr);
+    for wanted in [
+        "14-duplicate-operation-id.yaml",
+        &format!("#{pointer}"),
+        &message,
+    ] {
+        assert!(
+            stderr.contains(wanted),
+            "stderr lacks `{wanted}`:\n{stderr}"
+        );
+    }
+    assert!(!out.exists(), "the out directory was created");
+    assert_eq!(
+        fs::read_dir(&tmp.0).expect("list temp dir").count(),
+        0,
+        "something was written next to the out directory"
+    );
+}
+
+#[test]
+fn example_generates_then_stays_unchanged_and_check_detects_edits() {
+    let tmp = TempDir::new("example");
+    let gen_dir = tmp.join("gen");
+    let gen_arg = path_arg(&gen_dir);
+
+    let first = pushgen(&["codegen", "--out", gen_arg]);
+    assert_exit(&first, 0, "first generation");
+    let summary = text(&first.stdout);
+    for word in ["operation", "push item", "type", "file", "lines"] {
+        assert!(summary.contains(word), "summary lacks `{word}`:\n{summary}");
+    }
+    for name in GENERATED {
+        assert!(gen_dir.join(name).is_file(), "{name} was not written");
+        assert!(summary.contains(name), "summary lacks {name}:\n{summary}");
+    }
+
+    // Back-date the files: a rewrite in the same clock tick as the first run would
+    // otherwise leave the modification time looking untouched.
+    let old = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000_000);
+    for name in GENERATED {
+        fs::File::options()
+            .write(true)
+            .open(gen_dir.join(name))
+            .and_then(|f| f.set_modified(old))
+            .expect("back-date generated file");
+    }
+
+    let second = pushgen(&["codegen", "--out", gen_arg]);
+    assert_exit(&second, 0, "second generation");
+    let summary = text(&second.stdout);
+    assert!(
+        summary.contains("0 written, 5 unchanged"),
+        "second run should change nothing:\n{summary}"
+    );
+    assert_eq!(mtimes(&gen_dir), vec![old; GENERATED.len()]);
+
+    let check = pushgen(&["codegen", "--out", gen_arg, "--check"]);
+    assert_exit(&check, 0, "--check on fresh output");
+    assert!(text(&check.stdout).contains("up to date"));
+
+    let edited = gen_dir.join("types.rs");
+    let mut content = fs::read_to_string(&edited).expect("read types.rs");
+    content.push_str("// a hand edit\n");
+    fs::write(&edited, &content).expect("edit types.rs");
+    let before = mtimes(&gen_dir);
+    let listing = |dir: &Path| {
+        let mut names: Vec<_> = fs::read_dir(dir)
+            .expect("list gen dir")
+            .map(|e| e.expect("entry").file_name())
+            .collect();
+        names.sort();
+        names
+    };
+    let files_before = listing(&gen_dir);
+
+    let check = pushgen(&["codegen", "--out", gen_arg, "--check"]);
+    assert_exit(&check, 1, "--check after an edit");
+    let report = text(&check.stdout);
+    assert!(
+        report.contains("types.rs"),
+        "--check should name the stale file:\n{report}"
+    );
+    assert_eq!(
+        fs::read_to_string(&edited).unwrap(),
+        content,
+        "--check wrote"
+    );
+    assert_eq!(mtimes(&gen_dir), before, "--check touched a file");
+    assert_eq!(
+        listing(&gen_dir),
+        files_before,
+        "--check added or removed a file"
+    );
+}
+
+#[test]
+fn files_pushgen_did_not_write_survive_regeneration() {
+    let tmp = TempDir::new("user-file");
+    let gen_dir = tmp.join("gen");
+    let gen_arg = path_arg(&gen_dir);
+    assert_exit(&pushgen(&["codegen", "--out", gen_arg]), 0, "generation");
+    let notes = gen_dir.join("NOTES.md");
+    fs::write(&notes, "mine, not pushgen's\n").expect("write user file");
+    fs::write(gen_dir.join("types.rs"), "stale\n").expect("spoil types.rs");
+
+    let again = pushgen(&["codegen", "--out", gen_arg]);
+    assert_exit(&again, 0, "regeneration");
+    assert!(text(&again.stdout).contains("1 written, 4 unchanged"));
+    assert_ne!(
+        fs::read_to_string(gen_dir.join("types.rs")).unwrap(),
+        "stale\n"
+    );
+
+    // Generating fewer parts removes pushgen's own files, and only those.
+    let fewer = pushgen(&["codegen", "--out", gen_arg, "--types"]);
+    assert_exit(&fewer, 0, "types-only regeneration");
+    assert!(!gen_dir.join("server.rs").exists());
+    assert!(!gen_dir.join("client.rs").exists());
+    assert_eq!(
+        fs::read_to_string(&notes).expect("user file survives"),
+        "mine, not pushgen's\n"
+    );
+}
+
+#[test]
+fn missing_spec_file_is_a_clear_error() {
+    let tmp = TempDir::new("missing");
+    let spec = tmp.join("no-such-spec.yaml");
+    let out = tmp.join("out");
+
+    let output = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&spec),
+        "--out",
+        path_arg(&out),
+    ]);
+
+    assert!(!output.status.success(), "a missing spec must fail");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("no-such-spec.yaml") && stderr.contains("cannot read"),
+        "stderr should say which file cannot be read:\n{stderr}"
+    );
+    assert!(!out.exists(), "the out directory was created");
+}
+
+#[test]
+fn help_describes_the_command_and_its_flags() {
+    let top = pushgen(&["--help"]);
+    assert_exit(&top, 0, "pushgen --help");
+    // Top-level help lists subcommands; the flags belong to `codegen`.
+    assert!(text(&top.stdout).contains("codegen"));
+
+    let codegen = pushgen(&["codegen", "--help"]);
+    assert_exit(&codegen, 0, "pushgen codegen --help");
+    let help = text(&codegen.stdout);
+    for flag in [
+        "--spec", "--out", "--types", "--server", "--client", "--check",
+    ] {
+        assert!(help.contains(flag), "codegen --help lacks {flag}:\n{help}");
+    }
+}
