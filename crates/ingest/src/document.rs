@@ -15,9 +15,10 @@ pub(crate) struct Document {
 
 /// Parses YAML or JSON, decided by content: JSON documents start with `{`.
 pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
-    let trimmed = text.trim_start_matches('\u{feff}').trim_start();
-    if trimmed.starts_with('{') {
-        serde_json::from_str(trimmed).map_err(|e| {
+    // Parse the text as it is, so reported lines are the file's lines.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.trim_start().starts_with('{') {
+        serde_json::from_str(text).map_err(|e| {
             SpecError::new(
                 "",
                 format!(
@@ -28,7 +29,7 @@ pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
             )
         })
     } else {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(trimmed).map_err(|e| {
+        let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!(" at line {}, column {}", l.line(), l.column()))

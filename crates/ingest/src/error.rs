@@ -44,7 +44,11 @@ impl fmt::Display for SpecErrors {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}: error {error}", self.source)?;
+            if error.pointer.is_empty() {
+                write!(f, "{}: error: {}", self.source, error.message)?;
+            } else {
+                write!(f, "{}: error {error}", self.source)?;
+            }
         }
         Ok(())
     }

@@ -158,6 +158,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                     diags,
                 )
             });
+            let errors_before = diags.errors.len();
             let responses = operation::responses(
                 raw,
                 &mut types,
@@ -181,7 +182,8 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                 }
                 None => Streaming::None,
             };
-            if responses.is_empty() {
+            // An operation whose responses all failed has been reported already.
+            if responses.is_empty() && diags.errors.len() == errors_before {
                 diags.error(
                     push_pointer(&op_pointer, "responses"),
                     "an operation needs at least one response",

@@ -66,9 +66,25 @@ fn direct(ty: &TypeRef) -> Option<&str> {
     }
 }
 
+/// Every named type `ty` mentions, however deep (inside arrays, maps, options).
+fn mentioned<'t>(ty: &'t TypeRef, out: &mut Vec<&'t str>) {
+    match ty {
+        TypeRef::Named(name) => out.push(name),
+        TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
+            mentioned(inner, out)
+        }
+        TypeRef::Scalar(_) | TypeRef::Any => {}
+    }
+}
+
 /// Marks fields and variants that close a cycle of direct containment as boxed, and
-/// reports cycles made only of aliases, which no Rust type can express.
-pub(crate) fn box_cycles(types: &mut [NamedType], diags: &mut Diagnostics) {
+/// reports cycles made only of aliases, which no Rust type can express (a type alias may
+/// not mention itself, even inside a `Vec`).
+pub(crate) fn box_cycles(
+    types: &mut [NamedType],
+    defined_at: &HashMap<String, String>,
+    diags: &mut Diagnostics,
+) {
     let index: HashMap<String, usize> = types
         .iter()
         .enumerate()
@@ -110,20 +126,39 @@ pub(crate) fn box_cycles(types: &mut [NamedType], diags: &mut Diagnostics) {
             TypeKind::Alias(_) | TypeKind::Enum(_) => {}
         }
     }
-    // A cycle needs a struct or union somewhere to hold the box.
-    let mut has_holder: HashMap<usize, bool> = HashMap::new();
+    // Aliases expand in place: a cycle through aliases alone never ends.
+    let alias_edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| match &t.kind {
+            TypeKind::Alias(ty) => {
+                let mut names = Vec::new();
+                mentioned(ty, &mut names);
+                names
+                    .into_iter()
+                    .filter_map(|n| index.get(n).copied())
+                    .filter(|&j| matches!(types[j].kind, TypeKind::Alias(_)))
+                    .collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect();
+    let alias_component = strongly_connected(&alias_edges);
+    let mut reported = std::collections::HashSet::new();
     for (i, ty) in types.iter().enumerate() {
-        let holder = !matches!(ty.kind, TypeKind::Alias(_));
-        *has_holder.entry(component[i]).or_default() |= holder;
-    }
-    for (i, ty) in types.iter().enumerate() {
-        let in_cycle = edges[i].iter().any(|&j| cyclic(i, j));
-        if in_cycle && !has_holder[&component[i]] {
+        let in_cycle = alias_edges[i]
+            .iter()
+            .any(|&j| alias_component[j] == alias_component[i]);
+        if in_cycle && reported.insert(alias_component[i]) {
+            let pointer = defined_at
+                .get(&ty.name.camel)
+                .cloned()
+                .unwrap_or_else(|| "/components/schemas".to_string());
             diags.error(
-                "/components/schemas",
+                pointer,
                 format!(
-                    "schema `{}` is defined only in terms of itself (a `$ref` cycle that \
-                     cannot be a type)",
+                    "schema `{}` is defined only in terms of itself (a `$ref` cycle through \
+                     arrays, maps or other names that cannot be a type; make one of them an \
+                     object)",
                     ty.name.original
                 ),
             );

@@ -52,6 +52,11 @@ pub(crate) struct TypeBuilder<'a> {
     by_pointer: HashMap<String, String>,
     /// Pointer → schema, for `$ref` targets outside the typed model's reach.
     resolved: HashMap<String, ReferenceOr<Schema>>,
+    /// Unnamed `$ref` targets being converted: meeting one again is a cycle that only
+    /// arrays or maps would close, which no named type breaks.
+    expanding: HashSet<String>,
+    /// Type name → pointer of its definition, for errors about a type.
+    pub(crate) defined_at: HashMap<String, String>,
     types: Vec<NamedType>,
 }
 
@@ -62,6 +67,8 @@ impl<'a> TypeBuilder<'a> {
             scope: Scope::new(),
             by_pointer: HashMap::new(),
             resolved: HashMap::new(),
+            expanding: HashSet::new(),
+            defined_at: HashMap::new(),
             types: Vec::new(),
         }
     }
@@ -92,6 +99,7 @@ impl<'a> TypeBuilder<'a> {
                     // `A: {$ref: B}` makes `A` another name for `B`.
                     let target = self.type_ref(SchemaRef::Ref(reference), &pointer, name, diags);
                     if let Some(target) = target {
+                        self.defined_at.insert(ident.clone(), pointer.clone());
                         self.types.push(NamedType {
                             name: self.name_of(&ident, name),
                             description: None,
@@ -155,7 +163,21 @@ impl<'a> TypeBuilder<'a> {
                 // A chain of `$ref`s; `resolve` has already refused cycles.
                 self.ref_type(&reference, &target, diags)
             }
-            ReferenceOr::Item(schema) => self.inline(&schema, &target, &hint, diags),
+            ReferenceOr::Item(schema) => {
+                if !self.expanding.insert(target.clone()) {
+                    diags.error(
+                        push_pointer(pointer, "$ref"),
+                        format!(
+                            "#{target} contains itself only through arrays or maps; \
+                             such a schema cannot be a type yet (make it an object)"
+                        ),
+                    );
+                    return None;
+                }
+                let ty = self.inline(&schema, &target, &hint, diags);
+                self.expanding.remove(&target);
+                ty
+            }
         }
     }
 
@@ -358,6 +380,8 @@ impl<'a> TypeBuilder<'a> {
             }
             _ => TypeKind::Alias(self.unnamed(schema, pointer, original, diags)?),
         };
+        self.defined_at
+            .insert(ident.to_string(), pointer.to_string());
         self.types.push(NamedType {
             name: self.name_of(ident, original),
             description: schema.schema_data.description.clone(),
@@ -620,7 +644,7 @@ impl<'a> TypeBuilder<'a> {
     /// union's tag, sorted by name.
     pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<NamedType> {
         crate::recursion::untag_members(&mut self.types);
-        crate::recursion::box_cycles(&mut self.types, diags);
+        crate::recursion::box_cycles(&mut self.types, &self.defined_at, diags);
         self.types.sort_by(|a, b| a.name.camel.cmp(&b.name.camel));
         self.types
     }
