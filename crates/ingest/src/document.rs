@@ -29,64 +29,14 @@ pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
             )
         })
     } else {
-        let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        crate::yaml::from_str(text).map_err(|e| {
             let at = e
                 .location()
                 .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
                 .unwrap_or_default();
             SpecError::new("", format!("invalid YAML{at}: {e}"))
-        })?;
-        yaml_to_json(yaml, "")
+        })
     }
-}
-
-/// YAML allows keys JSON does not (`200:` is an integer); OpenAPI means them as strings.
-fn yaml_to_json(value: serde_yaml::Value, pointer: &str) -> Result<Value, SpecError> {
-    use serde_yaml::Value as Y;
-    Ok(match value {
-        Y::Null => Value::Null,
-        Y::Bool(b) => Value::Bool(b),
-        Y::Number(n) => {
-            if let Some(i) = n.as_i64() {
-                Value::from(i)
-            } else if let Some(u) = n.as_u64() {
-                Value::from(u)
-            } else {
-                let f = n.as_f64().unwrap_or(f64::NAN);
-                serde_json::Number::from_f64(f)
-                    .map(Value::Number)
-                    .ok_or_else(|| SpecError::new(pointer, format!("number {f} cannot be JSON")))?
-            }
-        }
-        Y::String(s) => Value::String(s),
-        Y::Sequence(items) => Value::Array(
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, item)| yaml_to_json(item, &push_pointer(pointer, &i.to_string())))
-                .collect::<Result<_, _>>()?,
-        ),
-        Y::Mapping(map) => {
-            let mut out = serde_json::Map::with_capacity(map.len());
-            for (key, value) in map {
-                let key = match key {
-                    Y::String(s) => s,
-                    Y::Number(n) => n.to_string(),
-                    Y::Bool(b) => b.to_string(),
-                    other => {
-                        return Err(SpecError::new(
-                            pointer,
-                            format!("mapping key {other:?} is not a string"),
-                        ));
-                    }
-                };
-                let child = yaml_to_json(value, &push_pointer(pointer, &key))?;
-                out.insert(key, child);
-            }
-            Value::Object(out)
-        }
-        Y::Tagged(tagged) => yaml_to_json(tagged.value, pointer)?,
-    })
 }
 
 /// Checks the version and deserialises the typed model.

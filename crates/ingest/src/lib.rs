@@ -34,6 +34,7 @@ mod operation;
 mod push;
 mod recursion;
 mod schema;
+mod yaml;
 
 pub use error::{SpecError, SpecErrors};
 pub use push::FINAL_EVENT;

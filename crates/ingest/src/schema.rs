@@ -19,6 +19,26 @@ use pushgen_ir::{
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
+/// What an `allOf` amounts to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum AllOfShape {
+    /// One member carries the type; the others only annotate it (`description`,
+    /// `nullable: true`).
+    Single { index: usize, nullable: bool },
+    /// Objects whose properties merge into one.
+    Merge,
+    /// Something no Rust type says (a union intersected with an object): a JSON value.
+    Opaque,
+}
+
+/// How an `allOf` member takes part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Member {
+    Trivial { nullable: bool },
+    Object,
+    Other,
+}
+
 /// A schema as it appears: a `$ref` or the schema itself.
 #[derive(Clone, Copy)]
 pub(crate) enum SchemaRef<'s> {
@@ -224,7 +244,7 @@ impl<'a> TypeBuilder<'a> {
     ) -> Option<TypeRef> {
         let base = if let Some(name) = self.by_pointer.get(pointer) {
             TypeRef::Named(name.clone())
-        } else if needs_name(schema) {
+        } else if self.needs_name(schema) {
             let ident = self.scope.name(hint, "Schema").camel;
             self.by_pointer.insert(pointer.to_string(), ident.clone());
             self.define(pointer, &ident, hint, schema, diags)?;
@@ -286,14 +306,130 @@ impl<'a> TypeBuilder<'a> {
                     None => TypeRef::Any,
                 }))
             }
-            SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.type_ref(
-                (&all_of[0]).into(),
-                &push_pointer(&push_pointer(pointer, "allOf"), "0"),
-                hint,
-                diags,
-            )?,
+            SchemaKind::AllOf { all_of } => match self.all_of_shape(all_of, false) {
+                AllOfShape::Single { index, nullable } => {
+                    let ty = self.type_ref(
+                        (&all_of[index]).into(),
+                        &push_pointer(&push_pointer(pointer, "allOf"), &index.to_string()),
+                        hint,
+                        diags,
+                    )?;
+                    if nullable && !matches!(ty, TypeRef::Nullable(_)) {
+                        TypeRef::Nullable(Box::new(ty))
+                    } else {
+                        ty
+                    }
+                }
+                AllOfShape::Merge | AllOfShape::Opaque => TypeRef::Any,
+            },
             _ => TypeRef::Any,
         })
+    }
+
+    /// Whether a schema becomes a type of its own rather than a scalar or container.
+    fn needs_name(&mut self, schema: &Schema) -> bool {
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(string)) => {
+                string.enumeration.iter().any(Option::is_some)
+            }
+            SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
+            SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => true,
+            SchemaKind::AllOf { all_of } => self.all_of_shape(all_of, false) == AllOfShape::Merge,
+            SchemaKind::Any(any) => {
+                !any.properties.is_empty() || !any.one_of.is_empty() || !any.any_of.is_empty()
+            }
+            _ => false,
+        }
+    }
+
+    /// What an `allOf` amounts to; `own_properties` when the schema beside it has some.
+    fn all_of_shape(
+        &mut self,
+        members: &[ReferenceOr<Schema>],
+        own_properties: bool,
+    ) -> AllOfShape {
+        let mut substantive = Vec::new();
+        let mut nullable = false;
+        let mut all_objects = true;
+        for (i, member) in members.iter().enumerate() {
+            match self.classify(member, 0) {
+                Member::Trivial { nullable: n } => nullable |= n,
+                Member::Object => substantive.push(i),
+                Member::Other => {
+                    substantive.push(i);
+                    all_objects = false;
+                }
+            }
+        }
+        match substantive.as_slice() {
+            [index] if !own_properties => AllOfShape::Single {
+                index: *index,
+                nullable,
+            },
+            [] if !own_properties => AllOfShape::Opaque,
+            _ if all_objects => AllOfShape::Merge,
+            _ => AllOfShape::Opaque,
+        }
+    }
+
+    fn classify(&mut self, member: &ReferenceOr<Schema>, depth: usize) -> Member {
+        if depth > 16 {
+            return Member::Other;
+        }
+        let schema = match member {
+            ReferenceOr::Item(schema) => schema.clone(),
+            ReferenceOr::Reference { reference } => {
+                let resolved = local_pointer(reference)
+                    .ok()
+                    .and_then(|target| self.resolve(&target, "").ok());
+                match resolved {
+                    Some(ReferenceOr::Item(schema)) => schema,
+                    Some(chained) => return self.classify(&chained, depth + 1),
+                    // Counted as an object so that merging reports the broken `$ref`.
+                    None => return Member::Object,
+                }
+            }
+        };
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::Object(_)) => Member::Object,
+            SchemaKind::Any(any)
+                if any.typ.is_none()
+                    && any.properties.is_empty()
+                    && any.items.is_none()
+                    && any.one_of.is_empty()
+                    && any.any_of.is_empty()
+                    && any.all_of.is_empty()
+                    && any.enumeration.is_empty()
+                    && any.additional_properties.is_none()
+                    && any.not.is_none() =>
+            {
+                Member::Trivial {
+                    nullable: schema.schema_data.nullable,
+                }
+            }
+            SchemaKind::Any(any) if any.one_of.is_empty() && any.any_of.is_empty() => {
+                if any
+                    .all_of
+                    .iter()
+                    .all(|m| self.classify(m, depth + 1) != Member::Other)
+                {
+                    Member::Object
+                } else {
+                    Member::Other
+                }
+            }
+            SchemaKind::AllOf { all_of } => {
+                if all_of
+                    .iter()
+                    .all(|m| self.classify(m, depth + 1) != Member::Other)
+                {
+                    Member::Object
+                } else {
+                    Member::Other
+                }
+            }
+            _ => Member::Other,
+        }
     }
 
     fn map_type(
@@ -346,7 +482,12 @@ impl<'a> TypeBuilder<'a> {
                     diags,
                 ))
             }
-            SchemaKind::Any(any) if !any.properties.is_empty() && any.all_of.is_empty() => {
+            SchemaKind::Any(any)
+                if !any.properties.is_empty()
+                    && any.all_of.is_empty()
+                    && any.one_of.is_empty()
+                    && any.any_of.is_empty() =>
+            {
                 TypeKind::Struct(self.object(
                     ident,
                     pointer,
@@ -372,11 +513,22 @@ impl<'a> TypeBuilder<'a> {
                 };
                 TypeKind::Union(self.union(ident, pointer, key, members, schema, diags))
             }
-            SchemaKind::AllOf { all_of } if all_of.len() > 1 => {
-                TypeKind::Struct(self.all_of(ident, pointer, all_of, diags))
-            }
+            SchemaKind::AllOf { all_of } => match self.all_of_shape(all_of, false) {
+                AllOfShape::Merge => {
+                    TypeKind::Struct(self.all_of(ident, pointer, all_of, None, diags))
+                }
+                AllOfShape::Single { .. } | AllOfShape::Opaque => {
+                    TypeKind::Alias(self.unnamed(schema, pointer, original, diags)?)
+                }
+            },
             SchemaKind::Any(any) if !any.all_of.is_empty() => {
-                TypeKind::Struct(self.all_of(ident, pointer, &any.all_of, diags))
+                let own = !any.properties.is_empty();
+                match self.all_of_shape(&any.all_of, own) {
+                    AllOfShape::Merge => {
+                        TypeKind::Struct(self.all_of(ident, pointer, &any.all_of, Some(any), diags))
+                    }
+                    _ => TypeKind::Alias(TypeRef::Any),
+                }
             }
             _ => TypeKind::Alias(self.unnamed(schema, pointer, original, diags)?),
         };
@@ -433,17 +585,23 @@ impl<'a> TypeBuilder<'a> {
         Struct { fields, additional }
     }
 
-    /// `allOf`: the members' properties merged into one object.
+    /// `allOf`: the members' properties (and those beside the `allOf`) merged into one object.
     fn all_of(
         &mut self,
         ident: &str,
         pointer: &str,
         members: &[ReferenceOr<Schema>],
+        own: Option<&openapiv3::AnySchema>,
         diags: &mut Diagnostics,
     ) -> Struct {
         let mut properties = indexmap::IndexMap::new();
         let mut required = Vec::new();
         let mut additional = None;
+        if let Some(own) = own {
+            properties.extend(own.properties.iter().map(|(k, v)| (k.clone(), v.clone())));
+            required.extend(own.required.iter().cloned());
+            additional.clone_from(&own.additional_properties);
+        }
         let all_of_pointer = push_pointer(pointer, "allOf");
         for (i, member) in members.iter().enumerate() {
             let at = push_pointer(&all_of_pointer, &i.to_string());
@@ -560,6 +718,8 @@ impl<'a> TypeBuilder<'a> {
                     );
                 }
             }
+            // Annotations only (`description`, `nullable`): nothing to merge.
+            _ if self.classify(&ReferenceOr::Item(schema.clone()), 0) != Member::Other => {}
             _ => diags.error(
                 at,
                 "an `allOf` member must be an object schema to be merged",
@@ -647,23 +807,6 @@ impl<'a> TypeBuilder<'a> {
         crate::recursion::box_cycles(&mut self.types, &self.defined_at, diags);
         self.types.sort_by(|a, b| a.name.camel.cmp(&b.name.camel));
         self.types
-    }
-}
-
-/// Whether a schema becomes a type of its own rather than a scalar or container.
-fn needs_name(schema: &Schema) -> bool {
-    match &schema.schema_kind {
-        SchemaKind::Type(Type::String(string)) => string.enumeration.iter().any(Option::is_some),
-        SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
-        SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => true,
-        SchemaKind::AllOf { all_of } => all_of.len() > 1,
-        SchemaKind::Any(any) => {
-            !any.properties.is_empty()
-                || !any.one_of.is_empty()
-                || !any.any_of.is_empty()
-                || !any.all_of.is_empty()
-        }
-        _ => false,
     }
 }
 
