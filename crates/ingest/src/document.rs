@@ -5,6 +5,7 @@
 //! against the raw value.
 
 use crate::error::{SpecError, push_pointer};
+use crate::locate::Location;
 use serde_json::Value;
 
 /// A parsed spec: the raw value and the typed 3.0 model of it.
@@ -19,22 +20,33 @@ pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim_start().starts_with('{') {
         serde_json::from_str(text).map_err(|e| {
-            SpecError::new(
-                "",
-                format!(
-                    "invalid JSON at line {}, column {}: {e}",
-                    e.line(),
-                    e.column()
-                ),
-            )
+            let at = Location {
+                line: e.line(),
+                column: e.column(),
+            };
+            // serde_json ends its message with the position, which the location now says.
+            let message = e.to_string();
+            let message = message
+                .rsplit_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            SpecError::at(at, format!("invalid JSON: {message}"))
         })
     } else {
         crate::yaml::from_str(text).map_err(|e| {
-            let at = e
-                .location()
-                .map(|l| format!(" at line {}, column {}", l.line(), l.column()))
-                .unwrap_or_default();
-            SpecError::new("", format!("invalid YAML{at}: {e}"))
+            let message = e.to_string();
+            let message = message
+                .split_once(" at line ")
+                .map_or(message.as_str(), |(m, _)| m);
+            match e.location() {
+                Some(l) => SpecError::at(
+                    Location {
+                        line: l.line(),
+                        column: l.column(),
+                    },
+                    format!("invalid YAML: {message}"),
+                ),
+                None => SpecError::new("", format!("invalid YAML: {message}")),
+            }
         })
     }
 }

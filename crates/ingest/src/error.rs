@@ -1,5 +1,6 @@
 //! Spec errors: what is wrong and where (a JSON pointer into the document).
 
+pub use crate::locate::Location;
 use std::fmt;
 
 /// One problem with a spec.
@@ -9,6 +10,8 @@ pub struct SpecError {
     pub pointer: String,
     /// What is wrong, in words a user can act on.
     pub message: String,
+    /// Where in the file: the pointer's value, or where the syntax broke.
+    pub location: Option<Location>,
 }
 
 impl SpecError {
@@ -16,17 +19,28 @@ impl SpecError {
         SpecError {
             pointer: pointer.into(),
             message: message.into(),
+            location: None,
+        }
+    }
+
+    /// An error at a known place in the text (a syntax error).
+    pub fn at(location: Location, message: impl Into<String>) -> Self {
+        SpecError {
+            pointer: String::new(),
+            message: message.into(),
+            location: Some(location),
         }
     }
 }
 
+/// `message (at #/pointer)`: the pointer says where in the document's structure.
 impl fmt::Display for SpecError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.pointer.is_empty() {
-            write!(f, "{}", self.message)
-        } else {
-            write!(f, "at #{}: {}", self.pointer, self.message)
+        write!(f, "{}", self.message)?;
+        if !self.pointer.is_empty() {
+            write!(f, " (at #{})", self.pointer)?;
         }
+        Ok(())
     }
 }
 
@@ -40,15 +54,17 @@ pub struct SpecErrors {
 
 impl fmt::Display for SpecErrors {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // `file:line:col: error: message (at #/pointer)`, one line each, as compilers
+        // print them, so editors and terminals can jump to the place.
         for (i, error) in self.errors.iter().enumerate() {
             if i > 0 {
                 writeln!(f)?;
             }
-            if error.pointer.is_empty() {
-                write!(f, "{}: error: {}", self.source, error.message)?;
-            } else {
-                write!(f, "{}: error {error}", self.source)?;
+            write!(f, "{}", self.source)?;
+            if let Some(at) = error.location {
+                write!(f, ":{}:{}", at.line, at.column)?;
             }
+            write!(f, ": error: {error}")?;
         }
         Ok(())
     }

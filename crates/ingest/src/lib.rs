@@ -29,6 +29,7 @@
 
 mod document;
 mod error;
+mod locate;
 mod names;
 mod operation;
 mod push;
@@ -37,6 +38,7 @@ mod schema;
 mod yaml;
 
 pub use error::{SpecError, SpecErrors};
+pub use locate::{Location, locate};
 pub use push::FINAL_EVENT;
 
 use error::{Diagnostics, push_pointer};
@@ -46,9 +48,18 @@ use std::collections::HashMap;
 
 /// Reads the spec `text`; `source` is the file name that errors and generated headers use.
 pub fn ingest(text: &str, source: &str) -> Result<Api, SpecErrors> {
-    let fail = |errors: Vec<SpecError>| SpecErrors {
-        source: source.to_string(),
-        errors,
+    // Positions are found only now, when there is something to report: a second parse
+    // of the text, with positions, that the success path never pays for.
+    let fail = |mut errors: Vec<SpecError>| {
+        for error in &mut errors {
+            if error.location.is_none() {
+                error.location = locate(text, &error.pointer);
+            }
+        }
+        SpecErrors {
+            source: source.to_string(),
+            errors,
+        }
     };
     let raw = document::parse(text).map_err(|e| fail(vec![e]))?;
     let doc = document::load(raw).map_err(|e| fail(vec![e]))?;

@@ -1,7 +1,8 @@
 //! The catalogue of broken specs in `fixtures/broken/`: each must be refused, with the
 //! error its expectation names. Adding a case is adding a file: a spec whose first line is
-//! `# expect: <pointer> | <message substring>` (an empty pointer is the whole document),
-//! or, for JSON, which has no comments, a spec plus `<stem>.expect` holding that line.
+//! `# expect: <pointer> | <message substring> | <line>:<column>` (an empty pointer is the
+//! whole document), or, for JSON, which has no comments, a spec plus `<stem>.expect`
+//! holding that line.
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -43,6 +44,7 @@ fn name_of(path: &Path) -> String {
 struct Expectation {
     pointer: String,
     message: String,
+    location: pushgen_ingest::Location,
 }
 
 /// Reads the `# expect:` line from the spec itself, else from its `.expect` sibling.
@@ -62,16 +64,24 @@ fn expectation(spec: &Path, text: &str) -> Result<Expectation, String> {
         .trim()
         .strip_prefix("# expect:")
         .ok_or_else(|| format!("{from}: first line must be `# expect: <pointer> | <message>`"))?;
-    let (pointer, message) = rest
-        .split_once('|')
-        .ok_or_else(|| format!("{from}: the expectation has no `|` between pointer and message"))?;
-    let message = message.trim();
+    let fields: Vec<&str> = rest.split('|').map(str::trim).collect();
+    let [pointer, message, location] = fields[..] else {
+        return Err(format!(
+            "{from}: the expectation must be `<pointer> | <message> | <line>:<column>`"
+        ));
+    };
     if message.is_empty() {
         return Err(format!("{from}: the expected message is empty"));
     }
+    let location = location
+        .split_once(':')
+        .and_then(|(l, c)| Some((l.parse().ok()?, c.parse().ok()?)))
+        .map(|(line, column)| pushgen_ingest::Location { line, column })
+        .ok_or_else(|| format!("{from}: `{location}` is not `<line>:<column>`"))?;
     Ok(Expectation {
-        pointer: pointer.trim().to_string(),
+        pointer: pointer.to_string(),
         message: message.to_string(),
+        location,
     })
 }
 
@@ -87,19 +97,23 @@ fn check(spec: &Path) -> Result<(), String> {
         Ok(_) => return Err("ingest accepted it (Ok)".to_string()),
         Err(errors) => errors,
     };
-    let matched = errors
-        .errors
-        .iter()
-        .any(|e| e.pointer == expected.pointer && e.message.contains(&expected.message));
+    let matched = errors.errors.iter().any(|e| {
+        e.pointer == expected.pointer
+            && e.message.contains(&expected.message)
+            && e.location == Some(expected.location)
+    });
     if matched {
         return Ok(());
     }
     let mut report = format!(
-        "expected pointer `{}` with a message containing `{}`; got:",
-        expected.pointer, expected.message
+        "expected pointer `{}` at {}:{} with a message containing `{}`; got:",
+        expected.pointer, expected.location.line, expected.location.column, expected.message
     );
     for e in &errors.errors {
-        report.push_str(&format!("\n      `{}`: {}", e.pointer, e.message));
+        let at = e
+            .location
+            .map_or("?:?".to_string(), |l| format!("{}:{}", l.line, l.column));
+        report.push_str(&format!("\n      `{}` at {at}: {}", e.pointer, e.message));
     }
     Err(report)
 }

@@ -91,11 +91,15 @@ fn broken_spec_reports_file_pointer_and_message_and_writes_nothing() {
         .next()
         .unwrap_or("")
         .to_string();
-    let (pointer, message) = first_line
+    let fields: Vec<String> = first_line
         .strip_prefix("# expect:")
-        .and_then(|rest| rest.split_once('|'))
-        .map(|(p, m)| (p.trim().to_string(), m.trim().to_string()))
-        .expect("fixture starts with `# expect: <pointer> | <message>`");
+        .expect("fixture starts with `# expect: <pointer> | <message> | <line>:<column>`")
+        .split('|')
+        .map(|f| f.trim().to_string())
+        .collect();
+    let [pointer, message, location] = &fields[..] else {
+        panic!("fixture starts with `# expect: <pointer> | <message> | <line>:<column>`");
+    };
     let out = tmp.join("out");
 
     let output = pushgen(&[
@@ -109,9 +113,9 @@ fn broken_spec_reports_file_pointer_and_message_and_writes_nothing() {
     assert!(!output.status.success(), "a broken spec must fail");
     let stderr = text(&output.stderr);
     for wanted in [
-        "14-duplicate-operation-id.yaml",
+        &format!("14-duplicate-operation-id.yaml:{location}: error: "),
         &format!("#{pointer}"),
-        &message,
+        message,
     ] {
         assert!(
             stderr.contains(wanted),
