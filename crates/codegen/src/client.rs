@@ -69,6 +69,13 @@ pub fn generate(api: &Api) -> TokenStream {
                 self.inner.base_url()
             }
 
+            /// Bounds on what a server's event stream may make the client hold (default:
+            /// 16 MiB a line and an event); past them a call fails.
+            pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
+                self.inner.set_sse_limits(limits);
+                self
+            }
+
             #methods
         }
 

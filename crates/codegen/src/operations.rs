@@ -261,6 +261,7 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
     let mut encode_arms = Vec::new();
     let mut decode_arms = Vec::new();
     let mut froms = Vec::new();
+    let wire_names = push.items.iter().map(|item| &item.wire_name);
     for item in &push.items {
         let variant = ident(&item.name.camel);
         let template = &item.path.template;
@@ -323,6 +324,8 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
         }
 
         impl wire::PushMessage for Push {
+            const EVENTS: &'static [&'static str] = &[#(#wire_names),*];
+
             fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
                 match self {
                     #(#encode_arms)*

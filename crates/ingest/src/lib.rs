@@ -85,6 +85,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
     op_scope.reserve(&[
         "new",
         "with_http_client",
+        "with_sse_limits",
         "base_url",
         "http_client",
         "types",

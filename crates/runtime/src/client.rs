@@ -94,6 +94,11 @@ impl Inner {
         &self.base
     }
 
+    /// Bounds on what a server's event stream may make the client hold.
+    pub fn set_sse_limits(&mut self, limits: Limits) {
+        self.limits = limits;
+    }
+
     /// Starts a request to `template` (an OpenAPI path template).
     pub fn request(&self, method: Method, template: &'static str) -> Call {
         Call {
@@ -389,6 +394,12 @@ where
                     });
                 return Some((result, State::Done));
             }
+            if !P::EVENTS.contains(&event.event.as_str()) {
+                // A push this version does not know (a newer server's), or an event that
+                // is not a push at all: skipped unread.
+                tracing::debug!(event = %event.event, "skipping an unknown event");
+                continue;
+            }
             let decoded = wire::parse_envelope(&event.event, &event.data)
                 .and_then(|envelope| P::decode(&event.event, &envelope));
             match decoded {
@@ -396,7 +407,6 @@ where
                     return Some((Ok(Pushed::Push(push)), State::Events { chunks, decoder }));
                 }
                 Ok(None) => {
-                    // A push this version does not know: a newer server. Skip it.
                     tracing::debug!(event = %event.event, "skipping an unknown push");
                 }
                 Err(e) => return Some((Err(Error::Decode(e)), State::Done)),

@@ -477,7 +477,7 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
     }
 }
 
-/// A request the handler could not read: `400` with a message saying why.
+/// A request the handler could not read: `400` with an RFC 9457 problem saying why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub status: u16,
@@ -492,9 +492,23 @@ impl Rejection {
         }
     }
 
+    /// `application/problem+json` (RFC 9457): a standard shape any client can read,
+    /// since the operation's own error type cannot be built here.
     pub fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
-        (status, self.message).into_response()
+        let problem = serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Bad Request"),
+            "status": status.as_u16(),
+            "detail": self.message,
+        });
+        let mut response = Response::new(Body::from(problem.to_string()));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
     }
 }
 
@@ -518,8 +532,9 @@ impl Incoming {
                 let media = fields.next().unwrap_or("").trim();
                 let q_zero = fields.any(|p| {
                     let p = p.trim();
-                    p.strip_prefix("q=")
-                        .and_then(|q| q.trim().parse::<f32>().ok())
+                    p.split_once('=')
+                        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                        .and_then(|(_, q)| q.trim().parse::<f32>().ok())
                         .is_some_and(|q| q <= 0.0)
                 });
                 media.eq_ignore_ascii_case("text/event-stream") && !q_zero

@@ -110,11 +110,13 @@ pub struct Limits {
 }
 
 impl Default for Limits {
-    /// 64 KiB lines and 1 MiB events.
+    /// 16 MiB lines and 16 MiB events.
     fn default() -> Self {
         Limits {
-            max_line: 64 * 1024,
-            max_event: 1024 * 1024,
+            // A push travels on one `data:` line, so the line limit bounds a push: large
+            // enough for real payloads (base64 images in OpenAI's streams), still bounded.
+            max_line: 16 * 1024 * 1024,
+            max_event: 16 * 1024 * 1024,
         }
     }
 }

@@ -52,6 +52,10 @@ pub trait ResponseParts: Sized {
 
 /// A push enum: every push item of an operation is a variant.
 pub trait PushMessage: Sized {
+    /// The wire names of the push items. A receiver skips any other event unread: it is a
+    /// newer server's push.
+    const EVENTS: &'static [&'static str];
+
     fn encode(&self) -> Result<Envelope, EncodeError>;
     /// `Ok(None)` for an event name this version does not know (a newer server's push):
     /// skipping it keeps older clients working.

@@ -206,8 +206,42 @@ async fn a_malformed_request_body_is_a_400_that_says_why() {
             .await
             .unwrap();
         assert_eq!(raw.status().as_u16(), 400);
-        let text = raw.text().await.unwrap();
-        assert!(text.starts_with("request body:"), "{text}");
+        assert_eq!(raw.headers()["content-type"], "application/problem+json");
+        let problem: serde_json::Value = serde_json::from_str(&raw.text().await.unwrap()).unwrap();
+        assert_eq!(problem["status"], 400);
+        assert_eq!(problem["title"], "Bad Request");
+        let detail = problem["detail"].as_str().unwrap();
+        assert!(detail.starts_with("request body:"), "{detail}");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn events_the_client_does_not_know_are_skipped_unread() {
+    use pushgen_runtime::axum::{Router, routing::post};
+    bounded(async {
+        // A newer server: an event the client has no push item for, whose data is not
+        // even an envelope, between a known push and the final response.
+        let stream = "event: /consumers/{consumerId}/events/{offset}\n\
+             data: {\"path\":\"/consumers/c/events/1\",\"status\":200,\"headers\":{\"offset\":\"1\"},\"body\":{\"kind\":\"heartbeat\",\"at\":\"now\"}}\n\n\
+             event: ping\ndata: not json at all\n\n\
+             data: an unnamed message event\n\n\
+             event: final\ndata: {\"status\":201,\"headers\":{},\"body\":{\"consumerId\":\"c\",\"topic\":\"t\",\"delivered\":1}}\n\n";
+        let app = Router::new().route(
+            "/consumers",
+            post(move || async move {
+                ([("content-type", "text/event-stream")], stream)
+            }),
+        );
+        let addr = support::serve_router(app).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let items: Vec<_> = client
+            .create_consumer_stream(&request("t", None))
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(matches!(items[0], Ok(Pushed::Push(Push::Events(_)))));
+        assert!(matches!(items[1], Ok(Pushed::Final(Response::Created { .. }))));
     })
     .await;
 }

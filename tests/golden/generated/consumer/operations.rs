@@ -51,6 +51,10 @@ pub mod create_consumer {
     }
 
     impl wire::PushMessage for Push {
+        const EVENTS: &'static [&'static str] = &[
+            "/consumers/{consumerId}/events/{offset}",
+        ];
+
         fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
             match self {
                 Self::Events(push) => {

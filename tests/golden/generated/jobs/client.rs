@@ -39,6 +39,13 @@ impl JobsClient {
         self.inner.base_url()
     }
 
+    /// Bounds on what a server's event stream may make the client hold (default:
+    /// 16 MiB a line and an event); past them a call fails.
+    pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
+        self.inner.set_sse_limits(limits);
+        self
+    }
+
     /// Run a job
     ///
     /// Starts a job and pushes what happens while it runs. The final response

@@ -84,6 +84,12 @@ pub mod run_job {
     }
 
     impl wire::PushMessage for Push {
+        const EVENTS: &'static [&'static str] = &[
+            "/projects/{projectId}/jobs/{jobId}/progress",
+            "log",
+            "/projects/{projectId}/jobs/{jobId}/steps/{index}",
+        ];
+
         fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
             match self {
                 Self::Progress(push) => {

@@ -81,6 +81,12 @@ pub mod post_message {
     }
 
     impl wire::PushMessage for Push {
+        const EVENTS: &'static [&'static str] = &[
+            "/messages/{display name}",
+            "/final",
+            "/response",
+        ];
+
         fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
             match self {
                 Self::Messages(push) => {

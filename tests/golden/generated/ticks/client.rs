@@ -38,6 +38,13 @@ impl MarketTicksClient {
         self.inner.base_url()
     }
 
+    /// Bounds on what a server's event stream may make the client hold (default:
+    /// 16 MiB a line and an event); past them a call fails.
+    pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
+        self.inner.set_sse_limits(limits);
+        self
+    }
+
     /// `GET /markets`
     pub async fn list_markets(
         &self,

@@ -83,6 +83,8 @@ pub mod watch_ticks {
     }
 
     impl wire::PushMessage for Push {
+        const EVENTS: &'static [&'static str] = &["tick", "/markets/{symbol}/halted"];
+
         fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
             match self {
                 Self::Tick(push) => {
