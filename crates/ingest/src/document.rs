@@ -52,7 +52,7 @@ pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
 }
 
 /// Checks the version and deserialises the typed model.
-pub(crate) fn load(raw: Value) -> Result<Document, SpecError> {
+pub(crate) fn load(mut raw: Value) -> Result<Document, SpecError> {
     let Some(root) = raw.as_object() else {
         return Err(SpecError::new(
             "",
@@ -70,20 +70,21 @@ pub(crate) fn load(raw: Value) -> Result<Document, SpecError> {
         None => {
             return Err(SpecError::new(
                 "",
-                "missing `openapi`: the document must start with `openapi: 3.0.x`",
+                "missing `openapi`: the document must start with `openapi: 3.x.y`",
             ));
         }
         Some(Value::String(v)) if v.starts_with("3.") => {}
         Some(other) => {
             return Err(SpecError::new(
                 "/openapi",
-                format!("unsupported `openapi` version {other}; expected 3.0.x"),
+                format!("unsupported `openapi` version {other}; expected 3.0, 3.1 or 3.2"),
             ));
         }
     }
     if !root.contains_key("info") {
         return Err(SpecError::new("", "missing `info` (title and version)"));
     }
+    crate::normalize::normalize(&mut raw);
     let typed = deserialize::<openapiv3::OpenAPI>(&raw, "")?;
     Ok(Document { raw, typed })
 }

@@ -31,6 +31,7 @@ mod document;
 mod error;
 mod locate;
 mod names;
+mod normalize;
 mod operation;
 mod push;
 mod recursion;

@@ -117,6 +117,12 @@ pub enum Streaming {
     /// Envelope mode (DESIGN section 4): pushed responses from `push` / `x-push`, each
     /// with its push path, status, headers and body, then the final response.
     Envelope(EnvelopePush),
+    /// Item mode: a response whose content is a sequence of items (SSE events, JSON
+    /// lines), exactly as the spec describes them; no final response.
+    Items(ItemStream),
+    /// A plain response or an item stream, chosen by a boolean property of the request
+    /// body (`stream: true`), as OpenAI's chat completions are.
+    Conditional(ConditionalStream),
 }
 
 impl Streaming {
@@ -124,9 +130,99 @@ impl Streaming {
     pub fn envelope(&self) -> Option<&EnvelopePush> {
         match self {
             Streaming::Envelope(push) => Some(push),
-            Streaming::None => None,
+            _ => None,
         }
     }
+
+    /// The item stream, if this operation has one (always or on request).
+    pub fn items(&self) -> Option<&ItemStream> {
+        match self {
+            Streaming::Items(stream) => Some(stream),
+            Streaming::Conditional(conditional) => Some(&conditional.stream),
+            _ => None,
+        }
+    }
+}
+
+/// An item-mode stream: one response of the operation whose content is a sequence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ItemStream {
+    /// The response that streams.
+    pub status: StatusMatch,
+    pub media: StreamMedia,
+    /// What the stream carries. For SSE in the OpenAPI 3.2 idiom, one item per event name;
+    /// otherwise a single item.
+    pub items: Vec<StreamItem>,
+    /// A declared end-of-stream marker, if any.
+    pub terminator: Option<Terminator>,
+    /// Whether a client may reconnect and resume (a safe method or `x-push-resumable`).
+    pub resumable: bool,
+    /// Where the item types came from: OpenAPI 3.2 `itemSchema`, or a plain `schema` on a
+    /// streaming media type (specs before 3.2).
+    pub declared_by: ItemSource,
+}
+
+/// The sequential media types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum StreamMedia {
+    /// `text/event-stream`.
+    EventStream,
+    /// `application/jsonl`.
+    JsonLines,
+    /// `application/x-ndjson`.
+    NdJson,
+    /// `application/json-seq` (RFC 7464, RS-prefixed).
+    JsonSeq,
+}
+
+impl StreamMedia {
+    /// The media type as written on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamMedia::EventStream => "text/event-stream",
+            StreamMedia::JsonLines => "application/jsonl",
+            StreamMedia::NdJson => "application/x-ndjson",
+            StreamMedia::JsonSeq => "application/json-seq",
+        }
+    }
+}
+
+/// One kind of item in a stream.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StreamItem {
+    pub name: Name,
+    /// For SSE: the `event:` name that selects this item (`None`: any event, or the
+    /// default `message`).
+    pub event: Option<String>,
+    /// The item's type: for SSE, the type of the `data:` JSON.
+    pub ty: TypeRef,
+    pub description: Option<String>,
+}
+
+/// How a stream says it has ended, besides closing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub enum Terminator {
+    /// An item whose data is exactly this text (`[DONE]`).
+    Data(String),
+    /// An SSE event of this name.
+    Event(String),
+}
+
+/// Where an item stream was declared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub enum ItemSource {
+    /// OpenAPI 3.2 `itemSchema`.
+    ItemSchema,
+    /// A plain `schema` on a streaming media type (OpenAI, Ollama, Mercure before 3.2).
+    Schema,
+}
+
+/// An operation that streams only when its request body asks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ConditionalStream {
+    /// The boolean request body property that selects the stream (`stream`).
+    pub flag: String,
+    pub stream: ItemStream,
 }
 
 /// The push section of an operation in envelope mode.

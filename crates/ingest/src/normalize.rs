@@ -1,0 +1,200 @@
+//! OpenAPI 3.1 and 3.2 forms rewritten into the 3.0 model that `openapiv3` reads.
+//!
+//! `openapiv3` models 3.0 only and rejects what 3.1 changed (a `type` array, a numeric
+//! `exclusiveMinimum`). Rather than fail, ingest rewrites those forms in the raw value
+//! before typed deserialisation, in place, so JSON pointers keep pointing at the same
+//! places in the file.
+//!
+//! | 3.1 / 3.2 | 3.0 |
+//! |---|---|
+//! | `type: [T, 'null']` | `type: T`, `nullable: true` |
+//! | `type: ['null']` | `nullable: true` |
+//! | `type: [A, B]` | no `type` (any value) |
+//! | `const: v` | `enum: [v]` |
+//! | `exclusiveMinimum: n` | `minimum: n`, `exclusiveMinimum: true` (same for maximum) |
+//! | `examples: [a, ...]` (in a schema) | `example: a` |
+//! | a document without `paths` | `paths: {}` |
+
+use serde_json::{Map, Value};
+
+/// Rewrites every schema of the document, wherever it is.
+pub(crate) fn normalize(document: &mut Value) {
+    if let Value::Object(root) = document {
+        root.entry("paths")
+            .or_insert_with(|| Value::Object(Map::new()));
+    }
+    walk(document, false);
+}
+
+/// Keys whose values are schemas (or maps or lists of schemas) in a schema or elsewhere.
+fn child_is_schema(key: &str) -> bool {
+    matches!(
+        key,
+        "schema"
+            | "itemSchema"
+            | "items"
+            | "additionalProperties"
+            | "not"
+            | "contentSchema"
+            | "propertyNames"
+            | "if"
+            | "then"
+            | "else"
+    )
+}
+
+fn children_are_schemas(key: &str) -> bool {
+    matches!(
+        key,
+        "properties"
+            | "patternProperties"
+            | "$defs"
+            | "definitions"
+            | "allOf"
+            | "oneOf"
+            | "anyOf"
+            | "prefixItems"
+    )
+}
+
+/// Keys whose values are user data (examples, defaults), never to be rewritten.
+fn is_data(key: &str) -> bool {
+    matches!(key, "example" | "examples" | "default" | "value") || key.starts_with("x-")
+}
+
+/// `in_schema`: `value` is a schema (so its keys mean schema keywords).
+fn walk(value: &mut Value, in_schema: bool) {
+    match value {
+        Value::Object(map) => {
+            if in_schema {
+                rewrite_schema(map);
+            }
+            for (key, child) in map.iter_mut() {
+                if in_schema && children_are_schemas(key) {
+                    match child {
+                        Value::Object(schemas) => {
+                            for schema in schemas.values_mut() {
+                                walk(schema, true);
+                            }
+                        }
+                        Value::Array(schemas) => {
+                            for schema in schemas {
+                                walk(schema, true);
+                            }
+                        }
+                        _ => {}
+                    }
+                } else if child_is_schema(key) {
+                    walk(child, true);
+                } else if key == "schemas" && !in_schema {
+                    // `components/schemas`: a map of schemas.
+                    if let Value::Object(schemas) = child {
+                        for schema in schemas.values_mut() {
+                            walk(schema, true);
+                        }
+                    }
+                } else if !in_schema && !is_data(key) {
+                    walk(child, false);
+                }
+            }
+        }
+        Value::Array(items) if !in_schema => {
+            for item in items {
+                walk(item, false);
+            }
+        }
+        _ => {}
+    }
+}
+
+fn rewrite_schema(schema: &mut Map<String, Value>) {
+    if let Some(Value::Array(types)) = schema.get("type") {
+        let nullable = types.iter().any(|t| t == "null");
+        let others: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
+        match others.as_slice() {
+            [one] => {
+                schema.insert("type".into(), one.clone());
+            }
+            _ => {
+                schema.remove("type");
+            }
+        }
+        if nullable {
+            schema.insert("nullable".into(), Value::Bool(true));
+        }
+    }
+    if let Some(value) = schema.remove("const") {
+        schema
+            .entry("enum")
+            .or_insert_with(|| Value::Array(vec![value]));
+    }
+    for (exclusive, bound) in [
+        ("exclusiveMinimum", "minimum"),
+        ("exclusiveMaximum", "maximum"),
+    ] {
+        if let Some(Value::Number(n)) = schema.get(exclusive).cloned() {
+            schema.insert(bound.into(), Value::Number(n));
+            schema.insert(exclusive.into(), Value::Bool(true));
+        }
+    }
+    if let Some(Value::Array(examples)) = schema.remove("examples") {
+        if let Some(first) = examples.into_iter().next() {
+            schema.entry("example").or_insert(first);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalize;
+    use serde_json::json;
+
+    #[test]
+    fn three_one_forms_become_three_oh() {
+        let mut doc = json!({
+            "openapi": "3.1.0",
+            "components": {"schemas": {
+                "A": {"type": ["string", "null"], "examples": ["x", "y"]},
+                "B": {"type": "object", "properties": {
+                    "n": {"type": ["integer", "string"], "exclusiveMinimum": 0},
+                    "c": {"const": "fixed"},
+                    "list": {"type": "array", "items": {"type": ["null", "boolean"]}}
+                }}
+            }}
+        });
+        normalize(&mut doc);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(
+            schemas["A"],
+            json!({"type": "string", "nullable": true, "example": "x"})
+        );
+        let props = &schemas["B"]["properties"];
+        assert_eq!(props["n"], json!({"minimum": 0, "exclusiveMinimum": true}));
+        assert_eq!(props["c"], json!({"enum": ["fixed"]}));
+        assert_eq!(
+            props["list"]["items"],
+            json!({"type": "boolean", "nullable": true})
+        );
+        assert_eq!(doc["paths"], json!({}));
+    }
+
+    #[test]
+    fn non_schema_keys_are_left_alone() {
+        // `examples` of a media type is a map of Example objects, not a schema keyword;
+        // `type` of a security scheme is a string.
+        let mut doc = json!({
+            "paths": {"/a": {"get": {"responses": {"200": {"description": "ok", "content": {
+                "application/json": {"examples": {"one": {"value": 1}}, "schema": {"type": ["number", "null"]}}
+            }}}}}},
+            "components": {"securitySchemes": {"key": {"type": "apiKey", "in": "header", "name": "k"}}}
+        });
+        normalize(&mut doc);
+        let media = &doc["paths"]["/a"]["get"]["responses"]["200"]["content"]["application/json"];
+        assert_eq!(media["examples"], json!({"one": {"value": 1}}));
+        assert_eq!(media["schema"], json!({"type": "number", "nullable": true}));
+        assert_eq!(
+            doc["components"]["securitySchemes"]["key"]["type"],
+            "apiKey"
+        );
+    }
+}
