@@ -36,6 +36,7 @@ mod operation;
 mod push;
 mod recursion;
 mod schema;
+mod streams;
 mod yaml;
 
 pub use error::{SpecError, SpecErrors};
@@ -194,7 +195,16 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                         None => continue,
                     }
                 }
-                None => Streaming::None,
+                None => {
+                    let source = streams::OperationSource {
+                        raw,
+                        operation: raw_op,
+                        pointer: &op_pointer,
+                        method,
+                        hint: &hint,
+                    };
+                    streams::read(&source, &mut types, diags).unwrap_or(Streaming::None)
+                }
             };
             // An operation whose responses all failed has been reported already.
             if responses.is_empty() && diags.errors.len() == errors_before {

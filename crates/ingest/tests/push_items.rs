@@ -97,3 +97,60 @@ fn yaml_and_json_of_one_spec_give_the_same_api() {
     let from_json = pushgen_ingest::ingest(&json, "rules").unwrap();
     assert_eq!(from_yaml, from_json);
 }
+
+/// The streaming shapes of the real specs in `shared/specs/real` (beside the repository).
+#[test]
+fn real_specs_stream_as_their_documents_say() {
+    use pushgen_ir::{StreamMedia, Streaming};
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs/real");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "shared/specs/real is missing beside the repository"
+        );
+        eprintln!("SKIPPED: {} not found", dir.display());
+        return;
+    }
+    let load = |name: &str| {
+        let text = std::fs::read_to_string(dir.join(name)).unwrap();
+        pushgen_ingest::ingest(&text, name).unwrap_or_else(|e| panic!("{e}"))
+    };
+    let shape = |api: &pushgen_ir::Api, id: &str| {
+        api.operations
+            .iter()
+            .find(|op| op.operation_id.as_deref() == Some(id))
+            .unwrap_or_else(|| panic!("no operation {id}"))
+            .streaming
+            .clone()
+    };
+
+    let openai = load("openai.yaml");
+    let Streaming::Conditional(chat) = shape(&openai, "createChatCompletion") else {
+        panic!("chat completions are stream-conditional");
+    };
+    assert_eq!(chat.flag, "stream");
+    assert_eq!(chat.stream.media, StreamMedia::EventStream);
+    assert_eq!(
+        chat.stream.items[0].ty,
+        TypeRef::Named("CreateChatCompletionStreamResponse".into())
+    );
+
+    let ollama = load("ollama.yaml");
+    let generate = shape(&ollama, "generate");
+    let stream = generate.items().expect("ollama's generate streams");
+    assert_eq!(stream.media, StreamMedia::NdJson);
+
+    let mercure = load("mercure.json");
+    let subscribe = mercure
+        .operations
+        .iter()
+        .find(|op| {
+            op.path.template == "/.well-known/mercure" && op.method == pushgen_ir::Method::Get
+        })
+        .unwrap();
+    let Streaming::Items(events) = &subscribe.streaming else {
+        panic!("mercure's subscription is an event stream");
+    };
+    assert_eq!(events.media, StreamMedia::EventStream);
+    assert!(events.resumable, "a GET may resume");
+}

@@ -222,6 +222,9 @@ pub enum ItemSource {
 pub struct ConditionalStream {
     /// The boolean request body property that selects the stream (`stream`).
     pub flag: String,
+    /// The property's default: whether the operation streams when the flag is absent
+    /// (Ollama's do).
+    pub streams_by_default: bool,
     pub stream: ItemStream,
 }
 
