@@ -137,10 +137,10 @@ fn rewrite_schema(schema: &mut Map<String, Value>) {
             schema.insert(exclusive.into(), Value::Bool(true));
         }
     }
-    if let Some(Value::Array(examples)) = schema.remove("examples") {
-        if let Some(first) = examples.into_iter().next() {
-            schema.entry("example").or_insert(first);
-        }
+    if let Some(Value::Array(examples)) = schema.remove("examples")
+        && let Some(first) = examples.into_iter().next()
+    {
+        schema.entry("example").or_insert(first);
     }
 }
 

@@ -274,11 +274,11 @@ pub(crate) fn responses(
         );
     for (status, key, response) in entries {
         let at = push_pointer(pointer, &key);
-        if let StatusMatch::Code(c) = status {
-            if !(100..=599).contains(&c) {
-                diags.error(&at, format!("`{c}` is not an HTTP status code"));
-                continue;
-            }
+        if let StatusMatch::Code(c) = status
+            && !(100..=599).contains(&c)
+        {
+            diags.error(&at, format!("`{c}` is not an HTTP status code"));
+            continue;
         }
         let (response, at) = match resolve(raw, response, &at) {
             Ok(found) => found,

@@ -9,12 +9,12 @@ use std::collections::HashMap;
 pub(crate) fn untag_members(types: &mut [NamedType]) {
     let mut strip: Vec<(String, String)> = Vec::new();
     for ty in types.iter() {
-        if let TypeKind::Union(union) = &ty.kind {
-            if let Some(tag) = &union.discriminator {
-                for variant in &union.variants {
-                    if let TypeRef::Named(member) = &variant.ty {
-                        strip.push((member.clone(), tag.clone()));
-                    }
+        if let TypeKind::Union(union) = &ty.kind
+            && let Some(tag) = &union.discriminator
+        {
+            for variant in &union.variants {
+                if let TypeRef::Named(member) = &variant.ty {
+                    strip.push((member.clone(), tag.clone()));
                 }
             }
         }
@@ -38,10 +38,10 @@ pub(crate) fn untag_members(types: &mut [NamedType]) {
         })
         .collect();
     for ty in types.iter_mut() {
-        if untag.contains(&ty.name.camel) {
-            if let TypeKind::Union(u) = &mut ty.kind {
-                u.discriminator = None;
-            }
+        if untag.contains(&ty.name.camel)
+            && let TypeKind::Union(u) = &mut ty.kind
+        {
+            u.discriminator = None;
         }
     }
     for ty in types.iter_mut() {

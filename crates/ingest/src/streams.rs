@@ -121,14 +121,12 @@ pub(crate) fn read(
         }
     }
     let (stream, has_json) = found?;
-    if has_json {
-        if let Some((flag, default)) = stream_flag(op) {
-            return Some(Streaming::Conditional(ConditionalStream {
-                flag,
-                streams_by_default: default,
-                stream,
-            }));
-        }
+    if has_json && let Some((flag, default)) = stream_flag(op) {
+        return Some(Streaming::Conditional(ConditionalStream {
+            flag,
+            streams_by_default: default,
+            stream,
+        }));
     }
     Some(Streaming::Items(stream))
 }
