@@ -10,7 +10,7 @@
 //! | `type: [T, 'null']` | `type: T`, `nullable: true` |
 //! | `type: ['null']` | `nullable: true` |
 //! | `type: [A, B]` | no `type` (any value) |
-//! | `const: v` | `enum: [v]` |
+//! | `const: v` | `enum: [v]` (and `type: string` for a string) |
 //! | `exclusiveMinimum: n` | `minimum: n`, `exclusiveMinimum: true` (same for maximum) |
 //! | `examples: [a, ...]` (in a schema) | `example: a` |
 //! | a document without `paths` | `paths: {}` |
@@ -128,6 +128,15 @@ fn rewrite_schema(schema: &mut Map<String, Value>) {
             .entry("enum")
             .or_insert_with(|| Value::Array(vec![value]));
     }
+    // An `enum` of strings without `type` (common, and what `const` becomes) is a string.
+    if !schema.contains_key("type")
+        && let Some(Value::Array(values)) = schema.get("enum")
+        && !values.is_empty()
+        && values.iter().all(|v| v.is_string() || v.is_null())
+        && values.iter().any(Value::is_string)
+    {
+        schema.insert("type".into(), Value::String("string".into()));
+    }
     for (exclusive, bound) in [
         ("exclusiveMinimum", "minimum"),
         ("exclusiveMaximum", "maximum"),
@@ -170,7 +179,7 @@ mod tests {
         );
         let props = &schemas["B"]["properties"];
         assert_eq!(props["n"], json!({"minimum": 0, "exclusiveMinimum": true}));
-        assert_eq!(props["c"], json!({"enum": ["fixed"]}));
+        assert_eq!(props["c"], json!({"enum": ["fixed"], "type": "string"}));
         assert_eq!(
             props["list"]["items"],
             json!({"type": "boolean", "nullable": true})

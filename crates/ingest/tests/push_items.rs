@@ -154,3 +154,86 @@ fn real_specs_stream_as_their_documents_say() {
     assert_eq!(events.media, StreamMedia::EventStream);
     assert!(events.resumable, "a GET may resume");
 }
+
+fn fixture(name: &str) -> pushgen_ir::Api {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name);
+    let text = std::fs::read_to_string(&path).unwrap();
+    pushgen_ingest::ingest(&text, name).unwrap_or_else(|e| panic!("{e}"))
+}
+
+#[test]
+fn the_seed_form_and_x_push_give_the_same_push_items() {
+    let api = fixture("both_forms.yaml");
+    let seed = api.operations[0].streaming.envelope().unwrap();
+    let x_push = api.operations[1].streaming.envelope().unwrap();
+    assert_eq!(seed, x_push);
+}
+
+#[test]
+fn the_3_2_sse_idiom_gives_one_typed_item_per_event() {
+    use pushgen_ir::{ItemSource, StreamMedia, Streaming, Terminator};
+    let api = fixture("events32.yaml");
+    let Streaming::Items(watch) = &api.operations[0].streaming else {
+        panic!("watchBuild streams");
+    };
+    assert_eq!(watch.media, StreamMedia::EventStream);
+    assert_eq!(watch.declared_by, ItemSource::ItemSchema);
+    assert_eq!(watch.terminator, Some(Terminator::Event("done".into())));
+    let events: Vec<(Option<&str>, &TypeRef)> = watch
+        .items
+        .iter()
+        .map(|i| (i.event.as_deref(), &i.ty))
+        .collect();
+    assert_eq!(
+        events,
+        [
+            (Some("step"), &TypeRef::Named("WatchBuildStep".into())),
+            // `data` without contentSchema is text.
+            (Some("log"), &TypeRef::Scalar(Scalar::String)),
+            (Some("done"), &TypeRef::Named("Outcome".into())),
+        ]
+    );
+    let Streaming::Items(log) = &api.operations[1].streaming else {
+        panic!("tailLog streams");
+    };
+    assert_eq!(log.media, StreamMedia::JsonLines);
+    assert_eq!(log.items[0].ty, TypeRef::Named("LogRecord".into()));
+    let Streaming::Items(artifacts) = &api.operations[2].streaming else {
+        panic!("listArtifacts streams");
+    };
+    assert_eq!(artifacts.media, StreamMedia::JsonSeq);
+    assert_eq!(artifacts.terminator, Some(Terminator::Data("end".into())));
+    assert!(watch.resumable && log.resumable, "GET streams may resume");
+}
+
+#[test]
+fn a_3_1_spec_with_a_stream_flag_is_stream_conditional() {
+    use pushgen_ir::{StreamMedia, Streaming, Terminator};
+    let api = fixture("chat.yaml");
+    let Streaming::Conditional(chat) = &api.operations[0].streaming else {
+        panic!("createCompletion is stream-conditional");
+    };
+    assert_eq!(chat.flag, "stream");
+    assert!(!chat.streams_by_default);
+    assert_eq!(chat.stream.media, StreamMedia::EventStream);
+    assert_eq!(
+        chat.stream.terminator,
+        Some(Terminator::Data("[DONE]".into()))
+    );
+    // 3.1 forms: `type: [number, 'null']` is a nullable number.
+    let request = api.named_type("CompletionRequest").unwrap();
+    let pushgen_ir::TypeKind::Struct(fields) = &request.kind else {
+        panic!("a struct");
+    };
+    let temperature = fields
+        .fields
+        .iter()
+        .find(|f| f.name.original == "temperature")
+        .unwrap();
+    assert_eq!(
+        temperature.ty,
+        TypeRef::Nullable(Box::new(TypeRef::Scalar(Scalar::Double)))
+    );
+}

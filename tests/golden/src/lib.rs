@@ -2,8 +2,20 @@
 //! writes this file and `../generated/`; do not edit either by hand).
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/both_forms/mod.rs"]
+pub mod both_forms;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/chat/mod.rs"]
+pub mod chat;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/consumer/mod.rs"]
 pub mod consumer;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/events32/mod.rs"]
+pub mod events32;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/jobs/mod.rs"]
