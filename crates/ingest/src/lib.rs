@@ -226,10 +226,34 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                 request_body,
                 responses,
                 streaming,
+                tags: op.tags.clone(),
+                deprecated: op.deprecated,
+                security: op.security.as_ref().map(|s| requirements(s)),
             });
         }
     }
 
+    let servers = spec
+        .servers
+        .iter()
+        .map(|s| pushgen_ir::Server {
+            url: s.url.clone(),
+            description: s.description.clone(),
+        })
+        .collect();
+    let tags = spec
+        .tags
+        .iter()
+        .map(|t| pushgen_ir::Tag {
+            name: t.name.clone(),
+            description: t.description.clone(),
+        })
+        .collect();
+    let security_schemes = spec
+        .components
+        .as_ref()
+        .map(|c| security_schemes(raw, &c.security_schemes, diags))
+        .unwrap_or_default();
     let title = spec.info.title.clone();
     let mut api_scope = names::Scope::new();
     let api_name = api_scope.name(&title, "Api");
@@ -241,7 +265,90 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
         name: api_name,
         operations,
         types: types.finish(diags),
+        servers,
+        tags,
+        security_schemes,
+        security: spec
+            .security
+            .as_ref()
+            .map(|s| requirements(s))
+            .unwrap_or_default(),
     }
+}
+
+fn requirements(list: &[openapiv3::SecurityRequirement]) -> Vec<pushgen_ir::SecurityRequirement> {
+    list.iter()
+        .map(|requirement| {
+            requirement
+                .iter()
+                .map(|(scheme, scopes)| (scheme.clone(), scopes.clone()))
+                .collect()
+        })
+        .collect()
+}
+
+fn security_schemes(
+    raw: &serde_json::Value,
+    schemes: &indexmap::IndexMap<String, openapiv3::ReferenceOr<openapiv3::SecurityScheme>>,
+    diags: &mut Diagnostics,
+) -> Vec<pushgen_ir::SecurityScheme> {
+    use openapiv3::{APIKeyLocation, SecurityScheme as S};
+    use pushgen_ir::{ParamLocation, SecurityKind};
+    let mut out = Vec::with_capacity(schemes.len());
+    for (name, scheme) in schemes {
+        let at = push_pointer("/components/securitySchemes", name);
+        let scheme = match operation::resolve(raw, scheme, &at) {
+            Ok((scheme, _)) => scheme.into_owned(),
+            Err(e) => {
+                diags.push(e);
+                continue;
+            }
+        };
+        let (kind, description) = match scheme {
+            S::APIKey {
+                location,
+                name,
+                description,
+                ..
+            } => {
+                let location = match location {
+                    APIKeyLocation::Query => ParamLocation::Query,
+                    APIKeyLocation::Header => ParamLocation::Header,
+                    APIKeyLocation::Cookie => ParamLocation::Cookie,
+                };
+                (SecurityKind::ApiKey { location, name }, description)
+            }
+            S::HTTP {
+                scheme,
+                bearer_format,
+                description,
+                ..
+            } => (
+                SecurityKind::Http {
+                    scheme,
+                    bearer_format,
+                },
+                description,
+            ),
+            S::OAuth2 { description, .. } => (SecurityKind::OAuth2, description),
+            S::OpenIDConnect {
+                open_id_connect_url,
+                description,
+                ..
+            } => (
+                SecurityKind::OpenIdConnect {
+                    url: open_id_connect_url,
+                },
+                description,
+            ),
+        };
+        out.push(pushgen_ir::SecurityScheme {
+            name: name.clone(),
+            kind,
+            description,
+        });
+    }
+    out
 }
 
 fn operation_of(item: &openapiv3::PathItem, method: Method) -> Option<&Operation> {
@@ -289,6 +396,8 @@ fn add_undeclared_path_params(
             params.push(pushgen_ir::Parameter {
                 name: scope.name(var, "param"),
                 location: pushgen_ir::ParamLocation::Path,
+                style: pushgen_ir::ParamStyle::Simple,
+                explode: false,
                 required: true,
                 ty: pushgen_ir::TypeRef::Scalar(pushgen_ir::Scalar::String),
                 description: None,

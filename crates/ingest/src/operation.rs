@@ -6,8 +6,8 @@ use crate::names::Scope;
 use crate::schema::{SchemaRef, TypeBuilder, local_pointer};
 use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
 use pushgen_ir::{
-    Body, Header, ParamLocation, Parameter as IrParameter, PathPart, PathTemplate, RequestBody,
-    Response, Scalar, StatusMatch, TypeRef,
+    Body, Header, ParamLocation, ParamStyle, Parameter as IrParameter, PathPart, PathTemplate,
+    RequestBody, Response, Scalar, StatusMatch, TypeRef,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -184,12 +184,76 @@ pub(crate) fn parameters(
         } else {
             name
         };
+        let style = style(param);
         out.push(IrParameter {
             name,
             location: loc,
+            style,
+            // OpenAPI: `explode` defaults to true for `form` and false for every other style.
+            explode: data.explode.unwrap_or(style == ParamStyle::Form),
             required: data.required || loc == ParamLocation::Path,
             ty,
             description: data.description.clone(),
+        });
+    }
+    out
+}
+
+fn style(param: &Parameter) -> ParamStyle {
+    use openapiv3::{CookieStyle, HeaderStyle, PathStyle, QueryStyle};
+    match param {
+        Parameter::Path { style, .. } => match style {
+            PathStyle::Simple => ParamStyle::Simple,
+            PathStyle::Label => ParamStyle::Label,
+            PathStyle::Matrix => ParamStyle::Matrix,
+        },
+        Parameter::Query { style, .. } => match style {
+            QueryStyle::Form => ParamStyle::Form,
+            QueryStyle::SpaceDelimited => ParamStyle::SpaceDelimited,
+            QueryStyle::PipeDelimited => ParamStyle::PipeDelimited,
+            QueryStyle::DeepObject => ParamStyle::DeepObject,
+        },
+        Parameter::Header {
+            style: HeaderStyle::Simple,
+            ..
+        } => ParamStyle::Simple,
+        Parameter::Cookie {
+            style: CookieStyle::Form,
+            ..
+        } => ParamStyle::Form,
+    }
+}
+
+/// Every media type of a `content` map as a [`Body`]; the primary one's type is known.
+#[allow(clippy::too_many_arguments)] // the content's context, passed through once
+fn all_content(
+    types: &mut TypeBuilder<'_>,
+    content: &indexmap::IndexMap<String, MediaType>,
+    pointer: &str,
+    hint: &str,
+    primary: Option<&Body>,
+    diags: &mut Diagnostics,
+) -> Vec<Body> {
+    let mut out = Vec::with_capacity(content.len());
+    for (content_type, media) in content {
+        if let Some(primary) = primary.filter(|p| &p.content_type == content_type) {
+            out.push(primary.clone());
+            continue;
+        }
+        let ty = match &media.schema {
+            Some(schema) => {
+                let at = push_pointer(&push_pointer(pointer, content_type), "schema");
+                let hint = format!("{hint} {content_type}");
+                match types.type_ref(schema.into(), &at, &hint, diags) {
+                    Some(ty) => ty,
+                    None => continue,
+                }
+            }
+            None => TypeRef::Any,
+        };
+        out.push(Body {
+            content_type: content_type.clone(),
+            ty,
         });
     }
     out
@@ -237,11 +301,24 @@ pub(crate) fn request_body(
         }
         None => TypeRef::Any,
     };
+    let primary = Body {
+        content_type: content_type.clone(),
+        ty: ty.clone(),
+    };
+    let content = all_content(
+        types,
+        &body.content,
+        &push_pointer(&at, "content"),
+        &format!("{hint} request"),
+        Some(&primary),
+        diags,
+    );
     Some(RequestBody {
         required: body.required,
         content_type: content_type.clone(),
         ty,
         description: body.description.clone(),
+        content,
     })
 }
 
@@ -347,12 +424,21 @@ pub(crate) fn responses(
                 })
             }
         };
+        let content = all_content(
+            types,
+            &response.content,
+            &push_pointer(&at, "content"),
+            &format!("{hint} body"),
+            body.as_ref(),
+            diags,
+        );
         out.push(Response {
             status,
             name,
             description: response.description.clone(),
             headers,
             body,
+            content,
         });
     }
     out

@@ -26,7 +26,60 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Named types, sorted by name so output does not depend on hash order.
     pub types: Vec<NamedType>,
+    /// `servers`, in order.
+    pub servers: Vec<Server>,
+    /// `tags`, in order.
+    pub tags: Vec<Tag>,
+    /// `components/securitySchemes`, in order.
+    pub security_schemes: Vec<SecurityScheme>,
+    /// The document's default `security`: any one requirement satisfies it.
+    pub security: Vec<SecurityRequirement>,
 }
+
+/// A server the API is offered at.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Server {
+    pub url: String,
+    pub description: Option<String>,
+}
+
+/// A tag that groups operations.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Tag {
+    pub name: String,
+    pub description: Option<String>,
+}
+
+/// A way of authenticating.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SecurityScheme {
+    /// The key in `components/securitySchemes`.
+    pub name: String,
+    pub kind: SecurityKind,
+    pub description: Option<String>,
+}
+
+/// What a [`SecurityScheme`] is.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub enum SecurityKind {
+    /// A key in a header, query parameter or cookie.
+    ApiKey {
+        location: ParamLocation,
+        name: String,
+    },
+    /// HTTP authentication (`bearer`, `basic`, ...).
+    Http {
+        scheme: String,
+        bearer_format: Option<String>,
+    },
+    OAuth2,
+    OpenIdConnect {
+        url: String,
+    },
+}
+
+/// Schemes that must all be satisfied, each with the scopes it needs.
+pub type SecurityRequirement = Vec<(String, Vec<String>)>;
 
 /// A name from the spec with the Rust identifiers derived from it.
 ///
@@ -106,6 +159,10 @@ pub struct Operation {
     pub responses: Vec<Response>,
     /// What the server may send before (or instead of) the final response.
     pub streaming: Streaming,
+    pub tags: Vec<String>,
+    pub deprecated: bool,
+    /// The operation's own `security`; `None` means the document's applies.
+    pub security: Option<Vec<SecurityRequirement>>,
 }
 
 /// An operation's streaming shape. Kept open: item-mode streams, client streaming and
@@ -303,18 +360,36 @@ pub struct Parameter {
     /// `name.original` is the wire name.
     pub name: Name,
     pub location: ParamLocation,
+    pub style: ParamStyle,
+    /// Whether arrays and objects spread over several pairs (`a=1&a=2`).
+    pub explode: bool,
     pub required: bool,
     pub ty: TypeRef,
     pub description: Option<String>,
+}
+
+/// How a parameter's value is written (OpenAPI `style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub enum ParamStyle {
+    Simple,
+    Label,
+    Matrix,
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
 }
 
 /// An operation's request body.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RequestBody {
     pub required: bool,
+    /// The media type the generated code sends: JSON if offered, else the first.
     pub content_type: String,
     pub ty: TypeRef,
     pub description: Option<String>,
+    /// Every media type the spec offers, in order.
+    pub content: Vec<Body>,
 }
 
 /// Which statuses a response covers.
@@ -336,7 +411,10 @@ pub struct Response {
     pub name: Name,
     pub description: String,
     pub headers: Vec<Header>,
+    /// The body the generated code reads: JSON if offered, else the first media type.
     pub body: Option<Body>,
+    /// Every media type the spec offers, in order.
+    pub content: Vec<Body>,
 }
 
 /// A response header.
