@@ -85,8 +85,90 @@ pub(crate) fn load(mut raw: Value) -> Result<Document, SpecError> {
         return Err(SpecError::new("", "missing `info` (title and version)"));
     }
     crate::normalize::normalize(&mut raw);
-    let typed = deserialize::<openapiv3::OpenAPI>(&raw, "")?;
+    let typed = match deserialize::<openapiv3::OpenAPI>(&raw, "") {
+        Ok(typed) => typed,
+        Err(shallow) => return Err(narrow(&raw).unwrap_or(shallow)),
+    };
     Ok(Document { raw, typed })
+}
+
+/// serde loses the path inside flattened and untagged types (a parameter, a path item),
+/// so a whole-document error often points at `/paths`. Deserialising the pieces one by
+/// one finds the one that fails and where.
+fn narrow(raw: &Value) -> Option<SpecError> {
+    use openapiv3::{Operation, Parameter, PathItem, ReferenceOr, RequestBody, Response, Schema};
+    fn check<T: serde::de::DeserializeOwned>(value: Option<&Value>, at: &str) -> Option<SpecError> {
+        deserialize::<T>(value?, at).err()
+    }
+    fn each<T: serde::de::DeserializeOwned>(value: Option<&Value>, at: &str) -> Option<SpecError> {
+        match value? {
+            Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| {
+                deserialize::<T>(item, &push_pointer(at, &i.to_string())).err()
+            }),
+            Value::Object(map) => map
+                .iter()
+                .find_map(|(key, item)| deserialize::<T>(item, &push_pointer(at, key)).err()),
+            _ => None,
+        }
+    }
+    const METHODS: [&str; 8] = [
+        "get", "put", "post", "delete", "options", "head", "patch", "trace",
+    ];
+    for (path, item) in raw
+        .get("paths")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+    {
+        let at = push_pointer("/paths", path);
+        let found = each::<ReferenceOr<Parameter>>(
+            item.get("parameters"),
+            &push_pointer(&at, "parameters"),
+        )
+        .or_else(|| {
+            METHODS.iter().find_map(|method| {
+                let op = item.get(*method)?;
+                let op_at = push_pointer(&at, method);
+                each::<ReferenceOr<Parameter>>(
+                    op.get("parameters"),
+                    &push_pointer(&op_at, "parameters"),
+                )
+                .or_else(|| {
+                    check::<ReferenceOr<RequestBody>>(
+                        op.get("requestBody"),
+                        &push_pointer(&op_at, "requestBody"),
+                    )
+                })
+                .or_else(|| {
+                    let responses = op.get("responses")?.as_object()?;
+                    let responses_at = push_pointer(&op_at, "responses");
+                    responses.iter().find_map(|(code, r)| {
+                        deserialize::<ReferenceOr<Response>>(r, &push_pointer(&responses_at, code))
+                            .err()
+                    })
+                })
+                .or_else(|| check::<Operation>(Some(op), &op_at))
+            })
+        })
+        .or_else(|| check::<ReferenceOr<PathItem>>(Some(item), &at));
+        if found.is_some() {
+            return found;
+        }
+    }
+    let components = raw.get("components")?;
+    each::<ReferenceOr<Schema>>(components.get("schemas"), "/components/schemas")
+        .or_else(|| {
+            each::<ReferenceOr<Parameter>>(components.get("parameters"), "/components/parameters")
+        })
+        .or_else(|| {
+            each::<ReferenceOr<Response>>(components.get("responses"), "/components/responses")
+        })
+        .or_else(|| {
+            each::<ReferenceOr<RequestBody>>(
+                components.get("requestBodies"),
+                "/components/requestBodies",
+            )
+        })
 }
 
 /// Deserialises a fragment, reporting the exact pointer where it does not fit the model.
@@ -116,6 +198,12 @@ pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
                 Segment::Enum { .. } | Segment::Unknown => {}
             }
         }
-        SpecError::new(at, e.into_inner().to_string())
+        let message = e.into_inner().to_string();
+        let message = if message.contains("ParameterSchemaOrContent") {
+            "a parameter or header needs a `schema` (or a `content` map)".to_string()
+        } else {
+            message
+        };
+        SpecError::new(at, message)
     })
 }

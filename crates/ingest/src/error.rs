@@ -12,6 +12,9 @@ pub struct SpecError {
     pub message: String,
     /// Where in the file: the pointer's value, or where the syntax broke.
     pub location: Option<Location>,
+    /// The file the pointer and location are in, when it is not the spec itself but a
+    /// file the spec `$ref`s.
+    pub file: Option<String>,
 }
 
 impl SpecError {
@@ -20,6 +23,7 @@ impl SpecError {
             pointer: pointer.into(),
             message: message.into(),
             location: None,
+            file: None,
         }
     }
 
@@ -29,6 +33,7 @@ impl SpecError {
             pointer: String::new(),
             message: message.into(),
             location: Some(location),
+            file: None,
         }
     }
 }
@@ -60,7 +65,7 @@ impl fmt::Display for SpecErrors {
             if i > 0 {
                 writeln!(f)?;
             }
-            write!(f, "{}", self.source)?;
+            write!(f, "{}", error.file.as_deref().unwrap_or(&self.source))?;
             if let Some(at) = error.location {
                 write!(f, ":{}:{}", at.line, at.column)?;
             }

@@ -27,6 +27,7 @@
 //! assert_eq!(push.items[0].wire_name, "/ticks/{n}");
 //! ```
 
+mod bundle;
 mod document;
 mod error;
 mod locate;
@@ -49,12 +50,72 @@ use pushgen_ir::{Api, Method, Operation as IrOperation, PathPart, Streaming};
 use std::collections::HashMap;
 
 /// Reads the spec `text`; `source` is the file name that errors and generated headers use.
+/// `$ref`s to other files need the spec's directory: use [`ingest_file`] for those.
 pub fn ingest(text: &str, source: &str) -> Result<Api, SpecErrors> {
+    ingest_with(text, source, None).map(|(api, _)| api)
+}
+
+/// Reads the spec at `path` and every file it `$ref`s. Returns the API and the paths of
+/// the files read besides the spec (for `cargo:rerun-if-changed`).
+pub fn ingest_file(path: &std::path::Path) -> Result<(Api, Vec<std::path::PathBuf>), SpecErrors> {
+    let source = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let text = std::fs::read_to_string(path).map_err(|e| SpecErrors {
+        source: source.clone(),
+        errors: vec![SpecError::new(
+            "",
+            format!("cannot read {}: {e}", path.display()),
+        )],
+    })?;
+    ingest_path(&text, path)
+}
+
+/// Like [`ingest_file`], for a spec already read from `path`.
+pub fn ingest_path(
+    text: &str,
+    path: &std::path::Path,
+) -> Result<(Api, Vec<std::path::PathBuf>), SpecErrors> {
+    let source = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string());
+    let base = path.parent().unwrap_or(std::path::Path::new("."));
+    let (api, files) = ingest_with(text, &source, Some(base))?;
+    Ok((api, files.into_iter().map(|f| f.path).collect()))
+}
+
+fn ingest_with(
+    text: &str,
+    source: &str,
+    base: Option<&std::path::Path>,
+) -> Result<(Api, Vec<bundle::BundledFile>), SpecErrors> {
     // Positions are found only now, when there is something to report: a second parse
     // of the text, with positions, that the success path never pays for.
-    let fail = |mut errors: Vec<SpecError>| {
+    let fail = |mut errors: Vec<SpecError>, files: &[bundle::BundledFile]| {
         for error in &mut errors {
-            if error.location.is_none() {
+            // Messages may name bundled pointers; say them as the spec does, `file#/pointer`.
+            for (i, file) in files.iter().enumerate().rev() {
+                let name = file
+                    .path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned());
+                error.message = error.message.replace(
+                    &format!("#/{}/{i}", bundle::FILES_KEY),
+                    &format!("{}#", name.unwrap_or_default()),
+                );
+            }
+            if let Some((file, inner)) = bundle::origin(files, &error.pointer) {
+                error.location = locate(&file.text, &inner);
+                error.pointer = inner;
+                error.file = Some(
+                    file.path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .unwrap_or_default(),
+                );
+            } else if error.location.is_none() {
                 error.location = locate(text, &error.pointer);
             }
         }
@@ -63,14 +124,18 @@ pub fn ingest(text: &str, source: &str) -> Result<Api, SpecErrors> {
             errors,
         }
     };
-    let raw = document::parse(text).map_err(|e| fail(vec![e]))?;
-    let doc = document::load(raw).map_err(|e| fail(vec![e]))?;
+    let mut raw = document::parse(text).map_err(|e| fail(vec![e], &[]))?;
+    let files = match base {
+        Some(base) => bundle::bundle(&mut raw, base).map_err(|e| fail(vec![e], &[]))?,
+        None => Vec::new(),
+    };
+    let doc = document::load(raw).map_err(|e| fail(vec![e], &files))?;
     let mut diags = Diagnostics::default();
     let api = build(&doc, source, &mut diags);
     if diags.errors.is_empty() {
-        Ok(api)
+        Ok((api, files))
     } else {
-        Err(fail(diags.errors))
+        Err(fail(diags.errors, &files))
     }
 }
 
@@ -99,8 +164,10 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
 
     for (path, item) in &spec.paths.paths {
         let path_pointer = push_pointer("/paths", path);
-        let item = match operation::resolve(raw, item, &path_pointer) {
-            Ok((item, _)) => item,
+        // A path item may be a `$ref` (to another file): its operations are read, and
+        // their errors reported, where it is defined.
+        let (item, item_pointer) = match operation::resolve(raw, item, &path_pointer) {
+            Ok(found) => found,
             Err(e) => {
                 diags.push(e);
                 continue;
@@ -121,7 +188,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
             let Some(op) = operation_of(&item, method) else {
                 continue;
             };
-            let op_pointer = push_pointer(&path_pointer, method.as_str());
+            let op_pointer = push_pointer(&item_pointer, method.as_str());
             if let Some(id) = &op.operation_id {
                 let id_pointer = push_pointer(&op_pointer, "operationId");
                 if let Some(first) = operation_ids.insert(id.clone(), id_pointer.clone()) {
@@ -155,7 +222,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                 raw,
                 &mut types,
                 &[
-                    (&item.parameters, push_pointer(&path_pointer, "parameters")),
+                    (&item.parameters, push_pointer(&item_pointer, "parameters")),
                     (&op.parameters, push_pointer(&op_pointer, "parameters")),
                 ],
                 &hint,

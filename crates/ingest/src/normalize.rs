@@ -93,6 +93,21 @@ fn walk(value: &mut Value, in_schema: bool) {
                             walk(schema, true);
                         }
                     }
+                } else if !in_schema && key == crate::bundle::FILES_KEY {
+                    // Files bundled from `$ref`s: a whole document, or schemas (one, or a
+                    // map of them) whose place in the spec only the `$ref`s know.
+                    if let Value::Array(files) = child {
+                        for file in files {
+                            let is_document = ["openapi", "paths", "components"]
+                                .iter()
+                                .any(|k| file.get(k).is_some());
+                            if is_document {
+                                walk(file, false);
+                            } else {
+                                walk_loose(file);
+                            }
+                        }
+                    }
                 } else if !in_schema && !is_data(key) {
                     walk(child, false);
                 }
@@ -103,6 +118,42 @@ fn walk(value: &mut Value, in_schema: bool) {
                 walk(item, false);
             }
         }
+        _ => {}
+    }
+}
+
+/// Keys only a schema has.
+const SCHEMA_KEYS: &[&str] = &[
+    "type",
+    "properties",
+    "items",
+    "allOf",
+    "oneOf",
+    "anyOf",
+    "enum",
+    "const",
+    "nullable",
+    "format",
+    "additionalProperties",
+    "exclusiveMinimum",
+    "exclusiveMaximum",
+];
+
+/// Rewrites every object that looks like a schema: for files reached by `$ref` whose
+/// structure is not an OpenAPI document's.
+fn walk_loose(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            if SCHEMA_KEYS.iter().any(|k| map.contains_key(*k)) {
+                rewrite_schema(map);
+            }
+            for (key, child) in map.iter_mut() {
+                if !is_data(key) || key == "value" {
+                    walk_loose(child);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(walk_loose),
         _ => {}
     }
 }

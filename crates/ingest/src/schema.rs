@@ -116,6 +116,17 @@ impl<'a> TypeBuilder<'a> {
                     self.define(&pointer, &ident, name, schema, diags);
                 }
                 ReferenceOr::Reference { reference } => {
+                    // `A: {$ref: <a schema in another file>}` defines `A` there, so the
+                    // type has the component's name rather than the file's.
+                    if let Ok(target) = local_pointer(reference)
+                        && !self.by_pointer.contains_key(&target)
+                        && let Ok(ReferenceOr::Item(schema)) = self.resolve(&target, &pointer)
+                        && self.needs_name(&schema)
+                    {
+                        self.by_pointer.insert(target.clone(), ident.clone());
+                        self.define(&target, &ident, name, &schema, diags);
+                        continue;
+                    }
                     // `A: {$ref: B}` makes `A` another name for `B`.
                     let target = self.type_ref(SchemaRef::Ref(reference), &pointer, name, diags);
                     if let Some(target) = target {
@@ -177,7 +188,7 @@ impl<'a> TypeBuilder<'a> {
                 return None;
             }
         };
-        let hint = target.rsplit('/').next().unwrap_or("Schema").to_string();
+        let hint = self.hint_for(&target);
         match schema {
             ReferenceOr::Reference { reference } => {
                 // A chain of `$ref`s; `resolve` has already refused cycles.
@@ -199,6 +210,24 @@ impl<'a> TypeBuilder<'a> {
                 ty
             }
         }
+    }
+
+    /// A name for the schema at `target`: its last pointer token, or for a whole file
+    /// bundled from a `$ref`, the file's stem.
+    fn hint_for(&self, target: &str) -> String {
+        let whole_file = target
+            .strip_prefix(&format!("/{}/", crate::bundle::FILES_KEY))
+            .and_then(|index| index.parse::<usize>().ok());
+        if let Some(index) = whole_file
+            && let Some(stem) = self
+                .raw
+                .get(crate::bundle::NAMES_KEY)
+                .and_then(|names| names.get(index))
+                .and_then(Value::as_str)
+        {
+            return stem.to_string();
+        }
+        target.rsplit('/').next().unwrap_or("Schema").to_string()
     }
 
     /// Loads the schema at a local pointer, following `$ref` chains to refuse cycles.
@@ -829,8 +858,8 @@ fn variant_base(ty: &TypeRef, fallback: &str) -> String {
 pub(crate) fn local_pointer(reference: &str) -> Result<String, String> {
     let Some(fragment) = reference.strip_prefix('#') else {
         return Err(format!(
-            "`$ref: {reference}` points into another file; this version of pushgen resolves \
-             only references within the document (`#/...`)"
+            "`$ref: {reference}` points into another file, which needs the spec's \
+             directory: read the spec from a file (pushgen codegen --spec FILE)"
         ));
     };
     if !fragment.is_empty() && !fragment.starts_with('/') {

@@ -61,7 +61,15 @@ pub fn generate_file(path: &Path, parts: Parts) -> Result<Generated, Error> {
         path: path.to_path_buf(),
         source,
     })?;
-    generate_str(&text, &file_name(path), parts)
+    generate_path(&text, path, parts)
+}
+
+/// Generates code for a spec already read from `path`; `$ref`s to other files resolve
+/// against its directory.
+pub fn generate_path(text: &str, path: &Path, parts: Parts) -> Result<Generated, Error> {
+    let (api, _) = pushgen_ingest::ingest_path(text, path)?;
+    let files = pushgen_codegen::generate(&api, parts);
+    Ok(Generated { api, files })
 }
 
 /// The name generated headers and errors use for a spec: its file name only, so output
@@ -124,7 +132,10 @@ impl Builder {
             path: self.spec.clone(),
             source,
         })?;
-        let api = pushgen_ingest::ingest(&text, &file_name(&self.spec))?;
+        let (api, referenced) = pushgen_ingest::ingest_path(&text, &self.spec)?;
+        for file in referenced {
+            println!("cargo:rerun-if-changed={}", file.display());
+        }
         let stem = self
             .spec
             .file_stem()

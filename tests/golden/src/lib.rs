@@ -26,5 +26,9 @@ pub mod jobs;
 pub mod names;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/split/mod.rs"]
+pub mod split;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/ticks/mod.rs"]
 pub mod ticks;
