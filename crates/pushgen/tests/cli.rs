@@ -130,6 +130,133 @@ fn broken_spec_reports_file_pointer_and_message_and_writes_nothing() {
     );
 }
 
+/// The fixture's `# expect: <pointer> | <message> | <line>:<column>` first line.
+fn expectation(spec: &Path) -> (String, String, usize, usize) {
+    let text = fs::read_to_string(spec).expect("read broken fixture");
+    let first = text.lines().next().unwrap_or("");
+    let fields: Vec<&str> = first
+        .strip_prefix("# expect:")
+        .expect("fixture starts with `# expect:`")
+        .split('|')
+        .map(str::trim)
+        .collect();
+    let [pointer, message, location] = fields[..] else {
+        panic!("fixture starts with `# expect: <pointer> | <message> | <line>:<column>`");
+    };
+    let (line, column) = location.split_once(':').expect("line:column");
+    (
+        pointer.to_string(),
+        message.to_string(),
+        line.parse().expect("line number"),
+        column.parse().expect("column number"),
+    )
+}
+
+/// The text without ANSI SGR sequences (`ESC [ ... m`), as a reader sees it.
+fn strip_ansi(text: &str) -> String {
+    let mut out = String::new();
+    let mut chars = text.chars();
+    while let Some(c) = chars.next() {
+        if c == '\u{1b}' {
+            for c in chars.by_ref() {
+                if c == 'm' {
+                    break;
+                }
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+#[test]
+fn color_always_shows_the_source_line_with_a_marker_under_the_column() {
+    let tmp = TempDir::new("color");
+    let spec = broken_fixture("14-duplicate-operation-id.yaml");
+    let (pointer, message, line, column) = expectation(&spec);
+    let source = fs::read_to_string(&spec).expect("read broken fixture");
+    let source_line = source
+        .lines()
+        .nth(line - 1)
+        .expect("the expected line exists");
+    let out = tmp.join("out");
+
+    let output = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&spec),
+        "--out",
+        path_arg(&out),
+        "--color",
+        "always",
+    ]);
+
+    assert_exit(&output, 1, "a broken spec with --color always");
+    let raw = text(&output.stderr);
+    assert!(
+        raw.contains('\u{1b}'),
+        "--color always should colour:\n{raw}"
+    );
+    let stderr = strip_ansi(&raw);
+    assert!(
+        stderr.starts_with(&format!("error: {message}\n")),
+        "the title is the message:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("14-duplicate-operation-id.yaml:{line}:{column}\n")),
+        "the snippet's origin is file:line:col:\n{stderr}"
+    );
+    assert!(
+        stderr.contains(&format!("= note: at #{pointer}\n")),
+        "a note gives the pointer:\n{stderr}"
+    );
+    // `12 |       operationId: fetch`, then the marker line: its `^` stands under the
+    // column's character, the gutter being as wide on both lines.
+    let lines: Vec<&str> = stderr.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.starts_with(&format!("{line} |")) && l.ends_with(source_line))
+        .unwrap_or_else(|| panic!("no snippet of line {line} `{source_line}`:\n{stderr}"));
+    let text_starts = lines[at].len() - source_line.len();
+    let marker = lines.get(at + 1).copied().unwrap_or("");
+    let caret = marker
+        .find('^')
+        .unwrap_or_else(|| panic!("no `^` under the line:\n{stderr}"));
+    assert_eq!(
+        caret - text_starts + 1,
+        column,
+        "the marker is not under column {column}:\n{stderr}"
+    );
+    assert!(!out.exists(), "the out directory was created");
+}
+
+#[test]
+fn without_a_terminal_errors_stay_plain_lines() {
+    let spec = broken_fixture("14-duplicate-operation-id.yaml");
+    let (pointer, message, line, column) = expectation(&spec);
+    let tmp = TempDir::new("plain");
+    let out = tmp.join("out");
+    let expected = format!(
+        "14-duplicate-operation-id.yaml:{line}:{column}: error: {message} (at #{pointer})\n\
+         pushgen: 1 error in 14-duplicate-operation-id.yaml; nothing was written\n"
+    );
+    // Tests run with stderr piped: `auto` must mean plain, like `never`.
+    for color in ["auto", "never"] {
+        let output = pushgen(&[
+            "codegen",
+            "--spec",
+            path_arg(&spec),
+            "--out",
+            path_arg(&out),
+            "--color",
+            color,
+        ]);
+        assert_exit(&output, 1, color);
+        assert_eq!(text(&output.stderr), expected, "--color {color}");
+    }
+}
+
 #[test]
 fn example_generates_then_stays_unchanged_and_check_detects_edits() {
     let tmp = TempDir::new("example");
@@ -269,7 +396,7 @@ fn help_describes_the_command_and_its_flags() {
     assert_exit(&codegen, 0, "pushgen codegen --help");
     let help = text(&codegen.stdout);
     for flag in [
-        "--spec", "--out", "--types", "--server", "--client", "--check",
+        "--spec", "--out", "--types", "--server", "--client", "--check", "--color",
     ] {
         assert!(help.contains(flag), "codegen --help lacks {flag}:\n{help}");
     }

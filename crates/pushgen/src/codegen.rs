@@ -1,0 +1,145 @@
+//! `pushgen codegen`: a spec in, a directory of Rust out.
+
+use crate::out::{plural, print, say};
+use crate::report::Failure;
+use crate::spec::Spec;
+use clap::Args;
+use pushgen::Parts;
+use pushgen::output::{self, Mode};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The last line of a failed run: generation is all or nothing.
+const NOTHING_WRITTEN: &str = "; nothing was written";
+
+#[derive(Args)]
+pub struct CodegenArgs {
+    /// The OpenAPI 3.0 spec to read (YAML or JSON). Default: the built-in example.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+
+    /// The directory to write into.
+    #[arg(long, value_name = "DIR", default_value = "generated")]
+    out: PathBuf,
+
+    /// Generate the types (schemas and per-operation types). Without any of --types,
+    /// --server and --client, all three are generated; the server and the client
+    /// always come with the types they need.
+    #[arg(long)]
+    types: bool,
+
+    /// Generate the server: the API's trait and its axum router.
+    #[arg(long)]
+    server: bool,
+
+    /// Generate the client: methods, observer traits and streams.
+    #[arg(long)]
+    client: bool,
+
+    /// Write nothing; exit with status 1 if the output would change.
+    #[arg(long)]
+    check: bool,
+}
+
+pub fn run(args: &CodegenArgs) -> Result<ExitCode, Failure> {
+    let parts = if args.types || args.server || args.client {
+        Parts {
+            types: true,
+            server: args.server,
+            client: args.client,
+        }
+    } else {
+        Parts::default()
+    };
+    let (spec, from) = match &args.spec {
+        Some(path) => (
+            Spec::read(path).map_err(|e| Failure::new(e, NOTHING_WRITTEN))?,
+            path.display().to_string(),
+        ),
+        None => (
+            Spec::example(),
+            format!("the built-in example ({})", pushgen::EXAMPLE_NAME),
+        ),
+    };
+    // A spec from a file may `$ref` files beside it, found from its path.
+    let generated = match &args.spec {
+        Some(path) => pushgen::generate_path(&spec.text, path, parts),
+        None => pushgen::generate_str(&spec.text, &spec.name, parts),
+    };
+    let generated = match generated {
+        Ok(generated) => generated,
+        Err(error) => return Err(Failure::new(error, NOTHING_WRITTEN).about(spec)),
+    };
+    let mode = if args.check { Mode::Check } else { Mode::Write };
+    let mut out = String::new();
+    let report = output::write(&args.out, &generated.files, mode)
+        .map_err(|e| Failure::new(e, NOTHING_WRITTEN))?;
+
+    let api = &generated.api;
+    let ops = api.operations.len();
+    let push_ops = api.push_operations().count();
+    let items: usize = api.push_operations().map(|(_, p)| p.items.len()).sum();
+    let out_dir = args.out.display();
+    if args.check {
+        if report.changed() {
+            say!(out, "pushgen: {out_dir} is out of date with {from}:");
+            for name in &report.written {
+                say!(out, "  would write  {name}");
+            }
+            for name in &report.removed {
+                say!(out, "  would remove {name}");
+            }
+            print(&out);
+            return Ok(ExitCode::FAILURE);
+        }
+        say!(out, "pushgen: {out_dir} is up to date with {from}");
+        print(&out);
+        return Ok(ExitCode::SUCCESS);
+    }
+    say!(
+        out,
+        "pushgen: generated {} {} from {from} into {out_dir}/",
+        api.title,
+        api.version
+    );
+    say!(
+        out,
+        "  {} ({} with pushes), {}, {}",
+        plural(ops, "operation"),
+        push_ops,
+        plural(items, "push item"),
+        plural(api.types.len(), "type"),
+    );
+    say!(
+        out,
+        "  {}, {} lines: {} written, {} unchanged{}",
+        plural(generated.files.len(), "file"),
+        report.lines,
+        report.written.len(),
+        report.unchanged.len(),
+        if report.removed.is_empty() {
+            String::new()
+        } else {
+            format!(", {} removed", report.removed.len())
+        }
+    );
+    for file in &generated.files {
+        let status = if report.written.contains(&file.name) {
+            "written"
+        } else {
+            "unchanged"
+        };
+        say!(
+            out,
+            "    {out_dir}/{:<16} {:>6} lines  {status}",
+            file.name,
+            file.content.lines().count()
+        );
+    }
+    say!(
+        out,
+        "  use it with: #[path = \"{out_dir}/mod.rs\"] mod api;"
+    );
+    print(&out);
+    Ok(ExitCode::SUCCESS)
+}
