@@ -109,12 +109,9 @@ fn ingest_with(
             if let Some((file, inner)) = bundle::origin(files, &error.pointer) {
                 error.location = locate(&file.text, &inner);
                 error.pointer = inner;
-                error.file = Some(
-                    file.path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default(),
-                );
+                // The path as opened (relative to where the spec was given), so a reader,
+                // or the CLI showing the lines, can open it.
+                error.file = Some(file.path.display().to_string());
             } else if error.location.is_none() {
                 error.location = locate(text, &error.pointer);
             }

@@ -107,14 +107,20 @@ fn snippets(errors: &SpecErrors, spec: &Spec, styled: bool) -> String {
     let renderer = renderer(styled);
     let mut out = String::new();
     for error in &errors.errors {
-        out.push_str(&renderer.render(&[group(error, spec)]));
+        // An error in a file the spec `$ref`s: ingest names that file by the path it
+        // opened, so its lines can be shown too.
+        let other = error
+            .file
+            .as_ref()
+            .and_then(|file| std::fs::read_to_string(file).ok());
+        out.push_str(&renderer.render(&[group(error, spec, other.as_deref())]));
         out.push_str("\n\n");
     }
     out.pop();
     out
 }
 
-fn group<'a>(error: &'a SpecError, spec: &'a Spec) -> Group<'a> {
+fn group<'a>(error: &'a SpecError, spec: &'a Spec, other: Option<&'a str>) -> Group<'a> {
     let title = Level::ERROR.primary_title(error.message.as_str());
     let group = match (error.location, &error.file) {
         (Some(at), None) => {
@@ -126,8 +132,17 @@ fn group<'a>(error: &'a SpecError, spec: &'a Spec) -> Group<'a> {
                     .annotation(AnnotationKind::Primary.span(span)),
             )
         }
-        // In a file the spec `$ref`s: ingest names it but does not hand over its text, so
-        // the place is named without a snippet rather than shown from the wrong file.
+        (Some(at), Some(file)) if other.is_some() => {
+            let text = other.unwrap_or_default();
+            let (line, span) = marked(text, at.line, at.column, !error.pointer.is_empty());
+            title.element(
+                Snippet::source(line)
+                    .line_start(at.line)
+                    .path(file.as_str())
+                    .annotation(AnnotationKind::Primary.span(span)),
+            )
+        }
+        // A file that cannot be read again: named, without a snippet.
         (Some(at), Some(file)) => title.element(
             Origin::path(file.as_str())
                 .line(at.line)

@@ -401,3 +401,47 @@ fn help_describes_the_command_and_its_flags() {
         assert!(help.contains(flag), "codegen --help lacks {flag}:\n{help}");
     }
 }
+
+/// An error inside a file the spec `$ref`s is shown from that file, at its line.
+#[test]
+fn an_error_in_a_referenced_file_names_that_file_and_line() {
+    let tmp = TempDir::new("referenced");
+    fs::create_dir_all(tmp.join("sub")).expect("make sub");
+    fs::write(
+        tmp.join("spec.yaml"),
+        "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {}\ncomponents:\n  schemas:\n    A: {$ref: 'sub/a.yaml'}\n",
+    )
+    .expect("write spec");
+    fs::write(
+        tmp.join("sub/a.yaml"),
+        "type: object\nproperties:\n  b: {$ref: '#/nope'}\n",
+    )
+    .expect("write a.yaml");
+    let spec = tmp.join("spec.yaml");
+    let out = tmp.join("out");
+    let output = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&spec),
+        "--out",
+        path_arg(&out),
+    ]);
+    assert!(!output.status.success());
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.contains("a.yaml:3:13: error: unresolved `$ref`: nothing at a.yaml#/nope"),
+        "{stderr}"
+    );
+    let rich = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&spec),
+        "--out",
+        path_arg(&out),
+        "--color",
+        "always",
+    ]);
+    let rich = text(&rich.stderr);
+    assert!(rich.contains("b: {$ref: '#/nope'}"), "{rich}");
+    assert!(!out.exists());
+}
