@@ -227,7 +227,7 @@ impl<'a> TypeBuilder<'a> {
         {
             return stem.to_string();
         }
-        target.rsplit('/').next().unwrap_or("Schema").to_string()
+        pointer_hint(target)
     }
 
     /// Loads the schema at a local pointer, following `$ref` chains to refuse cycles.
@@ -837,6 +837,71 @@ impl<'a> TypeBuilder<'a> {
         self.types.sort_by(|a, b| a.name.camel.cmp(&b.name.camel));
         self.types
     }
+}
+
+/// A name for a schema reached by a deep pointer (`#/paths/~1rooms/get/responses/200/
+/// content/application~1json/schema/items`): the nearest token that names something (a
+/// schema, a path's words), not a keyword, status or media type; `item`/`value` added
+/// for what an array or map holds.
+fn pointer_hint(pointer: &str) -> String {
+    const KEYWORDS: &[&str] = &[
+        "schema",
+        "items",
+        "content",
+        "responses",
+        "requestBody",
+        "allOf",
+        "oneOf",
+        "anyOf",
+        "additionalProperties",
+        "parameters",
+        "headers",
+        "components",
+        "schemas",
+        "paths",
+        "properties",
+        "itemSchema",
+        "contentSchema",
+        "not",
+        "$defs",
+        "definitions",
+        "get",
+        "put",
+        "post",
+        "delete",
+        "options",
+        "head",
+        "patch",
+        "trace",
+        "default",
+    ];
+    let tokens: Vec<String> = pointer
+        .split('/')
+        .skip(1)
+        .map(|t| t.replace("~1", "/").replace("~0", "~"))
+        .collect();
+    let suffix = match tokens.last().map(String::as_str) {
+        Some("items") => " item",
+        Some("additionalProperties") => " value",
+        _ => "",
+    };
+    let named = tokens.iter().rev().find(|t| {
+        let media_type = t.contains('/') && !t.starts_with('/');
+        let status = t.chars().all(|c| c.is_ascii_digit() || c == 'X');
+        !KEYWORDS.contains(&t.as_str()) && !status && !media_type
+    });
+    let base = match named {
+        Some(t) if t.starts_with('/') => t
+            .split('/')
+            .filter(|segment| !segment.starts_with('{'))
+            .flat_map(|segment| segment.split(|c: char| !c.is_alphanumeric()))
+            .filter(|w| !w.is_empty())
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(t) => t.clone(),
+        None => "Schema".to_string(),
+    };
+    format!("{base}{suffix}")
 }
 
 /// A variant name for a union member of type `ty`.

@@ -237,3 +237,61 @@ fn a_3_1_spec_with_a_stream_flag_is_stream_conditional() {
         TypeRef::Nullable(Box::new(TypeRef::Scalar(Scalar::Double)))
     );
 }
+
+#[test]
+fn push_variables_from_path_level_parameters_and_deep_pointers_name_one_type() {
+    use pushgen_ir::Streaming;
+    let api = fixture("rooms.yaml");
+    let Streaming::Envelope(push) = &api.operations[0].streaming else {
+        panic!("join pushes");
+    };
+    assert!(push.resumable, "x-push-resumable on a POST");
+    let vars = |i: usize| -> Vec<(String, TypeRef)> {
+        push.items[i]
+            .variables
+            .iter()
+            .map(|v| (v.name.original.clone(), v.ty.clone()))
+            .collect()
+    };
+    assert_eq!(
+        vars(0),
+        [
+            // From the path item's parameters, which the operation inherits.
+            ("roomId".into(), TypeRef::Scalar(Scalar::Int64)),
+            ("seq".into(), TypeRef::Scalar(Scalar::Int64)),
+        ]
+    );
+    assert_eq!(
+        vars(1)[1],
+        ("member".into(), TypeRef::Scalar(Scalar::String))
+    );
+    // The push's body and listMessages' items are one schema, reached by a deep pointer.
+    let pushed = push.items[0].responses[0].body.as_ref().unwrap().ty.clone();
+    let listed = api.operations[1].responses[0]
+        .body
+        .as_ref()
+        .unwrap()
+        .ty
+        .clone();
+    assert_eq!(listed, TypeRef::Array(Box::new(pushed.clone())));
+    assert_eq!(pushed, TypeRef::Named("RoomsMessagesItem".into()));
+}
+
+#[test]
+fn an_ndjson_api_that_streams_by_default() {
+    use pushgen_ir::{StreamMedia, Streaming, Terminator};
+    let api = fixture("generate_ndjson.yaml");
+    let Streaming::Conditional(generate) = &api.operations[0].streaming else {
+        panic!("generate is stream-conditional");
+    };
+    assert!(generate.streams_by_default);
+    assert_eq!(generate.stream.media, StreamMedia::NdJson);
+    assert_eq!(
+        generate.stream.terminator,
+        Some(Terminator::Data(r#"{"done":true}"#.into()))
+    );
+    let Streaming::Items(pull) = &api.operations[1].streaming else {
+        panic!("pull always streams");
+    };
+    assert_eq!(pull.media, StreamMedia::NdJson);
+}

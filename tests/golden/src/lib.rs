@@ -18,12 +18,20 @@ pub mod consumer;
 pub mod events32;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/generate_ndjson/mod.rs"]
+pub mod generate_ndjson;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/jobs/mod.rs"]
 pub mod jobs;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/names/mod.rs"]
 pub mod names;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/rooms/mod.rs"]
+pub mod rooms;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/split/mod.rs"]
