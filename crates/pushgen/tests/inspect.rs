@@ -111,3 +111,38 @@ fn a_missing_file_is_a_clear_error() {
     let stderr = text(&output.stderr);
     assert!(stderr.contains("cannot read no/such/spec.yaml"), "{stderr}");
 }
+
+/// The real specs in `shared/specs/real`, beside the repository: each streaming operation
+/// shows the shape its document gives it.
+#[test]
+fn real_specs_show_their_streaming_operations() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs/real");
+    if !dir.is_dir() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "shared/specs/real is missing beside the repository"
+        );
+        eprintln!("SKIPPED: {} not found", dir.display());
+        return;
+    }
+    let cases = [
+        (
+            "openai.yaml",
+            "createChatCompletion  stream-conditional on `stream`: text/event-stream",
+        ),
+        (
+            "ollama.yaml",
+            "stream-conditional on `stream` (on by default): application/x-ndjson",
+        ),
+        (
+            "mercure.json",
+            "stream (item): text/event-stream, 1 item, resumable",
+        ),
+    ];
+    for (spec, shape) in cases {
+        let output = inspect(&dir.join(spec), &[]);
+        assert_success(&output);
+        let stdout = text(&output.stdout);
+        assert!(stdout.contains(shape), "{spec}: no `{shape}` in\n{stdout}");
+    }
+}
