@@ -125,24 +125,32 @@ fn real_specs_show_their_streaming_operations() {
         eprintln!("SKIPPED: {} not found", dir.display());
         return;
     }
+    // (spec, the operation's line starts with, the shape it shows)
     let cases = [
         (
             "openai.yaml",
-            "createChatCompletion  stream-conditional on `stream`: text/event-stream",
+            "POST /chat/completions ",
+            "stream-conditional on `stream`: text/event-stream",
         ),
         (
             "ollama.yaml",
+            "POST /api/generate ",
             "stream-conditional on `stream` (on by default): application/x-ndjson",
         ),
         (
             "mercure.json",
+            "GET /.well-known/mercure ",
             "stream (item): text/event-stream, 1 item, resumable",
         ),
     ];
-    for (spec, shape) in cases {
+    for (spec, operation, shape) in cases {
         let output = inspect(&dir.join(spec), &[]);
         assert_success(&output);
         let stdout = text(&output.stdout);
-        assert!(stdout.contains(shape), "{spec}: no `{shape}` in\n{stdout}");
+        let line = stdout
+            .lines()
+            .find(|l| l.trim_start().starts_with(operation))
+            .unwrap_or_else(|| panic!("{spec}: no `{operation}` in\n{stdout}"));
+        assert!(line.contains(shape), "{spec}: `{line}` lacks `{shape}`");
     }
 }
