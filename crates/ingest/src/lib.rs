@@ -186,7 +186,9 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                 continue;
             };
             let op_pointer = push_pointer(&item_pointer, method.as_str());
-            if let Some(id) = &op.operation_id {
+            // An empty `operationId` names nothing: the operation is named from its path.
+            let operation_id = op.operation_id.as_ref().filter(|id| !id.trim().is_empty());
+            if let Some(id) = operation_id {
                 let id_pointer = push_pointer(&op_pointer, "operationId");
                 if let Some(first) = operation_ids.insert(id.clone(), id_pointer.clone()) {
                     diags.error(
@@ -206,9 +208,8 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                     continue;
                 }
             }
-            let original = op
-                .operation_id
-                .clone()
+            let original = operation_id
+                .cloned()
                 .unwrap_or_else(|| synthesized_name(method, &template.parts));
             let name = op_scope.name_with(&original, "operation", &|n| {
                 vec![format!("{}_stream", n.snake)]
@@ -281,7 +282,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
 
             operations.push(IrOperation {
                 name,
-                operation_id: op.operation_id.clone(),
+                operation_id: operation_id.cloned(),
                 method,
                 path: template.clone(),
                 summary: op.summary.clone(),

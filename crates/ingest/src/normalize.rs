@@ -23,7 +23,27 @@ pub(crate) fn normalize(document: &mut Value) {
         root.entry("paths")
             .or_insert_with(|| Value::Object(Map::new()));
     }
+    drop_callbacks(document);
     walk(document, false);
+}
+
+/// Callbacks are not generated yet (DESIGN section 9), and `openapiv3` refuses the
+/// `$ref`s to `components/callbacks` that real specs use inside them: they are set aside.
+fn drop_callbacks(document: &mut Value) {
+    if let Some(Value::Object(paths)) = document.get_mut("paths") {
+        for item in paths.values_mut() {
+            if let Value::Object(item) = item {
+                for op in item.values_mut() {
+                    if let Value::Object(op) = op {
+                        op.remove("callbacks");
+                    }
+                }
+            }
+        }
+    }
+    if let Some(Value::Object(components)) = document.get_mut("components") {
+        components.remove("callbacks");
+    }
 }
 
 /// Keys whose values are schemas (or maps or lists of schemas) in a schema or elsewhere.
@@ -159,6 +179,13 @@ fn walk_loose(value: &mut Value) {
 }
 
 fn rewrite_schema(schema: &mut Map<String, Value>) {
+    // Real specs write validation keywords pushgen does not use with the wrong JSON type
+    // (`pattern: 0`); dropping them beats refusing the spec.
+    for key in ["pattern", "format"] {
+        if schema.get(key).is_some_and(|v| !v.is_string()) {
+            schema.remove(key);
+        }
+    }
     if let Some(Value::Array(types)) = schema.get("type") {
         let nullable = types.iter().any(|t| t == "null");
         let others: Vec<Value> = types.iter().filter(|t| *t != "null").cloned().collect();
