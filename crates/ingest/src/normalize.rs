@@ -14,6 +14,7 @@
 //! | `exclusiveMinimum: n` | `minimum: n`, `exclusiveMinimum: true` (same for maximum) |
 //! | `examples: [a, ...]` (in a schema) | `example: a` |
 //! | a document without `paths` | `paths: {}` |
+//! | a boolean schema `true` / `false` | `{}` / `{not: {}}` |
 
 use serde_json::{Map, Value};
 
@@ -84,6 +85,15 @@ fn is_data(key: &str) -> bool {
 
 /// `in_schema`: `value` is a schema (so its keys mean schema keywords).
 fn walk(value: &mut Value, in_schema: bool) {
+    // 3.1 boolean schemas: `true` accepts anything, `false` nothing.
+    if in_schema && let Value::Bool(accept) = *value {
+        *value = if accept {
+            Value::Object(Map::new())
+        } else {
+            serde_json::json!({"not": {}})
+        };
+        return;
+    }
     match value {
         Value::Object(map) => {
             if in_schema {
