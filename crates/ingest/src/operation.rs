@@ -109,13 +109,19 @@ fn pick_media(content: &indexmap::IndexMap<String, MediaType>) -> Option<(&Strin
         .or_else(|| content.iter().next())
 }
 
-fn is_json(content_type: &str) -> bool {
-    let essence = content_type
+/// A media type without its parameters, in lower case: `Application/JSON; charset=x` is
+/// `application/json`.
+pub(crate) fn essence(content_type: &str) -> String {
+    content_type
         .split(';')
         .next()
         .unwrap_or("")
         .trim()
-        .to_ascii_lowercase();
+        .to_ascii_lowercase()
+}
+
+fn is_json(content_type: &str) -> bool {
+    let essence = essence(content_type);
     essence == "application/json" || essence.ends_with("+json")
 }
 

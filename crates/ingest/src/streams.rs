@@ -14,6 +14,7 @@
 use crate::document::deserialize;
 use crate::error::{Diagnostics, push_pointer};
 use crate::names::Scope;
+use crate::operation::essence;
 use crate::schema::{SchemaRef, TypeBuilder, local_pointer};
 use openapiv3::{ReferenceOr, Schema};
 use pushgen_ir::{
@@ -28,13 +29,7 @@ const STREAM_FLAG: &str = "stream";
 
 /// The sequential media type `content_type` names, if it is one.
 pub(crate) fn sequential(content_type: &str) -> Option<StreamMedia> {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
-    match essence.as_str() {
+    match essence(content_type).as_str() {
         "text/event-stream" => Some(StreamMedia::EventStream),
         "application/jsonl" | "application/jsonlines" | "application/x-jsonlines" => {
             Some(StreamMedia::JsonLines)
@@ -132,13 +127,26 @@ pub(crate) fn read(
 }
 
 fn is_plain_json(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .trim()
-        .to_ascii_lowercase();
+    let essence = essence(content_type);
     essence == "application/json" || (essence.ends_with("+json") && sequential(&essence).is_none())
+}
+
+/// The type of a raw schema value at `pointer` (errors recorded, `None` after one).
+fn schema_type(
+    types: &mut TypeBuilder<'_>,
+    diags: &mut Diagnostics,
+    schema: &Value,
+    pointer: &str,
+    hint: &str,
+) -> Option<TypeRef> {
+    let parsed: ReferenceOr<Schema> = match deserialize(schema, pointer) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            diags.push(e);
+            return None;
+        }
+    };
+    types.type_ref(SchemaRef::from(&parsed), pointer, hint, diags)
 }
 
 #[allow(clippy::too_many_arguments)] // the media type's context, passed through once
@@ -206,15 +214,7 @@ fn single_item(
     schema: &Value,
     pointer: &str,
 ) -> Option<StreamItem> {
-    let parsed: ReferenceOr<Schema> = match deserialize(schema, pointer) {
-        Ok(parsed) => parsed,
-        Err(e) => {
-            diags.push(e);
-            return None;
-        }
-    };
-    let hint = format!("{} item", op.hint);
-    let ty = types.type_ref(SchemaRef::from(&parsed), pointer, &hint, diags)?;
+    let ty = schema_type(types, diags, schema, pointer, &format!("{} item", op.hint))?;
     let base = match &ty {
         TypeRef::Named(name) => name.clone(),
         _ => "item".to_string(),
@@ -282,15 +282,8 @@ fn sse_idiom(
         let ty = match data.and_then(|d| d.get("contentSchema")) {
             Some(content_schema) => {
                 let at = push_pointer(&data_at, "contentSchema");
-                let parsed: ReferenceOr<Schema> = match deserialize(content_schema, &at) {
-                    Ok(parsed) => parsed,
-                    Err(e) => {
-                        diags.push(e);
-                        return None;
-                    }
-                };
                 let hint = format!("{} {event}", op.hint);
-                types.type_ref(SchemaRef::from(&parsed), &at, &hint, diags)?
+                schema_type(types, diags, content_schema, &at, &hint)?
             }
             None => TypeRef::Scalar(Scalar::String),
         };
