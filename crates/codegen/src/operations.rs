@@ -100,6 +100,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
     let mut variants = Vec::new();
     let mut encode_arms = Vec::new();
     let mut decode_arms: Vec<(u8, TokenStream)> = Vec::new();
+    let mut default_construct = None;
     for response in responses {
         let variant = ident(&response.name.camel);
         let docs = doc(&format!(
@@ -197,6 +198,9 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
         } else {
             quote!(Self::#variant { #(#decode),* })
         };
+        if response.status == StatusMatch::Default {
+            default_construct = Some(construct.clone());
+        }
         let (rank, pattern) = match response.status {
             StatusMatch::Code(code) => {
                 let code = Literal::u16_unsuffixed(code);
@@ -216,13 +220,29 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
     let has_default = responses.iter().any(|r| r.status == StatusMatch::Default);
     let fallback =
         (!has_default).then(|| quote!(status => Err(wire::DecodeError::status(status)),));
+    // A lone `default` matches every status: no `match` (clippy::match_single_binding).
+    let only_default = responses.len() == 1 && has_default;
     let decode_arms = decode_arms.into_iter().map(|(_, arm)| arm);
     let allow =
         variant_names_allowance(&name.to_string(), responses.iter().map(|r| &*r.name.camel));
     let title = format!(" {title}");
+    let decode_body = if let (true, Some(construct)) = (only_default, &default_construct) {
+        quote!(Ok(#construct))
+    } else {
+        quote! {
+            match parts.status {
+                #(#decode_arms)*
+                #fallback
+            }
+        }
+    };
     quote! {
         #[doc = #title]
         #allow
+        #[allow(
+            clippy::large_enum_variant,
+            reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+        )]
         #[derive(Debug, Clone, PartialEq)]
         pub enum #name {
             #(#variants)*
@@ -236,10 +256,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             }
 
             fn from_parts(parts: &wire::Parts) -> ::std::result::Result<Self, wire::DecodeError> {
-                match parts.status {
-                    #(#decode_arms)*
-                    #fallback
-                }
+                #decode_body
             }
         }
 

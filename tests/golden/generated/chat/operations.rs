@@ -8,6 +8,10 @@ pub mod create_completion {
     use super::{types, wire};
 
     /// Responses of `createCompletion`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The completion, whole or streamed.

@@ -13,6 +13,10 @@ pub mod watch_build {
     }
 
     /// Responses of `watchBuild`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The build's events until it ends.
@@ -52,6 +56,10 @@ pub mod tail_log {
     }
 
     /// Responses of `tailLog`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The log as JSON Lines.
@@ -87,6 +95,10 @@ pub mod list_artifacts {
     }
 
     /// Responses of `listArtifacts`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Artifacts as an RFC 7464 JSON text sequence.

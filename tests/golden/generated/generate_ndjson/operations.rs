@@ -8,6 +8,10 @@ pub mod generate {
     use super::{types, wire};
 
     /// Responses of `generate`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The answer, whole or line by line.
@@ -45,6 +49,10 @@ pub mod pull {
     use super::{types, wire};
 
     /// Responses of `pull`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Progress lines, always streamed.

@@ -18,6 +18,10 @@ pub mod run_job {
     }
 
     /// Responses of `runJob`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The job finished.
@@ -217,6 +221,10 @@ pub mod run_job {
     }
 
     /// What a push of `/projects/{projectId}/jobs/{jobId}/progress` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum ProgressResponse {
         /// 200: Progress in percent.
@@ -252,6 +260,10 @@ pub mod run_job {
     }
 
     /// What a push of `/projects/{projectId}/jobs/{jobId}/log` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum LogResponse {
         /// 200: A line of the job's log.
@@ -309,6 +321,10 @@ pub mod run_job {
     }
 
     /// What a push of `/projects/{projectId}/jobs/{jobId}/steps/{index}` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum StepsResponse {
         /// 200: The step succeeded.
@@ -373,6 +389,10 @@ pub mod get_job {
     }
 
     /// Responses of `getJob`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The job.
@@ -413,6 +433,10 @@ pub mod cancel_job {
     }
 
     /// Responses of `cancelJob`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 204: Cancelled.

@@ -8,6 +8,10 @@ pub mod list_markets {
     use super::{types, wire};
 
     /// Responses of `listMarkets`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Every market.
@@ -46,6 +50,10 @@ pub mod watch_ticks {
     }
 
     /// Responses of `watchTicks`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The session ended.
@@ -173,6 +181,10 @@ pub mod watch_ticks {
     }
 
     /// What a push of `/markets/{symbol}/ticks/{seq}` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum TickResponse {
         /// 200: A trade.
@@ -206,6 +218,10 @@ pub mod watch_ticks {
     }
 
     /// What a push of `/markets/{symbol}/halted` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
     #[derive(Debug, Clone, PartialEq)]
     pub enum HaltedResponse {
         /// 503: Trading is halted; no body.
