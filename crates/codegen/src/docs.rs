@@ -93,7 +93,9 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut current = String::new();
     for word in line.split(' ').filter(|w| !w.is_empty()) {
-        if !current.is_empty() && current.len() + 1 + word.len() > width {
+        // A line starting with `>`, `#`, `*`, `-`, `1.` ... would be a quote, heading or
+        // list item: such a word stays on the line before, however long it gets.
+        if !current.is_empty() && current.len() + 1 + word.len() > width && !starts_block(word) {
             lines.push(std::mem::take(&mut current));
         }
         if !current.is_empty() {
@@ -105,6 +107,15 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
         lines.push(current);
     }
     lines
+}
+
+/// Whether a word at the start of a line would begin a Markdown block (quote, heading,
+/// list item, setext underline, table row).
+fn starts_block(word: &str) -> bool {
+    word.starts_with(['>', '#', '*', '-', '+', '=', '|'])
+        || (word.len() > 1
+            && word.trim_end_matches(['.', ')']).chars().all(|c| c.is_ascii_digit())
+            && word.ends_with(['.', ')']))
 }
 
 /// The width of a Markdown list marker starting `line` (`- `, `* `, `+ `, `1. `, `2) `).
@@ -127,14 +138,25 @@ fn list_marker(line: &str) -> Option<usize> {
 /// Escapes what rustdoc would read as a link or HTML.
 fn escape(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
-    let mut in_code = false;
-    for c in line.chars() {
+    // A code span opens and closes with backtick runs of the same length (``a`b``).
+    let mut open_run: Option<usize> = None;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
         match c {
             '`' => {
-                in_code = !in_code;
-                out.push(c);
+                let mut run = 1;
+                while chars.peek() == Some(&'`') {
+                    chars.next();
+                    run += 1;
+                }
+                out.extend(std::iter::repeat_n('`', run));
+                open_run = match open_run {
+                    None => Some(run),
+                    Some(n) if n == run => None,
+                    other => other,
+                };
             }
-            '[' | ']' | '<' | '>' if !in_code => {
+            '[' | ']' | '<' | '>' if open_run.is_none() => {
                 out.push('\\');
                 out.push(c);
             }
@@ -170,6 +192,10 @@ mod tests {
                 format!("    {}", "word ".repeat(4).trim_end())
             ]
         );
+        // Wrapping never starts a line with a block marker.
+        let quote = format!("{} > b", "word ".repeat(17).trim_end());
+        assert!(sanitize(&quote).iter().all(|l| !l.trim_start().starts_with('>')));
+        assert_eq!(sanitize("``a`b`` [x]"), [r" ``a`b`` \[x\]"]);
         let long = "word ".repeat(30);
         let wrapped = sanitize(&long);
         assert_eq!(wrapped.len(), 2);
