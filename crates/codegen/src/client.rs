@@ -18,16 +18,17 @@ pub fn generate(api: &Api) -> TokenStream {
     let methods = quote!(#(#methods)*);
     let observers = api.push_operations().map(|(op, push)| observer(op, push));
     let observers = quote!(#(#observers)*);
-    let imports = if uses_types(&methods) || uses_types(&observers) {
-        quote!(
-            use super::{operations, types};
-        )
+    let used = quote!(#methods #observers);
+    let operations = crate::server::uses(&used, "operations").then(|| quote!(operations,));
+    let types = uses_types(&used).then(|| quote!(types,));
+    let imports = if operations.is_some() || types.is_some() {
+        quote!(use super::{#operations #types};)
     } else {
-        quote!(
-            use super::operations;
-        )
+        TokenStream::new()
     };
-    let runtime_imports = if api.push_operations().next().is_some() {
+    let runtime_imports = if api.operations.is_empty() {
+        TokenStream::new()
+    } else if api.push_operations().next().is_some() {
         quote!(
             use ::pushgen_runtime::client::{Error, Pushed};
         )

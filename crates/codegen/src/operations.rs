@@ -18,9 +18,11 @@ pub fn generate(api: &Api) -> TokenStream {
             use super::types;
         )
     });
+    // An API without operations (only webhooks) has nothing to encode.
+    let wire = (!api.operations.is_empty()).then(|| quote!(use ::pushgen_runtime::wire;));
     quote! {
         #types
-        use ::pushgen_runtime::wire;
+        #wire
 
         #modules
     }

@@ -34,7 +34,7 @@ fn space_items(text: &str) -> String {
             // A doc comment may end in `;` or `}` too; it belongs to the item below it.
             let prev_is_doc = prev_trimmed.starts_with("///") || prev_trimmed.starts_with("//!");
             let prev_ends_item =
-                !prev_is_doc && (prev_trimmed == "}" || prev_trimmed.ends_with(';'));
+                !prev_is_doc && (prev_trimmed.ends_with('}') || prev_trimmed.ends_with(';'));
             let starts_item = [
                 "///", "#[", "pub ", "pub(", "impl", "fn ", "mod ", "use ", "async fn", "enum ",
                 "struct ", "trait ", "type ",

@@ -22,16 +22,28 @@ pub fn generate(api: &Api) -> TokenStream {
     let operations = uses(&handlers, "operations").then(|| quote!(operations,));
     let types = uses(&handlers, "types").then(|| quote!(types,));
     let handler_imports = quote!(use super::{#operations #types #trait_name};);
+    // An API without operations (only webhooks) has no handlers, and no imports for them.
+    let handlers_module = (!api.operations.is_empty()).then(|| {
+        quote! {
+            /// One axum handler per operation: read the request, call the trait, answer.
+            mod handlers {
+                #handler_imports
+                use ::pushgen_runtime::axum::extract::State;
+                use ::pushgen_runtime::axum::response::Response;
+                use ::pushgen_runtime::server::{Incoming, Shared};
+
+                #handlers
+            }
+        }
+    });
     let router_doc = format!(" Routes every operation of [`{trait_name}`] to `api`.");
     let methods = quote!(#(#methods)*);
-    let imports = if uses_types(&methods) {
-        quote!(
-            use super::{operations, types};
-        )
+    let operations = uses(&methods, "operations").then(|| quote!(operations,));
+    let types = uses_types(&methods).then(|| quote!(types,));
+    let imports = if operations.is_some() || types.is_some() {
+        quote!(use super::{#operations #types};)
     } else {
-        quote!(
-            use super::operations;
-        )
+        TokenStream::new()
     };
     quote! {
         #imports
@@ -60,15 +72,7 @@ pub fn generate(api: &Api) -> TokenStream {
                 .with_state(::pushgen_runtime::server::Shared::new(api, config))
         }
 
-        /// One axum handler per operation: read the request, call the trait, answer.
-        mod handlers {
-            #handler_imports
-            use ::pushgen_runtime::axum::extract::State;
-            use ::pushgen_runtime::axum::response::Response;
-            use ::pushgen_runtime::server::{Incoming, Shared};
-
-            #handlers
-        }
+        #handlers_module
     }
 }
 

@@ -140,6 +140,7 @@ pub trait PlaceOrderObserver {
 }
 
 impl PlaceOrderObserver for () {}
+
 /// Receives what the server pushes while it handles `placeReturn` (`POST /orders/returns`).
 ///
 /// Every method does nothing unless implemented, so an observer implements only
