@@ -105,7 +105,12 @@ fn compile(
         .collect();
     // Every n-th generated spec of the sorted list: the same sample on every run.
     let step = (generated.len() / sample.max(1)).max(1);
-    let chosen: Vec<&String> = generated.iter().step_by(step).take(sample).copied().collect();
+    let chosen: Vec<&String> = generated
+        .iter()
+        .step_by(step)
+        .take(sample)
+        .copied()
+        .collect();
     let dir = root.join("target/corpus/compile");
     let _ = std::fs::remove_dir_all(&dir);
     let runtime = root.join("crates/runtime");
@@ -134,21 +139,37 @@ fn compile(
             ),
         )
         .map_err(|e| e.to_string())?;
-        std::fs::write(src.join("lib.rs"), "#[path = \"api/mod.rs\"]\npub mod api;\n")
-            .map_err(|e| e.to_string())?;
+        std::fs::write(
+            src.join("lib.rs"),
+            "#[path = \"api/mod.rs\"]\npub mod api;\n",
+        )
+        .map_err(|e| e.to_string())?;
         members.push((krate, *name));
     }
     let list: Vec<String> = members.iter().map(|(k, _)| format!("{k:?}")).collect();
     std::fs::write(
         dir.join("Cargo.toml"),
-        format!("[workspace]\nresolver = \"3\"\nmembers = [{}]\n", list.join(", ")),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            list.join(", ")
+        ),
     )
     .map_err(|e| e.to_string())?;
     let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
-    println!("cargo check of {} generated APIs in {}", members.len(), dir.display());
+    println!(
+        "cargo check of {} generated APIs in {}",
+        members.len(),
+        dir.display()
+    );
     let started = Instant::now();
     let output = Command::new(env!("CARGO"))
-        .args(["check", "--workspace", "--keep-going", "--message-format", "short"])
+        .args([
+            "check",
+            "--workspace",
+            "--keep-going",
+            "--message-format",
+            "short",
+        ])
         .current_dir(&dir)
         .env("CARGO_TARGET_DIR", dir.join("target"))
         .output()

@@ -114,7 +114,10 @@ fn wrap(line: &str, width: usize) -> Vec<String> {
 fn starts_block(word: &str) -> bool {
     word.starts_with(['>', '#', '*', '-', '+', '=', '|'])
         || (word.len() > 1
-            && word.trim_end_matches(['.', ')']).chars().all(|c| c.is_ascii_digit())
+            && word
+                .trim_end_matches(['.', ')'])
+                .chars()
+                .all(|c| c.is_ascii_digit())
             && word.ends_with(['.', ')']))
 }
 
@@ -194,7 +197,11 @@ mod tests {
         );
         // Wrapping never starts a line with a block marker.
         let quote = format!("{} > b", "word ".repeat(17).trim_end());
-        assert!(sanitize(&quote).iter().all(|l| !l.trim_start().starts_with('>')));
+        assert!(
+            sanitize(&quote)
+                .iter()
+                .all(|l| !l.trim_start().starts_with('>'))
+        );
         assert_eq!(sanitize("``a`b`` [x]"), [r" ``a`b`` \[x\]"]);
         let long = "word ".repeat(30);
         let wrapped = sanitize(&long);

@@ -19,7 +19,11 @@ pub fn generate(api: &Api) -> TokenStream {
         )
     });
     // An API without operations (only webhooks) has nothing to encode.
-    let wire = (!api.operations.is_empty()).then(|| quote!(use ::pushgen_runtime::wire;));
+    let wire = (!api.operations.is_empty()).then(|| {
+        quote!(
+            use ::pushgen_runtime::wire;
+        )
+    });
     quote! {
         #types
         #wire
