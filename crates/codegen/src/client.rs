@@ -3,9 +3,9 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
+use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use crate::rust_type::{Site, rust_type};
-use crate::server::uses_types;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation};
 use quote::quote;
@@ -19,7 +19,7 @@ pub fn generate(api: &Api) -> TokenStream {
     let observers = api.push_operations().map(|(op, push)| observer(op, push));
     let observers = quote!(#(#observers)*);
     let used = quote!(#methods #observers);
-    let operations = crate::server::uses(&used, "operations").then(|| quote!(operations,));
+    let operations = uses(&used, "operations").then(|| quote!(operations,));
     let types = uses_types(&used).then(|| quote!(types,));
     let imports = if operations.is_some() || types.is_some() {
         quote!(use super::{#operations #types};)
@@ -94,8 +94,10 @@ struct Call {
 fn call(op: &Operation) -> Call {
     let module = ident(&op.name.snake);
     let mut args = Vec::new();
+    let mut names = Vec::new();
     if !op.parameters.is_empty() {
         args.push(quote!(params: &operations::#module::Params));
+        names.push(quote!(params));
     }
     let method = ident(http_method(op.method));
     let template = &op.path.template;
@@ -125,24 +127,14 @@ fn call(op: &Operation) -> Call {
         let content_type = &body.content_type;
         if body.required {
             args.push(quote!(body: &#ty));
+            names.push(quote!(body));
             steps.push(quote!(.json(#content_type, body)));
         } else {
             args.push(quote!(body: ::std::option::Option<&#ty>));
+            names.push(quote!(body));
             steps.push(quote!(.json_opt(#content_type, body)));
         }
     }
-    let names = args
-        .iter()
-        .map(|_| TokenStream::new())
-        .zip(["params", "body"].iter().filter(|n| {
-            (**n == "params" && !op.parameters.is_empty())
-                || (**n == "body" && op.request_body.is_some())
-        }))
-        .map(|(_, n)| {
-            let n = ident(n);
-            quote!(#n)
-        })
-        .collect();
     Call {
         args,
         names,

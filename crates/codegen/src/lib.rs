@@ -17,6 +17,7 @@
 mod client;
 mod docs;
 mod ident;
+mod imports;
 mod module;
 mod operations;
 mod render;

@@ -13,7 +13,7 @@ use quote::quote;
 pub fn generate(api: &Api) -> TokenStream {
     let modules = api.operations.iter().map(operation_module);
     let modules = quote!(#(#modules)*);
-    let types = crate::server::uses_types(&modules).then(|| {
+    let types = crate::imports::uses_types(&modules).then(|| {
         quote!(
             use super::types;
         )
@@ -52,7 +52,7 @@ fn operation_module(op: &Operation) -> TokenStream {
     );
     let push = op.streaming.envelope().map(|push| push_types(op, push));
     let body = quote!(#params #response #push);
-    let imports = if crate::server::uses_types(&body) {
+    let imports = if crate::imports::uses_types(&body) {
         quote!(
             use super::{types, wire};
         )

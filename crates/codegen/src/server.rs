@@ -2,6 +2,7 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::ident;
+use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
@@ -74,16 +75,6 @@ pub fn generate(api: &Api) -> TokenStream {
 
         #handlers_module
     }
-}
-
-/// Whether `tokens` name something in the sibling module `module`: `use` only what is
-/// used, since an unused import is a warning.
-pub fn uses(tokens: &TokenStream, module: &str) -> bool {
-    tokens.to_string().contains(&format!("{module} ::"))
-}
-
-pub fn uses_types(tokens: &TokenStream) -> bool {
-    uses(tokens, "types")
 }
 
 fn trait_method(op: &Operation) -> TokenStream {

@@ -57,11 +57,14 @@ pub fn generate_str(text: &str, source: &str, parts: Parts) -> Result<Generated,
 
 /// Reads and generates the spec at `path`.
 pub fn generate_file(path: &Path, parts: Parts) -> Result<Generated, Error> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+    generate_path(&read_spec(path)?, path, parts)
+}
+
+fn read_spec(path: &Path) -> Result<String, Error> {
+    std::fs::read_to_string(path).map_err(|source| Error::Read {
         path: path.to_path_buf(),
         source,
-    })?;
-    generate_path(&text, path, parts)
+    })
 }
 
 /// Generates code for a spec already read from `path`; `$ref`s to other files resolve
@@ -128,10 +131,7 @@ impl Builder {
     /// Generates and writes; returns what was written.
     pub fn generate(self) -> Result<output::Report, Error> {
         println!("cargo:rerun-if-changed={}", self.spec.display());
-        let text = std::fs::read_to_string(&self.spec).map_err(|source| Error::Read {
-            path: self.spec.clone(),
-            source,
-        })?;
+        let text = read_spec(&self.spec)?;
         let (api, referenced) = pushgen_ingest::ingest_path(&text, &self.spec)?;
         for file in referenced {
             println!("cargo:rerun-if-changed={}", file.display());
