@@ -52,7 +52,21 @@ use std::collections::HashMap;
 /// Reads the spec `text`; `source` is the file name that errors and generated headers use.
 /// `$ref`s to other files need the spec's directory: use [`ingest_file`] for those.
 pub fn ingest(text: &str, source: &str) -> Result<Api, SpecErrors> {
-    ingest_with(text, source, None).map(|(api, _)| api)
+    ingest_timed(text, source, &mut Timings::default())
+}
+
+/// Like [`ingest`], recording how long each stage took.
+pub fn ingest_timed(text: &str, source: &str, timings: &mut Timings) -> Result<Api, SpecErrors> {
+    ingest_with(text, source, None, timings).map(|(api, _)| api)
+}
+
+/// How long each stage of ingest took, for `pushgen codegen --timings` and the benchmarks.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Text to the typed `openapiv3` model: parsing, bundling, normalising.
+    pub parse: std::time::Duration,
+    /// The typed model to the IR.
+    pub ir: std::time::Duration,
 }
 
 /// Reads the spec at `path` and every file it `$ref`s. Returns the API and the paths of
@@ -77,12 +91,21 @@ pub fn ingest_path(
     text: &str,
     path: &std::path::Path,
 ) -> Result<(Api, Vec<std::path::PathBuf>), SpecErrors> {
+    ingest_path_timed(text, path, &mut Timings::default())
+}
+
+/// Like [`ingest_path`], recording how long each stage took.
+pub fn ingest_path_timed(
+    text: &str,
+    path: &std::path::Path,
+    timings: &mut Timings,
+) -> Result<(Api, Vec<std::path::PathBuf>), SpecErrors> {
     let source = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string());
     let base = path.parent().unwrap_or(std::path::Path::new("."));
-    let (api, files) = ingest_with(text, &source, Some(base))?;
+    let (api, files) = ingest_with(text, &source, Some(base), timings)?;
     Ok((api, files.into_iter().map(|f| f.path).collect()))
 }
 
@@ -90,6 +113,7 @@ fn ingest_with(
     text: &str,
     source: &str,
     base: Option<&std::path::Path>,
+    timings: &mut Timings,
 ) -> Result<(Api, Vec<bundle::BundledFile>), SpecErrors> {
     // Positions are found only now, when there is something to report: a second parse
     // of the text, with positions, that the success path never pays for.
@@ -121,14 +145,18 @@ fn ingest_with(
             errors,
         }
     };
+    let start = std::time::Instant::now();
     let mut raw = document::parse(text).map_err(|e| fail(vec![e], &[]))?;
     let files = match base {
         Some(base) => bundle::bundle(&mut raw, base).map_err(|e| fail(vec![e], &[]))?,
         None => Vec::new(),
     };
     let doc = document::load(raw).map_err(|e| fail(vec![e], &files))?;
+    timings.parse = start.elapsed();
+    let start = std::time::Instant::now();
     let mut diags = Diagnostics::default();
     let api = build(&doc, source, &mut diags);
+    timings.ir = start.elapsed();
     if diags.errors.is_empty() {
         Ok((api, files))
     } else {

@@ -8,6 +8,7 @@ use pushgen::Parts;
 use pushgen::output::{self, Mode};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::{Duration, Instant};
 
 /// The last line of a failed run: generation is all or nothing.
 const NOTHING_WRITTEN: &str = "; nothing was written";
@@ -39,6 +40,10 @@ pub struct CodegenArgs {
     /// Write nothing; exit with status 1 if the output would change.
     #[arg(long)]
     check: bool,
+
+    /// Print how long each stage took, and peak memory, to stderr.
+    #[arg(long)]
+    timings: bool,
 }
 
 pub fn run(args: &CodegenArgs) -> Result<ExitCode, Failure> {
@@ -72,8 +77,12 @@ pub fn run(args: &CodegenArgs) -> Result<ExitCode, Failure> {
     };
     let mode = if args.check { Mode::Check } else { Mode::Write };
     let mut out = String::new();
+    let start = Instant::now();
     let report = output::write(&args.out, &generated.files, mode)
         .map_err(|e| Failure::new(e, NOTHING_WRITTEN))?;
+    if args.timings {
+        print_timings(&generated.timings, start.elapsed());
+    }
 
     let api = &generated.api;
     let ops = api.operations.len();
@@ -142,4 +151,27 @@ pub fn run(args: &CodegenArgs) -> Result<ExitCode, Failure> {
     );
     print(&out);
     Ok(ExitCode::SUCCESS)
+}
+
+/// One line on stderr, in a fixed form `cargo xtask bench` reads:
+/// `timings: parse=0.123 ir=0.045 emit=0.678 write=0.010 peak_mib=321`.
+fn print_timings(timings: &pushgen::Timings, write: Duration) {
+    let mut line = format!(
+        "timings: parse={:.3} ir={:.3} emit={:.3} write={:.3}",
+        timings.parse.as_secs_f64(),
+        timings.ir.as_secs_f64(),
+        timings.emit.as_secs_f64(),
+        write.as_secs_f64()
+    );
+    if let Some(kib) = peak_memory_kib() {
+        line.push_str(&format!(" peak_mib={}", kib / 1024));
+    }
+    eprintln!("{line}");
+}
+
+/// The process's peak resident memory, where the system says it (Linux's `VmHWM`).
+fn peak_memory_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
 }

@@ -18,6 +18,7 @@ pub use pushgen_ingest::{SpecError, SpecErrors};
 pub use pushgen_ir as ir;
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 /// The built-in example: the consumer API of the server-push proposal.
 pub const EXAMPLE_SPEC: &str = include_str!("../../../fixtures/consumer.yaml");
@@ -46,13 +47,36 @@ pub enum Error {
 pub struct Generated {
     pub api: ir::Api,
     pub files: Vec<GeneratedFile>,
+    pub timings: Timings,
+}
+
+/// How long each stage of generation took (`pushgen codegen --timings`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Timings {
+    /// Text to the typed OpenAPI model.
+    pub parse: Duration,
+    /// The typed model to pushgen's IR.
+    pub ir: Duration,
+    /// The IR to formatted Rust text.
+    pub emit: Duration,
 }
 
 /// Generates code for the spec `text`; `source` names it (a file name, no directories).
 pub fn generate_str(text: &str, source: &str, parts: Parts) -> Result<Generated, Error> {
-    let api = pushgen_ingest::ingest(text, source)?;
+    let mut stages = pushgen_ingest::Timings::default();
+    let api = pushgen_ingest::ingest_timed(text, source, &mut stages)?;
+    let start = Instant::now();
     let files = pushgen_codegen::generate(&api, parts);
-    Ok(Generated { api, files })
+    let timings = Timings {
+        parse: stages.parse,
+        ir: stages.ir,
+        emit: start.elapsed(),
+    };
+    Ok(Generated {
+        api,
+        files,
+        timings,
+    })
 }
 
 /// Reads and generates the spec at `path`.
@@ -70,9 +94,20 @@ fn read_spec(path: &Path) -> Result<String, Error> {
 /// Generates code for a spec already read from `path`; `$ref`s to other files resolve
 /// against its directory.
 pub fn generate_path(text: &str, path: &Path, parts: Parts) -> Result<Generated, Error> {
-    let (api, _) = pushgen_ingest::ingest_path(text, path)?;
+    let mut stages = pushgen_ingest::Timings::default();
+    let (api, _) = pushgen_ingest::ingest_path_timed(text, path, &mut stages)?;
+    let start = Instant::now();
     let files = pushgen_codegen::generate(&api, parts);
-    Ok(Generated { api, files })
+    let timings = Timings {
+        parse: stages.parse,
+        ir: stages.ir,
+        emit: start.elapsed(),
+    };
+    Ok(Generated {
+        api,
+        files,
+        timings,
+    })
 }
 
 /// The name generated headers and errors use for a spec: its file name only, so output
