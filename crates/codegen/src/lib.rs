@@ -20,6 +20,7 @@ mod ident;
 mod imports;
 mod module;
 mod operations;
+mod parallel;
 mod render;
 mod rust_type;
 mod server;
@@ -86,20 +87,62 @@ pub fn generate_with(
 
 /// Generates the files for `api` in [`Layout::Directory`].
 pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
+    use parallel::Piece;
     let header = render::header(&api.source);
-    let mut files = Vec::new();
-    let file = |name: &str, tokens| GeneratedFile {
-        name: name.to_string(),
-        content: render::file(&header, tokens),
-    };
-    files.push(file("mod.rs", module::generate(api, parts)));
-    files.push(file("types.rs", types::generate(api)));
-    files.push(file("operations.rs", operations::generate(api)));
+    // The biggest single pieces first, so no worker is left with one at the end.
+    let mut pieces = Vec::new();
     if parts.server {
-        files.push(file("server.rs", server::generate(api)));
+        pieces.push(Piece::new(|| server::generate(api)));
     }
     if parts.client {
-        files.push(file("client.rs", client::generate(api)));
+        pieces.push(Piece::new(|| client::generate(api)));
+    }
+    let fixed = pieces.len();
+    let type_chunks = api.types.chunks(TYPES_PER_PIECE);
+    let type_pieces = type_chunks.len();
+    pieces.extend(type_chunks.map(|chunk| Piece::new(move || types::generate_some(chunk))));
+    pieces.extend(
+        api.operations
+            .chunks(OPERATIONS_PER_PIECE)
+            .map(|chunk| Piece::new(move || operations::modules(chunk))),
+    );
+    let rendered = parallel::render_all(pieces);
+
+    let text = |range: std::ops::Range<usize>| -> Vec<String> {
+        rendered[range].iter().map(|r| r.text.clone()).collect()
+    };
+    let mut files = vec![GeneratedFile {
+        name: "mod.rs".to_string(),
+        content: render::file(&header, module::generate(api, parts)),
+    }];
+    files.push(GeneratedFile {
+        name: "types.rs".to_string(),
+        content: render::join(&header, &text(fixed..fixed + type_pieces)),
+    });
+    let operation_pieces = fixed + type_pieces..rendered.len();
+    let uses_types = rendered[operation_pieces.clone()]
+        .iter()
+        .any(|r| r.uses_types);
+    let mut operations = vec![render::items(operations::imports(api, uses_types))];
+    operations.extend(text(operation_pieces));
+    files.push(GeneratedFile {
+        name: "operations.rs".to_string(),
+        content: render::join(&header, &operations),
+    });
+    let mut next = 0;
+    for (on, name) in [(parts.server, "server.rs"), (parts.client, "client.rs")] {
+        if on {
+            files.push(GeneratedFile {
+                name: name.to_string(),
+                content: render::join(&header, &text(next..next + 1)),
+            });
+            next += 1;
+        }
     }
     files
 }
+
+/// How many types, and operations, one piece of `types.rs`, and `operations.rs`, holds:
+/// enough that a piece is worth a thread's while, few enough to share out evenly.
+const TYPES_PER_PIECE: usize = 256;
+const OPERATIONS_PER_PIECE: usize = 64;

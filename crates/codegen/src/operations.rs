@@ -11,9 +11,18 @@ use pushgen_ir::{Api, EnvelopePush, Operation, PushItem, Response, StatusMatch};
 use quote::quote;
 
 pub fn generate(api: &Api) -> TokenStream {
-    let modules = api.operations.iter().map(operation_module);
-    let modules = quote!(#(#modules)*);
-    let types = crate::imports::uses_types(&modules).then(|| {
+    let modules = modules(&api.operations);
+    let imports = imports(api, crate::imports::uses_types(&modules));
+    quote! {
+        #imports
+
+        #modules
+    }
+}
+
+/// The `use` lines at the top of `operations.rs`.
+pub fn imports(api: &Api, uses_types: bool) -> TokenStream {
+    let types = uses_types.then(|| {
         quote!(
             use super::types;
         )
@@ -24,12 +33,13 @@ pub fn generate(api: &Api) -> TokenStream {
             use ::pushgen_runtime::wire;
         )
     });
-    quote! {
-        #types
-        #wire
+    quote!(#types #wire)
+}
 
-        #modules
-    }
+/// The modules of some operations: `operations.rs` is rendered in pieces.
+pub fn modules(operations: &[Operation]) -> TokenStream {
+    let modules = operations.iter().map(operation_module);
+    quote!(#(#modules)*)
 }
 
 /// `METHOD /path`, for docs.

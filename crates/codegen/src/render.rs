@@ -10,15 +10,29 @@ pub fn header(source: &str) -> String {
     )
 }
 
-/// Formats a file. Tokens that do not parse as a file are a generator bug; they are
-/// written out unformatted (and will fail to compile, visibly) rather than panicking.
+/// Formats a file.
 pub fn file(header: &str, tokens: TokenStream) -> String {
+    join(header, &[items(tokens)])
+}
+
+/// Formats a run of items, as prettyplease prints them in a file. Tokens that do not
+/// parse are a generator bug; they are written out unformatted (and will fail to compile,
+/// visibly) rather than panicking.
+pub fn items(tokens: TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => format!("{header}\n{}", space_items(&prettyplease::unparse(&file))),
-        Err(error) => format!(
-            "{header}\n// pushgen could not format this file ({error}); please report it.\n{tokens}\n"
-        ),
+        Ok(file) => prettyplease::unparse(&file),
+        Err(error) => {
+            format!(
+                "// pushgen could not format this part ({error}); please report it.\n{tokens}\n"
+            )
+        }
     }
+}
+
+/// A file from its header and the formatted texts of its items, in order.
+pub fn join(header: &str, parts: &[String]) -> String {
+    let body: String = parts.concat();
+    format!("{header}\n{}", space_items(&body))
 }
 
 /// prettyplease puts items right after one another; a blank line before each item that

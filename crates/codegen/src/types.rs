@@ -8,7 +8,12 @@ use pushgen_ir::{Api, Field, NamedType, StringEnum, Struct, TypeKind, Union};
 use quote::quote;
 
 pub fn generate(api: &Api) -> TokenStream {
-    let types = api.types.iter().map(named_type);
+    generate_some(&api.types)
+}
+
+/// The models of some of the API's types: `types.rs` is rendered in pieces.
+pub fn generate_some(types: &[NamedType]) -> TokenStream {
+    let types = types.iter().map(named_type);
     quote! { #(#types)* }
 }
 
