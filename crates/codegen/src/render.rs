@@ -20,13 +20,60 @@ pub fn file(header: &str, tokens: TokenStream) -> String {
 /// visibly) rather than panicking.
 pub fn items(tokens: TokenStream) -> String {
     match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
+        Ok(file) => wrap_macro_items(&prettyplease::unparse(&file)),
         Err(error) => {
             format!(
                 "// pushgen could not format this part ({error}); please report it.\n{tokens}\n"
             )
         }
     }
+}
+
+/// The attribute that asks for an item to be written as the body of a macro call:
+/// `#[pushgen_macro = "string_enum"]` first among an item's attributes.
+///
+/// prettyplease lays out a macro call's tokens as one run of text; an item it can parse
+/// (an enum with `= "value"` discriminants parses, though it would not compile) it lays
+/// out as Rust. So the item is formatted as an item and then wrapped in the call.
+pub const MACRO_MARKER: &str = "pushgen_macro";
+
+/// Rewrites every item marked with [`MACRO_MARKER`] into `::pushgen_runtime::<macro>! {
+/// <item> }`.
+fn wrap_macro_items(text: &str) -> String {
+    let prefix = format!("#[{MACRO_MARKER} = \"");
+    if !text.contains(&prefix) {
+        return text.to_string();
+    }
+    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    // The indentation of the item being wrapped, while inside one.
+    let mut inside: Option<String> = None;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        if let Some(item_indent) = &inside {
+            out.push_str(if line.is_empty() { "" } else { "    " });
+            out.push_str(line);
+            out.push('\n');
+            // The item ends at the first closing brace back at its own indentation.
+            if indent == item_indent && trimmed.starts_with('}') {
+                out.push_str(item_indent);
+                out.push_str("}\n");
+                inside = None;
+            }
+            continue;
+        }
+        if let Some(name) = trimmed
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix("\"]"))
+        {
+            out.push_str(&format!("{indent}::pushgen_runtime::{name}! {{\n"));
+            inside = Some(indent.to_string());
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 /// A file from its header and the formatted texts of its items, in order.

@@ -82,5 +82,11 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Int64 => quote!(i64),
         Scalar::Float => quote!(f32),
         Scalar::Double => quote!(f64),
+        Scalar::DateTime => {
+            quote!(::pushgen_runtime::chrono::DateTime<::pushgen_runtime::chrono::Utc>)
+        }
+        Scalar::Date => quote!(::pushgen_runtime::chrono::NaiveDate),
+        Scalar::Uuid => quote!(::pushgen_runtime::uuid::Uuid),
+        Scalar::Base64 => quote!(::pushgen_runtime::formats::Base64),
     }
 }

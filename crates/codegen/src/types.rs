@@ -4,7 +4,7 @@ use crate::docs::doc_opt;
 use crate::ident::ident;
 use crate::rust_type::{Site, boxed_type, optional, rust_type};
 use proc_macro2::TokenStream;
-use pushgen_ir::{Api, Field, NamedType, StringEnum, Struct, TypeKind, Union};
+use pushgen_ir::{Access, Api, Field, IntEnum, NamedType, StringEnum, Struct, TypeKind, Union};
 use quote::quote;
 
 pub fn generate(api: &Api) -> TokenStream {
@@ -23,6 +23,7 @@ fn named_type(ty: &NamedType) -> TokenStream {
     match &ty.kind {
         TypeKind::Struct(s) => struct_type(&docs, &name, s),
         TypeKind::Enum(e) => string_enum(&docs, &name, e),
+        TypeKind::IntEnum(e) => int_enum(&docs, &name, e),
         TypeKind::Union(u) => union(&docs, &name, u),
         TypeKind::Alias(target) => {
             let target = rust_type(target, Site::Types);
@@ -65,10 +66,13 @@ fn struct_type(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Tok
 }
 
 fn field(f: &Field) -> TokenStream {
-    let docs = doc_opt(f.description.as_deref());
+    let docs = field_docs(f);
     let name = ident(&f.name.snake);
     let rename = rename(&f.name.original, &f.name.snake);
-    let (ty, attrs) = if f.required {
+    // A read-only property is absent from requests, a write-only one from responses: one
+    // type serves both directions, so neither can be required in it.
+    let required = f.required && f.access == Access::Both;
+    let (ty, attrs) = if required {
         let ty = if f.boxed {
             boxed_type(&f.ty, Site::Types)
         } else {
@@ -89,6 +93,33 @@ fn field(f: &Field) -> TokenStream {
     }
 }
 
+/// The description, then what the spec says beyond the type: who sends the property, and
+/// its default.
+fn field_docs(f: &Field) -> TokenStream {
+    let mut notes = Vec::new();
+    match f.access {
+        Access::Both => {}
+        Access::ReadOnly => notes.push("Read-only: servers send it; requests leave it out."),
+        Access::WriteOnly => notes.push("Write-only: clients send it; responses leave it out."),
+    }
+    let default = f
+        .default
+        .as_ref()
+        .filter(|d| d.len() <= 80)
+        .map(|d| format!("Default: `{}`.", d.replace('`', "'")));
+    if notes.is_empty() && default.is_none() {
+        return doc_opt(f.description.as_deref());
+    }
+    let mut text = f.description.clone().unwrap_or_default();
+    for note in notes.into_iter().map(str::to_string).chain(default) {
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&note);
+    }
+    doc_opt(Some(&text))
+}
+
 /// `#[serde(rename = ...)]` when the wire name differs from the Rust one.
 pub fn rename(wire: &str, rust: &str) -> TokenStream {
     if wire == rust {
@@ -98,40 +129,49 @@ pub fn rename(wire: &str, rust: &str) -> TokenStream {
     }
 }
 
+/// Declared through the runtime's `string_enum!`: the enum, `as_str`, `Display`,
+/// `FromStr` and serde as the wire value, with an `Unknown` variant for values a newer
+/// server may send. Much less to compile than serde's derive with an untagged fallback.
 fn string_enum(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> TokenStream {
     let variants = e.values.iter().map(|v| {
         let variant = ident(&v.camel);
         let wire = &v.original;
-        quote! {
-            #[serde(rename = #wire)]
-            #variant,
-        }
+        quote!(#variant = #wire,)
     });
     let allow = variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.camel));
-    let values = e.values.iter().map(|v| {
-        let variant = ident(&v.camel);
-        let wire = &v.original;
-        quote!(Self::#variant => #wire,)
-    });
+    let marker = macro_marker("string_enum");
     quote! {
+        #marker
         #docs
         #allow
-        #[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
         pub enum #name {
             #(#variants)*
-            /// A value this version of the API does not know (a newer server may send one).
-            #[serde(untagged)]
-            Unknown(::std::string::String),
         }
+    }
+}
 
-        impl #name {
-            /// The value as it travels on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#values)*
-                    Self::Unknown(value) => value,
-                }
-            }
+/// Asks [`crate::render`] to write the item as the body of the runtime's macro `name`.
+fn macro_marker(name: &str) -> TokenStream {
+    let marker = ident(crate::render::MACRO_MARKER);
+    quote!(#[#marker = #name])
+}
+
+/// Like [`string_enum`], for integers: `integer_enum!`.
+fn int_enum(docs: &TokenStream, name: &proc_macro2::Ident, e: &IntEnum) -> TokenStream {
+    let variants = e.values.iter().map(|v| {
+        let variant = ident(&v.name.camel);
+        let value = proc_macro2::Literal::i64_unsuffixed(v.value);
+        quote!(#variant = #value,)
+    });
+    let allow =
+        variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.name.camel));
+    let marker = macro_marker("integer_enum");
+    quote! {
+        #marker
+        #docs
+        #allow
+        pub enum #name {
+            #(#variants)*
         }
     }
 }

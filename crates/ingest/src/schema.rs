@@ -10,11 +10,12 @@ use crate::document::deserialize;
 use crate::error::{Diagnostics, SpecError, push_pointer};
 use crate::names::Scope;
 use openapiv3::{
-    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, Type,
-    VariantOrUnknownOrEmpty,
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
+    StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 use pushgen_ir::{
-    Field, Name, NamedType, Scalar, StringEnum, Struct, TypeKind, TypeRef, Union, Variant,
+    Access, Field, IntEnum, IntValue, Name, NamedType, Scalar, StringEnum, Struct, TypeKind,
+    TypeRef, Union, Variant,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -282,7 +283,7 @@ impl<'a> TypeBuilder<'a> {
         diags: &mut Diagnostics,
     ) -> Option<TypeRef> {
         Some(match &schema.schema_kind {
-            SchemaKind::Type(Type::String(_)) => TypeRef::Scalar(Scalar::String),
+            SchemaKind::Type(Type::String(string)) => TypeRef::Scalar(string_format(&string.format)),
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Scalar(Scalar::Boolean),
             SchemaKind::Type(Type::Integer(int)) => TypeRef::Scalar(match int.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Scalar::Int32,
@@ -344,6 +345,7 @@ impl<'a> TypeBuilder<'a> {
             SchemaKind::Type(Type::String(string)) => {
                 string.enumeration.iter().any(Option::is_some)
             }
+            SchemaKind::Type(Type::Integer(int)) => int.enumeration.iter().any(Option::is_some),
             SchemaKind::Type(Type::Object(object)) => !object.properties.is_empty(),
             SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } => true,
             SchemaKind::AllOf { all_of } => self.all_of_shape(all_of, false) == AllOfShape::Merge,
@@ -389,10 +391,48 @@ impl<'a> TypeBuilder<'a> {
                 } else {
                     let mut scope = Scope::new();
                     scope.reserve(&["Unknown"]);
+                    let names = self.variant_names(pointer, values.len());
                     TypeKind::Enum(StringEnum {
-                        values: values.iter().map(|v| scope.name(v, "Empty")).collect(),
+                        values: values
+                            .iter()
+                            .enumerate()
+                            .map(|(i, v)| {
+                                let mut name = match names.get(i) {
+                                    Some(given) => scope.name(given, "Empty"),
+                                    None => scope.name(v, "Empty"),
+                                };
+                                // The wire value, whatever the variant is called.
+                                name.original = v.to_string();
+                                name
+                            })
+                            .collect(),
                     })
                 }
+            }
+            SchemaKind::Type(Type::Integer(int)) if int.enumeration.iter().any(Option::is_some) => {
+                let values: Vec<i64> = int.enumeration.iter().flatten().copied().collect();
+                let names = self.variant_names(pointer, values.len());
+                let mut scope = Scope::new();
+                scope.reserve(&["Unknown"]);
+                TypeKind::IntEnum(IntEnum {
+                    values: values
+                        .iter()
+                        .enumerate()
+                        .map(|(i, value)| {
+                            let fallback = if *value < 0 {
+                                format!("minus {}", value.unsigned_abs())
+                            } else {
+                                format!("v{value}")
+                            };
+                            let mut name = scope.name(names.get(i).unwrap_or(&fallback), "Value");
+                            name.original = value.to_string();
+                            IntValue {
+                                name,
+                                value: *value,
+                            }
+                        })
+                        .collect(),
+                })
             }
             SchemaKind::Type(Type::Object(object)) if !object.properties.is_empty() => {
                 TypeKind::Struct(self.object(
@@ -483,16 +523,25 @@ impl<'a> TypeBuilder<'a> {
             let Some(ty) = self.type_ref(schema.into(), &at, &hint, diags) else {
                 continue;
             };
-            let description = match schema {
-                ReferenceOr::Item(schema) => schema.schema_data.description.clone(),
+            let data = match schema {
+                ReferenceOr::Item(schema) => Some(&schema.schema_data),
                 ReferenceOr::Reference { .. } => None,
+            };
+            let access = match data {
+                Some(d) if d.read_only => Access::ReadOnly,
+                Some(d) if d.write_only => Access::WriteOnly,
+                _ => Access::Both,
             };
             fields.push(Field {
                 name,
                 ty,
                 required: required.iter().any(|r| r == property),
-                description,
+                description: data.and_then(|d| d.description.clone()),
                 boxed: false,
+                default: data
+                    .and_then(|d| d.default.as_ref())
+                    .map(|v| v.to_string()),
+                access,
             });
         }
         let additional = match additional {
@@ -505,6 +554,27 @@ impl<'a> TypeBuilder<'a> {
             _ => None,
         };
         Struct { fields, additional }
+    }
+
+    /// The variant names a spec gives its enum's values, in openapi-generator's extension
+    /// `x-enum-varnames` (or NSwag's `x-enumNames`); empty when it gives none, or not one
+    /// name per value.
+    fn variant_names(&self, pointer: &str, count: usize) -> Vec<String> {
+        let Some(schema) = self.raw.pointer(pointer) else {
+            return Vec::new();
+        };
+        ["x-enum-varnames", "x-enumNames"]
+            .iter()
+            .find_map(|key| {
+                let names: Vec<String> = schema
+                    .get(*key)?
+                    .as_array()?
+                    .iter()
+                    .map(|n| n.as_str().map(str::to_string))
+                    .collect::<Option<_>>()?;
+                (names.len() == count).then_some(names)
+            })
+            .unwrap_or_default()
     }
 
     fn union(
@@ -663,6 +733,10 @@ fn variant_base(ty: &TypeRef, fallback: &str) -> String {
         TypeRef::Scalar(Scalar::Boolean) => "Boolean".into(),
         TypeRef::Scalar(Scalar::Int32 | Scalar::Int64) => "Integer".into(),
         TypeRef::Scalar(Scalar::Float | Scalar::Double) => "Number".into(),
+        TypeRef::Scalar(Scalar::DateTime) => "DateTime".into(),
+        TypeRef::Scalar(Scalar::Date) => "Date".into(),
+        TypeRef::Scalar(Scalar::Uuid) => "Uuid".into(),
+        TypeRef::Scalar(Scalar::Base64) => "Bytes".into(),
         TypeRef::Array(_) => "Array".into(),
         TypeRef::Map(_) => "Object".into(),
         TypeRef::Nullable(inner) => variant_base(inner, fallback),
@@ -704,4 +778,18 @@ fn percent_decode(text: &str) -> Option<String> {
         }
     }
     String::from_utf8(out).ok()
+}
+
+/// The scalar a string `format` asks for. Formats pushgen does not type (`password`,
+/// `email`, `binary` inside JSON, …) stay strings.
+fn string_format(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Scalar {
+    match format {
+        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Scalar::DateTime,
+        VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Scalar::Date,
+        VariantOrUnknownOrEmpty::Item(StringFormat::Byte) => Scalar::Base64,
+        VariantOrUnknownOrEmpty::Unknown(other) if other.eq_ignore_ascii_case("uuid") => {
+            Scalar::Uuid
+        }
+        _ => Scalar::String,
+    }
 }

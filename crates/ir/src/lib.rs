@@ -449,7 +449,7 @@ pub enum TypeRef {
     Nullable(Box<TypeRef>),
 }
 
-/// Types that are not defined by the spec.
+/// Types that are not defined by the spec: JSON's scalars, refined by `format`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 pub enum Scalar {
     String,
@@ -458,6 +458,14 @@ pub enum Scalar {
     Int64,
     Float,
     Double,
+    /// `format: date-time`: an RFC 3339 timestamp.
+    DateTime,
+    /// `format: date`: an RFC 3339 full date.
+    Date,
+    /// `format: uuid`.
+    Uuid,
+    /// `format: byte`: bytes written as base64 text.
+    Base64,
 }
 
 /// A type the generated code defines.
@@ -474,6 +482,8 @@ pub struct NamedType {
 pub enum TypeKind {
     Struct(Struct),
     Enum(StringEnum),
+    /// An integer with a closed set of values.
+    IntEnum(IntEnum),
     Union(Union),
     /// A name for another type (`type X = ...`).
     Alias(TypeRef),
@@ -497,6 +507,21 @@ pub struct Field {
     pub description: Option<String>,
     /// The field refers back to a type that contains it: it needs an indirection.
     pub boxed: bool,
+    /// The spec's `default`, as JSON text.
+    pub default: Option<String>,
+    /// `readOnly` (only servers send it) or `writeOnly` (only clients send it). Such a
+    /// property is optional in the generated type even when `required`: it is absent in
+    /// one direction.
+    pub access: Access,
+}
+
+/// Who sends a property.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+pub enum Access {
+    #[default]
+    Both,
+    ReadOnly,
+    WriteOnly,
 }
 
 /// A string with a closed set of values.
@@ -504,6 +529,20 @@ pub struct Field {
 pub struct StringEnum {
     /// `name.original` is the wire value.
     pub values: Vec<Name>,
+}
+
+/// An integer with a closed set of values.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntEnum {
+    pub values: Vec<IntValue>,
+}
+
+/// One value of an [`IntEnum`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IntValue {
+    /// The variant's name: from `x-enum-varnames` when the spec gives one, else `V<n>`.
+    pub name: Name,
+    pub value: i64,
 }
 
 /// `oneOf` / `anyOf`: one of several types.

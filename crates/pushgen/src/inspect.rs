@@ -212,6 +212,10 @@ fn type_text(ty: &TypeRef) -> String {
             Scalar::Int64 => "int64",
             Scalar::Float => "float",
             Scalar::Double => "double",
+            Scalar::DateTime => "date-time",
+            Scalar::Date => "date",
+            Scalar::Uuid => "uuid",
+            Scalar::Base64 => "byte",
         }
         .into(),
         TypeRef::Named(name) => name.clone(),
@@ -228,7 +232,7 @@ fn types(api: &Api) -> String {
     for ty in &api.types {
         counts[match ty.kind {
             TypeKind::Struct(_) => 0,
-            TypeKind::Enum(_) => 1,
+            TypeKind::Enum(_) | TypeKind::IntEnum(_) => 1,
             TypeKind::Union(_) => 2,
             TypeKind::Alias(_) => 3,
         }] += 1;

@@ -6,6 +6,8 @@
 //! reqwest side ([`client`]). `docs/PROTOCOL.md` in the pushgen repository specifies the
 //! bytes; this crate is one implementation of it. It never depends on the generator.
 
+pub mod enums;
+pub mod formats;
 pub mod path;
 pub mod sse;
 pub mod wire;
@@ -21,3 +23,13 @@ pub use axum;
 #[cfg(feature = "client")]
 pub use reqwest;
 pub use serde_json;
+
+// The crates `format`s map to (see [`formats`]).
+pub use chrono;
+pub use uuid;
+
+#[doc(hidden)]
+pub mod __private {
+    // The enum macros name serde through the runtime, so they expand anywhere.
+    pub use serde;
+}

@@ -2,32 +2,15 @@
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Order {
+    /// Read-only: servers send it; requests leave it out.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     pub item: ::std::string::String,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum Status {
-    #[serde(rename = "accepted")]
-    Accepted,
-    #[serde(rename = "shipped")]
-    Shipped,
-    #[serde(rename = "delivered")]
-    Delivered,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl Status {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Accepted => "accepted",
-            Self::Shipped => "shipped",
-            Self::Delivered => "delivered",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum Status {
+        Accepted = "accepted",
+        Shipped = "shipped",
+        Delivered = "delivered",
     }
 }

@@ -33,23 +33,9 @@ pub struct CompletionChunkDelta {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum CompletionObject {
-    #[serde(rename = "chat.completion")]
-    ChatCompletion,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl CompletionObject {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ChatCompletion => "chat.completion",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum CompletionObject {
+        ChatCompletion = "chat.completion",
     }
 }
 
@@ -60,29 +46,15 @@ pub struct CompletionRequest {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<f64>,
     /// Stream the completion as server-sent events.
+    ///
+    /// Default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum FinishReason {
-    #[serde(rename = "stop")]
-    Stop,
-    #[serde(rename = "length")]
-    Length,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl FinishReason {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Stop => "stop",
-            Self::Length => "length",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum FinishReason {
+        Stop = "stop",
+        Length = "length",
     }
 }
 
@@ -91,28 +63,10 @@ pub struct Message {
     pub role: MessageRole,
     pub content: ::std::option::Option<::std::string::String>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum MessageRole {
-    #[serde(rename = "system")]
-    System,
-    #[serde(rename = "user")]
-    User,
-    #[serde(rename = "assistant")]
-    Assistant,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl MessageRole {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::System => "system",
-            Self::User => "user",
-            Self::Assistant => "assistant",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum MessageRole {
+        System = "system",
+        User = "user",
+        Assistant = "assistant",
     }
 }

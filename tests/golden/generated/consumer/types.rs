@@ -49,29 +49,11 @@ pub struct EventType1 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<EventType1Priority>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum EventType1Priority {
-    #[serde(rename = "low")]
-    Low,
-    #[serde(rename = "normal")]
-    Normal,
-    #[serde(rename = "high")]
-    High,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl EventType1Priority {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Low => "low",
-            Self::Normal => "normal",
-            Self::High => "high",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum EventType1Priority {
+        Low = "low",
+        Normal = "normal",
+        High = "high",
     }
 }
 

@@ -13,23 +13,9 @@ pub struct LogLine {
     /// One line of text; no JSON.
     pub data: ::std::string::String,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum LogLineEvent {
-    #[serde(rename = "log")]
-    Log,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl LogLineEvent {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Log => "log",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum LogLineEvent {
+        Log = "log",
     }
 }
 
@@ -39,29 +25,11 @@ pub struct LogRecord {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<LogRecordLevel>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum LogRecordLevel {
-    #[serde(rename = "info")]
-    Info,
-    #[serde(rename = "warn")]
-    Warn,
-    #[serde(rename = "error")]
-    Error,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl LogRecordLevel {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Info => "info",
-            Self::Warn => "warn",
-            Self::Error => "error",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum LogRecordLevel {
+        Info = "info",
+        Warn = "warn",
+        Error = "error",
     }
 }
 
@@ -69,26 +37,10 @@ impl LogRecordLevel {
 pub struct Outcome {
     pub status: OutcomeStatus,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum OutcomeStatus {
-    #[serde(rename = "passed")]
-    Passed,
-    #[serde(rename = "failed")]
-    Failed,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl OutcomeStatus {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Passed => "passed",
-            Self::Failed => "failed",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum OutcomeStatus {
+        Passed = "passed",
+        Failed = "failed",
     }
 }
 
@@ -100,23 +52,9 @@ pub struct StepStarted {
     pub id: ::std::option::Option<::std::string::String>,
     pub data: ::serde_json::Value,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum StepStartedEvent {
-    #[serde(rename = "step")]
-    Step,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl StepStartedEvent {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Step => "step",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum StepStartedEvent {
+        Step = "step",
     }
 }
 

@@ -22,6 +22,8 @@ pub struct GenerateRequest {
     pub model: ::std::string::String,
     pub prompt: ::std::string::String,
     /// Stream the answer as NDJSON (the default).
+    ///
+    /// Default: `true`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
 }

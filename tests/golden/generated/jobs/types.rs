@@ -30,60 +30,20 @@ pub enum JobResultOutputsItem {
     String(::std::string::String),
     Integer(i64),
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum JobResultState {
-    #[serde(rename = "succeeded")]
-    Succeeded,
-    #[serde(rename = "failed")]
-    Failed,
-    #[serde(rename = "cancelled")]
-    Cancelled,
-    #[serde(rename = "timed-out")]
-    TimedOut,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl JobResultState {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Succeeded => "succeeded",
-            Self::Failed => "failed",
-            Self::Cancelled => "cancelled",
-            Self::TimedOut => "timed-out",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum JobResultState {
+        Succeeded = "succeeded",
+        Failed = "failed",
+        Cancelled = "cancelled",
+        TimedOut = "timed-out",
     }
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum LogLevel {
-    #[serde(rename = "debug")]
-    Debug,
-    #[serde(rename = "info")]
-    Info,
-    #[serde(rename = "warn")]
-    Warn,
-    #[serde(rename = "error")]
-    Error,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl LogLevel {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Debug => "debug",
-            Self::Info => "info",
-            Self::Warn => "warn",
-            Self::Error => "error",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum LogLevel {
+        Debug = "debug",
+        Info = "info",
+        Warn = "warn",
+        Error = "error",
     }
 }
 

@@ -7,51 +7,17 @@ pub struct Market {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum MarketCurrency {
-    #[serde(rename = "EUR")]
-    Eur,
-    #[serde(rename = "USD")]
-    Usd,
-    #[serde(rename = "GBp")]
-    GBp,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl MarketCurrency {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Eur => "EUR",
-            Self::Usd => "USD",
-            Self::GBp => "GBp",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum MarketCurrency {
+        Eur = "EUR",
+        Usd = "USD",
+        GBp = "GBp",
     }
 }
-
-#[derive(Debug, Clone, PartialEq, Eq, Hash, ::serde::Serialize, ::serde::Deserialize)]
-pub enum Side {
-    #[serde(rename = "buy")]
-    Buy,
-    #[serde(rename = "sell")]
-    Sell,
-    /// A value this version of the API does not know (a newer server may send one).
-    #[serde(untagged)]
-    Unknown(::std::string::String),
-}
-
-impl Side {
-    /// The value as it travels on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Buy => "buy",
-            Self::Sell => "sell",
-            Self::Unknown(value) => value,
-        }
+::pushgen_runtime::string_enum! {
+    pub enum Side {
+        Buy = "buy",
+        Sell = "sell",
     }
 }
 
