@@ -55,9 +55,11 @@ fn bless() -> Result<(), String> {
     let root = root();
     let fixtures = pushgen::golden::fixtures(&root.join("fixtures")).map_err(|e| e.to_string())?;
     let golden = root.join("tests/golden");
+    let mut apis = Vec::new();
     for fixture in &fixtures {
         let generated = pushgen::generate_file(&fixture.path, pushgen::Parts::default())
             .map_err(|e| e.to_string())?;
+        apis.push(generated.api.clone());
         let dir = golden.join("generated").join(&fixture.module);
         let report = pushgen::output::write(&dir, &generated.files, pushgen::output::Mode::Write)
             .map_err(|e| e.to_string())?;
@@ -74,6 +76,13 @@ fn bless() -> Result<(), String> {
     if std::fs::read_to_string(&lib_path).ok().as_deref() != Some(lib.as_str()) {
         std::fs::write(&lib_path, lib).map_err(|e| format!("{}: {e}", lib_path.display()))?;
         println!("tests/golden/src/lib.rs written");
+    }
+    let examples = pushgen::golden::examples_rs(&fixtures, &apis);
+    let examples_path = golden.join("tests/examples.rs");
+    if std::fs::read_to_string(&examples_path).ok().as_deref() != Some(examples.as_str()) {
+        std::fs::write(&examples_path, examples)
+            .map_err(|e| format!("{}: {e}", examples_path.display()))?;
+        println!("tests/golden/tests/examples.rs written");
     }
     Ok(())
 }

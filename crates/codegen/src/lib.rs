@@ -16,6 +16,7 @@
 
 mod client;
 mod docs;
+mod examples;
 mod ident;
 mod imports;
 mod module;
@@ -26,6 +27,7 @@ mod rust_type;
 mod server;
 mod types;
 
+pub use examples::{ExampleSuite, examples_test};
 use pushgen_ir::Api;
 
 /// Which parts to generate. Server and client need the types and operations, so those
@@ -89,6 +91,8 @@ pub fn generate_with(
 pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
     use parallel::Piece;
     let header = render::header(&api.source);
+    let sent = types::sent_by_clients(api);
+    let sent = &sent;
     // The biggest single pieces first, so no worker is left with one at the end.
     let mut pieces = Vec::new();
     if parts.server {
@@ -100,7 +104,7 @@ pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
     let fixed = pieces.len();
     let type_chunks = api.types.chunks(TYPES_PER_PIECE);
     let type_pieces = type_chunks.len();
-    pieces.extend(type_chunks.map(|chunk| Piece::new(move || types::generate_some(chunk))));
+    pieces.extend(type_chunks.map(|chunk| Piece::new(move || types::generate_some(chunk, sent))));
     pieces.extend(
         api.operations
             .chunks(OPERATIONS_PER_PIECE)

@@ -97,8 +97,20 @@ fn space_items(text: &str) -> String {
             let prev_ends_item =
                 !prev_is_doc && (prev_trimmed.ends_with('}') || prev_trimmed.ends_with(';'));
             let starts_item = [
-                "///", "#[", "pub ", "pub(", "impl", "fn ", "mod ", "use ", "async fn", "enum ",
-                "struct ", "trait ", "type ",
+                "///",
+                "#[",
+                "pub ",
+                "pub(",
+                "impl",
+                "fn ",
+                "mod ",
+                "use ",
+                "async fn",
+                "enum ",
+                "struct ",
+                "trait ",
+                "type ",
+                "::pushgen_runtime::",
             ]
             .iter()
             .any(|start| trimmed.starts_with(start));

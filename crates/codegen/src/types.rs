@@ -4,24 +4,74 @@ use crate::docs::doc_opt;
 use crate::ident::ident;
 use crate::rust_type::{Site, boxed_type, optional, rust_type};
 use proc_macro2::TokenStream;
-use pushgen_ir::{Access, Api, Field, IntEnum, NamedType, StringEnum, Struct, TypeKind, Union};
+use pushgen_ir::{
+    Access, Api, Field, IntEnum, NamedType, StringEnum, Struct, TypeKind, TypeRef, Union,
+};
 use quote::quote;
+use std::collections::{HashMap, HashSet};
 
 pub fn generate(api: &Api) -> TokenStream {
-    generate_some(&api.types)
+    generate_some(&api.types, &sent_by_clients(api))
 }
 
-/// The models of some of the API's types: `types.rs` is rendered in pieces.
-pub fn generate_some(types: &[NamedType]) -> TokenStream {
-    let types = types.iter().map(named_type);
+/// The models of some of the API's types: `types.rs` is rendered in pieces. `sent` are
+/// the types that request bodies contain ([`sent_by_clients`]).
+pub fn generate_some(types: &[NamedType], sent: &HashSet<&str>) -> TokenStream {
+    let types = types
+        .iter()
+        .map(|ty| named_type(ty, sent.contains(&*ty.name.camel)));
     quote! { #(#types)* }
 }
 
-fn named_type(ty: &NamedType) -> TokenStream {
+/// The named types a request body contains, however deep.
+///
+/// In a request, a property left out and a property sent as `null` can mean different
+/// things (JSON Merge Patch: keep the value, or clear it), so in these types an optional
+/// nullable property is `Option<Option<T>>`. In types only servers send, the difference
+/// seldom matters and a plain `Option<T>` is kinder to use.
+pub fn sent_by_clients(api: &Api) -> HashSet<&str> {
+    let by_name: HashMap<&str, &NamedType> =
+        api.types.iter().map(|t| (&*t.name.camel, t)).collect();
+    let mut sent = HashSet::new();
+    let mut todo: Vec<&TypeRef> = api
+        .operations
+        .iter()
+        .filter_map(|op| op.request_body.as_ref())
+        .flat_map(|body| std::iter::once(&body.ty).chain(body.content.iter().map(|b| &b.ty)))
+        .collect();
+    while let Some(ty) = todo.pop() {
+        match ty {
+            TypeRef::Named(name) => {
+                let Some(named) = by_name.get(name.as_str()) else {
+                    continue;
+                };
+                if !sent.insert(&*named.name.camel) {
+                    continue;
+                }
+                match &named.kind {
+                    TypeKind::Struct(s) => {
+                        todo.extend(s.fields.iter().map(|f| &f.ty));
+                        todo.extend(s.additional.iter());
+                    }
+                    TypeKind::Union(u) => todo.extend(u.variants.iter().map(|v| &v.ty)),
+                    TypeKind::Alias(target) => todo.push(target),
+                    TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+                }
+            }
+            TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
+                todo.push(inner)
+            }
+            TypeRef::Scalar(_) | TypeRef::Any => {}
+        }
+    }
+    sent
+}
+
+fn named_type(ty: &NamedType, sent: bool) -> TokenStream {
     let docs = doc_opt(ty.description.as_deref());
     let name = ident(&ty.name.camel);
     match &ty.kind {
-        TypeKind::Struct(s) => struct_type(&docs, &name, s),
+        TypeKind::Struct(s) => struct_type(&docs, &name, s, sent),
         TypeKind::Enum(e) => string_enum(&docs, &name, e),
         TypeKind::IntEnum(e) => int_enum(&docs, &name, e),
         TypeKind::Union(u) => union(&docs, &name, u),
@@ -35,8 +85,13 @@ fn named_type(ty: &NamedType) -> TokenStream {
     }
 }
 
-fn struct_type(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> TokenStream {
-    let fields = s.fields.iter().map(field);
+fn struct_type(
+    docs: &TokenStream,
+    name: &proc_macro2::Ident,
+    s: &Struct,
+    sent: bool,
+) -> TokenStream {
+    let fields = s.fields.iter().map(|f| field(f, sent));
     let additional = s.additional.as_ref().map(|value| {
         let taken = |n: &str| s.fields.iter().any(|f| f.name.snake == n);
         let field_name = [
@@ -65,7 +120,7 @@ fn struct_type(docs: &TokenStream, name: &proc_macro2::Ident, s: &Struct) -> Tok
     }
 }
 
-fn field(f: &Field) -> TokenStream {
+fn field(f: &Field, sent: bool) -> TokenStream {
     let docs = field_docs(f);
     let name = ident(&f.name.snake);
     let rename = rename(&f.name.original, &f.name.snake);
@@ -79,6 +134,17 @@ fn field(f: &Field) -> TokenStream {
             rust_type(&f.ty, Site::Types)
         };
         (ty, TokenStream::new())
+    } else if sent && matches!(f.ty, TypeRef::Nullable(_)) {
+        // Absent (`None`) and `null` (`Some(None)`) kept apart: see `sent_by_clients`.
+        let inner = optional(&f.ty, f.boxed, Site::Types);
+        (
+            quote!(::std::option::Option<#inner>),
+            quote!(#[serde(
+                default,
+                skip_serializing_if = "::std::option::Option::is_none",
+                deserialize_with = "::pushgen_runtime::nullable::deserialize"
+            )]),
+        )
     } else {
         (
             optional(&f.ty, f.boxed, Site::Types),
@@ -163,8 +229,7 @@ fn int_enum(docs: &TokenStream, name: &proc_macro2::Ident, e: &IntEnum) -> Token
         let value = proc_macro2::Literal::i64_unsuffixed(v.value);
         quote!(#variant = #value,)
     });
-    let allow =
-        variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.name.camel));
+    let allow = variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.name.camel));
     let marker = macro_marker("integer_enum");
     quote! {
         #marker

@@ -350,6 +350,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
     let title = spec.info.title.clone();
     let mut api_scope = names::Scope::new();
     let api_name = api_scope.name(&title, "Api");
+    let (named, examples) = types.finish(diags);
     Api {
         title,
         version: spec.info.version.clone(),
@@ -357,7 +358,8 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
         source: source.to_string(),
         name: api_name,
         operations,
-        types: types.finish(diags),
+        types: named,
+        examples,
         servers,
         tags,
         security_schemes,

@@ -243,6 +243,12 @@ fn all_content(
     let mut out = Vec::with_capacity(content.len());
     for (content_type, media) in content {
         if let Some(primary) = primary.filter(|p| &p.content_type == content_type) {
+            media_examples(
+                types,
+                media,
+                &push_pointer(pointer, content_type),
+                &primary.ty,
+            );
             out.push(primary.clone());
             continue;
         }
@@ -257,12 +263,47 @@ fn all_content(
             }
             None => TypeRef::Any,
         };
+        media_examples(types, media, &push_pointer(pointer, content_type), &ty);
         out.push(Body {
             content_type: content_type.clone(),
             ty,
         });
     }
     out
+}
+
+/// Records a JSON media type's `example` and `examples` (each `value`, through `$ref`s to
+/// `components/examples`) as examples of the body's type.
+fn media_examples(types: &mut TypeBuilder<'_>, media: &MediaType, pointer: &str, ty: &TypeRef) {
+    let content_type = pointer.rsplit('/').next().unwrap_or_default();
+    if !is_json(&content_type.replace("~1", "/")) || *ty == TypeRef::Any {
+        return;
+    }
+    if let Some(example) = &media.example {
+        types.example(push_pointer(pointer, "example"), ty, example);
+    }
+    let raw = types.raw();
+    let examples_at = push_pointer(pointer, "examples");
+    for (name, example) in &media.examples {
+        let (value, at) = match example {
+            ReferenceOr::Item(example) => (
+                example.value.clone(),
+                push_pointer(&push_pointer(&examples_at, name), "value"),
+            ),
+            ReferenceOr::Reference { reference } => {
+                let Ok(target) = crate::schema::local_pointer(reference) else {
+                    continue;
+                };
+                (
+                    raw.pointer(&target).and_then(|e| e.get("value")).cloned(),
+                    push_pointer(&target, "value"),
+                )
+            }
+        };
+        if let Some(value) = value {
+            types.example(at, ty, &value);
+        }
+    }
 }
 
 fn location(param: &Parameter) -> ParamLocation {

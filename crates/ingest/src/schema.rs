@@ -14,8 +14,8 @@ use openapiv3::{
     StringFormat, Type, VariantOrUnknownOrEmpty,
 };
 use pushgen_ir::{
-    Access, Field, IntEnum, IntValue, Name, NamedType, Scalar, StringEnum, Struct, TypeKind,
-    TypeRef, Union, Variant,
+    Access, Example, Field, IntEnum, IntValue, Name, NamedType, Scalar, StringEnum, Struct,
+    TypeKind, TypeRef, Union, Variant,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
@@ -62,6 +62,7 @@ pub(crate) struct TypeBuilder<'a> {
     /// Type name → pointer of its definition, for errors about a type.
     pub(crate) defined_at: HashMap<String, String>,
     types: Vec<NamedType>,
+    examples: Vec<Example>,
 }
 
 impl<'a> TypeBuilder<'a> {
@@ -74,6 +75,7 @@ impl<'a> TypeBuilder<'a> {
             expanding: HashSet::new(),
             defined_at: HashMap::new(),
             types: Vec::new(),
+            examples: Vec::new(),
         }
     }
 
@@ -283,7 +285,9 @@ impl<'a> TypeBuilder<'a> {
         diags: &mut Diagnostics,
     ) -> Option<TypeRef> {
         Some(match &schema.schema_kind {
-            SchemaKind::Type(Type::String(string)) => TypeRef::Scalar(string_format(&string.format)),
+            SchemaKind::Type(Type::String(string)) => {
+                TypeRef::Scalar(string_format(&string.format))
+            }
             SchemaKind::Type(Type::Boolean(_)) => TypeRef::Scalar(Scalar::Boolean),
             SchemaKind::Type(Type::Integer(int)) => TypeRef::Scalar(match int.format {
                 VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => Scalar::Int32,
@@ -494,6 +498,13 @@ impl<'a> TypeBuilder<'a> {
             }
             _ => TypeKind::Alias(self.unnamed(schema, pointer, original, diags)?),
         };
+        if let Some(example) = &schema.schema_data.example {
+            self.example(
+                push_pointer(pointer, "example"),
+                &TypeRef::Named(ident.to_string()),
+                example,
+            );
+        }
         self.defined_at
             .insert(ident.to_string(), pointer.to_string());
         self.types.push(NamedType {
@@ -527,6 +538,13 @@ impl<'a> TypeBuilder<'a> {
                 ReferenceOr::Item(schema) => Some(&schema.schema_data),
                 ReferenceOr::Reference { .. } => None,
             };
+            // A property's own example, unless its schema is a named type, which records
+            // its example itself.
+            if let Some(example) = data.and_then(|d| d.example.as_ref())
+                && !matches!(ty, TypeRef::Named(_))
+            {
+                self.example(push_pointer(&at, "example"), &ty, example);
+            }
             let access = match data {
                 Some(d) if d.read_only => Access::ReadOnly,
                 Some(d) if d.write_only => Access::WriteOnly,
@@ -538,9 +556,7 @@ impl<'a> TypeBuilder<'a> {
                 required: required.iter().any(|r| r == property),
                 description: data.and_then(|d| d.description.clone()),
                 boxed: false,
-                default: data
-                    .and_then(|d| d.default.as_ref())
-                    .map(|v| v.to_string()),
+                default: data.and_then(|d| d.default.as_ref()).map(|v| v.to_string()),
                 access,
             });
         }
@@ -652,11 +668,25 @@ impl<'a> TypeBuilder<'a> {
 
     /// All named types, with recursion boxed and discriminator properties moved to the
     /// union's tag, sorted by name.
-    pub fn finish(mut self, diags: &mut Diagnostics) -> Vec<NamedType> {
+    pub fn finish(mut self, diags: &mut Diagnostics) -> (Vec<NamedType>, Vec<Example>) {
         crate::recursion::untag_members(&mut self.types);
         crate::recursion::box_cycles(&mut self.types, &self.defined_at, diags);
         self.types.sort_by(|a, b| a.name.camel.cmp(&b.name.camel));
-        self.types
+        (self.types, self.examples)
+    }
+
+    /// The raw document.
+    pub fn raw(&self) -> &'a Value {
+        self.raw
+    }
+
+    /// Records an example of type `ty` found at `pointer`.
+    pub fn example(&mut self, pointer: String, ty: &TypeRef, value: &Value) {
+        self.examples.push(Example {
+            pointer,
+            ty: ty.clone(),
+            json: value.to_string(),
+        });
     }
 }
 

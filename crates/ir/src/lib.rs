@@ -34,6 +34,20 @@ pub struct Api {
     pub security_schemes: Vec<SecurityScheme>,
     /// The document's default `security`: any one requirement satisfies it.
     pub security: Vec<SecurityRequirement>,
+    /// Every JSON example the spec gives a schema, a property or a body, with the type
+    /// it should read as: the generated code is tested against them.
+    pub examples: Vec<Example>,
+}
+
+/// An `example` (or one of `examples`) from the spec.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Example {
+    /// Where the example value is.
+    pub pointer: String,
+    /// The type it should deserialise into.
+    pub ty: TypeRef,
+    /// The value, as JSON text.
+    pub json: String,
 }
 
 /// A server the API is offered at.

@@ -2,7 +2,7 @@
 //! now. They are compiled (and run end to end) by the `pushgen-golden` crate; this test
 //! keeps them honest. After an intended change: `cargo xtask bless`, review the diff.
 
-use pushgen::golden::{fixtures, lib_rs};
+use pushgen::golden::{examples_rs, fixtures, lib_rs};
 use pushgen::output::{self, Mode};
 use std::path::Path;
 
@@ -13,9 +13,11 @@ fn golden_files_are_fresh() {
     assert!(fixtures.len() >= 4, "the fixtures are missing");
     let golden = root.join("tests/golden");
     let mut stale = Vec::new();
+    let mut apis = Vec::new();
     for fixture in &fixtures {
         let generated = pushgen::generate_file(&fixture.path, pushgen::Parts::default())
             .unwrap_or_else(|e| panic!("{}: {e}", fixture.path.display()));
+        apis.push(generated.api.clone());
         let dir = golden.join("generated").join(&fixture.module);
         let report = output::write(&dir, &generated.files, Mode::Check).unwrap();
         stale.extend(
@@ -34,6 +36,10 @@ fn golden_files_are_fresh() {
     let lib = std::fs::read_to_string(golden.join("src/lib.rs")).unwrap_or_default();
     if lib != lib_rs(&fixtures) {
         stale.push("src/lib.rs".into());
+    }
+    let examples = std::fs::read_to_string(golden.join("tests/examples.rs")).unwrap_or_default();
+    if examples != examples_rs(&fixtures, &apis) {
+        stale.push("tests/examples.rs".into());
     }
     assert!(
         stale.is_empty(),

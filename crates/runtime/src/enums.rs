@@ -298,7 +298,10 @@ where
 }
 
 /// Reads an integer enum: `parse` gives `None` for a value a strict enum does not list.
-pub fn deserialize_i64<'de, D, T>(deserializer: D, parse: fn(i64) -> Option<T>) -> Result<T, D::Error>
+pub fn deserialize_i64<'de, D, T>(
+    deserializer: D,
+    parse: fn(i64) -> Option<T>,
+) -> Result<T, D::Error>
 where
     D: Deserializer<'de>,
 {
@@ -373,7 +376,10 @@ mod tests {
 
         let level: Level = serde_json::from_str("-1").unwrap();
         assert_eq!(level, Level::Minus);
-        assert_eq!(serde_json::from_str::<Level>("7").unwrap(), Level::Unknown(7));
+        assert_eq!(
+            serde_json::from_str::<Level>("7").unwrap(),
+            Level::Unknown(7)
+        );
         assert_eq!(serde_json::from_str::<Level>("1.0").unwrap(), Level::Low);
         assert_eq!(serde_json::to_string(&Level::Unknown(7)).unwrap(), "7");
         assert_eq!(Level::Low.to_string(), "1");
@@ -383,7 +389,10 @@ mod tests {
     #[test]
     fn strict_enums_refuse_values_they_do_not_know() {
         let error = serde_json::from_str::<StrictSort>(r#""stars""#).unwrap_err();
-        assert!(error.to_string().contains("unknown variant `stars`"), "{error}");
+        assert!(
+            error.to_string().contains("unknown variant `stars`"),
+            "{error}"
+        );
         assert!("stars".parse::<StrictSort>().is_err());
         assert_eq!(
             serde_json::from_str::<StrictLevel>("1").unwrap(),

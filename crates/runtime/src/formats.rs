@@ -29,9 +29,9 @@ pub struct Base64(pub Vec<u8>);
 impl Base64 {
     /// Decodes base64 text in either alphabet, padded or not.
     pub fn decode(text: &str) -> Result<Self, base64::DecodeError> {
-        use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
         use base64::alphabet;
         use base64::engine::DecodePaddingMode;
+        use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig};
         const LENIENT: GeneralPurposeConfig =
             GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent);
         const STANDARD: GeneralPurpose = GeneralPurpose::new(&alphabet::STANDARD, LENIENT);
@@ -107,7 +107,10 @@ mod tests {
     fn timestamps_keep_the_instant() {
         type Utc = chrono::DateTime<chrono::Utc>;
         let t: Utc = serde_json::from_str(r#""2024-05-01T12:00:00+02:00""#).unwrap();
-        assert_eq!(serde_json::to_string(&t).unwrap(), r#""2024-05-01T10:00:00Z""#);
+        assert_eq!(
+            serde_json::to_string(&t).unwrap(),
+            r#""2024-05-01T10:00:00Z""#
+        );
         let date: chrono::NaiveDate = serde_json::from_str(r#""2024-05-01""#).unwrap();
         assert_eq!(serde_json::to_string(&date).unwrap(), r#""2024-05-01""#);
     }

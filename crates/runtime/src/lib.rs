@@ -7,7 +7,9 @@
 //! bytes; this crate is one implementation of it. It never depends on the generator.
 
 pub mod enums;
+pub mod examples;
 pub mod formats;
+pub mod nullable;
 pub mod path;
 pub mod sse;
 pub mod wire;

@@ -34,6 +34,10 @@ pub mod names;
 pub mod rooms;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/shapes/mod.rs"]
+pub mod shapes;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/split/mod.rs"]
 pub mod split;
 

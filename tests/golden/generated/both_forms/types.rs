@@ -7,6 +7,7 @@ pub struct Order {
     pub id: ::std::option::Option<::std::string::String>,
     pub item: ::std::string::String,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum Status {
         Accepted = "accepted",

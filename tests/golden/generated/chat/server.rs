@@ -58,6 +58,7 @@ mod handlers {
             .api()
             .create_completion(context, body)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 }

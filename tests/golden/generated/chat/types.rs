@@ -33,6 +33,7 @@ pub struct CompletionChunkDelta {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum CompletionObject {
         ChatCompletion = "chat.completion",
@@ -43,14 +44,19 @@ pub struct CompletionChunkDelta {
 pub struct CompletionRequest {
     pub model: ::std::string::String,
     pub messages: ::std::vec::Vec<Message>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub temperature: ::std::option::Option<f64>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::nullable::deserialize"
+    )]
+    pub temperature: ::std::option::Option<::std::option::Option<f64>>,
     /// Stream the completion as server-sent events.
     ///
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum FinishReason {
         Stop = "stop",
@@ -63,6 +69,7 @@ pub struct Message {
     pub role: MessageRole,
     pub content: ::std::option::Option<::std::string::String>,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum MessageRole {
         System = "system",

@@ -49,6 +49,7 @@ pub struct EventType1 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<EventType1Priority>,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum EventType1Priority {
         Low = "low",

@@ -87,6 +87,7 @@ mod handlers {
             .api()
             .watch_build(context, params)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 
@@ -108,6 +109,7 @@ mod handlers {
             .api()
             .tail_log(context, params)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 
@@ -129,6 +131,7 @@ mod handlers {
             .api()
             .list_artifacts(context, params)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 }

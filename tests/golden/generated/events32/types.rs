@@ -13,6 +13,7 @@ pub struct LogLine {
     /// One line of text; no JSON.
     pub data: ::std::string::String,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum LogLineEvent {
         Log = "log",
@@ -25,6 +26,7 @@ pub struct LogRecord {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<LogRecordLevel>,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum LogRecordLevel {
         Info = "info",
@@ -37,6 +39,7 @@ pub struct LogRecord {
 pub struct Outcome {
     pub status: OutcomeStatus,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum OutcomeStatus {
         Passed = "passed",
@@ -52,6 +55,7 @@ pub struct StepStarted {
     pub id: ::std::option::Option<::std::string::String>,
     pub data: ::serde_json::Value,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum StepStartedEvent {
         Step = "step",

@@ -66,6 +66,7 @@ mod handlers {
             .api()
             .generate(context, body)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 
@@ -82,6 +83,7 @@ mod handlers {
             .api()
             .pull(context, body)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 }

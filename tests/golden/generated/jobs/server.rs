@@ -123,6 +123,7 @@ mod handlers {
             .api()
             .get_job(context, params)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 
@@ -145,6 +146,7 @@ mod handlers {
             .api()
             .cancel_job(context, params)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 }

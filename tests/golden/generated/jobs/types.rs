@@ -30,6 +30,7 @@ pub enum JobResultOutputsItem {
     String(::std::string::String),
     Integer(i64),
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum JobResultState {
         Succeeded = "succeeded",
@@ -38,6 +39,7 @@ pub enum JobResultOutputsItem {
         TimedOut = "timed-out",
     }
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum LogLevel {
         Debug = "debug",

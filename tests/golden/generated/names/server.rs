@@ -127,6 +127,7 @@ mod handlers {
             .api()
             .post_type_by_self(context, params, body)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 
@@ -150,6 +151,7 @@ mod handlers {
     ) -> Response {
         let context = request.context();
         let response: operations::new_2::Response = shared.api().new_2(context).await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 
@@ -162,6 +164,7 @@ mod handlers {
             .api()
             .get_user(context)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 
@@ -174,6 +177,7 @@ mod handlers {
             .api()
             .get_user_2(context)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 }

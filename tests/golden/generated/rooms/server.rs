@@ -102,6 +102,7 @@ mod handlers {
             .api()
             .list_messages(context, params)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 }

@@ -71,6 +71,7 @@ mod handlers {
             .api()
             .list_markets(context)
             .await;
+
         ::pushgen_runtime::server::respond(&response)
     }
 

@@ -7,6 +7,7 @@ pub struct Market {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum MarketCurrency {
         Eur = "EUR",
@@ -14,6 +15,7 @@ pub struct Market {
         GBp = "GBp",
     }
 }
+
 ::pushgen_runtime::string_enum! {
     pub enum Side {
         Buy = "buy",
