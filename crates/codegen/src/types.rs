@@ -271,9 +271,10 @@ fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenStrea
         Some(tag) => (
             quote!(#[serde(tag = #tag)]),
             quote! {
-                /// A kind this version of the API does not know (a newer server may send one).
-                #[serde(other)]
-                Unknown,
+                /// A kind this version of the API does not know (a newer server may send
+                /// one), kept as it came.
+                #[serde(untagged)]
+                Unknown(::pushgen_runtime::serde_json::Value),
             },
         ),
         None => (quote!(#[serde(untagged)]), TokenStream::new()),

@@ -572,6 +572,23 @@ impl<'a> TypeBuilder<'a> {
         Struct { fields, additional }
     }
 
+    /// The one string value the property `property` of the schema at `reference` allows
+    /// (`enum: [x]`, or `const: x` before normalising), if it allows exactly one.
+    fn single_value(&self, reference: &str, property: &str) -> Option<String> {
+        let follow = |value: &'a Value| -> Option<&'a Value> {
+            match value.get("$ref").and_then(Value::as_str) {
+                Some(r) => self.raw.pointer(&local_pointer(r).ok()?),
+                None => Some(value),
+            }
+        };
+        let member = follow(self.raw.pointer(&local_pointer(reference).ok()?)?)?;
+        let schema = follow(member.get("properties")?.get(property)?)?;
+        match schema.get("enum")?.as_array()?.as_slice() {
+            [Value::String(only)] => Some(only.clone()),
+            _ => None,
+        }
+    }
+
     /// The variant names a spec gives its enum's values, in openapi-generator's extension
     /// `x-enum-varnames` (or NSwag's `x-enumNames`); empty when it gives none, or not one
     /// name per value.
@@ -631,7 +648,17 @@ impl<'a> TypeBuilder<'a> {
                         })
                         .unwrap_or_default();
                     if tags.is_empty() {
-                        tags.push(last.clone());
+                        // Without a mapping the tag is the schema's name, says OpenAPI; real
+                        // specs (OpenAI's) mean the one value the member's tag property
+                        // allows. That value is written; the name is still read.
+                        if let Some(tag) = discriminator
+                            .and_then(|d| self.single_value(reference, &d.property_name))
+                        {
+                            tags.push(tag);
+                        }
+                        if !tags.contains(&last) {
+                            tags.push(last.clone());
+                        }
                     }
                     (variant_base(&ty, &last), tags)
                 }

@@ -13,7 +13,7 @@
 pub mod golden;
 pub mod output;
 
-pub use pushgen_codegen::{GeneratedFile, Parts};
+pub use pushgen_codegen::{ExampleSuite, GeneratedFile, Parts, examples_test};
 pub use pushgen_ingest::{SpecError, SpecErrors};
 pub use pushgen_ir as ir;
 
@@ -108,6 +108,12 @@ pub fn generate_path(text: &str, path: &Path, parts: Parts) -> Result<Generated,
         files,
         timings,
     })
+}
+
+/// Reads the spec at `path` (and the files it `$ref`s) into the IR, without generating.
+pub fn ingest_file(path: &Path) -> Result<ir::Api, Error> {
+    let (api, _) = pushgen_ingest::ingest_path(&read_spec(path)?, path)?;
+    Ok(api)
 }
 
 /// The name generated headers and errors use for a spec: its file name only, so output

@@ -37,9 +37,10 @@ fn golden_files_are_fresh() {
     if lib != lib_rs(&fixtures) {
         stale.push("src/lib.rs".into());
     }
-    let examples = std::fs::read_to_string(golden.join("tests/examples.rs")).unwrap_or_default();
+    let examples =
+        std::fs::read_to_string(golden.join("tests/examples/generated.rs")).unwrap_or_default();
     if examples != examples_rs(&fixtures, &apis) {
-        stale.push("tests/examples.rs".into());
+        stale.push("tests/examples/generated.rs".into());
     }
     assert!(
         stale.is_empty(),

@@ -265,7 +265,10 @@ fn unknown_pushes_from_a_newer_server_are_skipped_not_errors() {
         body: serde_json::from_str(r#"{"kind":"reaction","emoji":"+1"}"#).unwrap(),
     };
     let EventsResponse::Ok { body, .. } = response;
-    assert_eq!(body, types::Event::Unknown);
+    // A kind this client does not know is kept whole, and written back as it came.
+    let kept = serde_json::json!({"kind": "reaction", "emoji": "+1"});
+    assert_eq!(body, types::Event::Unknown(kept.clone()));
+    assert_eq!(serde_json::to_value(&body).unwrap(), kept);
 }
 
 /// The raw bytes of a stream, read with a plain HTTP client.

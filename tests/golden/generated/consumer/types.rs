@@ -37,9 +37,10 @@ pub enum Event {
     EventType1(EventType1),
     #[serde(rename = "heartbeat")]
     EventType2(EventType2),
-    /// A kind this version of the API does not know (a newer server may send one).
-    #[serde(other)]
-    Unknown,
+    /// A kind this version of the API does not know (a newer server may send
+    /// one), kept as it came.
+    #[serde(untagged)]
+    Unknown(::pushgen_runtime::serde_json::Value),
 }
 
 /// A message published to the topic.

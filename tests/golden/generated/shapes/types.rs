@@ -126,9 +126,10 @@ pub enum Payment {
     Card(Card),
     #[serde(rename = "invoice")]
     Invoice(Invoice),
-    /// A kind this version of the API does not know (a newer server may send one).
-    #[serde(other)]
-    Unknown,
+    /// A kind this version of the API does not know (a newer server may send
+    /// one), kept as it came.
+    #[serde(untagged)]
+    Unknown(::pushgen_runtime::serde_json::Value),
 }
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]

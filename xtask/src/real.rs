@@ -1,0 +1,55 @@
+//! `cargo xtask real`: the code generated for the real specs in `fixtures/real/`
+//! (OpenAI, Ollama, Mercure) compiled warning-free under `cargo clippy -D warnings`, and
+//! every example in them read into its type and written back (the `pushgen-real` crate
+//! with its `real` feature). Too big for the default suite (DESIGN section 7); CI runs it.
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Instant;
+
+pub fn run(root: &Path) -> Result<(), String> {
+    let steps: [(&str, &[&str]); 2] = [
+        (
+            "clippy",
+            &[
+                "clippy",
+                "--locked",
+                "-p",
+                "pushgen-real",
+                "--features",
+                "real",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+        (
+            "examples",
+            &[
+                "test",
+                "--locked",
+                "-p",
+                "pushgen-real",
+                "--features",
+                "real",
+            ],
+        ),
+    ];
+    for (name, args) in steps {
+        let start = Instant::now();
+        let status = Command::new(env!("CARGO"))
+            .args(args)
+            .current_dir(root)
+            .status()
+            .map_err(|e| e.to_string())?;
+        if !status.success() {
+            return Err(format!("real specs: {name} failed"));
+        }
+        println!(
+            "real specs: {name} passed in {:.0} s",
+            start.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
