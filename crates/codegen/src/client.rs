@@ -5,7 +5,6 @@ use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
-use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation};
 use quote::quote;
@@ -123,17 +122,14 @@ fn call(op: &Operation) -> Call {
         }
     }
     if let Some(body) = &op.request_body {
-        let ty = rust_type(&body.ty, Site::Outside);
-        let content_type = &body.content_type;
+        let ty = crate::body::client_type(body);
         if body.required {
             args.push(quote!(body: &#ty));
-            names.push(quote!(body));
-            steps.push(quote!(.json(#content_type, body)));
         } else {
             args.push(quote!(body: ::std::option::Option<&#ty>));
-            names.push(quote!(body));
-            steps.push(quote!(.json_opt(#content_type, body)));
         }
+        names.push(quote!(body));
+        steps.push(crate::body::client_step(body));
     }
     Call {
         args,

@@ -14,6 +14,7 @@
 //!
 //! The generated files contain no inner attributes, so they also work through `include!`.
 
+mod body;
 mod client;
 mod docs;
 mod examples;

@@ -4,7 +4,6 @@ use crate::docs::{doc, doc_opt};
 use crate::ident::ident;
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
-use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, Method, Operation, ParamLocation, TypeRef};
 use quote::quote;
@@ -107,7 +106,7 @@ fn trait_method(op: &Operation) -> TokenStream {
         args.push(quote!(params: operations::#module::Params));
     }
     if let Some(body) = &op.request_body {
-        let ty = rust_type(&body.ty, Site::Outside);
+        let ty = crate::body::server_type(body);
         args.push(if body.required {
             quote!(body: #ty)
         } else {
@@ -192,13 +191,9 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
         reads.push(quote!(operations::#module::Params { #(#fields),* }));
     }
     if let Some(body) = &op.request_body {
-        let ty = rust_type(&body.ty, Site::Outside);
+        let read = crate::body::server_read(body);
         bindings.push(quote!(body));
-        reads.push(if body.required {
-            quote!(request.json::<#ty>()?)
-        } else {
-            quote!(request.json_opt::<#ty>()?)
-        });
+        reads.push(quote!(#read?));
     }
     let read = if bindings.is_empty() {
         TokenStream::new()
@@ -259,14 +254,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
 
 fn direct_body(op: &Operation) -> TokenStream {
     match &op.request_body {
-        Some(body) => {
-            let ty = rust_type(&body.ty, Site::Outside);
-            if body.required {
-                quote!(request.json::<#ty>())
-            } else {
-                quote!(request.json_opt::<#ty>())
-            }
-        }
+        Some(body) => crate::body::server_read(body),
         None => TokenStream::new(),
     }
 }

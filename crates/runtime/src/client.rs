@@ -6,6 +6,7 @@ use crate::wire::{self, DecodeError, EncodeError, FINAL_EVENT, Parts, PushMessag
 use bytes::Bytes;
 use futures_util::stream::{BoxStream, Stream, StreamExt};
 use serde::Serialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -129,7 +130,7 @@ pub struct Call {
     query: Vec<(String, String)>,
     headers: Vec<(String, String)>,
     cookies: Vec<(String, String)>,
-    body: Option<(&'static str, Vec<u8>)>,
+    body: Option<(Cow<'static, str>, Vec<u8>)>,
     error: Option<EncodeError>,
 }
 
@@ -198,9 +199,44 @@ impl Call {
     pub fn json<T: Serialize + ?Sized>(mut self, content_type: &'static str, body: &T) -> Self {
         let bytes = serde_json::to_vec(body).map_err(EncodeError::from);
         if let Some(bytes) = self.keep(bytes) {
-            self.body = Some((content_type, bytes));
+            self.body = Some((Cow::Borrowed(content_type), bytes));
         }
         self
+    }
+
+    /// An `application/x-www-form-urlencoded` body.
+    pub fn form<T: Serialize + ?Sized>(mut self, content_type: &'static str, body: &T) -> Self {
+        let text = serde_urlencoded::to_string(body).map_err(|e| EncodeError(e.to_string()));
+        if let Some(text) = self.keep(text) {
+            self.body = Some((Cow::Borrowed(content_type), text.into_bytes()));
+        }
+        self
+    }
+
+    /// A `text/*` body.
+    pub fn text(mut self, content_type: &'static str, body: &str) -> Self {
+        self.body = Some((Cow::Borrowed(content_type), body.as_bytes().to_vec()));
+        self
+    }
+
+    /// A body of bytes (`application/octet-stream` and other binary media types).
+    pub fn bytes(mut self, content_type: &'static str, body: &[u8]) -> Self {
+        self.body = Some((Cow::Borrowed(content_type), body.to_vec()));
+        self
+    }
+
+    /// A body with its own media type (a multipart form with its boundary).
+    pub fn raw(mut self, body: &wire::Raw) -> Self {
+        self.body = Some((Cow::Owned(body.content_type.clone()), body.bytes.to_vec()));
+        self
+    }
+
+    /// An optional body of any kind: `add` writes it when there is one.
+    pub fn maybe<T: ?Sized>(self, body: Option<&T>, add: impl FnOnce(Self, &T) -> Self) -> Self {
+        match body {
+            Some(body) => add(self, body),
+            None => self,
+        }
     }
 
     /// An optional JSON body.
@@ -245,7 +281,7 @@ impl Call {
         }
         if let Some((content_type, bytes)) = self.body {
             request = request
-                .header(reqwest::header::CONTENT_TYPE, content_type)
+                .header(reqwest::header::CONTENT_TYPE, content_type.as_ref())
                 .body(bytes);
         }
         Ok((request, self.limits))

@@ -22,6 +22,7 @@ pub mod server;
 // Generated code names these through the runtime so users need not keep versions in step.
 #[cfg(feature = "server")]
 pub use axum;
+pub use bytes;
 #[cfg(feature = "client")]
 pub use reqwest;
 pub use serde_json;

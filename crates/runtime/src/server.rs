@@ -660,9 +660,56 @@ impl Incoming {
 
     /// An optional JSON body: `None` when the request has none.
     pub fn json_opt<T: DeserializeOwned>(&self) -> Result<Option<T>, Rejection> {
+        self.optional(Self::json)
+    }
+
+    /// An optional body of any kind: `None` when the request has none, else `read`'s.
+    pub fn optional<T>(
+        &self,
+        read: impl FnOnce(&Self) -> Result<T, Rejection>,
+    ) -> Result<Option<T>, Rejection> {
         if self.body.is_empty() {
             return Ok(None);
         }
-        self.json().map(Some)
+        read(self).map(Some)
+    }
+
+    fn required_body(&self) -> Result<&Bytes, Rejection> {
+        if self.body.is_empty() {
+            return Err(Rejection::bad("a request body is required".into()));
+        }
+        Ok(&self.body)
+    }
+
+    /// An `application/x-www-form-urlencoded` body, typed.
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
+        serde_urlencoded::from_bytes(self.required_body()?)
+            .map_err(|e| Rejection::bad(format!("request body (form): {e}")))
+    }
+
+    /// A `text/*` body.
+    pub fn text(&self) -> Result<String, Rejection> {
+        String::from_utf8(self.required_body()?.to_vec())
+            .map_err(|_| Rejection::bad("request body: text that is not UTF-8".into()))
+    }
+
+    /// A body as bytes (`application/octet-stream` and other binary media types).
+    pub fn bytes(&self) -> Result<Bytes, Rejection> {
+        self.required_body().cloned()
+    }
+
+    /// A body with its media type (multipart forms, media types pushgen does not read).
+    pub fn raw(&self) -> Result<crate::wire::Raw, Rejection> {
+        let bytes = self.required_body()?.clone();
+        let content_type = self
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        Ok(crate::wire::Raw {
+            content_type,
+            bytes,
+        })
     }
 }

@@ -17,6 +17,15 @@ use std::fmt;
 /// validated not to be this.
 pub const FINAL_EVENT: &str = "final";
 
+/// A body pushgen does not type: a multipart form, or a media type it has no reader for.
+/// The generated code passes it through with its media type.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Raw {
+    /// The body's media type, parameters included (a multipart `boundary`).
+    pub content_type: String,
+    pub bytes: bytes::Bytes,
+}
+
 /// A response as it travels inside a stream or as plain HTTP: status, headers (names in
 /// lower case, values as text) and an optional JSON body.
 #[derive(Debug, Clone)]

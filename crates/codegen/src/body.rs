@@ -1,0 +1,103 @@
+//! How a request body travels, from its media type: JSON and forms are typed, text is a
+//! `String`, binary data is bytes, and what pushgen cannot read (multipart forms, other
+//! media types) passes through with its media type. No media type refuses a spec.
+
+use crate::rust_type::{Site, rust_type};
+use proc_macro2::TokenStream;
+use pushgen_ir::RequestBody;
+use quote::quote;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// `application/json`, `*+json`: the schema's type, as JSON.
+    Json,
+    /// `application/x-www-form-urlencoded`: the schema's type, as a form.
+    Form,
+    /// `text/*`: a `String`.
+    Text,
+    /// `application/octet-stream` and other single binary types: `Bytes`.
+    Bytes,
+    /// `multipart/*` and anything else: `wire::Raw`, bytes with their media type (a
+    /// multipart boundary is chosen by whoever builds the body).
+    Raw,
+}
+
+pub fn encoding(content_type: &str) -> Encoding {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    let (kind, subtype) = essence.split_once('/').unwrap_or((&essence, ""));
+    match (kind, subtype) {
+        ("application", "json") => Encoding::Json,
+        (_, sub) if sub.ends_with("+json") => Encoding::Json,
+        ("application", "x-www-form-urlencoded") => Encoding::Form,
+        ("text", _) => Encoding::Text,
+        ("multipart", _) => Encoding::Raw,
+        ("application", "octet-stream")
+        | ("image" | "audio" | "video" | "font", _)
+        | ("application", "pdf" | "zip" | "gzip") => Encoding::Bytes,
+        _ => Encoding::Raw,
+    }
+}
+
+/// The type the server receives.
+pub fn server_type(body: &RequestBody) -> TokenStream {
+    match encoding(&body.content_type) {
+        Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::Outside),
+        Encoding::Text => quote!(::std::string::String),
+        Encoding::Bytes => quote!(::pushgen_runtime::bytes::Bytes),
+        Encoding::Raw => quote!(::pushgen_runtime::wire::Raw),
+    }
+}
+
+/// The type the client borrows to send.
+pub fn client_type(body: &RequestBody) -> TokenStream {
+    match encoding(&body.content_type) {
+        Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::Outside),
+        Encoding::Text => quote!(str),
+        Encoding::Bytes => quote!([u8]),
+        Encoding::Raw => quote!(::pushgen_runtime::wire::Raw),
+    }
+}
+
+/// The handler's read of the body: a `Result` of the value (`Option` when optional).
+pub fn server_read(body: &RequestBody) -> TokenStream {
+    let ty = server_type(body);
+    let reader = match encoding(&body.content_type) {
+        Encoding::Json => quote!(json::<#ty>),
+        Encoding::Form => quote!(form::<#ty>),
+        Encoding::Text => quote!(text),
+        Encoding::Bytes => quote!(bytes),
+        Encoding::Raw => quote!(raw),
+    };
+    if body.required {
+        quote!(request.#reader())
+    } else if encoding(&body.content_type) == Encoding::Json {
+        quote!(request.json_opt::<#ty>())
+    } else {
+        quote!(request.optional(::pushgen_runtime::server::Incoming::#reader))
+    }
+}
+
+/// The client's step that adds the body to the request.
+pub fn client_step(body: &RequestBody) -> TokenStream {
+    let content_type = &body.content_type;
+    let write = |value: TokenStream| match encoding(&body.content_type) {
+        Encoding::Json => quote!(.json(#content_type, #value)),
+        Encoding::Form => quote!(.form(#content_type, #value)),
+        Encoding::Text => quote!(.text(#content_type, #value)),
+        Encoding::Bytes => quote!(.bytes(#content_type, #value)),
+        Encoding::Raw => quote!(.raw(#value)),
+    };
+    if body.required {
+        write(quote!(body))
+    } else if encoding(&body.content_type) == Encoding::Json {
+        quote!(.json_opt(#content_type, body))
+    } else {
+        let step = write(quote!(body));
+        quote!(.maybe(body, |call, body| call #step))
+    }
+}
