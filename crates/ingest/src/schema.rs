@@ -671,6 +671,23 @@ impl<'a> TypeBuilder<'a> {
                     (base, Vec::new())
                 }
             };
+            // A value two members both allow selects the first of them; the later one is
+            // still read by its schema name.
+            let mut tags: Vec<String> = tags
+                .into_iter()
+                .filter(|tag| !variants.iter().any(|v: &Variant| v.tags.contains(tag)))
+                .collect();
+            if tags.is_empty()
+                && let ReferenceOr::Reference { reference } = member
+            {
+                tags.push(
+                    reference
+                        .rsplit('/')
+                        .next()
+                        .unwrap_or(reference)
+                        .to_string(),
+                );
+            }
             variants.push(Variant {
                 name: scope.name(&base, "Variant"),
                 ty,
