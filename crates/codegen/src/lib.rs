@@ -24,6 +24,7 @@ mod module;
 mod operations;
 mod parallel;
 mod render;
+mod routes;
 mod rust_type;
 mod server;
 mod types;

@@ -5,7 +5,7 @@ use crate::ident::ident;
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use proc_macro2::TokenStream;
-use pushgen_ir::{Api, Method, Operation, ParamLocation, TypeRef};
+use pushgen_ir::{Api, Operation, ParamLocation, TypeRef};
 use quote::quote;
 
 pub fn generate(api: &Api) -> TokenStream {
@@ -16,9 +16,9 @@ pub fn generate(api: &Api) -> TokenStream {
     ));
     let api_doc = doc_opt(api.description.as_deref());
     let methods = api.operations.iter().map(trait_method);
-    let routes = routes(api);
+    let (routes, dispatch) = crate::routes::routes(api, &trait_name);
     let handlers = api.operations.iter().map(|op| handler(op, &trait_name));
-    let handlers = quote!(#(#handlers)*);
+    let handlers = quote!(#(#handlers)* #dispatch);
     let operations = uses(&handlers, "operations").then(|| quote!(operations,));
     let types = uses(&handlers, "types").then(|| quote!(types,));
     let handler_imports = quote!(use super::{#operations #types #trait_name};);
@@ -63,6 +63,10 @@ pub fn generate(api: &Api) -> TokenStream {
         #[doc = #router_doc]
         ///
         /// `config` sets the push buffer and the keep-alive interval.
+        ///
+        /// Routes name path variables by position (`{p2}` is the path's second segment),
+        /// so no two operations' names for a variable can clash; each handler reads its
+        /// parameters by its operation's own path template.
         pub fn router_with_config<A: #trait_name>(
             api: A,
             config: ::pushgen_runtime::server::ServerConfig,
@@ -125,44 +129,6 @@ fn trait_method(op: &Operation) -> TokenStream {
     }
 }
 
-/// `.route(path, get(..).post(..))`, one call per path: axum refuses a path twice.
-fn routes(api: &Api) -> TokenStream {
-    let mut paths: Vec<(&str, Vec<&Operation>)> = Vec::new();
-    for op in &api.operations {
-        match paths.iter_mut().find(|(p, _)| *p == op.path.template) {
-            Some((_, ops)) => ops.push(op),
-            None => paths.push((&op.path.template, vec![op])),
-        }
-    }
-    let routes = paths.into_iter().map(|(path, ops)| {
-        let mut chain = TokenStream::new();
-        for (i, op) in ops.iter().enumerate() {
-            let method = ident(method_fn(op.method));
-            let handler = ident(&op.name.snake);
-            if i == 0 {
-                chain = quote!(::pushgen_runtime::axum::routing::#method(handlers::#handler::<A>));
-            } else {
-                chain = quote!(#chain.#method(handlers::#handler::<A>));
-            }
-        }
-        quote!(.route(#path, #chain))
-    });
-    quote!(#(#routes)*)
-}
-
-fn method_fn(method: Method) -> &'static str {
-    match method {
-        Method::Get => "get",
-        Method::Put => "put",
-        Method::Post => "post",
-        Method::Delete => "delete",
-        Method::Options => "options",
-        Method::Head => "head",
-        Method::Patch => "patch",
-        Method::Trace => "trace",
-    }
-}
-
 fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
     let name = ident(&op.name.snake);
     let module = ident(&op.name.snake);
@@ -174,7 +140,10 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
             let wire = &p.name.original;
             let list = matches!(strip_nullable(&p.ty), TypeRef::Array(_));
             let getter = match (p.location, list, p.required) {
-                (ParamLocation::Path, _, _) => "path",
+                (ParamLocation::Path, _, _) => {
+                    let template = &op.path.template;
+                    return quote!(#field: request.path_var(#template, #wire)?);
+                }
                 (ParamLocation::Query, true, true) => "query_all",
                 (ParamLocation::Query, true, false) => "query_all_opt",
                 (ParamLocation::Query, false, true) => "query",

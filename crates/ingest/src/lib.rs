@@ -198,7 +198,7 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                 continue;
             }
         };
-        let template = match operation::parse_template(path) {
+        let template = match operation::parse_template(path, true) {
             Ok(t) if path.starts_with('/') => t,
             Ok(_) => {
                 diags.error(&path_pointer, format!("path `{path}` must start with `/`"));

@@ -51,9 +51,11 @@ pub(crate) fn resolve<'r, T: DeserializeOwned + Clone>(
     }
 }
 
-/// Splits a path template into literals and variables, refusing unbalanced braces and
-/// empty or repeated variable names.
-pub(crate) fn parse_template(template: &str) -> Result<PathTemplate, String> {
+/// Splits a path template into literals and variables, refusing unbalanced braces, empty
+/// variable names and, unless `repeats` allows them, a variable used twice. (An operation
+/// path may repeat one, as some real APIs do: both places take the parameter's value. A
+/// push path may not: each variable is a field of the push.)
+pub(crate) fn parse_template(template: &str, repeats: bool) -> Result<PathTemplate, String> {
     let mut parts = Vec::new();
     let mut seen = HashSet::new();
     let mut rest = template;
@@ -85,7 +87,7 @@ pub(crate) fn parse_template(template: &str) -> Result<PathTemplate, String> {
                         "path template `{template}` has an empty variable `{{}}`"
                     ));
                 }
-                if !seen.insert(name.to_string()) {
+                if !seen.insert(name.to_string()) && !repeats {
                     return Err(format!(
                         "path template `{template}` uses the variable `{name}` twice"
                     ));
@@ -548,12 +550,13 @@ mod tests {
 
     #[test]
     fn templates_split_and_refuse_bad_braces() {
-        let t = parse_template("/consumers/{consumerId}/events/{offset}").unwrap();
+        let t = parse_template("/consumers/{consumerId}/events/{offset}", false).unwrap();
         assert_eq!(t.variables().collect::<Vec<_>>(), ["consumerId", "offset"]);
-        assert!(parse_template("/a/{b").is_err());
-        assert!(parse_template("/a/b}").is_err());
-        assert!(parse_template("/a/{}").is_err());
-        assert!(parse_template("/a/{x}/{x}").is_err());
-        assert!(parse_template("/a/{x{y}}").is_err());
+        assert!(parse_template("/a/{b", false).is_err());
+        assert!(parse_template("/a/b}", false).is_err());
+        assert!(parse_template("/a/{}", false).is_err());
+        assert!(parse_template("/a/{x}/{x}", false).is_err());
+        assert!(parse_template("/a/{x}/{x}", true).is_ok());
+        assert!(parse_template("/a/{x{y}}", false).is_err());
     }
 }

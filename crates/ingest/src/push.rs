@@ -112,7 +112,7 @@ pub(crate) fn read(
             diags.error(&at, format!("push path `{template}` must start with `/`"));
             continue;
         }
-        let path = match parse_template(template) {
+        let path = match parse_template(template, false) {
             Ok(path) => path,
             Err(message) => {
                 diags.error(&at, message);

@@ -98,6 +98,27 @@ pub fn expand(template: &str, values: &[&str]) -> Result<String, PathError> {
     Ok(path)
 }
 
+/// The names of a template's variables, in order (a name used twice is listed twice);
+/// `None` if braces are unbalanced.
+pub fn variables(template: &str) -> Option<Vec<&str>> {
+    let mut names = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        if rest[..open].contains('}') {
+            return None;
+        }
+        let after = &rest[open + 1..];
+        let close = after.find('}')?;
+        let name = &after[..close];
+        if name.contains('{') {
+            return None;
+        }
+        names.push(name);
+        rest = &after[close + 1..];
+    }
+    (!rest.contains('}')).then_some(names)
+}
+
 /// Matches a concrete path against a template; returns the percent-decoded values of the
 /// variables in order, or `None` if it does not match (or the template is malformed).
 ///
@@ -232,6 +253,19 @@ fn parse(template: &str) -> Result<Vec<Part<'_>>, PathError> {
         parts.push(Part::Literal(rest));
     }
     Ok(parts)
+}
+
+#[cfg(test)]
+mod variable_tests {
+    use super::variables;
+
+    #[test]
+    fn names_in_order() {
+        assert_eq!(variables("/a/{x}/{y}.json/{x}"), Some(vec!["x", "y", "x"]));
+        assert_eq!(variables("/plain"), Some(vec![]));
+        assert_eq!(variables("/a/{x"), None);
+        assert_eq!(variables("/a/x}"), None);
+    }
 }
 
 #[cfg(test)]

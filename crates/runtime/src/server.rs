@@ -311,6 +311,15 @@ fn plain(parts: Result<Parts, wire::EncodeError>) -> Response {
     }
 }
 
+/// `404`, as an RFC 9457 problem: a path that fits a route but none of its operations.
+pub fn not_found() -> Response {
+    Rejection {
+        status: 404,
+        message: "no operation has this path".into(),
+    }
+    .into_response()
+}
+
 /// Answers a plain (non-push) operation.
 pub fn respond<R: ResponseParts>(response: &R) -> Response {
     plain(response.to_parts())
@@ -563,7 +572,33 @@ impl Incoming {
         wire::parse_text(text).map_err(|e| Rejection::bad(format!("{what} `{name}`: {e}")))
     }
 
-    /// A path parameter.
+    /// Whether the request's path matches `template` (the operation's path as the spec
+    /// writes it). Routes that several operations share ask this to pick one.
+    pub fn matches(&self, template: &str) -> bool {
+        crate::path::matches(template, self.uri.path()).is_some()
+    }
+
+    /// The path parameter `name` of the operation at `template`: the request's path is
+    /// matched against the template itself, so variables inside a segment (`{id}.json`)
+    /// and variables axum could not route by name are read all the same. A variable the
+    /// template repeats is read where it first appears.
+    pub fn path_var<T: DeserializeOwned>(
+        &self,
+        template: &str,
+        name: &str,
+    ) -> Result<T, Rejection> {
+        let index = crate::path::variables(template)
+            .and_then(|names| names.iter().position(|n| *n == name));
+        let values = crate::path::matches(template, self.uri.path());
+        let text = match (index, &values) {
+            (Some(i), Some(values)) => values.get(i).map(String::as_str),
+            _ => None,
+        }
+        .ok_or_else(|| Rejection::bad(format!("the path does not fit `{template}` (`{name}`)")))?;
+        Self::parse("path parameter", name, text)
+    }
+
+    /// A path parameter, by the name axum routed it with.
     pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
         let text = self
             .path

@@ -38,6 +38,10 @@ pub mod names;
 pub mod rooms;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/routes/mod.rs"]
+pub mod routes;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/shapes/mod.rs"]
 pub mod shapes;
 

@@ -55,6 +55,10 @@ pub fn router<A: Bodies>(api: A) -> ::pushgen_runtime::axum::Router {
 /// Routes every operation of [`Bodies`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: Bodies>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,

@@ -41,6 +41,10 @@ pub fn router<A: BothPushForms>(api: A) -> ::pushgen_runtime::axum::Router {
 /// Routes every operation of [`BothPushForms`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: BothPushForms>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,

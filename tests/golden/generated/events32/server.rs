@@ -42,21 +42,25 @@ pub fn router<A: BuildEvents>(api: A) -> ::pushgen_runtime::axum::Router {
 /// Routes every operation of [`BuildEvents`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: BuildEvents>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,
 ) -> ::pushgen_runtime::axum::Router {
     ::pushgen_runtime::axum::Router::new()
         .route(
-            "/builds/{id}/events",
+            "/builds/{p2}/events",
             ::pushgen_runtime::axum::routing::get(handlers::watch_build::<A>),
         )
         .route(
-            "/builds/{id}/log",
+            "/builds/{p2}/log",
             ::pushgen_runtime::axum::routing::get(handlers::tail_log::<A>),
         )
         .route(
-            "/builds/{id}/artifacts",
+            "/builds/{p2}/artifacts",
             ::pushgen_runtime::axum::routing::get(handlers::list_artifacts::<A>),
         )
         .with_state(::pushgen_runtime::server::Shared::new(api, config))
@@ -75,7 +79,7 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::watch_build::Params {
-                id: request.path("id")?,
+                id: request.path_var("/builds/{id}/events", "id")?,
             })
         };
         let params = match read() {
@@ -97,7 +101,7 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::tail_log::Params {
-                id: request.path("id")?,
+                id: request.path_var("/builds/{id}/log", "id")?,
             })
         };
         let params = match read() {
@@ -119,7 +123,7 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::list_artifacts::Params {
-                id: request.path("id")?,
+                id: request.path_var("/builds/{id}/artifacts", "id")?,
             })
         };
         let params = match read() {

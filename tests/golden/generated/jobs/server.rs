@@ -52,17 +52,21 @@ pub fn router<A: Jobs>(api: A) -> ::pushgen_runtime::axum::Router {
 /// Routes every operation of [`Jobs`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: Jobs>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,
 ) -> ::pushgen_runtime::axum::Router {
     ::pushgen_runtime::axum::Router::new()
         .route(
-            "/projects/{projectId}/jobs",
+            "/projects/{p2}/jobs",
             ::pushgen_runtime::axum::routing::post(handlers::run_job::<A>),
         )
         .route(
-            "/projects/{projectId}/jobs/{jobId}",
+            "/projects/{p2}/jobs/{p4}",
             ::pushgen_runtime::axum::routing::get(handlers::get_job::<A>)
                 .delete(handlers::cancel_job::<A>),
         )
@@ -83,7 +87,8 @@ mod handlers {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok((
                 operations::run_job::Params {
-                    project_id: request.path("projectId")?,
+                    project_id: request
+                        .path_var("/projects/{projectId}/jobs", "projectId")?,
                     dry_run: request.query_opt("dryRun")?,
                     x_request_id: request.header_opt("X-Request-Id")?,
                 },
@@ -110,8 +115,9 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::get_job::Params {
-                project_id: request.path("projectId")?,
-                job_id: request.path("jobId")?,
+                project_id: request
+                    .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,
+                job_id: request.path_var("/projects/{projectId}/jobs/{jobId}", "jobId")?,
             })
         };
         let params = match read() {
@@ -133,8 +139,9 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::cancel_job::Params {
-                project_id: request.path("projectId")?,
-                job_id: request.path("jobId")?,
+                project_id: request
+                    .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,
+                job_id: request.path_var("/projects/{projectId}/jobs/{jobId}", "jobId")?,
             })
         };
         let params = match read() {

@@ -71,13 +71,17 @@ pub fn router<A: HostileNamesEveryIdentifierRuleAtOnce>(
 /// Routes every operation of [`HostileNamesEveryIdentifierRuleAtOnce`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: HostileNamesEveryIdentifierRuleAtOnce>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,
 ) -> ::pushgen_runtime::axum::Router {
     ::pushgen_runtime::axum::Router::new()
         .route(
-            "/type/{self}",
+            "/type/{p2}",
             ::pushgen_runtime::axum::routing::post(handlers::post_type_by_self::<A>),
         )
         .route(
@@ -110,7 +114,7 @@ mod handlers {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok((
                 operations::post_type_by_self::Params {
-                    self_: request.path("self")?,
+                    self_: request.path_var("/type/{self}", "self")?,
                     type_: request.query_opt("type")?,
                     type_header: request.header_opt("type header")?,
                     _123abc: request.query_opt("123abc")?,

@@ -37,17 +37,21 @@ pub fn router<A: Rooms>(api: A) -> ::pushgen_runtime::axum::Router {
 /// Routes every operation of [`Rooms`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: Rooms>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,
 ) -> ::pushgen_runtime::axum::Router {
     ::pushgen_runtime::axum::Router::new()
         .route(
-            "/rooms/{roomId}/join",
+            "/rooms/{p2}/join",
             ::pushgen_runtime::axum::routing::post(handlers::join::<A>),
         )
         .route(
-            "/rooms/{roomId}/messages",
+            "/rooms/{p2}/messages",
             ::pushgen_runtime::axum::routing::get(handlers::list_messages::<A>),
         )
         .with_state(::pushgen_runtime::server::Shared::new(api, config))
@@ -66,7 +70,7 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::join::Params {
-                room_id: request.path("roomId")?,
+                room_id: request.path_var("/rooms/{roomId}/join", "roomId")?,
                 as_: request.query_opt("as")?,
             })
         };
@@ -90,7 +94,7 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::list_messages::Params {
-                room_id: request.path("roomId")?,
+                room_id: request.path_var("/rooms/{roomId}/messages", "roomId")?,
             })
         };
         let params = match read() {

@@ -28,13 +28,17 @@ pub fn router<A: SplitNotifications>(api: A) -> ::pushgen_runtime::axum::Router 
 /// Routes every operation of [`SplitNotifications`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: SplitNotifications>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,
 ) -> ::pushgen_runtime::axum::Router {
     ::pushgen_runtime::axum::Router::new()
         .route(
-            "/inbox/{user}",
+            "/inbox/{p2}",
             ::pushgen_runtime::axum::routing::get(handlers::watch_inbox::<A>),
         )
         .with_state(::pushgen_runtime::server::Shared::new(api, config))
@@ -53,7 +57,7 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::watch_inbox::Params {
-                user: request.path("user")?,
+                user: request.path_var("/inbox/{user}", "user")?,
             })
         };
         let params = match read() {

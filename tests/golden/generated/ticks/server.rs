@@ -39,6 +39,10 @@ pub fn router<A: MarketTicks>(api: A) -> ::pushgen_runtime::axum::Router {
 /// Routes every operation of [`MarketTicks`] to `api`.
 ///
 /// `config` sets the push buffer and the keep-alive interval.
+///
+/// Routes name path variables by position (`{p2}` is the path's second segment),
+/// so no two operations' names for a variable can clash; each handler reads its
+/// parameters by its operation's own path template.
 pub fn router_with_config<A: MarketTicks>(
     api: A,
     config: ::pushgen_runtime::server::ServerConfig,
@@ -49,7 +53,7 @@ pub fn router_with_config<A: MarketTicks>(
             ::pushgen_runtime::axum::routing::get(handlers::list_markets::<A>),
         )
         .route(
-            "/markets/{symbol}/ticks",
+            "/markets/{p2}/ticks",
             ::pushgen_runtime::axum::routing::get(handlers::watch_ticks::<A>),
         )
         .with_state(::pushgen_runtime::server::Shared::new(api, config))
@@ -81,7 +85,7 @@ mod handlers {
     ) -> Response {
         let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
             Ok(operations::watch_ticks::Params {
-                symbol: request.path("symbol")?,
+                symbol: request.path_var("/markets/{symbol}/ticks", "symbol")?,
                 limit: request.query_opt("limit")?,
                 venues: request.query_all_opt("venues")?,
             })

@@ -1,0 +1,131 @@
+//! Paths axum cannot route as written, routed anyway: the generated router builds (it
+//! would panic on a conflict) and every request reaches the operation whose path it fits.
+
+mod support;
+
+use pushgen_golden::routes::client::RoutesClient;
+use pushgen_golden::routes::operations::{
+    delete_user, get_file, get_file_json, get_user, get_zone, list_posts, me,
+};
+use pushgen_golden::routes::server::{Routes, router};
+use pushgen_runtime::server::RequestContext;
+
+struct Named;
+
+impl Routes for Named {
+    async fn me(&self, _: RequestContext) -> me::Response {
+        me::Response::Ok { body: "me".into() }
+    }
+    async fn get_user(&self, _: RequestContext, params: get_user::Params) -> get_user::Response {
+        get_user::Response::Ok {
+            body: format!("getUser {}", params.id),
+        }
+    }
+    async fn delete_user(
+        &self,
+        _: RequestContext,
+        params: delete_user::Params,
+    ) -> delete_user::Response {
+        delete_user::Response::Ok {
+            body: format!("deleteUser {}", params.id),
+        }
+    }
+    async fn list_posts(
+        &self,
+        _: RequestContext,
+        params: list_posts::Params,
+    ) -> list_posts::Response {
+        list_posts::Response::Ok {
+            body: format!("listPosts {}", params.user_id),
+        }
+    }
+    async fn get_file_json(
+        &self,
+        _: RequestContext,
+        params: get_file_json::Params,
+    ) -> get_file_json::Response {
+        get_file_json::Response::Ok {
+            body: format!("getFileJson {}", params.name),
+        }
+    }
+    async fn get_file(&self, _: RequestContext, params: get_file::Params) -> get_file::Response {
+        get_file::Response::Ok {
+            body: format!("getFile {}", params.path),
+        }
+    }
+    async fn get_zone(&self, _: RequestContext, params: get_zone::Params) -> get_zone::Response {
+        get_zone::Response::Ok {
+            body: format!("getZone {}", params.region),
+        }
+    }
+}
+
+#[tokio::test]
+async fn every_path_reaches_its_operation() {
+    support::bounded(async {
+        let addr = support::serve_router(router(Named)).await;
+        let client = RoutesClient::new(format!("http://{addr}"));
+        let me::Response::Ok { body } = client.me().await.unwrap();
+        assert_eq!(body, "me");
+        let get_user::Response::Ok { body } =
+            client.get_user(&get_user::Params { id: 7 }).await.unwrap();
+        assert_eq!(body, "getUser 7");
+        let delete_user::Response::Ok { body } = client
+            .delete_user(&delete_user::Params { id: 8 })
+            .await
+            .unwrap();
+        assert_eq!(body, "deleteUser 8");
+        let list_posts::Response::Ok { body } = client
+            .list_posts(&list_posts::Params { user_id: 9 })
+            .await
+            .unwrap();
+        assert_eq!(body, "listPosts 9");
+        let get_file_json::Response::Ok { body } = client
+            .get_file_json(&get_file_json::Params {
+                name: "report.v2".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(body, "getFileJson report.v2");
+        let get_file::Response::Ok { body } = client
+            .get_file(&get_file::Params {
+                path: "notes.txt".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(body, "getFile notes.txt");
+        let get_zone::Response::Ok { body } = client
+            .get_zone(&get_zone::Params {
+                region: "eu west".into(),
+            })
+            .await
+            .unwrap();
+        assert_eq!(body, "getZone eu west");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_path_that_fits_no_operation_is_not_found() {
+    support::bounded(async {
+        let addr = support::serve_router(router(Named)).await;
+        let http = pushgen_runtime::reqwest::Client::new();
+        let status = |path: &'static str| {
+            let http = http.clone();
+            async move {
+                http.get(format!("http://{addr}{path}"))
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            }
+        };
+        // Fits the route `/users/{p2}` but `id` is an integer: the client's mistake.
+        assert_eq!(status("/users/abc").await, 400);
+        assert_eq!(status("/users/abc/comments").await, 404);
+        assert_eq!(status("/files/a.json").await, 200);
+        assert_eq!(status("/regions/eu/zones/eu").await, 200);
+    })
+    .await;
+}
