@@ -32,13 +32,18 @@ mod types;
 pub use examples::{ExampleSuite, examples_test};
 use pushgen_ir::Api;
 
-/// Which parts to generate. Server and client need the types and operations, so those
-/// come with either.
+/// Which parts to generate, and how strictly they read. Server and client need the types
+/// and operations, so those come with either.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Parts {
     pub types: bool,
     pub server: bool,
     pub client: bool,
+    /// Refuse what the spec does not list. By default (DESIGN section 4) a newer peer's
+    /// additions do not break reading: enums keep unknown values in `Unknown`, tagged
+    /// unions keep unknown kinds, structs ignore unknown properties. Strict types have no
+    /// `Unknown` variants and `deny_unknown_fields`.
+    pub strict: bool,
 }
 
 impl Default for Parts {
@@ -47,6 +52,7 @@ impl Default for Parts {
             types: true,
             server: true,
             client: true,
+            strict: false,
         }
     }
 }
@@ -106,7 +112,10 @@ pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
     let fixed = pieces.len();
     let type_chunks = api.types.chunks(TYPES_PER_PIECE);
     let type_pieces = type_chunks.len();
-    pieces.extend(type_chunks.map(|chunk| Piece::new(move || types::generate_some(chunk, sent))));
+    let strict = parts.strict;
+    pieces.extend(
+        type_chunks.map(|chunk| Piece::new(move || types::generate_some(chunk, sent, strict))),
+    );
     pieces.extend(
         api.operations
             .chunks(OPERATIONS_PER_PIECE)

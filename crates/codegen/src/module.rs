@@ -43,7 +43,7 @@ pub fn generate(api: &Api, parts: Parts) -> TokenStream {
 
 /// Every part as an inline module, for `include!`: outer docs only.
 pub fn single_file(api: &Api, parts: Parts) -> TokenStream {
-    let types = crate::types::generate(api);
+    let types = crate::types::generate(api, parts.strict);
     let operations = crate::operations::generate(api);
     let server = parts.server.then(|| {
         let server = crate::server::generate(api);

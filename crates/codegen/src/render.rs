@@ -66,7 +66,12 @@ fn wrap_macro_items(text: &str) -> String {
             .strip_prefix(&prefix)
             .and_then(|rest| rest.strip_suffix("\"]"))
         {
-            out.push_str(&format!("{indent}::pushgen_runtime::{name}! {{\n"));
+            match name.split_once(' ') {
+                Some((name, "strict")) => out.push_str(&format!(
+                    "{indent}::pushgen_runtime::{name}! {{\n{indent}    strict;\n"
+                )),
+                _ => out.push_str(&format!("{indent}::pushgen_runtime::{name}! {{\n")),
+            }
             inside = Some(indent.to_string());
             continue;
         }

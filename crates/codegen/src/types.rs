@@ -10,16 +10,16 @@ use pushgen_ir::{
 use quote::quote;
 use std::collections::{HashMap, HashSet};
 
-pub fn generate(api: &Api) -> TokenStream {
-    generate_some(&api.types, &sent_by_clients(api))
+pub fn generate(api: &Api, strict: bool) -> TokenStream {
+    generate_some(&api.types, &sent_by_clients(api), strict)
 }
 
 /// The models of some of the API's types: `types.rs` is rendered in pieces. `sent` are
 /// the types that request bodies contain ([`sent_by_clients`]).
-pub fn generate_some(types: &[NamedType], sent: &HashSet<&str>) -> TokenStream {
+pub fn generate_some(types: &[NamedType], sent: &HashSet<&str>, strict: bool) -> TokenStream {
     let types = types
         .iter()
-        .map(|ty| named_type(ty, sent.contains(&*ty.name.camel)));
+        .map(|ty| named_type(ty, sent.contains(&*ty.name.camel), strict));
     quote! { #(#types)* }
 }
 
@@ -67,14 +67,14 @@ pub fn sent_by_clients(api: &Api) -> HashSet<&str> {
     sent
 }
 
-fn named_type(ty: &NamedType, sent: bool) -> TokenStream {
+fn named_type(ty: &NamedType, sent: bool, strict: bool) -> TokenStream {
     let docs = doc_opt(ty.description.as_deref());
     let name = ident(&ty.name.camel);
     match &ty.kind {
-        TypeKind::Struct(s) => struct_type(&docs, &name, s, sent),
-        TypeKind::Enum(e) => string_enum(&docs, &name, e),
-        TypeKind::IntEnum(e) => int_enum(&docs, &name, e),
-        TypeKind::Union(u) => union(&docs, &name, u),
+        TypeKind::Struct(s) => struct_type(&docs, &name, s, sent, strict),
+        TypeKind::Enum(e) => string_enum(&docs, &name, e, strict),
+        TypeKind::IntEnum(e) => int_enum(&docs, &name, e, strict),
+        TypeKind::Union(u) => union(&docs, &name, u, strict),
         TypeKind::Alias(target) => {
             let target = rust_type(target, Site::Types);
             quote! {
@@ -90,8 +90,11 @@ fn struct_type(
     name: &proc_macro2::Ident,
     s: &Struct,
     sent: bool,
+    strict: bool,
 ) -> TokenStream {
     let fields = s.fields.iter().map(|f| field(f, sent));
+    // serde cannot deny unknown fields beside a flattened map, which takes them anyway.
+    let deny = (strict && s.additional.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
     let additional = s.additional.as_ref().map(|value| {
         let taken = |n: &str| s.fields.iter().any(|f| f.name.snake == n);
         let field_name = [
@@ -113,6 +116,7 @@ fn struct_type(
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #deny
         pub struct #name {
             #(#fields)*
             #additional
@@ -198,14 +202,19 @@ pub fn rename(wire: &str, rust: &str) -> TokenStream {
 /// Declared through the runtime's `string_enum!`: the enum, `as_str`, `Display`,
 /// `FromStr` and serde as the wire value, with an `Unknown` variant for values a newer
 /// server may send. Much less to compile than serde's derive with an untagged fallback.
-fn string_enum(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) -> TokenStream {
+fn string_enum(
+    docs: &TokenStream,
+    name: &proc_macro2::Ident,
+    e: &StringEnum,
+    strict: bool,
+) -> TokenStream {
     let variants = e.values.iter().map(|v| {
         let variant = ident(&v.camel);
         let wire = &v.original;
         quote!(#variant = #wire,)
     });
     let allow = variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.camel));
-    let marker = macro_marker("string_enum");
+    let marker = macro_marker("string_enum", strict);
     quote! {
         #marker
         #docs
@@ -216,21 +225,32 @@ fn string_enum(docs: &TokenStream, name: &proc_macro2::Ident, e: &StringEnum) ->
     }
 }
 
-/// Asks [`crate::render`] to write the item as the body of the runtime's macro `name`.
-fn macro_marker(name: &str) -> TokenStream {
+/// Asks [`crate::render`] to write the item as the body of the runtime's macro `name`
+/// (in its `strict;` form when `strict`).
+fn macro_marker(name: &str, strict: bool) -> TokenStream {
     let marker = ident(crate::render::MACRO_MARKER);
-    quote!(#[#marker = #name])
+    let call = if strict {
+        format!("{name} strict")
+    } else {
+        name.to_string()
+    };
+    quote!(#[#marker = #call])
 }
 
 /// Like [`string_enum`], for integers: `integer_enum!`.
-fn int_enum(docs: &TokenStream, name: &proc_macro2::Ident, e: &IntEnum) -> TokenStream {
+fn int_enum(
+    docs: &TokenStream,
+    name: &proc_macro2::Ident,
+    e: &IntEnum,
+    strict: bool,
+) -> TokenStream {
     let variants = e.values.iter().map(|v| {
         let variant = ident(&v.name.camel);
         let value = proc_macro2::Literal::i64_unsuffixed(v.value);
         quote!(#variant = #value,)
     });
     let allow = variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.name.camel));
-    let marker = macro_marker("integer_enum");
+    let marker = macro_marker("integer_enum", strict);
     quote! {
         #marker
         #docs
@@ -241,7 +261,7 @@ fn int_enum(docs: &TokenStream, name: &proc_macro2::Ident, e: &IntEnum) -> Token
     }
 }
 
-fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenStream {
+fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union, strict: bool) -> TokenStream {
     let allow =
         variant_names_allowance(&name.to_string(), u.variants.iter().map(|v| &*v.name.camel));
     let variants = u.variants.iter().map(|v| {
@@ -268,6 +288,7 @@ fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union) -> TokenStrea
         }
     });
     let (serde_attr, unknown) = match &u.discriminator {
+        Some(tag) if strict => (quote!(#[serde(tag = #tag)]), TokenStream::new()),
         Some(tag) => (
             quote!(#[serde(tag = #tag)]),
             quote! {

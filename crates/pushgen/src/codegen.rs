@@ -41,6 +41,12 @@ pub struct CodegenArgs {
     #[arg(long)]
     check: bool,
 
+    /// Refuse what the spec does not list when reading: no `Unknown` enum variants,
+    /// unknown properties an error. By default a newer peer's additions are kept or
+    /// ignored, so they do not break reading.
+    #[arg(long)]
+    strict: bool,
+
     /// Print how long each stage took, and peak memory, to stderr.
     #[arg(long)]
     timings: bool,
@@ -52,9 +58,13 @@ pub fn run(args: &CodegenArgs) -> Result<ExitCode, Failure> {
             types: true,
             server: args.server,
             client: args.client,
+            strict: args.strict,
         }
     } else {
-        Parts::default()
+        Parts {
+            strict: args.strict,
+            ..Parts::default()
+        }
     };
     let (spec, from) = match &args.spec {
         Some(path) => (

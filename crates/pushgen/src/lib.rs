@@ -169,6 +169,13 @@ impl Builder {
         self
     }
 
+    /// Whether the types refuse what the spec does not list (default: no; see
+    /// [`Parts::strict`]).
+    pub fn strict(mut self, on: bool) -> Self {
+        self.parts.strict = on;
+        self
+    }
+
     /// Generates and writes; returns what was written.
     pub fn generate(self) -> Result<output::Report, Error> {
         println!("cargo:rerun-if-changed={}", self.spec.display());
