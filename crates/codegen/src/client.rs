@@ -108,7 +108,12 @@ fn call(op: &Operation) -> Call {
             .find(|p| p.location == ParamLocation::Path && p.name.original == var)
         {
             let field = ident(&p.name.snake);
-            steps.push(quote!(.path(&params.#field)));
+            steps.push(match crate::rust_type::non_default_style(p) {
+                Some((style, explode)) => {
+                    quote!(.path_styled(#var, &params.#field, #style, #explode))
+                }
+                None => quote!(.path(&params.#field)),
+            });
         }
     }
     for p in &op.parameters {
@@ -116,7 +121,12 @@ fn call(op: &Operation) -> Call {
         let wire = &p.name.original;
         match p.location {
             ParamLocation::Path => {}
-            ParamLocation::Query => steps.push(quote!(.query(#wire, &params.#field))),
+            ParamLocation::Query => steps.push(match crate::rust_type::non_default_style(p) {
+                Some((style, explode)) => {
+                    quote!(.query_styled(#wire, &params.#field, #style, #explode))
+                }
+                None => quote!(.query(#wire, &params.#field)),
+            }),
             ParamLocation::Header => steps.push(quote!(.header(#wire, &params.#field))),
             ParamLocation::Cookie => steps.push(quote!(.cookie(#wire, &params.#field))),
         }

@@ -90,3 +90,29 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Base64 => quote!(::pushgen_runtime::formats::Base64),
     }
 }
+
+/// `Some(style, explode)` for a parameter whose style is not its location's default
+/// (query: exploded `form`; path, header, cookie: as the runtime writes them plainly).
+pub fn non_default_style(p: &pushgen_ir::Parameter) -> Option<(TokenStream, bool)> {
+    use pushgen_ir::{ParamLocation, ParamStyle};
+    let default = match p.location {
+        ParamLocation::Query => p.style == ParamStyle::Form && p.explode,
+        ParamLocation::Path => p.style == ParamStyle::Simple,
+        // Headers are `simple` and cookies `form` in OpenAPI; other styles are not
+        // allowed there, and the plain writers already follow those two.
+        ParamLocation::Header | ParamLocation::Cookie => true,
+    };
+    if default {
+        return None;
+    }
+    let style = match p.style {
+        ParamStyle::Simple => quote!(Simple),
+        ParamStyle::Label => quote!(Label),
+        ParamStyle::Matrix => quote!(Matrix),
+        ParamStyle::Form => quote!(Form),
+        ParamStyle::SpaceDelimited => quote!(SpaceDelimited),
+        ParamStyle::PipeDelimited => quote!(PipeDelimited),
+        ParamStyle::DeepObject => quote!(DeepObject),
+    };
+    Some((quote!(::pushgen_runtime::styles::Style::#style), p.explode))
+}

@@ -142,7 +142,22 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
             let getter = match (p.location, list, p.required) {
                 (ParamLocation::Path, _, _) => {
                     let template = &op.path.template;
-                    return quote!(#field: request.path_var(#template, #wire)?);
+                    return match crate::rust_type::non_default_style(p) {
+                        Some((style, explode)) => quote! {
+                            #field: request.path_styled(#template, #wire, #style, #explode)?
+                        },
+                        None => quote!(#field: request.path_var(#template, #wire)?),
+                    };
+                }
+                (ParamLocation::Query, _, required)
+                    if let Some((style, explode)) = crate::rust_type::non_default_style(p) =>
+                {
+                    let getter = ident(if required {
+                        "query_styled"
+                    } else {
+                        "query_styled_opt"
+                    });
+                    return quote!(#field: request.#getter(#wire, #style, #explode)?);
                 }
                 (ParamLocation::Query, true, true) => "query_all",
                 (ParamLocation::Query, true, false) => "query_all_opt",

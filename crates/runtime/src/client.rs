@@ -154,6 +154,41 @@ impl Call {
         self
     }
 
+    /// A path variable in a `style` other than `simple` (`label`, `matrix`).
+    pub fn path_styled<T: Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Self {
+        let value = serde_json::to_value(value).map_err(EncodeError::from);
+        if let Some(value) = self.keep(value) {
+            let text = crate::styles::path_text(name, &value, style, explode)
+                .ok_or_else(|| EncodeError("a required path value is null".into()));
+            if let Some(text) = self.keep(text) {
+                self.path.push(text);
+            }
+        }
+        self
+    }
+
+    /// A query parameter in a `style` (and `explode`) other than exploded `form`.
+    pub fn query_styled<T: Serialize + ?Sized>(
+        mut self,
+        name: &str,
+        value: &T,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Self {
+        let value = serde_json::to_value(value).map_err(EncodeError::from);
+        if let Some(value) = self.keep(value) {
+            self.query
+                .extend(crate::styles::query_pairs(name, &value, style, explode));
+        }
+        self
+    }
+
     /// A query parameter; `None` adds nothing, a list adds one pair per item.
     pub fn query<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
         let value = serde_json::to_value(value).map_err(EncodeError::from);

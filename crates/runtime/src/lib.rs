@@ -12,6 +12,7 @@ pub mod formats;
 pub mod nullable;
 pub mod path;
 pub mod sse;
+pub mod styles;
 pub mod wire;
 
 #[cfg(feature = "client")]

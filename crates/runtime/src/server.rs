@@ -598,6 +598,49 @@ impl Incoming {
         Self::parse("path parameter", name, text)
     }
 
+    /// Like [`Incoming::path_var`], for a variable in a `style` other than `simple`.
+    pub fn path_styled<T: DeserializeOwned>(
+        &self,
+        template: &str,
+        name: &str,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Result<T, Rejection> {
+        let text: String = self.path_var(template, name)?;
+        crate::styles::typed(crate::styles::from_path(name, &text, style, explode))
+            .map_err(|e| Rejection::bad(format!("path parameter `{name}`: {e}")))
+    }
+
+    /// A required query parameter in a `style` other than exploded `form`.
+    pub fn query_styled<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Result<T, Rejection> {
+        self.query_styled_opt(name, style, explode)?
+            .ok_or_else(|| Rejection::bad(format!("query parameter `{name}` is required")))
+    }
+
+    /// An optional query parameter in a `style` other than exploded `form`.
+    pub fn query_styled_opt<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Result<Option<T>, Rejection> {
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(self.uri.query().unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        crate::styles::from_query(&pairs, name, style, explode)
+            .map(|value| {
+                crate::styles::typed(value)
+                    .map_err(|e| Rejection::bad(format!("query parameter `{name}`: {e}")))
+            })
+            .transpose()
+    }
+
     /// A path parameter, by the name axum routed it with.
     pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
         let text = self

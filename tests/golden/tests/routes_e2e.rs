@@ -5,9 +5,10 @@ mod support;
 
 use pushgen_golden::routes::client::RoutesClient;
 use pushgen_golden::routes::operations::{
-    delete_user, get_file, get_file_json, get_user, get_zone, list_posts, me,
+    delete_user, get_file, get_file_json, get_user, get_zone, list_posts, me, search,
 };
 use pushgen_golden::routes::server::{Routes, router};
+use pushgen_golden::routes::types;
 use pushgen_runtime::server::RequestContext;
 
 struct Named;
@@ -58,6 +59,15 @@ impl Routes for Named {
             body: format!("getZone {}", params.region),
         }
     }
+    async fn search(&self, context: RequestContext, params: search::Params) -> search::Response {
+        let filter = params.filter.map(|f| (f.min, f.max));
+        search::Response::Ok {
+            body: format!(
+                "search {:?} {} {:?} {:?} {:?} {:?} {}",
+                params.ids, params.color, params.tags, params.sizes, filter, params.q, context.uri
+            ),
+        }
+    }
 }
 
 #[tokio::test]
@@ -101,6 +111,47 @@ async fn every_path_reaches_its_operation() {
             .await
             .unwrap();
         assert_eq!(body, "getZone eu west");
+    })
+    .await;
+}
+
+/// Parameters in every style: written by the client, read back by the server, and on
+/// the wire as OpenAPI spells them.
+#[tokio::test]
+async fn parameters_in_every_style() {
+    support::bounded(async {
+        let addr = support::serve_router(router(Named)).await;
+        let client = RoutesClient::new(format!("http://{addr}"));
+        let params = search::Params {
+            ids: vec![3, 4],
+            color: "red".into(),
+            tags: Some(vec!["a b".into(), "c".into()]),
+            sizes: Some(vec![1, 2]),
+            filter: Some(types::SearchFilter {
+                min: Some(5),
+                max: None,
+            }),
+            q: Some("x".into()),
+        };
+        let search::Response::Ok { body } = client.search(&params).await.unwrap();
+        assert_eq!(
+            body,
+            "search [3, 4] red Some([\"a b\", \"c\"]) Some([1, 2]) Some((Some(5), None)) \
+             Some(\"x\") /search/.3,4/;color=red?tags=a+b%2Cc&sizes=1%7C2&filter%5Bmin%5D=5&q=x"
+        );
+        let bare = search::Params {
+            ids: vec![7],
+            color: "blue".into(),
+            tags: None,
+            sizes: None,
+            filter: None,
+            q: None,
+        };
+        let search::Response::Ok { body } = client.search(&bare).await.unwrap();
+        assert_eq!(
+            body,
+            "search [7] blue None None None None /search/.7/;color=blue"
+        );
     })
     .await;
 }

@@ -6,8 +6,9 @@ use ::pushgen_runtime::client::Error;
 /// A client of the Routes (1.0).
 ///
 /// Paths axum cannot route as written: different variable names at one position, a
-/// variable inside a segment, a repeated variable, and a literal beside a variable.
-/// Every operation answers with its own name and the parameters it read.
+/// variable inside a segment, a repeated variable, and a literal beside a variable; and
+/// parameters in every serialisation style. Every operation answers with its own name
+/// and the parameters it read.
 #[derive(Debug, Clone)]
 pub struct RoutesClient {
     inner: ::pushgen_runtime::client::Inner,
@@ -128,6 +129,48 @@ impl RoutesClient {
             )
             .path(&params.region)
             .path(&params.region)
+            .send()
+            .await
+    }
+
+    /// `GET /search/{ids}/{color}`
+    pub async fn search(
+        &self,
+        params: &operations::search::Params,
+    ) -> ::std::result::Result<operations::search::Response, Error> {
+        self.inner
+            .request(::pushgen_runtime::client::Method::GET, "/search/{ids}/{color}")
+            .path_styled(
+                "ids",
+                &params.ids,
+                ::pushgen_runtime::styles::Style::Label,
+                false,
+            )
+            .path_styled(
+                "color",
+                &params.color,
+                ::pushgen_runtime::styles::Style::Matrix,
+                false,
+            )
+            .query_styled(
+                "tags",
+                &params.tags,
+                ::pushgen_runtime::styles::Style::Form,
+                false,
+            )
+            .query_styled(
+                "sizes",
+                &params.sizes,
+                ::pushgen_runtime::styles::Style::PipeDelimited,
+                false,
+            )
+            .query_styled(
+                "filter",
+                &params.filter,
+                ::pushgen_runtime::styles::Style::DeepObject,
+                true,
+            )
+            .query("q", &params.q)
             .send()
             .await
     }

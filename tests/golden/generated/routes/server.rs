@@ -5,8 +5,9 @@ use super::operations;
 /// The Routes (1.0), as a server implements it.
 ///
 /// Paths axum cannot route as written: different variable names at one position, a
-/// variable inside a segment, a repeated variable, and a literal beside a variable.
-/// Every operation answers with its own name and the parameters it read.
+/// variable inside a segment, a repeated variable, and a literal beside a variable; and
+/// parameters in every serialisation style. Every operation answers with its own name
+/// and the parameters it read.
 pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /users/me`
     fn me(
@@ -69,6 +70,15 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     ) -> impl ::std::future::Future<
         Output = operations::get_zone::Response,
     > + ::std::marker::Send;
+
+    /// `GET /search/{ids}/{color}`
+    fn search(
+        &self,
+        context: ::pushgen_runtime::server::RequestContext,
+        params: operations::search::Params,
+    ) -> impl ::std::future::Future<
+        Output = operations::search::Response,
+    > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`Routes`] to `api`.
@@ -105,6 +115,10 @@ pub fn router_with_config<A: Routes>(
         .route(
             "/regions/{p2}/zones/{p4}",
             ::pushgen_runtime::axum::routing::get(handlers::dispatch::get_zone::<A>),
+        )
+        .route(
+            "/search/{p2}/{p3}",
+            ::pushgen_runtime::axum::routing::get(handlers::search::<A>),
         )
         .with_state(::pushgen_runtime::server::Shared::new(api, config))
 }
@@ -253,6 +267,60 @@ mod handlers {
         let response: operations::get_zone::Response = shared
             .api()
             .get_zone(context, params)
+            .await;
+
+        ::pushgen_runtime::server::respond(&response)
+    }
+
+    pub(super) async fn search<A: Routes>(
+        State(shared): State<Shared<A>>,
+        request: Incoming,
+    ) -> Response {
+        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+            Ok(operations::search::Params {
+                ids: request
+                    .path_styled(
+                        "/search/{ids}/{color}",
+                        "ids",
+                        ::pushgen_runtime::styles::Style::Label,
+                        false,
+                    )?,
+                color: request
+                    .path_styled(
+                        "/search/{ids}/{color}",
+                        "color",
+                        ::pushgen_runtime::styles::Style::Matrix,
+                        false,
+                    )?,
+                tags: request
+                    .query_styled_opt(
+                        "tags",
+                        ::pushgen_runtime::styles::Style::Form,
+                        false,
+                    )?,
+                sizes: request
+                    .query_styled_opt(
+                        "sizes",
+                        ::pushgen_runtime::styles::Style::PipeDelimited,
+                        false,
+                    )?,
+                filter: request
+                    .query_styled_opt(
+                        "filter",
+                        ::pushgen_runtime::styles::Style::DeepObject,
+                        true,
+                    )?,
+                q: request.query_opt("q")?,
+            })
+        };
+        let params = match read() {
+            Ok(read) => read,
+            Err(rejection) => return rejection.into_response(),
+        };
+        let context = request.context();
+        let response: operations::search::Response = shared
+            .api()
+            .search(context, params)
             .await;
 
         ::pushgen_runtime::server::respond(&response)
