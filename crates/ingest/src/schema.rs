@@ -15,12 +15,13 @@ use openapiv3::{
 };
 use pushgen_ir::{
     Access, Example, Field, IntEnum, IntValue, Name, NamedType, Scalar, StringEnum, Struct,
-    TypeKind, TypeRef, Union, Variant,
+    TypeKind, TypeRef,
 };
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 mod all_of;
+mod union;
 use all_of::AllOfShape;
 
 /// A schema as it appears: a `$ref` or the schema itself.
@@ -572,144 +573,6 @@ impl<'a> TypeBuilder<'a> {
         Struct { fields, additional }
     }
 
-    /// The one string value the property `property` of the schema at `reference` allows
-    /// (`enum: [x]`, or `const: x` before normalising), if it allows exactly one.
-    fn single_value(&self, reference: &str, property: &str) -> Option<String> {
-        let follow = |value: &'a Value| -> Option<&'a Value> {
-            match value.get("$ref").and_then(Value::as_str) {
-                Some(r) => self.raw.pointer(&local_pointer(r).ok()?),
-                None => Some(value),
-            }
-        };
-        let member = follow(self.raw.pointer(&local_pointer(reference).ok()?)?)?;
-        let schema = follow(member.get("properties")?.get(property)?)?;
-        match schema.get("enum")?.as_array()?.as_slice() {
-            [Value::String(only)] => Some(only.clone()),
-            _ => None,
-        }
-    }
-
-    /// The variant names a spec gives its enum's values, in openapi-generator's extension
-    /// `x-enum-varnames` (or NSwag's `x-enumNames`); empty when it gives none, or not one
-    /// name per value.
-    fn variant_names(&self, pointer: &str, count: usize) -> Vec<String> {
-        let Some(schema) = self.raw.pointer(pointer) else {
-            return Vec::new();
-        };
-        ["x-enum-varnames", "x-enumNames"]
-            .iter()
-            .find_map(|key| {
-                let names: Vec<String> = schema
-                    .get(*key)?
-                    .as_array()?
-                    .iter()
-                    .map(|n| n.as_str().map(str::to_string))
-                    .collect::<Option<_>>()?;
-                (names.len() == count).then_some(names)
-            })
-            .unwrap_or_default()
-    }
-
-    fn union(
-        &mut self,
-        ident: &str,
-        pointer: &str,
-        key: &str,
-        members: &[ReferenceOr<Schema>],
-        schema: &Schema,
-        diags: &mut Diagnostics,
-    ) -> Union {
-        let discriminator = schema.schema_data.discriminator.as_ref();
-        let mut scope = Scope::new();
-        // The generated enum's catch-all for tags a newer server may send.
-        scope.reserve(&["Unknown"]);
-        let mut variants = Vec::with_capacity(members.len());
-        let members_pointer = push_pointer(pointer, key);
-        for (i, member) in members.iter().enumerate() {
-            let at = push_pointer(&members_pointer, &i.to_string());
-            let hint = format!("{ident} variant {}", i + 1);
-            let Some(ty) = self.type_ref(member.into(), &at, &hint, diags) else {
-                continue;
-            };
-            let (base, tags) = match member {
-                ReferenceOr::Reference { reference } => {
-                    let last = reference
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(reference)
-                        .to_string();
-                    let mut tags: Vec<String> = discriminator
-                        .map(|d| {
-                            d.mapping
-                                .iter()
-                                .filter(|(_, target)| *target == reference || **target == last)
-                                .map(|(tag, _)| tag.clone())
-                                .collect()
-                        })
-                        .unwrap_or_default();
-                    if tags.is_empty() {
-                        // Without a mapping the tag is the schema's name, says OpenAPI; real
-                        // specs (OpenAI's) mean the one value the member's tag property
-                        // allows. That value is written; the name is still read.
-                        if let Some(tag) = discriminator
-                            .and_then(|d| self.single_value(reference, &d.property_name))
-                        {
-                            tags.push(tag);
-                        }
-                        if !tags.contains(&last) {
-                            tags.push(last.clone());
-                        }
-                    }
-                    (variant_base(&ty, &last), tags)
-                }
-                ReferenceOr::Item(item) => {
-                    let base = item
-                        .schema_data
-                        .title
-                        .clone()
-                        .unwrap_or_else(|| variant_base(&ty, &format!("variant {}", i + 1)));
-                    (base, Vec::new())
-                }
-            };
-            // A value two members both allow selects the first of them; the later one is
-            // still read by its schema name.
-            let mut tags: Vec<String> = tags
-                .into_iter()
-                .filter(|tag| !variants.iter().any(|v: &Variant| v.tags.contains(tag)))
-                .collect();
-            if tags.is_empty()
-                && let ReferenceOr::Reference { reference } = member
-            {
-                tags.push(
-                    reference
-                        .rsplit('/')
-                        .next()
-                        .unwrap_or(reference)
-                        .to_string(),
-                );
-            }
-            variants.push(Variant {
-                name: scope.name(&base, "Variant"),
-                ty,
-                tags,
-                boxed: false,
-            });
-        }
-        // A tag only works when every member is an object named by a `$ref`.
-        let tagged = discriminator.is_some()
-            && variants
-                .iter()
-                .all(|v| !v.tags.is_empty() && matches!(v.ty, TypeRef::Named(_)));
-        Union {
-            discriminator: if tagged {
-                discriminator.map(|d| d.property_name.clone())
-            } else {
-                None
-            },
-            variants,
-        }
-    }
-
     /// All named types, with recursion boxed and discriminator properties moved to the
     /// union's tag, sorted by name.
     pub fn finish(mut self, diags: &mut Diagnostics) -> (Vec<NamedType>, Vec<Example>) {
@@ -797,25 +660,6 @@ fn pointer_hint(pointer: &str) -> String {
         None => "Schema".to_string(),
     };
     format!("{base}{suffix}")
-}
-
-/// A variant name for a union member of type `ty`.
-fn variant_base(ty: &TypeRef, fallback: &str) -> String {
-    match ty {
-        TypeRef::Named(name) => name.clone(),
-        TypeRef::Scalar(Scalar::String) => "String".into(),
-        TypeRef::Scalar(Scalar::Boolean) => "Boolean".into(),
-        TypeRef::Scalar(Scalar::Int32 | Scalar::Int64) => "Integer".into(),
-        TypeRef::Scalar(Scalar::Float | Scalar::Double) => "Number".into(),
-        TypeRef::Scalar(Scalar::DateTime) => "DateTime".into(),
-        TypeRef::Scalar(Scalar::Date) => "Date".into(),
-        TypeRef::Scalar(Scalar::Uuid) => "Uuid".into(),
-        TypeRef::Scalar(Scalar::Base64) => "Bytes".into(),
-        TypeRef::Array(_) => "Array".into(),
-        TypeRef::Map(_) => "Object".into(),
-        TypeRef::Nullable(inner) => variant_base(inner, fallback),
-        TypeRef::Any => fallback.into(),
-    }
 }
 
 /// The JSON pointer of a local `$ref` (`#/components/...`), percent-decoded.

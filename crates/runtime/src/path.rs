@@ -1,7 +1,7 @@
 //! Path templates in the OpenAPI style: literal text with `{name}` variables, such as
 //! `/consumers/{consumerId}/events/{offset}`.
 //!
-//! Clients [`expand`] a template into the path of a request; servers [`matches`] a request
+//! Clients [`expand`] a template into the path of a request; servers [`matches()`] a request
 //! path against it. Variables are positional: their names only document the template.
 
 use std::fmt;
@@ -65,7 +65,7 @@ impl std::error::Error for PathError {}
 /// `! $ & ' ( ) * + , ; =` and `:` `@`. In particular '/', '?', '#', '%', space and
 /// non-ASCII are encoded. Literal text is copied as it is.
 ///
-/// An empty value is allowed and expands to nothing, but [`matches`] will not match the
+/// An empty value is allowed and expands to nothing, but [`matches()`] will not match the
 /// result, since a variable there takes at least one character.
 ///
 /// Returns [`PathError::Arity`] if the count differs, [`PathError::Template`] if braces are

@@ -1,0 +1,372 @@
+//! Reading a request for a generated handler: parameters in every location and style,
+//! bodies in every media type, and the rejection when they do not fit.
+
+use crate::wire;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::response::{IntoResponse, Response};
+use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use serde::de::DeserializeOwned;
+
+/// How the client asked to receive an operation's pushes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Binding {
+    /// `Accept: text/event-stream`.
+    Sse,
+    /// Anything else: the final response alone.
+    Plain,
+}
+
+/// What a handler knows about its request, besides the typed parameters and body.
+#[derive(Debug, Clone)]
+pub struct RequestContext {
+    pub method: Method,
+    pub uri: Uri,
+    pub headers: HeaderMap,
+    /// The `Last-Event-ID` a reconnecting client sent: the id of the last push it got.
+    pub last_event_id: Option<String>,
+}
+
+/// A request, read for a generated handler: path parameters, headers, and the body.
+#[derive(Debug)]
+pub struct Incoming {
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    path: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl<S: Send + Sync> FromRequest<S> for Incoming {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        let path = match RawPathParams::from_request_parts(&mut parts, state).await {
+            Ok(params) => params
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            Err(rejection) => return Err(rejection.into_response()),
+        };
+        let method = parts.method.clone();
+        let uri = parts.uri.clone();
+        let headers = parts.headers.clone();
+        let body = Bytes::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Incoming {
+            method,
+            uri,
+            headers,
+            path,
+            body,
+        })
+    }
+}
+
+/// A request the handler could not read: `400` with an RFC 9457 problem saying why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    pub status: u16,
+    pub message: String,
+}
+
+impl Rejection {
+    fn bad(message: String) -> Self {
+        Rejection {
+            status: 400,
+            message,
+        }
+    }
+
+    /// `application/problem+json` (RFC 9457): a standard shape any client can read,
+    /// since the operation's own error type cannot be built here.
+    pub fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let problem = serde_json::json!({
+            "type": "about:blank",
+            "title": status.canonical_reason().unwrap_or("Bad Request"),
+            "status": status.as_u16(),
+            "detail": self.message,
+        });
+        let mut response = Response::new(Body::from(problem.to_string()));
+        *response.status_mut() = status;
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        response
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        Rejection::into_response(self)
+    }
+}
+
+impl Incoming {
+    /// The binding the client asked for, from `Accept`.
+    pub fn binding(&self) -> Binding {
+        let accepts_sse = self
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .any(|range| {
+                let mut fields = range.split(';');
+                let media = fields.next().unwrap_or("").trim();
+                let q_zero = fields.any(|p| {
+                    let p = p.trim();
+                    p.split_once('=')
+                        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                        .and_then(|(_, q)| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                media.eq_ignore_ascii_case("text/event-stream") && !q_zero
+            });
+        if accepts_sse {
+            Binding::Sse
+        } else {
+            Binding::Plain
+        }
+    }
+
+    pub fn context(&self) -> RequestContext {
+        RequestContext {
+            method: self.method.clone(),
+            uri: self.uri.clone(),
+            headers: self.headers.clone(),
+            last_event_id: self
+                .headers
+                .get("last-event-id")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        }
+    }
+
+    fn parse<T: DeserializeOwned>(what: &str, name: &str, text: &str) -> Result<T, Rejection> {
+        wire::parse_text(text).map_err(|e| Rejection::bad(format!("{what} `{name}`: {e}")))
+    }
+
+    /// Whether the request's path matches `template` (the operation's path as the spec
+    /// writes it). Routes that several operations share ask this to pick one.
+    pub fn matches(&self, template: &str) -> bool {
+        crate::path::matches(template, self.uri.path()).is_some()
+    }
+
+    /// The path parameter `name` of the operation at `template`: the request's path is
+    /// matched against the template itself, so variables inside a segment (`{id}.json`)
+    /// and variables axum could not route by name are read all the same. A variable the
+    /// template repeats is read where it first appears.
+    pub fn path_var<T: DeserializeOwned>(
+        &self,
+        template: &str,
+        name: &str,
+    ) -> Result<T, Rejection> {
+        let index = crate::path::variables(template)
+            .and_then(|names| names.iter().position(|n| *n == name));
+        let values = crate::path::matches(template, self.uri.path());
+        let text = match (index, &values) {
+            (Some(i), Some(values)) => values.get(i).map(String::as_str),
+            _ => None,
+        }
+        .ok_or_else(|| Rejection::bad(format!("the path does not fit `{template}` (`{name}`)")))?;
+        Self::parse("path parameter", name, text)
+    }
+
+    /// Like [`Incoming::path_var`], for a variable in a `style` other than `simple`.
+    pub fn path_styled<T: DeserializeOwned>(
+        &self,
+        template: &str,
+        name: &str,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Result<T, Rejection> {
+        let text: String = self.path_var(template, name)?;
+        crate::styles::typed(crate::styles::from_path(name, &text, style, explode))
+            .map_err(|e| Rejection::bad(format!("path parameter `{name}`: {e}")))
+    }
+
+    /// A required query parameter in a `style` other than exploded `form`.
+    pub fn query_styled<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Result<T, Rejection> {
+        self.query_styled_opt(name, style, explode)?
+            .ok_or_else(|| Rejection::bad(format!("query parameter `{name}` is required")))
+    }
+
+    /// An optional query parameter in a `style` other than exploded `form`.
+    pub fn query_styled_opt<T: DeserializeOwned>(
+        &self,
+        name: &str,
+        style: crate::styles::Style,
+        explode: bool,
+    ) -> Result<Option<T>, Rejection> {
+        let pairs: Vec<(String, String)> =
+            form_urlencoded::parse(self.uri.query().unwrap_or("").as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect();
+        crate::styles::from_query(&pairs, name, style, explode)
+            .map(|value| {
+                crate::styles::typed(value)
+                    .map_err(|e| Rejection::bad(format!("query parameter `{name}`: {e}")))
+            })
+            .transpose()
+    }
+
+    /// A path parameter, by the name axum routed it with.
+    pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
+        let text = self
+            .path
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+            .ok_or_else(|| Rejection::bad(format!("path parameter `{name}` is missing")))?;
+        Self::parse("path parameter", name, text)
+    }
+
+    fn query_values(&self, name: &str) -> Vec<String> {
+        let query = self.uri.query().unwrap_or("");
+        form_urlencoded::parse(query.as_bytes())
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
+            .collect()
+    }
+
+    /// A required query parameter.
+    pub fn query<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
+        self.query_opt(name)?
+            .ok_or_else(|| Rejection::bad(format!("query parameter `{name}` is required")))
+    }
+
+    /// An optional query parameter.
+    pub fn query_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Rejection> {
+        self.query_values(name)
+            .first()
+            .map(|v| Self::parse("query parameter", name, v))
+            .transpose()
+    }
+
+    /// A list in the query, as repeated `name=value` pairs (or one comma-separated value).
+    pub fn query_all<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
+        let values = self.query_values(name);
+        Self::parse("query parameter", name, &values.join(","))
+    }
+
+    /// An optional list in the query: `None` when absent.
+    pub fn query_all_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Rejection> {
+        let values = self.query_values(name);
+        if values.is_empty() {
+            return Ok(None);
+        }
+        Self::parse("query parameter", name, &values.join(",")).map(Some)
+    }
+
+    /// A required header.
+    pub fn header<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
+        self.header_opt(name)?
+            .ok_or_else(|| Rejection::bad(format!("header `{name}` is required")))
+    }
+
+    /// An optional header.
+    pub fn header_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Rejection> {
+        match self.headers.get(name) {
+            None => Ok(None),
+            Some(value) => {
+                let text = value
+                    .to_str()
+                    .map_err(|_| Rejection::bad(format!("header `{name}` is not text")))?;
+                Self::parse("header", name, text).map(Some)
+            }
+        }
+    }
+
+    /// A required cookie.
+    pub fn cookie<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
+        self.cookie_opt(name)?
+            .ok_or_else(|| Rejection::bad(format!("cookie `{name}` is required")))
+    }
+
+    /// An optional cookie.
+    pub fn cookie_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Rejection> {
+        let found = self
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|pair| pair.trim().split_once('='))
+            .find(|(k, _)| *k == name)
+            .map(|(_, v)| v.to_string());
+        found.map(|v| Self::parse("cookie", name, &v)).transpose()
+    }
+
+    /// The JSON body.
+    pub fn json<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
+        if self.body.is_empty() {
+            return Err(Rejection::bad("a request body is required".into()));
+        }
+        serde_json::from_slice(&self.body).map_err(|e| Rejection::bad(format!("request body: {e}")))
+    }
+
+    /// An optional JSON body: `None` when the request has none.
+    pub fn json_opt<T: DeserializeOwned>(&self) -> Result<Option<T>, Rejection> {
+        self.optional(Self::json)
+    }
+
+    /// An optional body of any kind: `None` when the request has none, else `read`'s.
+    pub fn optional<T>(
+        &self,
+        read: impl FnOnce(&Self) -> Result<T, Rejection>,
+    ) -> Result<Option<T>, Rejection> {
+        if self.body.is_empty() {
+            return Ok(None);
+        }
+        read(self).map(Some)
+    }
+
+    fn required_body(&self) -> Result<&Bytes, Rejection> {
+        if self.body.is_empty() {
+            return Err(Rejection::bad("a request body is required".into()));
+        }
+        Ok(&self.body)
+    }
+
+    /// An `application/x-www-form-urlencoded` body, typed.
+    pub fn form<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
+        serde_urlencoded::from_bytes(self.required_body()?)
+            .map_err(|e| Rejection::bad(format!("request body (form): {e}")))
+    }
+
+    /// A `text/*` body.
+    pub fn text(&self) -> Result<String, Rejection> {
+        String::from_utf8(self.required_body()?.to_vec())
+            .map_err(|_| Rejection::bad("request body: text that is not UTF-8".into()))
+    }
+
+    /// A body as bytes (`application/octet-stream` and other binary media types).
+    pub fn bytes(&self) -> Result<Bytes, Rejection> {
+        self.required_body().cloned()
+    }
+
+    /// A body with its media type (multipart forms, media types pushgen does not read).
+    pub fn raw(&self) -> Result<crate::wire::Raw, Rejection> {
+        let bytes = self.required_body()?.clone();
+        let content_type = self
+            .headers
+            .get(http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        Ok(crate::wire::Raw {
+            content_type,
+            bytes,
+        })
+    }
+}
