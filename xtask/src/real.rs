@@ -1,5 +1,6 @@
 //! `cargo xtask real`: the code generated for the real specs in `fixtures/real/`
-//! (OpenAI, Ollama, Mercure) compiled warning-free under `cargo clippy -D warnings`, and
+//! (OpenAI, Ollama, Mercure) compiled warning-free under `cargo clippy -D warnings`, its
+//! doc comments (the specs' descriptions) accepted by rustdoc with `-D warnings`, and
 //! every example in them read into its type and written back (the `pushgen-real` crate
 //! with its `real` feature). Too big for the default suite (DESIGN section 7); CI runs it.
 
@@ -8,7 +9,7 @@ use std::process::Command;
 use std::time::Instant;
 
 pub fn run(root: &Path) -> Result<(), String> {
-    let steps: [(&str, &[&str]); 2] = [
+    let steps: [(&str, &[&str]); 3] = [
         (
             "clippy",
             &[
@@ -22,6 +23,18 @@ pub fn run(root: &Path) -> Result<(), String> {
                 "--",
                 "-D",
                 "warnings",
+            ],
+        ),
+        (
+            "rustdoc",
+            &[
+                "doc",
+                "--locked",
+                "--no-deps",
+                "-p",
+                "pushgen-real",
+                "--features",
+                "real",
             ],
         ),
         (
@@ -40,6 +53,7 @@ pub fn run(root: &Path) -> Result<(), String> {
         let start = Instant::now();
         let status = Command::new(env!("CARGO"))
             .args(args)
+            .env("RUSTDOCFLAGS", "-D warnings")
             .current_dir(root)
             .status()
             .map_err(|e| e.to_string())?;

@@ -138,36 +138,139 @@ fn list_marker(line: &str) -> Option<usize> {
     None
 }
 
-/// Escapes what rustdoc would read as a link or HTML.
+/// Escapes what rustdoc would read as an intra-doc link or HTML. Markdown links with a
+/// URL (`[text](https://…)`) stay links, and bare URLs become autolinks (`<https://…>`):
+/// rustdoc warns about bare ones.
 fn escape(line: &str) -> String {
-    let mut out = String::with_capacity(line.len());
+    let chars: Vec<char> = line.chars().collect();
+    let mut out = String::with_capacity(line.len() + 8);
     // A code span opens and closes with backtick runs of the same length (``a`b``).
     let mut open_run: Option<usize> = None;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '`' {
+            let run = chars[i..].iter().take_while(|&&c| c == '`').count();
+            out.extend(std::iter::repeat_n('`', run));
+            open_run = match open_run {
+                None => Some(run),
+                Some(n) if n == run => None,
+                other => other,
+            };
+            i += run;
+            continue;
+        }
+        if open_run.is_some() {
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        if c == '['
+            && let Some((text, url, end)) = inline_link(&chars, i)
+        {
+            out.push('[');
+            out.push_str(&escape_text(&text));
+            out.push_str("](");
+            out.push_str(&url);
+            out.push(')');
+            i = end;
+            continue;
+        }
+        if (c == 'h' || c == 'H')
+            && (i == 0 || !chars[i - 1].is_alphanumeric())
+            && let Some(end) = bare_url(&chars, i)
+        {
+            out.push('<');
+            out.extend(&chars[i..end]);
+            out.push('>');
+            i = end;
+            continue;
+        }
         match c {
-            '`' => {
-                let mut run = 1;
-                while chars.peek() == Some(&'`') {
-                    chars.next();
-                    run += 1;
-                }
-                out.extend(std::iter::repeat_n('`', run));
-                open_run = match open_run {
-                    None => Some(run),
-                    Some(n) if n == run => None,
-                    other => other,
-                };
-            }
-            '[' | ']' | '<' | '>' if open_run.is_none() => {
+            '[' | ']' | '<' | '>' => {
                 out.push('\\');
                 out.push(c);
             }
             c if c.is_control() && c != '\t' => {}
             c => out.push(c),
         }
+        i += 1;
     }
     out
+}
+
+/// Text inside a link: brackets and HTML escaped, control characters dropped.
+fn escape_text(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '[' | ']' | '<' | '>' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `[text](url)` starting at `start`: its text, its URL and the index after it. The URL
+/// must be absolute (a scheme, or `/`, or `#`) and have no spaces.
+fn inline_link(chars: &[char], start: usize) -> Option<(String, String, usize)> {
+    let close = start + 1 + chars[start + 1..].iter().position(|&c| c == ']')?;
+    let text: String = chars[start + 1..close].iter().collect();
+    if text.contains('[') || chars.get(close + 1) != Some(&'(') {
+        return None;
+    }
+    let open = close + 1;
+    // URLs may hold balanced parentheses (Wikipedia's do).
+    let mut depth = 0usize;
+    let mut end = None;
+    for (k, &c) in chars.iter().enumerate().skip(open + 1) {
+        match c {
+            '(' => depth += 1,
+            ')' if depth == 0 => {
+                end = Some(k);
+                break;
+            }
+            ')' => depth -= 1,
+            _ => {}
+        }
+    }
+    let end = end?;
+    let url: String = chars[open + 1..end].iter().collect();
+    let absolute = url.starts_with("http://")
+        || url.starts_with("https://")
+        || url.starts_with("mailto:")
+        || url.starts_with('/')
+        || url.starts_with('#');
+    (absolute && !url.contains(char::is_whitespace)).then_some((text, url, end + 1))
+}
+
+/// The end of a bare `http(s)://` URL starting at `start`, without trailing punctuation.
+fn bare_url(chars: &[char], start: usize) -> Option<usize> {
+    let rest: String = chars[start..chars.len().min(start + 8)].iter().collect();
+    let scheme = rest.to_ascii_lowercase();
+    if !(scheme.starts_with("http://") || scheme.starts_with("https://")) {
+        return None;
+    }
+    let mut end = start;
+    while end < chars.len()
+        && !chars[end].is_whitespace()
+        && !matches!(chars[end], '<' | '>' | '`' | '"')
+    {
+        end += 1;
+    }
+    while end > start
+        && matches!(
+            chars[end - 1],
+            '.' | ',' | ';' | ':' | ')' | ']' | '!' | '?' | '\''
+        )
+    {
+        end -= 1;
+    }
+    (end > start + 8).then_some(end)
 }
 
 #[cfg(test)]
@@ -203,6 +306,15 @@ mod tests {
                 .all(|l| !l.trim_start().starts_with('>'))
         );
         assert_eq!(sanitize("``a`b`` [x]"), [r" ``a`b`` \[x\]"]);
+        // Links with a URL stay links; bare URLs become autolinks; neither is escaped.
+        assert_eq!(
+            sanitize("see [the <guide>](https://x.io/a_(b)) or https://y.io/z."),
+            [r" see [the \<guide\>](https://x.io/a_(b)) or <https://y.io/z>."]
+        );
+        assert_eq!(
+            sanitize("[docs](https://x.io/d), [rel](../x) and `https://code`"),
+            [r" [docs](https://x.io/d), \[rel\](../x) and `https://code`"]
+        );
         let long = "word ".repeat(30);
         let wrapped = sanitize(&long);
         assert_eq!(wrapped.len(), 2);

@@ -1,16 +1,16 @@
 //! pushgen's Rust backends: from the IR to source files.
 //!
-//! Each backend sees only [`pushgen_ir::Api`] and builds tokens with `quote!`; [`render`]
+//! Each backend sees only [`pushgen_ir::Api`] and builds tokens with `quote!`; `render.rs`
 //! turns them into text through `prettyplease`, so no `rustfmt` is needed and the output
 //! is the same on every machine. One API becomes a directory of files:
 //!
 //! | file | backend | what it holds |
 //! |---|---|---|
-//! | `mod.rs` | [`module`] | the module tree, and how to include it |
-//! | `types.rs` | [`types`] | serde models of the spec's schemas |
-//! | `operations.rs` | [`operations`] | per operation: parameters, response enum, push enum |
-//! | `server.rs` | [`server`] | the server trait and `router(impl) -> axum::Router` |
-//! | `client.rs` | [`client`] | the client, its observer traits and streams |
+//! | `mod.rs` | `src/module.rs` | the module tree, and how to include it |
+//! | `types.rs` | `src/types.rs` | serde models of the spec's schemas |
+//! | `operations.rs` | `src/operations.rs` | per operation: parameters, response enum, push enum |
+//! | `server.rs` | `src/server.rs` | the server trait and `router(impl) -> axum::Router` |
+//! | `client.rs` | `src/client.rs` | the client, its observer traits and streams |
 //!
 //! The generated files contain no inner attributes, so they also work through `include!`.
 

@@ -1,8 +1,8 @@
 //! Reads an OpenAPI 3.0 document with push annotations into pushgen's IR.
 //!
-//! Data flows one way: text → raw `serde_json::Value` ([`document`]) → typed `openapiv3`
-//! model → [`pushgen_ir::Api`]. Schemas become named types in [`schema`], operations in
-//! [`operation`], push sections (`push` / `x-push`) in [`push`]. Every problem is
+//! Data flows one way: text → raw `serde_json::Value` (`document.rs`) → typed `openapiv3`
+//! model → [`pushgen_ir::Api`]. Schemas become named types in `schema.rs`, operations in
+//! `operation.rs`, push sections (`push` / `x-push`) in `push.rs`. Every problem is
 //! collected as a [`SpecError`] with the JSON pointer of the offending value; ingest goes
 //! on after an error so one run reports as much as it can, and never panics on input.
 //!
