@@ -8,7 +8,7 @@
 //! | 3.1 / 3.2 | 3.0 |
 //! |---|---|
 //! | `type: [T, 'null']` | `type: T`, `nullable: true` |
-//! | `type: ['null']` | `nullable: true` |
+//! | `type: ['null']`, `type: 'null'` | `nullable: true` |
 //! | `type: [A, B]` | no `type` (any value) |
 //! | `const: v` | `enum: [v]` (and `type: string` for a string) |
 //! | `exclusiveMinimum: n` | `minimum: n`, `exclusiveMinimum: true` (same for maximum) |
@@ -195,6 +195,11 @@ fn rewrite_schema(schema: &mut Map<String, Value>) {
         if schema.get(key).is_some_and(|v| !v.is_string()) {
             schema.remove(key);
         }
+    }
+    // 3.1's `type: 'null'` alone: only null, which 3.0 says as a nullable schema of no type.
+    if schema.get("type").and_then(Value::as_str) == Some("null") {
+        schema.remove("type");
+        schema.insert("nullable".into(), Value::Bool(true));
     }
     if let Some(Value::Array(types)) = schema.get("type") {
         let nullable = types.iter().any(|t| t == "null");

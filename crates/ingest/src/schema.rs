@@ -64,6 +64,8 @@ pub(crate) struct TypeBuilder<'a> {
     pub(crate) defined_at: HashMap<String, String>,
     types: Vec<NamedType>,
     examples: Vec<Example>,
+    /// Unions whose `null` members the referring type says instead (`Option<Union>`).
+    null_outside: HashSet<String>,
 }
 
 impl<'a> TypeBuilder<'a> {
@@ -77,6 +79,7 @@ impl<'a> TypeBuilder<'a> {
             defined_at: HashMap::new(),
             types: Vec::new(),
             examples: Vec::new(),
+            null_outside: HashSet::new(),
         }
     }
 
@@ -258,6 +261,24 @@ impl<'a> TypeBuilder<'a> {
         hint: &str,
         diags: &mut Diagnostics,
     ) -> Option<TypeRef> {
+        // `anyOf: [X, {type: 'null'}]`, 3.1's way to say "X or null" (OpenAI writes it a
+        // thousand times), is `Option<X>`, not a union with a JSON-value variant.
+        let mut nullable = schema.schema_data.nullable;
+        if let Some((key, members)) = union::members(schema)
+            && members.iter().any(union::is_null)
+        {
+            nullable = true;
+            if let Some(only) = union::only_real_member(members) {
+                let at = push_pointer(&push_pointer(pointer, key), &only.to_string());
+                let ty = self.type_ref((&members[only]).into(), &at, hint, diags)?;
+                return Some(match ty {
+                    TypeRef::Nullable(_) => ty,
+                    ty => TypeRef::Nullable(Box::new(ty)),
+                });
+            }
+            // Several members and null: the union of the members, optional.
+            self.null_outside.insert(pointer.to_string());
+        }
         let base = if let Some(name) = self.by_pointer.get(pointer) {
             TypeRef::Named(name.clone())
         } else if self.needs_name(schema) {
@@ -268,13 +289,11 @@ impl<'a> TypeBuilder<'a> {
         } else {
             self.unnamed(schema, pointer, hint, diags)?
         };
-        Some(
-            if schema.schema_data.nullable && !matches!(base, TypeRef::Nullable(_)) {
-                TypeRef::Nullable(Box::new(base))
-            } else {
-                base
-            },
-        )
+        Some(if nullable && !matches!(base, TypeRef::Nullable(_)) {
+            TypeRef::Nullable(Box::new(base))
+        } else {
+            base
+        })
     }
 
     /// Types that need no definition of their own.
@@ -389,6 +408,17 @@ impl<'a> TypeBuilder<'a> {
         diags: &mut Diagnostics,
     ) -> Option<()> {
         let kind = match &schema.schema_kind {
+            // `X or null`, named: `type Name = Option<X>`.
+            _ if let Some((key, members)) = union::members(schema)
+                && let Some(only) = union::only_real_member(members) =>
+            {
+                let at = push_pointer(&push_pointer(pointer, key), &only.to_string());
+                let ty = self.type_ref((&members[only]).into(), &at, original, diags)?;
+                TypeKind::Alias(match ty {
+                    TypeRef::Nullable(_) => ty,
+                    ty => TypeRef::Nullable(Box::new(ty)),
+                })
+            }
             SchemaKind::Type(Type::String(string)) => {
                 let values: Vec<&String> = string.enumeration.iter().flatten().collect();
                 if values.is_empty() {

@@ -4,7 +4,7 @@
 use super::{TypeBuilder, local_pointer};
 use crate::error::{Diagnostics, push_pointer};
 use crate::names::Scope;
-use openapiv3::{ReferenceOr, Schema};
+use openapiv3::{AnySchema, ReferenceOr, Schema, SchemaKind};
 use pushgen_ir::{Scalar, TypeRef, Union, Variant};
 use serde_json::Value;
 
@@ -62,7 +62,11 @@ impl<'a> TypeBuilder<'a> {
         scope.reserve(&["Unknown"]);
         let mut variants = Vec::with_capacity(members.len());
         let members_pointer = push_pointer(pointer, key);
+        let skip_nulls = self.null_outside.contains(pointer);
         for (i, member) in members.iter().enumerate() {
+            if skip_nulls && is_null(member) {
+                continue;
+            }
             let at = push_pointer(&members_pointer, &i.to_string());
             let hint = format!("{ident} variant {}", i + 1);
             let Some(ty) = self.type_ref(member.into(), &at, &hint, diags) else {
@@ -164,5 +168,41 @@ fn variant_base(ty: &TypeRef, fallback: &str) -> String {
         TypeRef::Map(_) => "Object".into(),
         TypeRef::Nullable(inner) => variant_base(inner, fallback),
         TypeRef::Any => fallback.into(),
+    }
+}
+
+/// A union's key (`oneOf` / `anyOf`) and members, if `schema` is one.
+pub(super) fn members(schema: &Schema) -> Option<(&'static str, &[ReferenceOr<Schema>])> {
+    match &schema.schema_kind {
+        SchemaKind::OneOf { one_of } => Some(("oneOf", one_of)),
+        SchemaKind::AnyOf { any_of } => Some(("anyOf", any_of)),
+        SchemaKind::Any(any) if !any.one_of.is_empty() => Some(("oneOf", &any.one_of)),
+        SchemaKind::Any(any) if !any.any_of.is_empty() => Some(("anyOf", &any.any_of)),
+        _ => None,
+    }
+}
+
+/// Whether a union member allows only `null` (`{type: 'null'}`, normalised to
+/// `{nullable: true}`).
+pub(super) fn is_null(member: &ReferenceOr<Schema>) -> bool {
+    match member {
+        ReferenceOr::Item(schema) => {
+            schema.schema_data.nullable
+                && matches!(&schema.schema_kind, SchemaKind::Any(any) if *any == AnySchema::default())
+        }
+        ReferenceOr::Reference { .. } => false,
+    }
+}
+
+/// The index of the one member that is not `null`, when there are `null` members and
+/// exactly one other.
+pub(super) fn only_real_member(members: &[ReferenceOr<Schema>]) -> Option<usize> {
+    if !members.iter().any(is_null) {
+        return None;
+    }
+    let mut real = (0..members.len()).filter(|&i| !is_null(&members[i]));
+    match (real.next(), real.next()) {
+        (Some(only), None) => Some(only),
+        _ => None,
     }
 }

@@ -55,6 +55,31 @@ pub struct CompletionRequest {
     /// Default: `false`.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
+    /// 3.1's "one of these, or null", as OpenAI's spec writes it.
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::nullable::deserialize"
+    )]
+    pub stop: ::std::option::Option<::std::option::Option<CompletionRequestStop>>,
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::nullable::deserialize"
+    )]
+    pub user: ::std::option::Option<::std::option::Option<UserRef>>,
+}
+
+/// 3.1's "one of these, or null", as OpenAI's spec writes it.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "variants mirror the spec's members; boxing all would cost every value an allocation"
+)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[serde(untagged)]
+pub enum CompletionRequestStop {
+    String(::std::string::String),
+    Array(::std::vec::Vec<::std::string::String>),
 }
 
 ::pushgen_runtime::string_enum! {
@@ -76,4 +101,12 @@ pub struct Message {
         User = "user",
         Assistant = "assistant",
     }
+}
+
+/// Who asks, or null.
+pub type UserRef = ::std::option::Option<UserRef2>;
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+pub struct UserRef2 {
+    pub id: ::std::string::String,
 }

@@ -6,14 +6,36 @@ use ::pushgen_runtime::examples::Examples;
 /// expected to fail, and the tests fail if one of them starts passing.
 const INVALID: &str = include_str!("../../invalid-examples.txt");
 
-/// The example of `chat.yaml`.
+/// The 4 examples of `chat.yaml`.
 #[test]
 fn chat() {
+    use pushgen_golden::chat::types;
     let mut examples = Examples::new("chat.yaml");
     examples
         .check::<
             ::std::string::String,
         >("/components/schemas/CompletionRequest/properties/model/example", "\"small\"");
+    examples
+        .check::<
+            types::CompletionRequestStop,
+        >(
+            "/components/schemas/CompletionRequest/properties/stop/example",
+            "[\"\\\\n\\\\n\",\"END\"]",
+        );
+    examples
+        .check::<
+            ::std::option::Option<types::CompletionRequestStop>,
+        >(
+            "/components/schemas/CompletionRequest/properties/stop/example",
+            "[\"\\\\n\\\\n\",\"END\"]",
+        );
+    examples
+        .check::<
+            types::CompletionRequest,
+        >(
+            "/components/schemas/CompletionRequest/example",
+            "{\"model\":\"small\",\"messages\":[{\"role\":\"user\",\"content\":null}],\"stop\":null,\"user\":{\"id\":\"u-1\"}}",
+        );
     if let Err(problems) = examples.finish(INVALID) {
         panic!("{problems}");
     }
