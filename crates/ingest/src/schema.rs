@@ -271,10 +271,7 @@ impl<'a> TypeBuilder<'a> {
             if let Some(only) = union::only_real_member(members) {
                 let at = push_pointer(&push_pointer(pointer, key), &only.to_string());
                 let ty = self.type_ref((&members[only]).into(), &at, hint, diags)?;
-                return Some(match ty {
-                    TypeRef::Nullable(_) => ty,
-                    ty => TypeRef::Nullable(Box::new(ty)),
-                });
+                return Some(self.or_null(&members[only], ty));
             }
             // Several members and null: the union of the members, optional.
             self.null_outside.insert(pointer.to_string());
@@ -414,10 +411,7 @@ impl<'a> TypeBuilder<'a> {
             {
                 let at = push_pointer(&push_pointer(pointer, key), &only.to_string());
                 let ty = self.type_ref((&members[only]).into(), &at, original, diags)?;
-                TypeKind::Alias(match ty {
-                    TypeRef::Nullable(_) => ty,
-                    ty => TypeRef::Nullable(Box::new(ty)),
-                })
+                TypeKind::Alias(self.or_null(&members[only], ty))
             }
             SchemaKind::Type(Type::String(string)) => {
                 let values: Vec<&String> = string.enumeration.iter().flatten().collect();

@@ -9,6 +9,24 @@ use pushgen_ir::{Scalar, TypeRef, Union, Variant};
 use serde_json::Value;
 
 impl<'a> TypeBuilder<'a> {
+    /// `ty`, the type of a union's one member besides `null`, made optional, unless the
+    /// member already is (a `$ref` to a schema that allows `null` itself).
+    pub(super) fn or_null(&self, member: &ReferenceOr<Schema>, ty: TypeRef) -> TypeRef {
+        let already = match (&ty, member) {
+            (TypeRef::Nullable(_), _) => true,
+            (_, ReferenceOr::Reference { reference }) => local_pointer(reference)
+                .ok()
+                .and_then(|target| self.raw.pointer(&target))
+                .is_some_and(allows_null),
+            _ => false,
+        };
+        if already {
+            ty
+        } else {
+            TypeRef::Nullable(Box::new(ty))
+        }
+    }
+
     /// The one string value the property `property` of the schema at `reference` allows
     /// (`enum: [x]`, or `const: x` before normalising), if it allows exactly one.
     fn single_value(&self, reference: &str, property: &str) -> Option<String> {
@@ -205,4 +223,32 @@ pub(super) fn only_real_member(members: &[ReferenceOr<Schema>]) -> Option<usize>
         (Some(only), None) => Some(only),
         _ => None,
     }
+}
+
+/// Whether a raw schema allows `null`: `nullable`, a `null` type, or a `null` member.
+fn allows_null(schema: &Value) -> bool {
+    let null_type = |t: &Value| {
+        t == "null"
+            || t.as_array()
+                .is_some_and(|types| types.iter().any(|t| t == "null"))
+    };
+    if schema.get("nullable") == Some(&Value::Bool(true))
+        || schema.get("type").is_some_and(null_type)
+    {
+        return true;
+    }
+    ["anyOf", "oneOf"].iter().any(|key| {
+        schema
+            .get(*key)
+            .and_then(Value::as_array)
+            .is_some_and(|members| {
+                // Normalising made `{type: 'null'}` a `{nullable: true}` of no type.
+                members.iter().any(|m| {
+                    m.get("type").is_some_and(null_type)
+                        || (m.get("nullable") == Some(&Value::Bool(true))
+                            && m.get("type").is_none()
+                            && m.get("properties").is_none())
+                })
+            })
+    })
 }

@@ -62,12 +62,8 @@ pub struct CompletionRequest {
         deserialize_with = "::pushgen_runtime::nullable::deserialize"
     )]
     pub stop: ::std::option::Option<::std::option::Option<CompletionRequestStop>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::nullable::deserialize"
-    )]
-    pub user: ::std::option::Option<::std::option::Option<UserRef>>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub user: ::std::option::Option<UserRef>,
 }
 
 /// 3.1's "one of these, or null", as OpenAI's spec writes it.
