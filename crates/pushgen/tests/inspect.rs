@@ -112,19 +112,11 @@ fn a_missing_file_is_a_clear_error() {
     assert!(stderr.contains("cannot read no/such/spec.yaml"), "{stderr}");
 }
 
-/// The real specs in `shared/specs/real`, beside the repository: each streaming operation
+/// The real specs in `fixtures/real`: each streaming operation
 /// shows the shape its document gives it.
 #[test]
 fn real_specs_show_their_streaming_operations() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/specs/real");
-    if !dir.is_dir() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "shared/specs/real is missing beside the repository"
-        );
-        eprintln!("SKIPPED: {} not found", dir.display());
-        return;
-    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/real");
     // (spec, the operation's line starts with, the shape it shows)
     let cases = [
         (
