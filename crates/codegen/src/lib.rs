@@ -119,12 +119,12 @@ pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
     pieces.extend(
         api.operations
             .chunks(OPERATIONS_PER_PIECE)
-            .map(|chunk| Piece::new(move || operations::modules(chunk))),
+            .map(|chunk| Piece::tracking_types(move || operations::modules(chunk))),
     );
     let rendered = parallel::render_all(pieces);
 
-    let text = |range: std::ops::Range<usize>| -> Vec<String> {
-        rendered[range].iter().map(|r| r.text.clone()).collect()
+    let text = |range: std::ops::Range<usize>| -> Vec<&str> {
+        rendered[range].iter().map(|r| r.text.as_str()).collect()
     };
     let mut files = vec![GeneratedFile {
         name: "mod.rs".to_string(),
@@ -138,7 +138,8 @@ pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
     let uses_types = rendered[operation_pieces.clone()]
         .iter()
         .any(|r| r.uses_types);
-    let mut operations = vec![render::items(operations::imports(api, uses_types))];
+    let imports = render::items(operations::imports(api, uses_types));
+    let mut operations = vec![imports.as_str()];
     operations.extend(text(operation_pieces));
     files.push(GeneratedFile {
         name: "operations.rs".to_string(),

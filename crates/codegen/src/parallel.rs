@@ -13,12 +13,24 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// One piece of one file: a function that builds its tokens.
 pub struct Piece<'a> {
     build: Box<dyn FnOnce() -> TokenStream + Send + 'a>,
+    /// Whether to find out if the piece names the `types` module: only files whose `use`
+    /// line depends on their pieces ask, since it walks every token.
+    track_types: bool,
 }
 
 impl<'a> Piece<'a> {
     pub fn new(build: impl FnOnce() -> TokenStream + Send + 'a) -> Self {
         Piece {
             build: Box::new(build),
+            track_types: false,
+        }
+    }
+
+    /// A piece whose [`Rendered::uses_types`] the caller needs.
+    pub fn tracking_types(build: impl FnOnce() -> TokenStream + Send + 'a) -> Self {
+        Piece {
+            track_types: true,
+            ..Piece::new(build)
         }
     }
 }
@@ -27,7 +39,8 @@ impl<'a> Piece<'a> {
 pub struct Rendered {
     /// prettyplease's text of the piece's items.
     pub text: String,
-    /// Whether the piece names the generated `types` module (for the file's `use` line).
+    /// Whether the piece names the generated `types` module (for the file's `use` line);
+    /// `false` unless the piece was made with [`Piece::tracking_types`].
     pub uses_types: bool,
 }
 
@@ -79,7 +92,7 @@ pub fn render_all(pieces: Vec<Piece<'_>>) -> Vec<Rendered> {
 fn render(piece: Piece) -> Rendered {
     let tokens = (piece.build)();
     Rendered {
-        uses_types: crate::imports::uses_types(&tokens),
+        uses_types: piece.track_types && crate::imports::uses_types(&tokens),
         text: crate::render::items(tokens),
     }
 }

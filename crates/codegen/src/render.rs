@@ -12,7 +12,7 @@ pub fn header(source: &str) -> String {
 
 /// Formats a file.
 pub fn file(header: &str, tokens: TokenStream) -> String {
-    join(header, &[items(tokens)])
+    join(header, &[&items(tokens)])
 }
 
 /// Formats a run of items, as prettyplease prints them in a file. Tokens that do not
@@ -82,7 +82,7 @@ fn wrap_macro_items(text: &str) -> String {
 }
 
 /// A file from its header and the formatted texts of its items, in order.
-pub fn join(header: &str, parts: &[String]) -> String {
+pub fn join(header: &str, parts: &[&str]) -> String {
     let body: String = parts.concat();
     format!("{header}\n{}", space_items(&body))
 }

@@ -263,17 +263,13 @@ impl<'a> TypeBuilder<'a> {
     ) -> Option<TypeRef> {
         // `anyOf: [X, {type: 'null'}]`, 3.1's way to say "X or null" (OpenAI writes it a
         // thousand times), is `Option<X>`, not a union with a JSON-value variant.
+        if let Some(ty) = self.member_or_null(schema, pointer, hint, diags) {
+            return ty;
+        }
         let mut nullable = schema.schema_data.nullable;
-        if let Some((key, members)) = union::members(schema)
-            && members.iter().any(union::is_null)
-        {
-            nullable = true;
-            if let Some(only) = union::only_real_member(members) {
-                let at = push_pointer(&push_pointer(pointer, key), &only.to_string());
-                let ty = self.type_ref((&members[only]).into(), &at, hint, diags)?;
-                return Some(self.or_null(&members[only], ty));
-            }
+        if union::members(schema).is_some_and(|(_, members)| members.iter().any(union::is_null)) {
             // Several members and null: the union of the members, optional.
+            nullable = true;
             self.null_outside.insert(pointer.to_string());
         }
         let base = if let Some(name) = self.by_pointer.get(pointer) {
@@ -406,12 +402,8 @@ impl<'a> TypeBuilder<'a> {
     ) -> Option<()> {
         let kind = match &schema.schema_kind {
             // `X or null`, named: `type Name = Option<X>`.
-            _ if let Some((key, members)) = union::members(schema)
-                && let Some(only) = union::only_real_member(members) =>
-            {
-                let at = push_pointer(&push_pointer(pointer, key), &only.to_string());
-                let ty = self.type_ref((&members[only]).into(), &at, original, diags)?;
-                TypeKind::Alias(self.or_null(&members[only], ty))
+            _ if let Some(ty) = self.member_or_null(schema, pointer, original, diags) => {
+                TypeKind::Alias(ty?)
             }
             SchemaKind::Type(Type::String(string)) => {
                 let values: Vec<&String> = string.enumeration.iter().flatten().collect();

@@ -9,9 +9,25 @@ use pushgen_ir::{Scalar, TypeRef, Union, Variant};
 use serde_json::Value;
 
 impl<'a> TypeBuilder<'a> {
+    /// For a union of one member and `null` (3.1's "X or null"): the member's type, made
+    /// optional; the inner `None` after an error was recorded. `None` for other schemas.
+    pub(super) fn member_or_null(
+        &mut self,
+        schema: &Schema,
+        pointer: &str,
+        hint: &str,
+        diags: &mut Diagnostics,
+    ) -> Option<Option<TypeRef>> {
+        let (key, members) = members(schema)?;
+        let only = only_real_member(members)?;
+        let at = push_pointer(&push_pointer(pointer, key), &only.to_string());
+        let ty = self.type_ref((&members[only]).into(), &at, hint, diags);
+        Some(ty.map(|ty| self.or_null(&members[only], ty)))
+    }
+
     /// `ty`, the type of a union's one member besides `null`, made optional, unless the
     /// member already is (a `$ref` to a schema that allows `null` itself).
-    pub(super) fn or_null(&self, member: &ReferenceOr<Schema>, ty: TypeRef) -> TypeRef {
+    fn or_null(&self, member: &ReferenceOr<Schema>, ty: TypeRef) -> TypeRef {
         let already = match (&ty, member) {
             (TypeRef::Nullable(_), _) => true,
             (_, ReferenceOr::Reference { reference }) => local_pointer(reference)
@@ -214,7 +230,7 @@ pub(super) fn is_null(member: &ReferenceOr<Schema>) -> bool {
 
 /// The index of the one member that is not `null`, when there are `null` members and
 /// exactly one other.
-pub(super) fn only_real_member(members: &[ReferenceOr<Schema>]) -> Option<usize> {
+fn only_real_member(members: &[ReferenceOr<Schema>]) -> Option<usize> {
     if !members.iter().any(is_null) {
         return None;
     }

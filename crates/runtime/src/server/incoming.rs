@@ -3,7 +3,7 @@
 
 use crate::wire;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, RawPathParams, Request};
+use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use serde::de::DeserializeOwned;
@@ -27,13 +27,13 @@ pub struct RequestContext {
     pub last_event_id: Option<String>,
 }
 
-/// A request, read for a generated handler: path parameters, headers, and the body.
+/// A request, read for a generated handler: its path (parameters are read by matching it
+/// against the operation's template), headers, and the body.
 #[derive(Debug)]
 pub struct Incoming {
     method: Method,
     uri: Uri,
     headers: HeaderMap,
-    path: Vec<(String, String)>,
     body: Bytes,
 }
 
@@ -41,14 +41,7 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
     type Rejection = Response;
 
     async fn from_request(request: Request, state: &S) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = request.into_parts();
-        let path = match RawPathParams::from_request_parts(&mut parts, state).await {
-            Ok(params) => params
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-            Err(rejection) => return Err(rejection.into_response()),
-        };
+        let (parts, body) = request.into_parts();
         let method = parts.method.clone();
         let uri = parts.uri.clone();
         let headers = parts.headers.clone();
@@ -59,7 +52,6 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
             method,
             uri,
             headers,
-            path,
             body,
         })
     }
@@ -218,17 +210,6 @@ impl Incoming {
                     .map_err(|e| Rejection::bad(format!("query parameter `{name}`: {e}")))
             })
             .transpose()
-    }
-
-    /// A path parameter, by the name axum routed it with.
-    pub fn path<T: DeserializeOwned>(&self, name: &str) -> Result<T, Rejection> {
-        let text = self
-            .path
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .ok_or_else(|| Rejection::bad(format!("path parameter `{name}` is missing")))?;
-        Self::parse("path parameter", name, text)
     }
 
     fn query_values(&self, name: &str) -> Vec<String> {
