@@ -2,7 +2,7 @@
 //! (OpenAI, Ollama, Mercure) compiled warning-free under `cargo clippy -D warnings`, its
 //! doc comments (the specs' descriptions) accepted by rustdoc with `-D warnings`, and
 //! every example in them read into its type and written back (the `pushgen-real` crate
-//! with its `real` feature). Too big for the default suite (DESIGN section 7); CI runs it.
+//! with its `real` feature). Too big for the default suite (the golden crate compiles the fixtures once; real specs would double the suite); CI runs it.
 
 use std::path::Path;
 use std::process::Command;

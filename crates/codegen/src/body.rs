@@ -43,6 +43,11 @@ pub fn encoding(content_type: &str) -> Encoding {
     }
 }
 
+/// Whether the body travels as JSON (so a stream-conditional flag can be set in it).
+pub fn is_json(body: &RequestBody) -> bool {
+    encoding(&body.content_type) == Encoding::Json
+}
+
 /// The type the server receives.
 pub fn server_type(body: &RequestBody) -> TokenStream {
     match encoding(&body.content_type) {

@@ -6,7 +6,7 @@ use crate::ident::{ident, ident_fmt};
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use proc_macro2::TokenStream;
-use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation};
+use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation, Streaming};
 use quote::quote;
 
 pub fn generate(api: &Api) -> TokenStream {
@@ -15,7 +15,11 @@ pub fn generate(api: &Api) -> TokenStream {
     let api_doc = doc_opt(api.description.as_deref());
     let methods = api.operations.iter().map(method);
     let methods = quote!(#(#methods)*);
-    let observers = api.push_operations().map(|(op, push)| observer(op, push));
+    let observers = api.operations.iter().map(|op| match &op.streaming {
+        Streaming::Envelope(push) => observer(op, push),
+        Streaming::Items(stream) => crate::client_items::observer(op, stream),
+        Streaming::None | Streaming::Conditional(_) => TokenStream::new(),
+    });
     let observers = quote!(#(#observers)*);
     let used = quote!(#methods #observers);
     let operations = uses(&used, "operations").then(|| quote!(operations,));
@@ -69,10 +73,23 @@ pub fn generate(api: &Api) -> TokenStream {
                 self.inner.base_url()
             }
 
-            /// Bounds on what a server's event stream may make the client hold (default:
+            /// Bounds on what a server's stream may make the client hold (default:
             /// 16 MiB a line and an event); past them a call fails.
             pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
                 self.inner.set_sse_limits(limits);
+                self
+            }
+
+            /// How the client reads answers: stream limits, the longest plain answer,
+            /// the idle timeout between bytes of a stream, the push binding.
+            pub fn with_config(mut self, config: ::pushgen_runtime::client::Config) -> Self {
+                *self.inner.config_mut() = config;
+                self
+            }
+
+            /// The stream format push operations ask for (default: SSE).
+            pub fn with_push_binding(mut self, binding: ::pushgen_runtime::client::PushBinding) -> Self {
+                self.inner.config_mut().push_binding = binding;
                 self
             }
 
@@ -84,13 +101,15 @@ pub fn generate(api: &Api) -> TokenStream {
 }
 
 /// Arguments shared by an operation's methods, and the request they build.
-struct Call {
-    args: Vec<TokenStream>,
-    names: Vec<TokenStream>,
-    request: TokenStream,
+pub(crate) struct Call {
+    pub args: Vec<TokenStream>,
+    pub names: Vec<TokenStream>,
+    pub request: TokenStream,
 }
 
-fn call(op: &Operation) -> Call {
+/// `flag`: for a stream-conditional operation, the body property that asks for the
+/// stream and the value this method sends.
+fn call(op: &Operation, flag: Option<(&str, bool)>) -> Call {
     let module = ident(&op.name.snake);
     let mut args = Vec::new();
     let mut names = Vec::new();
@@ -139,7 +158,17 @@ fn call(op: &Operation) -> Call {
             args.push(quote!(body: ::std::option::Option<&#ty>));
         }
         names.push(quote!(body));
-        steps.push(crate::body::client_step(body));
+        steps.push(match flag {
+            Some((flag, on)) if crate::body::is_json(body) => {
+                let content_type = &body.content_type;
+                if body.required {
+                    quote!(.json_flag(#content_type, body, #flag, #on))
+                } else {
+                    quote!(.maybe(body, |call, body| call.json_flag(#content_type, body, #flag, #on)))
+                }
+            }
+            _ => crate::body::client_step(body),
+        });
     }
     Call {
         args,
@@ -153,13 +182,6 @@ fn call(op: &Operation) -> Call {
 }
 
 fn method(op: &Operation) -> TokenStream {
-    let name = ident(&op.name.snake);
-    let module = ident(&op.name.snake);
-    let Call {
-        args,
-        names: arg_names,
-        request,
-    } = call(op);
     let mut docs = Vec::new();
     if let Some(summary) = &op.summary {
         docs.push(doc(summary));
@@ -175,28 +197,57 @@ fn method(op: &Operation) -> TokenStream {
     }
     let sig = format!(" `{}`", signature(op));
     docs.push(quote!(#[doc = #sig]));
+    let docs = quote!(#(#docs)*);
+    // The one place this backend tells the streaming shapes apart.
+    match &op.streaming {
+        Streaming::None => plain_method(op, &docs, call(op, None)),
+        Streaming::Envelope(push) => envelope_methods(op, push, &docs),
+        Streaming::Items(stream) => {
+            crate::client_items::item_methods(op, stream, &docs, call(op, None))
+        }
+        Streaming::Conditional(conditional) => {
+            let flag = conditional.flag.as_str();
+            let plain = plain_method(op, &docs, call(op, Some((flag, false))));
+            let streaming = crate::client_items::conditional_stream(
+                op,
+                conditional,
+                call(op, Some((flag, true))),
+            );
+            quote!(#plain #streaming)
+        }
+    }
+}
+
+fn plain_method(op: &Operation, docs: &TokenStream, call: Call) -> TokenStream {
+    let name = ident(&op.name.snake);
+    let module = ident(&op.name.snake);
+    let Call { args, request, .. } = call;
     let response = quote!(operations::#module::Response);
-    let Some(_push) = op.streaming.envelope() else {
-        return quote! {
-            #(#docs)*
-            pub async fn #name(&self, #(#args),*) -> ::std::result::Result<#response, Error> {
-                #request.send().await
-            }
-        };
-    };
+    quote! {
+        #docs
+        pub async fn #name(&self, #(#args),*) -> ::std::result::Result<#response, Error> {
+            #request.send().await
+        }
+    }
+}
+
+fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> TokenStream {
+    let name = ident(&op.name.snake);
+    let module = ident(&op.name.snake);
+    let Call {
+        args,
+        names: arg_names,
+        request,
+    } = call(op, None);
+    let response = quote!(operations::#module::Response);
     let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
     let stream = ident_fmt(format_args!("{}_stream", op.name.snake));
-    let push = quote!(operations::#module::Push);
-    let dispatch = op
-        .streaming
-        .envelope()
-        .into_iter()
-        .flat_map(|p| &p.items)
-        .map(|item| {
-            let variant = ident(&item.name.camel);
-            let on = ident_fmt(format_args!("on_{}", item.name.snake));
-            quote!(Pushed::Push(#push::#variant(push)) => observer.#on(push),)
-        });
+    let push_ty = quote!(operations::#module::Push);
+    let dispatch = push.items.iter().map(|item| {
+        let variant = ident(&item.name.camel);
+        let on = ident_fmt(format_args!("on_{}", item.name.snake));
+        quote!(Pushed::Push(#push_ty::#variant(push)) => observer.#on(push),)
+    });
     let observe_doc = [
         " Each push is handed to `observer` as it arrives, then the final response,".to_string(),
         format!(" which is also returned. [`Self::{stream}`] gives the same as a `Stream`."),
@@ -206,10 +257,14 @@ fn method(op: &Operation) -> TokenStream {
             " `{}` as a `Stream`: every push, then the final response",
             op.label()
         ),
-        " as the last item. The request is sent when the stream is first polled.".to_string(),
+        " as the last item. The request is sent when the stream is first polled, in the"
+            .to_string(),
+        " client's push binding (SSE unless [`Self::with_push_binding`] chose another), or"
+            .to_string(),
+        " in the one `.binding(..)` on the returned stream picks.".to_string(),
     ];
     quote! {
-        #(#docs)*
+        #docs
         #[doc = ""]
         #(#[doc = #observe_doc])*
         pub async fn #name(
@@ -233,7 +288,7 @@ fn method(op: &Operation) -> TokenStream {
         pub fn #stream(
             &self,
             #(#args),*
-        ) -> ::pushgen_runtime::client::PushStream<#push, #response> {
+        ) -> ::pushgen_runtime::client::PushStream<#push_ty, #response> {
             #request.push_stream()
         }
     }

@@ -16,10 +16,12 @@
 
 mod body;
 mod client;
+mod client_items;
 mod docs;
 mod examples;
 mod ident;
 mod imports;
+mod items;
 mod module;
 mod operations;
 mod parallel;
@@ -39,7 +41,7 @@ pub struct Parts {
     pub types: bool,
     pub server: bool,
     pub client: bool,
-    /// Refuse what the spec does not list. By default (DESIGN section 4) a newer peer's
+    /// Refuse what the spec does not list. By default (forward compatibility) a newer peer's
     /// additions do not break reading: enums keep unknown values in `Unknown`, tagged
     /// unions keep unknown kinds, structs ignore unknown properties. Strict types have no
     /// `Unknown` variants and `deny_unknown_fields`.

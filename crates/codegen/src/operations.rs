@@ -7,7 +7,7 @@ use crate::ident::{ident, ident_fmt};
 use crate::rust_type::{Site, optional, rust_type};
 use crate::types::variant_names_allowance;
 use proc_macro2::{Ident, Literal, TokenStream};
-use pushgen_ir::{Api, EnvelopePush, Operation, PushItem, Response, StatusMatch};
+use pushgen_ir::{Api, EnvelopePush, Operation, PushItem, Response, StatusMatch, Streaming};
 use quote::quote;
 
 pub fn generate(api: &Api) -> TokenStream {
@@ -60,8 +60,15 @@ fn operation_module(op: &Operation) -> TokenStream {
         &format!("Responses of `{}`.", op.label()),
         "",
     );
-    let push = op.streaming.envelope().map(|push| push_types(op, push));
-    let body = quote!(#params #response #push);
+    // What the operation streams, if anything: the one place this backend tells the
+    // streaming shapes apart.
+    let streamed = match &op.streaming {
+        Streaming::None => TokenStream::new(),
+        Streaming::Envelope(push) => push_types(op, push),
+        Streaming::Items(stream) => crate::items::item_types(op, stream),
+        Streaming::Conditional(conditional) => crate::items::item_types(op, &conditional.stream),
+    };
+    let body = quote!(#params #response #streamed);
     let imports = if crate::imports::uses_types(&body) {
         quote!(
             use super::{types, wire};

@@ -5,7 +5,7 @@ use crate::ident::ident;
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use proc_macro2::TokenStream;
-use pushgen_ir::{Api, Operation, ParamLocation, TypeRef};
+use pushgen_ir::{Api, Operation, ParamLocation, Streaming, TypeRef};
 use quote::quote;
 
 pub fn generate(api: &Api) -> TokenStream {
@@ -98,13 +98,8 @@ fn trait_method(op: &Operation) -> TokenStream {
     }
     let sig = format!(" `{}`", signature(op));
     docs.push(quote!(#[doc = #sig]));
-    if op.streaming.envelope().is_some() {
-        docs.push(quote! {
-            #[doc = ""]
-            /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-            /// response returned here; other clients get only the response.
-        });
-    }
+    let (sink_doc, sink) = sink(op);
+    docs.push(sink_doc);
     let mut args = vec![quote!(context: ::pushgen_runtime::server::RequestContext)];
     if !op.parameters.is_empty() {
         args.push(quote!(params: operations::#module::Params));
@@ -117,9 +112,7 @@ fn trait_method(op: &Operation) -> TokenStream {
             quote!(body: ::std::option::Option<#ty>)
         });
     }
-    if op.streaming.envelope().is_some() {
-        args.push(quote!(push: ::pushgen_runtime::server::PushSink<operations::#module::Push>));
-    }
+    args.extend(sink);
     quote! {
         #(#docs)*
         fn #name(
@@ -208,20 +201,40 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
     };
     let mut call_args = vec![quote!(context)];
     call_args.extend(bindings.iter().cloned());
-    let body = if op.streaming.envelope().is_some() {
-        call_args.push(quote!(push));
-        quote! {
-            let api = shared.api();
-            shared
-                .serve_push(&request, move |push| async move {
-                    api.#name(#(#call_args),*).await
-                })
-                .await
-        }
-    } else {
-        quote! {
+    let body = match &op.streaming {
+        Streaming::None => quote! {
             let response: operations::#module::Response = shared.api().#name(#(#call_args),*).await;
             ::pushgen_runtime::server::respond(&response)
+        },
+        Streaming::Envelope(_) => {
+            call_args.push(quote!(push));
+            quote! {
+                let api = shared.api();
+                shared
+                    .serve_push(&request, move |push| async move {
+                        api.#name(#(#call_args),*).await
+                    })
+                    .await
+            }
+        }
+        Streaming::Items(_) | Streaming::Conditional(_) => {
+            call_args.push(quote!(items));
+            let streaming = match &op.streaming {
+                Streaming::Conditional(c) => {
+                    let flag = &c.flag;
+                    let default = c.streams_by_default;
+                    quote!(request.flag(#flag, #default))
+                }
+                _ => quote!(true),
+            };
+            quote! {
+                let api = shared.api();
+                shared
+                    .serve_items(#streaming, move |items| async move {
+                        api.#name(#(#call_args),*).await
+                    })
+                    .await
+            }
         }
     };
     quote! {
@@ -232,6 +245,59 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
             #read
             let context = request.context();
             #body
+        }
+    }
+}
+
+/// The sink a streaming operation's handler gets, and what its docs say about it: the
+/// one place this backend tells the streaming shapes apart for the trait.
+fn sink(op: &Operation) -> (TokenStream, Option<TokenStream>) {
+    let module = ident(&op.name.snake);
+    match &op.streaming {
+        Streaming::None => (TokenStream::new(), None),
+        Streaming::Envelope(_) => (
+            quote! {
+                #[doc = ""]
+                /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+                /// or JSON Lines) before the response returned here; other clients get only
+                /// the response.
+            },
+            Some(quote!(push: ::pushgen_runtime::server::PushSink<operations::#module::Push>)),
+        ),
+        Streaming::Items(stream) => {
+            let text = format!(
+                " Items sent to `items` are the answer, as `{}`. Returning a `2xx` ends the \
+                 stream; returning anything else before the first item answers with it \
+                 instead.",
+                stream.media.as_str()
+            );
+            (
+                quote!(#[doc = ""] #[doc = #text]),
+                Some(
+                    quote!(items: ::pushgen_runtime::server::ItemSink<operations::#module::Items>),
+                ),
+            )
+        }
+        Streaming::Conditional(c) => {
+            let text = format!(
+                " When the request's `{flag}` is true{default}, items sent to `items` are the \
+                 answer, as `{media}`, and a `2xx` returned here only ends the stream; \
+                 otherwise `items` drops them and the response returned here is the answer. \
+                 One implementation serves both; `items.is_streaming()` tells which.",
+                flag = c.flag,
+                default = if c.streams_by_default {
+                    " (the default)"
+                } else {
+                    ""
+                },
+                media = c.stream.media.as_str(),
+            );
+            (
+                quote!(#[doc = ""] #[doc = #text]),
+                Some(
+                    quote!(items: ::pushgen_runtime::server::ItemSink<operations::#module::Items>),
+                ),
+            )
         }
     }
 }

@@ -1,4 +1,5 @@
-//! Spec errors: what is wrong and where (a JSON pointer into the document).
+//! Spec errors: what is wrong and where (a JSON pointer into the document); and warnings,
+//! which are shaped alike but stop nothing.
 
 pub use crate::locate::Location;
 use std::fmt;
@@ -76,6 +77,33 @@ impl fmt::Display for SpecErrors {
 }
 
 impl std::error::Error for SpecErrors {}
+
+/// Something worth telling that did not stop reading: an overlay action that selected
+/// nothing (the spec may have changed under it), an overlay with nothing to do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Warning {
+    /// The file it is about, as opened.
+    pub file: String,
+    /// JSON pointer within that file; empty for the whole of it.
+    pub pointer: String,
+    pub message: String,
+    pub location: Option<Location>,
+}
+
+/// `file:line:col: warning: message (at #/pointer)`, as errors are shown.
+impl fmt::Display for Warning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.file)?;
+        if let Some(at) = self.location {
+            write!(f, ":{}:{}", at.line, at.column)?;
+        }
+        write!(f, ": warning: {}", self.message)?;
+        if !self.pointer.is_empty() {
+            write!(f, " (at #{})", self.pointer)?;
+        }
+        Ok(())
+    }
+}
 
 /// Appends a reference token to a JSON pointer, escaping `~` and `/` (RFC 6901).
 pub fn push_pointer(pointer: &str, token: &str) -> String {

@@ -1,6 +1,7 @@
 //! Reads an OpenAPI 3.0 document with push annotations into pushgen's IR.
 //!
-//! Data flows one way: text → raw `serde_json::Value` (`document.rs`) → typed `openapiv3`
+//! Data flows one way: text → raw `serde_json::Value` (`document.rs`), with other files
+//! bundled in (`bundle.rs`) and [`Overlay`]s applied (`overlay.rs`) → typed `openapiv3`
 //! model → [`pushgen_ir::Api`]. Schemas become named types in `schema.rs`, operations in
 //! `operation.rs`, push sections (`push` / `x-push`) in `push.rs`. Every problem is
 //! collected as a [`SpecError`] with the JSON pointer of the offending value; ingest goes
@@ -34,14 +35,16 @@ mod locate;
 mod names;
 mod normalize;
 mod operation;
+mod overlay;
 mod push;
 mod recursion;
 mod schema;
 mod streams;
 mod yaml;
 
-pub use error::{SpecError, SpecErrors};
+pub use error::{SpecError, SpecErrors, Warning};
 pub use locate::{Location, locate};
+pub use overlay::Overlay;
 pub use push::FINAL_EVENT;
 
 use error::{Diagnostics, push_pointer};
@@ -57,7 +60,7 @@ pub fn ingest(text: &str, source: &str) -> Result<Api, SpecErrors> {
 
 /// Like [`ingest`], recording how long each stage took.
 pub fn ingest_timed(text: &str, source: &str, timings: &mut Timings) -> Result<Api, SpecErrors> {
-    ingest_with(text, source, None, timings).map(|(api, _)| api)
+    ingest_with_options(text, source, Options::default(), timings).map(|read| read.api)
 }
 
 /// How long each stage of ingest took, for `pushgen codegen --timings` and the benchmarks.
@@ -72,12 +75,8 @@ pub struct Timings {
 /// Reads the spec at `path` and every file it `$ref`s. Returns the API and the paths of
 /// the files read besides the spec (for `cargo:rerun-if-changed`).
 pub fn ingest_file(path: &std::path::Path) -> Result<(Api, Vec<std::path::PathBuf>), SpecErrors> {
-    let source = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
     let text = std::fs::read_to_string(path).map_err(|e| SpecErrors {
-        source: source.clone(),
+        source: file_name(path),
         errors: vec![SpecError::new(
             "",
             format!("cannot read {}: {e}", path.display()),
@@ -100,27 +99,84 @@ pub fn ingest_path_timed(
     path: &std::path::Path,
     timings: &mut Timings,
 ) -> Result<(Api, Vec<std::path::PathBuf>), SpecErrors> {
-    let source = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| path.display().to_string());
-    let base = path.parent().unwrap_or(std::path::Path::new("."));
-    let (api, files) = ingest_with(text, &source, Some(base), timings)?;
-    Ok((api, files.into_iter().map(|f| f.path).collect()))
+    let options = Options {
+        path: Some(path),
+        overlays: &[],
+    };
+    let ingested = ingest_with_options(text, &file_name(path), options, timings)?;
+    Ok((ingested.api, ingested.files))
 }
 
-fn ingest_with(
+/// What to read a spec with besides its text, for [`ingest_with_options`].
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options<'a> {
+    /// Where the spec is: `$ref`s to other files resolve against its directory. Without
+    /// it the spec stands alone, and only its local `$ref`s resolve.
+    pub path: Option<&'a std::path::Path>,
+    /// Overlay documents, applied in this order to the spec as parsed and bundled,
+    /// before anything reads it (see [`Overlay`]).
+    pub overlays: &'a [Overlay],
+}
+
+/// A spec read into the IR, and what else reading it found.
+#[derive(Debug, Clone)]
+pub struct Ingested {
+    pub api: Api,
+    /// The files read besides the spec (what it `$ref`s), for `cargo:rerun-if-changed`.
+    /// Overlays are not listed: the caller named them.
+    pub files: Vec<std::path::PathBuf>,
+    /// What did not stop reading but should be said, such as an overlay action whose
+    /// target selected nothing.
+    pub warnings: Vec<Warning>,
+}
+
+/// Reads the spec `text` as `options` say; `source` is the file name that errors and
+/// generated headers use. The other `ingest*` functions are this one with fewer options.
+///
+/// An error in an overlay is reported in the overlay: `SpecErrors::source` names it and
+/// each error's `file` is its path. A spec error inside a value an overlay added is
+/// shown in that overlay too, at the value.
+pub fn ingest_with_options(
     text: &str,
     source: &str,
-    base: Option<&std::path::Path>,
+    options: Options<'_>,
     timings: &mut Timings,
-) -> Result<(Api, Vec<bundle::BundledFile>), SpecErrors> {
-    // Positions are found only now, when there is something to report: a second parse
-    // of the text, with positions, that the success path never pays for.
-    let fail = |mut errors: Vec<SpecError>, files: &[bundle::BundledFile]| {
+) -> Result<Ingested, SpecErrors> {
+    let base = options
+        .path
+        .map(|path| path.parent().unwrap_or(std::path::Path::new(".")));
+    let (api, files, warnings) = ingest_with(text, source, base, options.overlays, timings)?;
+    Ok(Ingested {
+        api,
+        files: files.into_iter().map(|f| f.path).collect(),
+        warnings,
+    })
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
+}
+
+/// Where values that errors point at came from: the spec's text, a file it `$ref`s, or
+/// an overlay.
+struct Origins<'a> {
+    text: &'a str,
+    source: &'a str,
+    files: &'a [bundle::BundledFile],
+    overlays: &'a [Overlay],
+    placed: &'a overlay::Placed,
+}
+
+impl Origins<'_> {
+    /// The errors, each located in the file its value came from. Positions are found
+    /// only now, when there is something to report: a second parse of the text, with
+    /// positions, that the success path never pays for.
+    fn fail(&self, mut errors: Vec<SpecError>) -> SpecErrors {
         for error in &mut errors {
             // Messages may name bundled pointers; say them as the spec does, `file#/pointer`.
-            for (i, file) in files.iter().enumerate().rev() {
+            for (i, file) in self.files.iter().enumerate().rev() {
                 let name = file
                     .path
                     .file_name()
@@ -130,37 +186,80 @@ fn ingest_with(
                     &format!("{}#", name.unwrap_or_default()),
                 );
             }
-            if let Some((file, inner)) = bundle::origin(files, &error.pointer) {
-                error.location = locate(&file.text, &inner);
+            // First overlays: a value one added may be inside a bundled file as well.
+            if let Some((index, inner)) = self.placed.origin(&error.pointer)
+                && let Some(overlay) = self.overlays.get(index)
+            {
+                let place = match bundle::origin(self.files, &error.pointer) {
+                    Some((file, inner)) => format!("{}#{inner}", file_name(&file.path)),
+                    None => format!("#{}", error.pointer),
+                };
+                error.message = format!(
+                    "{} (an overlay put this value at {place} in the spec)",
+                    error.message
+                );
+                error.location = locate(&overlay.text, &inner);
+                error.pointer = inner;
+                error.file = Some(overlay.path.display().to_string());
+                continue;
+            }
+            // A value an overlay removed is not in the text, and the nearest ancestor that
+            // is gets shown; so is an array whose items an overlay moved.
+            let in_text = self.placed.in_text(&error.pointer);
+            if let Some((file, inner)) = bundle::origin(self.files, &error.pointer) {
+                error.location =
+                    bundle::origin(self.files, in_text).and_then(|(_, at)| locate(&file.text, &at));
                 error.pointer = inner;
                 // The path as opened (relative to where the spec was given), so a reader,
                 // or the CLI showing the lines, can open it.
                 error.file = Some(file.path.display().to_string());
             } else if error.location.is_none() {
-                error.location = locate(text, &error.pointer);
+                error.location = locate(self.text, in_text);
             }
         }
         SpecErrors {
-            source: source.to_string(),
+            source: self.source.to_string(),
             errors,
         }
+    }
+}
+
+type Read = (Api, Vec<bundle::BundledFile>, Vec<Warning>);
+
+fn ingest_with(
+    text: &str,
+    source: &str,
+    base: Option<&std::path::Path>,
+    overlays: &[Overlay],
+    timings: &mut Timings,
+) -> Result<Read, SpecErrors> {
+    let no_overlays = overlay::Placed::default();
+    let mut origins = Origins {
+        text,
+        source,
+        files: &[],
+        overlays,
+        placed: &no_overlays,
     };
     let start = std::time::Instant::now();
-    let mut raw = document::parse(text).map_err(|e| fail(vec![e], &[]))?;
+    let mut raw = document::parse(text).map_err(|e| origins.fail(vec![e]))?;
     let files = match base {
-        Some(base) => bundle::bundle(&mut raw, base).map_err(|e| fail(vec![e], &[]))?,
+        Some(base) => bundle::bundle(&mut raw, base).map_err(|e| origins.fail(vec![e]))?,
         None => Vec::new(),
     };
-    let doc = document::load(raw).map_err(|e| fail(vec![e], &files))?;
+    origins.files = &files;
+    let applied = overlay::apply_all(&mut raw, overlays)?;
+    origins.placed = &applied.placed;
+    let doc = document::load(raw).map_err(|e| origins.fail(vec![e]))?;
     timings.parse = start.elapsed();
     let start = std::time::Instant::now();
     let mut diags = Diagnostics::default();
     let api = build(&doc, source, &mut diags);
     timings.ir = start.elapsed();
     if diags.errors.is_empty() {
-        Ok((api, files))
+        Ok((api, files, applied.warnings))
     } else {
-        Err(fail(diags.errors, &files))
+        Err(origins.fail(diags.errors))
     }
 }
 
@@ -239,8 +338,13 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
             let original = operation_id
                 .cloned()
                 .unwrap_or_else(|| synthesized_name(method, &template.parts));
+            // The client's methods and traits derived from the name must be free too.
             let name = op_scope.name_with(&original, "operation", &|n| {
-                vec![format!("{}_stream", n.snake)]
+                vec![
+                    format!("{}_stream", n.snake),
+                    format!("{}_observe", n.snake),
+                    format!("{}Observer", n.camel),
+                ]
             });
             let hint = name.camel.clone();
 
@@ -299,6 +403,21 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                     streams::read(&source, &mut types, diags).unwrap_or(Streaming::None)
                 }
             };
+            // In item mode the streaming response's body is the stream itself: its
+            // items are typed by the stream, not by the response.
+            let mut responses = responses;
+            if let Streaming::Items(stream) = &streaming {
+                for response in &mut responses {
+                    let streams_here = response.status == stream.status
+                        && response
+                            .body
+                            .as_ref()
+                            .is_some_and(|b| streams::sequential(&b.content_type).is_some());
+                    if streams_here {
+                        response.body = None;
+                    }
+                }
+            }
             // An operation whose responses all failed has been reported already.
             if responses.is_empty() && diags.errors.len() == errors_before {
                 diags.error(

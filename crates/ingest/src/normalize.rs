@@ -28,7 +28,7 @@ pub(crate) fn normalize(document: &mut Value) {
     walk(document, false);
 }
 
-/// Callbacks are not generated yet (DESIGN section 9), and `openapiv3` refuses the
+/// Callbacks are not generated yet, and `openapiv3` refuses the
 /// `$ref`s to `components/callbacks` that real specs use inside them: they are set aside.
 fn drop_callbacks(document: &mut Value) {
     if let Some(Value::Object(paths)) = document.get_mut("paths") {

@@ -90,7 +90,9 @@ pub(crate) fn read(
     let errors_before = diags.errors.len();
     let mut scope = Scope::new();
     // Names the generated module defines beside the items, and the observer's final method.
-    scope.reserve(&["Push", "Response", "Params", "final"]);
+    scope.reserve(&[
+        "Push", "Response", "Params", "Item", "Items", "final", "on_final",
+    ]);
     let mut wire_names: HashMap<String, String> = HashMap::new();
     let mut items = Vec::with_capacity(list.len());
     for (i, entry) in list.iter().enumerate() {
@@ -165,7 +167,12 @@ pub(crate) fn read(
             .event
             .clone()
             .unwrap_or_else(|| item_base(&path.parts, op_path));
-        let name = scope.name(&base, "push");
+        // Each item also names its response enum and the header structs of its
+        // responses: those must be free too (`/jobs/progress` beside
+        // `/jobs/progress/response` would otherwise define `ProgressResponse` twice).
+        let name = scope.name_with(&base, "push", &|n| {
+            vec![format!("{}Response", n.camel), format!("on_{}", n.snake)]
+        });
         let item_hint = format!("{op_hint} {}", name.camel);
         let own_params = parameters(
             raw,

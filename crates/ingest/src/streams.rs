@@ -1,5 +1,5 @@
-//! Item-mode streams: responses whose content is a sequence (DESIGN section 2, forms 3
-//! and 4).
+//! Item-mode streams: responses whose content is a sequence (OpenAPI 3.2 sequential
+//! media types, and streaming responses of specs before 3.2).
 //!
 //! Read from the raw value: `openapiv3` drops `itemSchema` and knows nothing of the
 //! terminal-marker extensions. Three shapes come out:
@@ -197,11 +197,20 @@ fn item_stream(
             .get("x-push-resumable")
             .and_then(Value::as_bool)
             == Some(true);
+    let error = match media_value.get("x-push-error") {
+        Some(schema) => {
+            let at = push_pointer(media_pointer, "x-push-error");
+            let hint = format!("{} error", op.hint);
+            Some(schema_type(types, diags, schema, &at, &hint)?)
+        }
+        None => None,
+    };
     Some(ItemStream {
         status,
         media,
         items,
         terminator: terminator(media_value).or_else(|| terminator(op.operation)),
+        error,
         resumable,
         declared_by,
     })

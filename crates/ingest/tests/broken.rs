@@ -3,6 +3,9 @@
 //! `# expect: <pointer> | <message substring> | <line>:<column>` (an empty pointer is the
 //! whole document), or, for JSON, which has no comments, a spec plus `<stem>.expect`
 //! holding that line.
+//!
+//! `fixtures/broken-overlays/` is the same for Overlay documents, each applied to
+//! `fixtures/overlay/spec.yaml`: the error must be in the overlay's file.
 
 use std::fs;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -10,6 +13,8 @@ use std::path::{Path, PathBuf};
 
 /// Fewer files than this means the catalogue was lost, not that every case passes.
 const MIN_CASES: usize = 25;
+/// Likewise for the broken overlays in `fixtures/broken-overlays/`.
+const MIN_OVERLAY_CASES: usize = 12;
 
 fn fixtures_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
@@ -94,6 +99,40 @@ fn check(spec: &Path) -> Result<(), String> {
         pushgen_ingest::ingest_path(&text, spec).map(|(api, _)| api)
     }))
     .map_err(|_| "ingest panicked".to_string())?;
+    refused(result, &expected, None)
+}
+
+/// The spec every overlay of `fixtures/broken-overlays/` is applied to.
+fn overlay_base() -> PathBuf {
+    fixtures_dir().join("overlay/spec.yaml")
+}
+
+/// Checks one broken overlay, applied to [`overlay_base`]: its error must be in the
+/// overlay, named by the path it was read from.
+fn check_overlay(path: &Path) -> Result<(), String> {
+    let overlay = pushgen_ingest::Overlay::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    let expected = expectation(path, &overlay.text)?;
+    let base = overlay_base();
+    let spec = fs::read_to_string(&base).map_err(|e| format!("cannot read the base: {e}"))?;
+    let result = catch_unwind(AssertUnwindSafe(|| {
+        let options = pushgen_ingest::Options {
+            path: Some(&base),
+            overlays: std::slice::from_ref(&overlay),
+        };
+        let mut timings = pushgen_ingest::Timings::default();
+        pushgen_ingest::ingest_with_options(&spec, "spec.yaml", options, &mut timings)
+            .map(|ingested| ingested.api)
+    }))
+    .map_err(|_| "ingest panicked".to_string())?;
+    refused(result, &expected, Some(&path.display().to_string()))
+}
+
+/// Whether `result` is the refusal `expected` describes, in `file` (`None`: the spec).
+fn refused(
+    result: Result<pushgen_ir::Api, pushgen_ingest::SpecErrors>,
+    expected: &Expectation,
+    file: Option<&str>,
+) -> Result<(), String> {
     let errors = match result {
         Ok(_) => return Err("ingest accepted it (Ok)".to_string()),
         Err(errors) => errors,
@@ -102,6 +141,7 @@ fn check(spec: &Path) -> Result<(), String> {
         e.pointer == expected.pointer
             && e.message.contains(&expected.message)
             && e.location == Some(expected.location)
+            && e.file.as_deref() == file
     });
     if matched {
         return Ok(());
@@ -114,18 +154,32 @@ fn check(spec: &Path) -> Result<(), String> {
         let at = e
             .location
             .map_or("?:?".to_string(), |l| format!("{}:{}", l.line, l.column));
-        report.push_str(&format!("\n      `{}` at {at}: {}", e.pointer, e.message));
+        let file = e.file.as_deref().unwrap_or("the spec");
+        report.push_str(&format!(
+            "\n      `{}` at {file}:{at}: {}",
+            e.pointer, e.message
+        ));
     }
     Err(report)
 }
 
 #[test]
 fn every_broken_spec_is_refused_with_its_expected_error() {
-    let dir = fixtures_dir().join("broken");
+    catalogue("broken", MIN_CASES, check);
+}
+
+#[test]
+fn every_broken_overlay_is_refused_with_its_expected_error() {
+    catalogue("broken-overlays", MIN_OVERLAY_CASES, check_overlay);
+}
+
+/// Runs `check` on every case in `fixtures/<dir>`, and fails listing all that fail.
+fn catalogue(dir: &str, min_cases: usize, check: fn(&Path) -> Result<(), String>) {
+    let dir = fixtures_dir().join(dir);
     let specs = specs_in(&dir);
     assert!(
-        specs.len() >= MIN_CASES,
-        "{} has {} broken specs, fewer than {MIN_CASES}: the catalogue is incomplete",
+        specs.len() >= min_cases,
+        "{} has {} cases, fewer than {min_cases}: the catalogue is incomplete",
         dir.display(),
         specs.len()
     );
@@ -147,7 +201,7 @@ fn every_broken_spec_is_refused_with_its_expected_error() {
     }
     assert!(
         failures.is_empty(),
-        "{} of {} broken specs did not fail as expected:\n{}",
+        "{} of {} cases did not fail as expected:\n{}",
         failures.len(),
         specs.len(),
         failures.join("\n")

@@ -185,7 +185,7 @@ pub struct Operation {
 pub enum Streaming {
     /// A plain request/response operation.
     None,
-    /// Envelope mode (DESIGN section 4): pushed responses from `push` / `x-push`, each
+    /// Envelope mode: pushed responses from `push` / `x-push`, each
     /// with its push path, status, headers and body, then the final response.
     Envelope(EnvelopePush),
     /// Item mode: a response whose content is a sequence of items (SSE events, JSON
@@ -226,6 +226,9 @@ pub struct ItemStream {
     pub items: Vec<StreamItem>,
     /// A declared end-of-stream marker, if any.
     pub terminator: Option<Terminator>,
+    /// The error item the stream may carry after it has started (`x-push-error` on the
+    /// media type: Ollama's `{"error": …}` lines). Readers try it before the item.
+    pub error: Option<TypeRef>,
     /// Whether a client may reconnect and resume (a safe method or `x-push-resumable`).
     pub resumable: bool,
     /// Where the item types came from: OpenAPI 3.2 `itemSchema`, or a plain `schema` on a

@@ -1,8 +1,8 @@
 //! `pushgen codegen`: a spec in, a directory of Rust out.
 
 use crate::out::{plural, print, say};
-use crate::report::Failure;
-use crate::spec::Spec;
+use crate::report::{self, Failure, Rendering};
+use crate::spec::{OverlayArgs, Spec};
 use clap::Args;
 use pushgen::Parts;
 use pushgen::output::{self, Mode};
@@ -18,6 +18,9 @@ pub struct CodegenArgs {
     /// The OpenAPI 3.0 spec to read (YAML or JSON). Default: the built-in example.
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
+
+    #[command(flatten)]
+    overlays: OverlayArgs,
 
     /// The directory to write into.
     #[arg(long, value_name = "DIR", default_value = "generated")]
@@ -52,7 +55,7 @@ pub struct CodegenArgs {
     timings: bool,
 }
 
-pub fn run(args: &CodegenArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: &CodegenArgs, rendering: Rendering) -> Result<ExitCode, Failure> {
     let parts = if args.types || args.server || args.client {
         Parts {
             types: true,
@@ -76,15 +79,20 @@ pub fn run(args: &CodegenArgs) -> Result<ExitCode, Failure> {
             format!("the built-in example ({})", pushgen::EXAMPLE_NAME),
         ),
     };
+    let overlays = args
+        .overlays
+        .read()
+        .map_err(|e| Failure::new(e, NOTHING_WRITTEN))?;
     // A spec from a file may `$ref` files beside it, found from its path.
     let generated = match &args.spec {
-        Some(path) => pushgen::generate_path(&spec.text, path, parts),
-        None => pushgen::generate_str(&spec.text, &spec.name, parts),
+        Some(path) => pushgen::generate_path_with(&spec.text, path, parts, &overlays),
+        None => pushgen::generate_str_with(&spec.text, &spec.name, parts, &overlays),
     };
     let generated = match generated {
         Ok(generated) => generated,
         Err(error) => return Err(Failure::new(error, NOTHING_WRITTEN).about(spec)),
     };
+    eprint!("{}", report::warnings(&generated.warnings, rendering));
     let mode = if args.check { Mode::Check } else { Mode::Write };
     let mut out = String::new();
     let start = Instant::now();

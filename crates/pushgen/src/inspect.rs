@@ -1,8 +1,8 @@
 //! `pushgen inspect`: what pushgen read from a spec, before any code is generated.
 
 use crate::out::{plural, print, say};
-use crate::report::Failure;
-use crate::spec::Spec;
+use crate::report::{self, Failure, Rendering};
+use crate::spec::{OverlayArgs, Spec};
 use clap::{Args, ValueEnum};
 use pushgen::Error;
 use pushgen::ir::{
@@ -18,6 +18,9 @@ pub struct InspectArgs {
     #[arg(long, value_name = "FILE")]
     spec: PathBuf,
 
+    #[command(flatten)]
+    overlays: OverlayArgs,
+
     /// What to print.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     format: Format,
@@ -31,14 +34,23 @@ enum Format {
     Json,
 }
 
-pub fn run(args: &InspectArgs) -> Result<ExitCode, Failure> {
+pub fn run(args: &InspectArgs, rendering: Rendering) -> Result<ExitCode, Failure> {
     // Inspect writes nothing, so a failure's last line has nothing to add.
     let spec = Spec::read(&args.spec).map_err(|e| Failure::new(e, ""))?;
+    let overlays = args.overlays.read().map_err(|e| Failure::new(e, ""))?;
     // From the path, so that `$ref`s to files beside the spec resolve.
-    let api = match pushgen_ingest::ingest_path(&spec.text, &args.spec) {
-        Ok((api, _)) => api,
-        Err(errors) => return Err(Failure::new(errors, "").about(spec)),
+    let options = pushgen_ingest::Options {
+        path: Some(&args.spec),
+        overlays: &overlays,
     };
+    let mut timings = pushgen_ingest::Timings::default();
+    let ingested =
+        match pushgen_ingest::ingest_with_options(&spec.text, &spec.name, options, &mut timings) {
+            Ok(ingested) => ingested,
+            Err(errors) => return Err(Failure::new(errors, "").about(spec)),
+        };
+    eprint!("{}", report::warnings(&ingested.warnings, rendering));
+    let api = ingested.api;
     let text = match args.format {
         Format::Text => summary(&api),
         Format::Json => serde_json::to_string_pretty(&api)
@@ -292,6 +304,7 @@ mod tests {
                 },
             ],
             terminator: Some(Terminator::Data("[DONE]".into())),
+            error: None,
             resumable: true,
             declared_by: ItemSource::ItemSchema,
         }

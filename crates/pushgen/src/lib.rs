@@ -14,7 +14,7 @@ pub mod golden;
 pub mod output;
 
 pub use pushgen_codegen::{ExampleSuite, GeneratedFile, Parts, examples_test};
-pub use pushgen_ingest::{SpecError, SpecErrors};
+pub use pushgen_ingest::{Overlay, SpecError, SpecErrors, Warning};
 pub use pushgen_ir as ir;
 
 use std::path::{Path, PathBuf};
@@ -48,6 +48,9 @@ pub struct Generated {
     pub api: ir::Api,
     pub files: Vec<GeneratedFile>,
     pub timings: Timings,
+    /// What did not stop generation but should be said: an overlay action whose target
+    /// selected nothing, for one.
+    pub warnings: Vec<Warning>,
 }
 
 /// How long each stage of generation took (`pushgen codegen --timings`).
@@ -63,20 +66,21 @@ pub struct Timings {
 
 /// Generates code for the spec `text`; `source` names it (a file name, no directories).
 pub fn generate_str(text: &str, source: &str, parts: Parts) -> Result<Generated, Error> {
-    let mut stages = pushgen_ingest::Timings::default();
-    let api = pushgen_ingest::ingest_timed(text, source, &mut stages)?;
-    let start = Instant::now();
-    let files = pushgen_codegen::generate(&api, parts);
-    let timings = Timings {
-        parse: stages.parse,
-        ir: stages.ir,
-        emit: start.elapsed(),
+    generate_str_with(text, source, parts, &[])
+}
+
+/// Like [`generate_str`], with `overlays` applied to the spec first, in order.
+pub fn generate_str_with(
+    text: &str,
+    source: &str,
+    parts: Parts,
+    overlays: &[Overlay],
+) -> Result<Generated, Error> {
+    let options = pushgen_ingest::Options {
+        path: None,
+        overlays,
     };
-    Ok(Generated {
-        api,
-        files,
-        timings,
-    })
+    generate(text, source, options, parts)
 }
 
 /// Reads and generates the spec at `path`.
@@ -91,22 +95,55 @@ fn read_spec(path: &Path) -> Result<String, Error> {
     })
 }
 
+/// Reads the Overlay document at `path`, for [`generate_path_with`] and the like.
+pub fn read_overlay(path: &Path) -> Result<Overlay, Error> {
+    Overlay::read(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
 /// Generates code for a spec already read from `path`; `$ref`s to other files resolve
 /// against its directory.
 pub fn generate_path(text: &str, path: &Path, parts: Parts) -> Result<Generated, Error> {
+    generate_path_with(text, path, parts, &[])
+}
+
+/// Like [`generate_path`], with `overlays` applied to the spec first, in order (after its
+/// `$ref`s to other files are bundled in).
+pub fn generate_path_with(
+    text: &str,
+    path: &Path,
+    parts: Parts,
+    overlays: &[Overlay],
+) -> Result<Generated, Error> {
+    let options = pushgen_ingest::Options {
+        path: Some(path),
+        overlays,
+    };
+    generate(text, &file_name(path), options, parts)
+}
+
+fn generate(
+    text: &str,
+    source: &str,
+    options: pushgen_ingest::Options<'_>,
+    parts: Parts,
+) -> Result<Generated, Error> {
     let mut stages = pushgen_ingest::Timings::default();
-    let (api, _) = pushgen_ingest::ingest_path_timed(text, path, &mut stages)?;
+    let ingested = pushgen_ingest::ingest_with_options(text, source, options, &mut stages)?;
     let start = Instant::now();
-    let files = pushgen_codegen::generate(&api, parts);
+    let files = pushgen_codegen::generate(&ingested.api, parts);
     let timings = Timings {
         parse: stages.parse,
         ir: stages.ir,
         emit: start.elapsed(),
     };
     Ok(Generated {
-        api,
+        api: ingested.api,
         files,
         timings,
+        warnings: ingested.warnings,
     })
 }
 
@@ -127,7 +164,8 @@ pub fn file_name(path: &Path) -> String {
 /// Generation from `build.rs`, in the style of `tonic-build`.
 ///
 /// Writes one file, `$OUT_DIR/<spec stem>.rs`, by default; rewrites it only when its
-/// content changed, and tells cargo to rerun when the spec changes. Include the result:
+/// content changed, and tells cargo to rerun when the spec or an overlay changes.
+/// Include the result:
 ///
 /// ```ignore
 /// mod consumer {
@@ -137,6 +175,7 @@ pub fn file_name(path: &Path) -> String {
 #[derive(Debug, Clone)]
 pub struct Builder {
     spec: PathBuf,
+    overlays: Vec<PathBuf>,
     out_dir: Option<PathBuf>,
     parts: Parts,
 }
@@ -146,9 +185,18 @@ impl Builder {
     pub fn new(spec: impl Into<PathBuf>) -> Self {
         Builder {
             spec: spec.into(),
+            overlays: Vec::new(),
             out_dir: None,
             parts: Parts::default(),
         }
+    }
+
+    /// An Overlay document to apply to the spec before it is read: annotations for a
+    /// spec you cannot edit. Call it again for more; they apply in the order added.
+    /// Targets that select nothing become `cargo:warning`s.
+    pub fn overlay(mut self, path: impl Into<PathBuf>) -> Self {
+        self.overlays.push(path.into());
+        self
     }
 
     /// Where to write, instead of `$OUT_DIR`.
@@ -179,11 +227,34 @@ impl Builder {
     /// Generates and writes; returns what was written.
     pub fn generate(self) -> Result<output::Report, Error> {
         println!("cargo:rerun-if-changed={}", self.spec.display());
+        for overlay in &self.overlays {
+            println!("cargo:rerun-if-changed={}", overlay.display());
+        }
         let text = read_spec(&self.spec)?;
-        let (api, referenced) = pushgen_ingest::ingest_path(&text, &self.spec)?;
-        for file in referenced {
+        let overlays = self
+            .overlays
+            .iter()
+            .map(|path| read_overlay(path))
+            .collect::<Result<Vec<_>, _>>()?;
+        let options = pushgen_ingest::Options {
+            path: Some(&self.spec),
+            overlays: &overlays,
+        };
+        let mut timings = pushgen_ingest::Timings::default();
+        let ingested = pushgen_ingest::ingest_with_options(
+            &text,
+            &file_name(&self.spec),
+            options,
+            &mut timings,
+        )?;
+        for file in &ingested.files {
             println!("cargo:rerun-if-changed={}", file.display());
         }
+        for warning in &ingested.warnings {
+            // A `cargo:warning` is one line, shown as it is.
+            println!("cargo:warning={}", warning.to_string().replace('\n', " "));
+        }
+        let api = ingested.api;
         let stem = self
             .spec
             .file_stem()

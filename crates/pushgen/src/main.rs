@@ -36,8 +36,8 @@ struct Cli {
     #[command(subcommand)]
     command: Command,
 
-    /// How to show errors: with the spec's lines and a marker under each place, as rustc
-    /// shows source, or as plain `file:line:col: error: ...` lines.
+    /// How to show errors and warnings: with the spec's lines and a marker under each
+    /// place, as rustc shows source, or as plain `file:line:col: error: ...` lines.
     #[arg(long, value_enum, default_value_t = Color::Auto, global = true)]
     color: Color,
 }
@@ -60,12 +60,13 @@ enum Command {
 fn main() -> ExitCode {
     keep_freed_memory();
     let cli = Cli::parse();
+    let rendering = Rendering::choose(cli.color);
     let result = match &cli.command {
-        Command::Codegen(args) => codegen::run(args),
-        Command::Inspect(args) => inspect::run(args),
+        Command::Codegen(args) => codegen::run(args, rendering),
+        Command::Inspect(args) => inspect::run(args, rendering),
     };
     result.unwrap_or_else(|failure| {
-        eprint!("{}", report::render(&failure, Rendering::choose(cli.color)));
+        eprint!("{}", report::render(&failure, rendering));
         ExitCode::FAILURE
     })
 }

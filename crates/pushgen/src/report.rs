@@ -3,7 +3,8 @@
 
 use crate::spec::Spec;
 use annotate_snippets::{AnnotationKind, Group, Level, Origin, Renderer, Snippet};
-use pushgen::{Error, SpecError, SpecErrors};
+use pushgen::{Error, SpecError, SpecErrors, Warning};
+use pushgen_ingest::Location;
 use std::io::IsTerminal;
 use std::ops::Range;
 
@@ -102,60 +103,109 @@ fn renderer(styled: bool) -> Renderer {
     }
 }
 
+/// Warnings as they go to stderr, before what the run then prints; empty if none.
+pub fn warnings(warnings: &[Warning], rendering: Rendering) -> String {
+    let mut out = String::new();
+    for warning in warnings {
+        let place = Place {
+            message: &warning.message,
+            pointer: &warning.pointer,
+            location: warning.location,
+            file: Some(&warning.file),
+        };
+        match rendering {
+            Rendering::Lines => out.push_str(&format!("{warning}\n")),
+            Rendering::Snippets { styled } => {
+                // Warnings are about overlays, which the run did not keep: read again.
+                let text = std::fs::read_to_string(&warning.file).ok();
+                let group = group(Level::WARNING, &place, None, text.as_deref());
+                out.push_str(&renderer(styled).render(&[group]));
+                out.push_str("\n\n");
+            }
+        }
+    }
+    out
+}
+
 /// Every error, each its own diagnostic followed by a blank line, as rustc separates them.
 fn snippets(errors: &SpecErrors, spec: &Spec, styled: bool) -> String {
     let renderer = renderer(styled);
     let mut out = String::new();
     for error in &errors.errors {
-        // An error in a file the spec `$ref`s: ingest names that file by the path it
-        // opened, so its lines can be shown too.
+        // An error in a file the spec `$ref`s, or in an overlay: ingest names that file
+        // by the path it opened, so its lines can be shown too.
         let other = error
             .file
             .as_ref()
             .and_then(|file| std::fs::read_to_string(file).ok());
-        out.push_str(&renderer.render(&[group(error, spec, other.as_deref())]));
+        let group = group(
+            Level::ERROR,
+            &Place::of(error),
+            Some(spec),
+            other.as_deref(),
+        );
+        out.push_str(&renderer.render(&[group]));
         out.push_str("\n\n");
     }
     out.pop();
     out
 }
 
-fn group<'a>(error: &'a SpecError, spec: &'a Spec, other: Option<&'a str>) -> Group<'a> {
-    let title = Level::ERROR.primary_title(error.message.as_str());
-    let group = match (error.location, &error.file) {
-        (Some(at), None) => {
-            let (line, span) = marked(&spec.text, at.line, at.column, !error.pointer.is_empty());
-            title.element(
-                Snippet::source(line)
-                    .line_start(at.line)
-                    .path(spec.origin.as_str())
-                    .annotation(AnnotationKind::Primary.span(span)),
-            )
+/// What a diagnostic says and where, errors and warnings alike.
+struct Place<'a> {
+    message: &'a str,
+    pointer: &'a str,
+    location: Option<Location>,
+    /// The file it is in, when that is not the spec.
+    file: Option<&'a str>,
+}
+
+impl<'a> Place<'a> {
+    fn of(error: &'a SpecError) -> Self {
+        Place {
+            message: &error.message,
+            pointer: &error.pointer,
+            location: error.location,
+            file: error.file.as_deref(),
         }
-        (Some(at), Some(file)) if other.is_some() => {
-            let text = other.unwrap_or_default();
-            let (line, span) = marked(text, at.line, at.column, !error.pointer.is_empty());
-            title.element(
-                Snippet::source(line)
-                    .line_start(at.line)
-                    .path(file.as_str())
-                    .annotation(AnnotationKind::Primary.span(span)),
-            )
+    }
+}
+
+/// One diagnostic: the title, the line with its marker (from the spec, or from `other`,
+/// the text of the file the place is in), and the pointer as a note.
+fn group<'a>(
+    level: Level<'a>,
+    place: &Place<'a>,
+    spec: Option<&'a Spec>,
+    other: Option<&'a str>,
+) -> Group<'a> {
+    let title = level.primary_title(place.message);
+    let value = !place.pointer.is_empty();
+    let shown = |text: &'a str, path: &'a str, at: Location| {
+        let (line, span) = marked(text, at.line, at.column, value);
+        Snippet::source(line)
+            .line_start(at.line)
+            .path(path)
+            .annotation(AnnotationKind::Primary.span(span))
+    };
+    let group = match (place.location, place.file, spec) {
+        (Some(at), None, Some(spec)) => title.element(shown(&spec.text, &spec.origin, at)),
+        (Some(at), Some(file), _) if other.is_some() => {
+            title.element(shown(other.unwrap_or_default(), file, at))
         }
         // A file that cannot be read again: named, without a snippet.
-        (Some(at), Some(file)) => title.element(
-            Origin::path(file.as_str())
-                .line(at.line)
-                .char_column(at.column),
-        ),
-        (None, Some(file)) => title.element(Origin::path(file.as_str())),
+        (Some(at), Some(file), _) => {
+            title.element(Origin::path(file).line(at.line).char_column(at.column))
+        }
+        (None, Some(file), _) => title.element(Origin::path(file)),
         // Still say which file: with several specs in a build that is the first question.
-        (None, None) => title.element(Origin::path(spec.origin.as_str())),
+        (_, None, Some(spec)) => title.element(Origin::path(spec.origin.as_str())),
+        (_, None, None) => Group::with_title(title),
     };
-    if error.pointer.is_empty() {
-        group
+    if value {
+        group.element(Level::NOTE.message(format!("at #{}", place.pointer)))
     } else {
-        group.element(Level::NOTE.message(format!("at #{}", error.pointer)))
+        group
     }
 }
 
@@ -238,7 +288,6 @@ fn plain_len(rest: &str, brackets: bool) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use pushgen_ingest::Location;
 
     fn mark(line: &str, column: usize) -> &str {
         let (source, span) = marked(line, 1, column, true);
@@ -331,6 +380,34 @@ pushgen: 1 error in t.yaml; nothing was written
         assert!(text.contains("--> common.yaml:3:9\n"), "{text}");
         assert!(!text.contains("swagger: x"), "{text}");
         assert!(text.contains("= note: at #/Thing/type"), "{text}");
+    }
+
+    #[test]
+    fn warnings_are_shown_as_errors_are() {
+        let warning = Warning {
+            file: "no/such/dir/o.yaml".into(),
+            pointer: "/actions/0/target".into(),
+            message: "target `$.x` selects nothing".into(),
+            location: Some(Location {
+                line: 4,
+                column: 13,
+            }),
+        };
+        let warnings = std::slice::from_ref(&warning);
+        assert_eq!(
+            super::warnings(warnings, Rendering::Lines),
+            "no/such/dir/o.yaml:4:13: warning: target `$.x` selects nothing \
+             (at #/actions/0/target)\n"
+        );
+        // The file cannot be read again here: named and located, without its line.
+        let text = super::warnings(warnings, Rendering::Snippets { styled: false });
+        assert!(
+            text.starts_with("warning: target `$.x` selects nothing\n"),
+            "{text}"
+        );
+        assert!(text.contains("--> no/such/dir/o.yaml:4:13\n"), "{text}");
+        assert!(text.contains("= note: at #/actions/0/target"), "{text}");
+        assert_eq!(super::warnings(&[], Rendering::Lines), "");
     }
 
     #[test]

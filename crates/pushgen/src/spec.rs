@@ -1,8 +1,8 @@
 //! Reading a spec so that its text outlives the run: errors are shown with its lines.
 
-use pushgen::Error;
+use pushgen::{Error, Overlay};
 use std::borrow::Cow;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// A spec's text and the two names it goes by.
 pub struct Spec {
@@ -34,5 +34,23 @@ impl Spec {
             name: pushgen::file_name(path),
             origin: path.display().to_string(),
         })
+    }
+}
+
+/// `--overlay FILE`, for every command that reads a spec.
+#[derive(clap::Args)]
+pub struct OverlayArgs {
+    /// An OpenAPI Overlay 1.0 document to apply to the spec before reading it: pushgen's
+    /// annotations for a spec you cannot edit. Repeatable; applied in the order given.
+    #[arg(long = "overlay", value_name = "FILE")]
+    pub overlays: Vec<PathBuf>,
+}
+
+impl OverlayArgs {
+    pub fn read(&self) -> Result<Vec<Overlay>, Error> {
+        self.overlays
+            .iter()
+            .map(|path| pushgen::read_overlay(path))
+            .collect()
     }
 }

@@ -396,10 +396,20 @@ fn help_describes_the_command_and_its_flags() {
     assert_exit(&codegen, 0, "pushgen codegen --help");
     let help = text(&codegen.stdout);
     for flag in [
-        "--spec", "--out", "--types", "--server", "--client", "--check", "--color",
+        "--spec",
+        "--overlay",
+        "--out",
+        "--types",
+        "--server",
+        "--client",
+        "--check",
+        "--color",
     ] {
         assert!(help.contains(flag), "codegen --help lacks {flag}:\n{help}");
     }
+    let inspect = pushgen(&["inspect", "--help"]);
+    assert_exit(&inspect, 0, "pushgen inspect --help");
+    assert!(text(&inspect.stdout).contains("--overlay"));
 }
 
 /// An error inside a file the spec `$ref`s is shown from that file, at its line.
@@ -444,4 +454,220 @@ fn an_error_in_a_referenced_file_names_that_file_and_line() {
     let rich = text(&rich.stderr);
     assert!(rich.contains("b: {$ref: '#/nope'}"), "{rich}");
     assert!(!out.exists());
+}
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures")
+        .join(name)
+}
+
+#[test]
+fn an_overlay_annotates_the_spec_that_inspect_and_codegen_read() {
+    let spec = fixture("overlay/spec.yaml");
+    let overlay = fixture("overlay/terminator.overlay.yaml");
+    let ends = "      ends with data `[DONE]`\n";
+
+    let plain = pushgen(&["inspect", "--spec", path_arg(&spec)]);
+    assert_exit(&plain, 0, "inspect without the overlay");
+    assert!(
+        !text(&plain.stdout).contains(ends),
+        "{}",
+        text(&plain.stdout)
+    );
+
+    let overlaid = pushgen(&[
+        "inspect",
+        "--spec",
+        path_arg(&spec),
+        "--overlay",
+        path_arg(&overlay),
+    ]);
+    assert_exit(&overlaid, 0, "inspect with the overlay");
+    let summary = text(&overlaid.stdout);
+    assert!(
+        summary.contains(&format!(
+            "complete  stream (item): text/event-stream, 1 item\n      - Chunk (any event)\n{ends}"
+        )),
+        "{summary}"
+    );
+    assert_eq!(text(&overlaid.stderr), "", "nothing to warn about");
+
+    let tmp = TempDir::new("overlay");
+    let out = tmp.join("out");
+    let generated = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&spec),
+        "--overlay",
+        path_arg(&overlay),
+        "--out",
+        path_arg(&out),
+    ]);
+    assert_exit(&generated, 0, "codegen with the overlay");
+    assert!(out.join("mod.rs").is_file());
+}
+
+#[test]
+fn overlays_apply_in_the_order_given() {
+    let tmp = TempDir::new("overlay-order");
+    let terminator = |name: &str, data: &str| {
+        let path = tmp.join(name);
+        let text = format!(
+            "overlay: 1.0.0\ninfo: {{title: {name}, version: '1'}}\nactions:\n  \
+             - target: $.paths['/complete'].post.responses['200'].content['text/event-stream']\n    \
+             update: {{x-push-terminator: '{data}'}}\n"
+        );
+        fs::write(&path, text).expect("write overlay");
+        path
+    };
+    let done = terminator("done.yaml", "[DONE]");
+    let end = terminator("end.yaml", "[END]");
+    let spec = fixture("overlay/spec.yaml");
+    for (first, second, wanted) in [(&done, &end, "[END]"), (&end, &done, "[DONE]")] {
+        let output = pushgen(&[
+            "inspect",
+            "--spec",
+            path_arg(&spec),
+            "--overlay",
+            path_arg(first),
+            "--overlay",
+            path_arg(second),
+        ]);
+        assert_exit(&output, 0, "inspect with two overlays");
+        let summary = text(&output.stdout);
+        assert!(
+            summary.contains(&format!("ends with data `{wanted}`")),
+            "the last overlay wins:\n{summary}"
+        );
+    }
+}
+
+#[test]
+fn a_target_that_selects_nothing_is_a_warning_and_generation_goes_on() {
+    let tmp = TempDir::new("overlay-warning");
+    let out = tmp.join("out");
+    let overlay = fixture("overlay/zero-match.overlay.yaml");
+    let output = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&fixture("overlay/spec.yaml")),
+        "--overlay",
+        path_arg(&overlay),
+        "--out",
+        path_arg(&out),
+    ]);
+    assert_exit(&output, 0, "a zero-match overlay");
+    assert_eq!(
+        text(&output.stderr),
+        format!(
+            "{}:8:13: warning: target `$.paths['/complete'].get` selects nothing in the spec; \
+             this action changed nothing (at #/actions/0/target)\n",
+            overlay.display()
+        )
+    );
+    assert!(out.join("mod.rs").is_file(), "a warning stops nothing");
+}
+
+#[test]
+fn a_broken_overlay_reports_its_file_line_and_pointer_and_writes_nothing() {
+    let tmp = TempDir::new("overlay-broken");
+    let out = tmp.join("out");
+    let overlay = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/broken-overlays/08-target-not-jsonpath.yaml");
+    // The catalogue's own expectation, so this test and the fixture cannot drift apart.
+    let (pointer, message, line, column) = expectation(&overlay);
+    let output = pushgen(&[
+        "codegen",
+        "--spec",
+        path_arg(&fixture("overlay/spec.yaml")),
+        "--overlay",
+        path_arg(&overlay),
+        "--out",
+        path_arg(&out),
+    ]);
+    assert_exit(&output, 1, "a broken overlay");
+    let stderr = text(&output.stderr);
+    let first = stderr.lines().next().unwrap_or("");
+    let located = format!("{}:{line}:{column}: error: ", overlay.display());
+    assert!(first.starts_with(&located), "{stderr}");
+    assert!(first.contains(&message), "{stderr}");
+    assert!(first.ends_with(&format!(" (at #{pointer})")), "{stderr}");
+    assert!(
+        stderr
+            .ends_with("\npushgen: 1 error in 08-target-not-jsonpath.yaml; nothing was written\n"),
+        "the summary names the overlay, not the spec:\n{stderr}"
+    );
+    assert!(!out.exists(), "the out directory was created");
+    assert_eq!(fs::read_dir(&tmp.0).expect("list temp dir").count(), 0);
+
+    // On a terminal, the overlay's own line is shown.
+    let rich = pushgen(&[
+        "inspect",
+        "--spec",
+        path_arg(&fixture("overlay/spec.yaml")),
+        "--overlay",
+        path_arg(&overlay),
+        "--color",
+        "always",
+    ]);
+    assert_exit(&rich, 1, "a broken overlay, inspected");
+    let rich = strip_ansi(&text(&rich.stderr));
+    assert!(rich.contains("  - target: $.paths[/complete]"), "{rich}");
+    assert!(rich.contains(&format!("= note: at #{pointer}")), "{rich}");
+}
+
+#[test]
+fn a_missing_overlay_file_is_a_clear_error() {
+    let output = pushgen(&[
+        "inspect",
+        "--spec",
+        path_arg(&fixture("overlay/spec.yaml")),
+        "--overlay",
+        "no-such-overlay.yaml",
+    ]);
+    assert_exit(&output, 1, "a missing overlay");
+    let stderr = text(&output.stderr);
+    assert!(
+        stderr.starts_with("error: cannot read no-such-overlay.yaml: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn the_openai_overlay_ends_chat_completion_streams_with_done() {
+    let output = pushgen(&[
+        "inspect",
+        "--spec",
+        path_arg(&fixture("real/openai.yaml")),
+        "--overlay",
+        path_arg(&fixture("real/openai.overlay.yaml")),
+    ]);
+    assert_exit(&output, 0, "inspect OpenAI with its overlay");
+    assert_eq!(text(&output.stderr), "", "every target selects something");
+    let summary = text(&output.stdout);
+    // The operation's row, then its detail lines, indented further.
+    let lines: Vec<&str> = summary.lines().collect();
+    let row = lines
+        .iter()
+        .position(|l| l.starts_with("  POST /chat/completions "))
+        .unwrap_or_else(|| panic!("no POST /chat/completions:\n{summary}"));
+    let details: Vec<&str> = lines[row + 1..]
+        .iter()
+        .take_while(|l| l.starts_with("      "))
+        .copied()
+        .collect();
+    assert!(
+        lines[row].contains("createChatCompletion"),
+        "{}",
+        lines[row]
+    );
+    assert!(lines[row].contains("text/event-stream"), "{}", lines[row]);
+    assert_eq!(
+        details.last().map(|l| l.trim()),
+        Some("ends with data `[DONE]`"),
+        "{summary}"
+    );
+    // Only chat completions: the Responses API and the others end without a sentinel.
+    assert_eq!(summary.matches("ends with data").count(), 1, "{summary}");
 }

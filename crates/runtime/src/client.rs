@@ -1,34 +1,124 @@
-//! The reqwest side: building requests for generated client methods, and reading push
-//! streams into typed pushes and a final response.
+//! The reqwest side: building requests for generated client methods, and reading
+//! streams in any binding ([`crate::binding`]) into typed pushes and a final response
+//! (envelope mode, [`PushStream`]) or typed items (item mode, [`ItemStream`]).
 
-use crate::sse::{self, Decoder, Limits};
-use crate::wire::{self, DecodeError, EncodeError, FINAL_EVENT, Parts, PushMessage, ResponseParts};
-use bytes::Bytes;
-use futures_util::stream::{BoxStream, Stream, StreamExt};
-use serde::Serialize;
-use std::borrow::Cow;
+use crate::binding::{FrameError, Media};
+use crate::sse::Limits;
+use crate::wire::{DecodeError, EncodeError, Parts, ResponseParts};
+use serde_json::value::RawValue;
+use std::any::Any;
 use std::fmt;
-use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::time::Duration;
 
-pub use reqwest::Method;
+mod call;
+mod items;
+mod push;
+mod read;
 
-/// Why a call failed. A declared error status is not an `Error`: it is a variant of the
-/// operation's response enum.
-#[derive(Debug)]
+pub use call::{Call, Method};
+pub use items::ItemStream;
+pub use push::PushStream;
+
+/// Why a call failed. A declared response is not an `Error` when the operation returns
+/// its response enum; only a stream that got a response instead of its items
+/// ([`Error::Response`]) carries one.
 pub enum Error {
     /// The request could not be sent or the response not read.
     Request(reqwest::Error),
     /// An argument could not be encoded.
     Encode(EncodeError),
-    /// The server answered with a status the operation does not declare.
+    /// The server answered with a status the operation does not declare; `body` is the
+    /// start of what it sent (at most [`EXCERPT`] bytes).
     UnexpectedStatus { status: u16, body: String },
     /// The server's bytes do not match the API.
     Decode(DecodeError),
-    /// The event stream broke the SSE rules or a size limit.
-    Sse(sse::SseError),
-    /// The stream ended before the final response.
-    Incomplete,
+    /// The stream broke its format's rules or a size limit.
+    Frame(FrameError),
+    /// The stream ended before its end: before the final response (envelope mode) or
+    /// before the declared terminal marker (item mode).
+    Truncated,
+    /// An item stream got a declared response instead of its items (an error the server
+    /// answered before the first item). [`Error::response`] gives it typed.
+    Response {
+        status: u16,
+        response: Box<dyn Any + Send + Sync>,
+    },
+    /// The server sent the stream's declared error item (`x-push-error`) after the
+    /// stream had started. [`Error::failure`] gives it typed.
+    Failure(Box<RawValue>),
+    /// Nothing arrived for this long (keep-alives count): the connection is taken as
+    /// dead. See [`Config::idle_timeout`].
+    Idle(Duration),
+    /// A plain answer is longer than [`Config::max_body`].
+    TooLarge { limit: usize },
+}
+
+/// How much of an undeclared answer's body an error keeps.
+pub const EXCERPT: usize = 1024;
+
+impl Error {
+    /// The declared response an item stream got instead of its items, as the operation's
+    /// response enum `R` (`operations::op::Response`).
+    pub fn response<R: 'static>(&self) -> Option<&R> {
+        match self {
+            Error::Response { response, .. } => response.downcast_ref(),
+            _ => None,
+        }
+    }
+
+    /// The stream's declared error item, read as `T`.
+    pub fn failure<T: serde::de::DeserializeOwned>(&self) -> Option<T> {
+        match self {
+            Error::Failure(raw) => serde_json::from_str(raw.get()).ok(),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn undeclared(status: u16, body: &[u8]) -> Self {
+        let mut end = body.len().min(EXCERPT);
+        while end > 0 && std::str::from_utf8(&body[..end]).is_err() {
+            end -= 1;
+        }
+        Error::UnexpectedStatus {
+            status,
+            body: String::from_utf8_lossy(&body[..end]).into_owned(),
+        }
+    }
+
+    /// A response enum read from `parts`, or the error saying why it cannot be.
+    pub(crate) fn read_response<R: ResponseParts>(parts: &Parts) -> Result<R, Error> {
+        R::from_parts(parts).map_err(|e| match e {
+            DecodeError::Status(status) => Error::undeclared(
+                status,
+                parts.body.as_deref().map_or("", RawValue::get).as_bytes(),
+            ),
+            other => Error::Decode(other),
+        })
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Request(e) => f.debug_tuple("Request").field(e).finish(),
+            Error::Encode(e) => f.debug_tuple("Encode").field(e).finish(),
+            Error::UnexpectedStatus { status, body } => f
+                .debug_struct("UnexpectedStatus")
+                .field("status", status)
+                .field("body", body)
+                .finish(),
+            Error::Decode(e) => f.debug_tuple("Decode").field(e).finish(),
+            Error::Frame(e) => f.debug_tuple("Frame").field(e).finish(),
+            Error::Truncated => f.write_str("Truncated"),
+            Error::Response { status, .. } => f
+                .debug_struct("Response")
+                .field("status", status)
+                .finish_non_exhaustive(),
+            Error::Failure(raw) => f.debug_tuple("Failure").field(&raw.get()).finish(),
+            Error::Idle(after) => f.debug_tuple("Idle").field(after).finish(),
+            Error::TooLarge { limit } => f.debug_struct("TooLarge").field("limit", limit).finish(),
+        }
+    }
 }
 
 impl fmt::Display for Error {
@@ -45,8 +135,17 @@ impl fmt::Display for Error {
                 Ok(())
             }
             Error::Decode(e) => write!(f, "unexpected response: {e}"),
-            Error::Sse(e) => write!(f, "broken event stream: {e}"),
-            Error::Incomplete => write!(f, "the stream ended before the final response"),
+            Error::Frame(e) => write!(f, "broken stream: {e}"),
+            Error::Truncated => write!(f, "the stream was cut before its end"),
+            Error::Response { status, .. } => {
+                write!(f, "the server answered {status} instead of a stream")
+            }
+            Error::Failure(raw) => {
+                let shown: String = raw.get().chars().take(200).collect();
+                write!(f, "the stream failed: {shown}")
+            }
+            Error::Idle(after) => write!(f, "nothing arrived for {after:?}"),
+            Error::TooLarge { limit } => write!(f, "the answer is longer than {limit} bytes"),
         }
     }
 }
@@ -57,8 +156,8 @@ impl std::error::Error for Error {
             Error::Request(e) => Some(e),
             Error::Encode(e) => Some(e),
             Error::Decode(e) => Some(e),
-            Error::Sse(e) => Some(e),
-            Error::UnexpectedStatus { .. } | Error::Incomplete => None,
+            Error::Frame(e) => Some(e),
+            _ => None,
         }
     }
 }
@@ -70,12 +169,61 @@ pub enum Pushed<P, R> {
     Final(R),
 }
 
+/// The stream format a client asks envelope-mode operations for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PushBinding {
+    /// Server-Sent Events (`text/event-stream`).
+    #[default]
+    Sse,
+    /// NDJSON (`application/x-ndjson`).
+    NdJson,
+    /// JSON Lines (`application/jsonl`).
+    JsonLines,
+}
+
+impl PushBinding {
+    pub fn media(self) -> Media {
+        match self {
+            PushBinding::Sse => Media::EventStream,
+            PushBinding::NdJson => Media::NdJson,
+            PushBinding::JsonLines => Media::JsonLines,
+        }
+    }
+}
+
+/// How a client reads what servers send.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Config {
+    /// Bounds on one line and one event of a stream.
+    pub limits: Limits,
+    /// The longest plain (non-stream) answer read; longer is [`Error::TooLarge`].
+    pub max_body: usize,
+    /// A stream with no bytes for this long is dead ([`Error::Idle`]). Keep-alives
+    /// count, so it should exceed the server's keep-alive interval (pushgen's: 15 s).
+    /// Streams have no total timeout. `None` waits forever.
+    pub idle_timeout: Option<Duration>,
+    /// The format envelope-mode operations ask for.
+    pub push_binding: PushBinding,
+}
+
+impl Default for Config {
+    /// 16 MiB lines and events, 64 MiB plain answers, 120 s idle, SSE.
+    fn default() -> Self {
+        Config {
+            limits: Limits::default(),
+            max_body: 64 * 1024 * 1024,
+            idle_timeout: Some(Duration::from_secs(120)),
+            push_binding: PushBinding::Sse,
+        }
+    }
+}
+
 /// What every generated client holds: where the API is and how to reach it.
 #[derive(Debug, Clone)]
 pub struct Inner {
     base: String,
     http: reqwest::Client,
-    limits: Limits,
+    config: Config,
 }
 
 impl Inner {
@@ -87,7 +235,7 @@ impl Inner {
         Inner {
             base: base_url.trim_end_matches('/').to_string(),
             http,
-            limits: Limits::default(),
+            config: Config::default(),
         }
     }
 
@@ -95,406 +243,27 @@ impl Inner {
         &self.base
     }
 
-    /// Bounds on what a server's event stream may make the client hold.
+    /// Bounds on what a server's stream may make the client hold.
     pub fn set_sse_limits(&mut self, limits: Limits) {
-        self.limits = limits;
+        self.config.limits = limits;
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    pub fn config_mut(&mut self) -> &mut Config {
+        &mut self.config
     }
 
     /// Starts a request to `template` (an OpenAPI path template).
     pub fn request(&self, method: Method, template: &'static str) -> Call {
-        Call {
-            http: self.http.clone(),
-            base: self.base.clone(),
-            limits: self.limits,
+        Call::new(
+            self.http.clone(),
+            self.base.clone(),
+            self.config,
             method,
             template,
-            path: Vec::new(),
-            query: Vec::new(),
-            headers: Vec::new(),
-            cookies: Vec::new(),
-            body: None,
-            error: None,
-        }
-    }
-}
-
-/// A request being built. Encoding errors are kept and reported when it is sent.
-#[derive(Debug)]
-pub struct Call {
-    http: reqwest::Client,
-    base: String,
-    limits: Limits,
-    method: Method,
-    template: &'static str,
-    path: Vec<String>,
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
-    cookies: Vec<(String, String)>,
-    body: Option<(Cow<'static, str>, Vec<u8>)>,
-    error: Option<EncodeError>,
-}
-
-impl Call {
-    fn keep<T>(&mut self, result: Result<T, EncodeError>) -> Option<T> {
-        match result {
-            Ok(value) => Some(value),
-            Err(e) => {
-                self.error.get_or_insert(e);
-                None
-            }
-        }
-    }
-
-    /// The next path variable of the template.
-    pub fn path<T: Serialize + ?Sized>(mut self, value: &T) -> Self {
-        let text = wire::text(value);
-        if let Some(text) = self.keep(text) {
-            self.path.push(text);
-        }
-        self
-    }
-
-    /// A path variable in a `style` other than `simple` (`label`, `matrix`).
-    pub fn path_styled<T: Serialize + ?Sized>(
-        mut self,
-        name: &str,
-        value: &T,
-        style: crate::styles::Style,
-        explode: bool,
-    ) -> Self {
-        let value = serde_json::to_value(value).map_err(EncodeError::from);
-        if let Some(value) = self.keep(value) {
-            let text = crate::styles::path_text(name, &value, style, explode)
-                .ok_or_else(|| EncodeError("a required path value is null".into()));
-            if let Some(text) = self.keep(text) {
-                self.path.push(text);
-            }
-        }
-        self
-    }
-
-    /// A query parameter in a `style` (and `explode`) other than exploded `form`.
-    pub fn query_styled<T: Serialize + ?Sized>(
-        mut self,
-        name: &str,
-        value: &T,
-        style: crate::styles::Style,
-        explode: bool,
-    ) -> Self {
-        let value = serde_json::to_value(value).map_err(EncodeError::from);
-        if let Some(value) = self.keep(value) {
-            self.query
-                .extend(crate::styles::query_pairs(name, &value, style, explode));
-        }
-        self
-    }
-
-    /// A query parameter; `None` adds nothing, a list adds one pair per item.
-    pub fn query<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
-        let value = serde_json::to_value(value).map_err(EncodeError::from);
-        match self.keep(value) {
-            Some(serde_json::Value::Array(items)) => {
-                for item in items {
-                    let text = wire::text_opt(&item);
-                    if let Some(Some(text)) = self.keep(text) {
-                        self.query.push((name.to_string(), text));
-                    }
-                }
-            }
-            Some(value) => {
-                let text = wire::text_opt(&value);
-                if let Some(Some(text)) = self.keep(text) {
-                    self.query.push((name.to_string(), text));
-                }
-            }
-            None => {}
-        }
-        self
-    }
-
-    /// A header; `None` adds nothing.
-    pub fn header<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
-        let text = wire::text_opt(value);
-        if let Some(Some(text)) = self.keep(text) {
-            self.headers.push((name.to_string(), text));
-        }
-        self
-    }
-
-    /// A cookie; `None` adds nothing.
-    pub fn cookie<T: Serialize + ?Sized>(mut self, name: &str, value: &T) -> Self {
-        let text = wire::text_opt(value);
-        if let Some(Some(text)) = self.keep(text) {
-            self.cookies.push((name.to_string(), text));
-        }
-        self
-    }
-
-    /// A JSON body sent as `content_type`.
-    pub fn json<T: Serialize + ?Sized>(mut self, content_type: &'static str, body: &T) -> Self {
-        let bytes = serde_json::to_vec(body).map_err(EncodeError::from);
-        if let Some(bytes) = self.keep(bytes) {
-            self.body = Some((Cow::Borrowed(content_type), bytes));
-        }
-        self
-    }
-
-    /// An `application/x-www-form-urlencoded` body.
-    pub fn form<T: Serialize + ?Sized>(mut self, content_type: &'static str, body: &T) -> Self {
-        let text = serde_urlencoded::to_string(body).map_err(|e| EncodeError(e.to_string()));
-        if let Some(text) = self.keep(text) {
-            self.body = Some((Cow::Borrowed(content_type), text.into_bytes()));
-        }
-        self
-    }
-
-    /// A `text/*` body.
-    pub fn text(mut self, content_type: &'static str, body: &str) -> Self {
-        self.body = Some((Cow::Borrowed(content_type), body.as_bytes().to_vec()));
-        self
-    }
-
-    /// A body of bytes (`application/octet-stream` and other binary media types).
-    pub fn bytes(mut self, content_type: &'static str, body: &[u8]) -> Self {
-        self.body = Some((Cow::Borrowed(content_type), body.to_vec()));
-        self
-    }
-
-    /// A body with its own media type (a multipart form with its boundary).
-    pub fn raw(mut self, body: &wire::Raw) -> Self {
-        self.body = Some((Cow::Owned(body.content_type.clone()), body.bytes.to_vec()));
-        self
-    }
-
-    /// An optional body of any kind: `add` writes it when there is one.
-    pub fn maybe<T: ?Sized>(self, body: Option<&T>, add: impl FnOnce(Self, &T) -> Self) -> Self {
-        match body {
-            Some(body) => add(self, body),
-            None => self,
-        }
-    }
-
-    /// An optional JSON body.
-    pub fn json_opt<T: Serialize + ?Sized>(
-        self,
-        content_type: &'static str,
-        body: Option<&T>,
-    ) -> Self {
-        match body {
-            Some(body) => self.json(content_type, body),
-            None => self,
-        }
-    }
-
-    fn build(self, accept: &'static str) -> Result<(reqwest::RequestBuilder, Limits), Error> {
-        if let Some(e) = self.error {
-            return Err(Error::Encode(e));
-        }
-        let path = wire::expand(self.template, &self.path).map_err(Error::Encode)?;
-        let mut url = format!("{}{}", self.base, path);
-        if !self.query.is_empty() {
-            let query = form_urlencoded::Serializer::new(String::new())
-                .extend_pairs(&self.query)
-                .finish();
-            url.push(if url.contains('?') { '&' } else { '?' });
-            url.push_str(&query);
-        }
-        let mut request = self
-            .http
-            .request(self.method, url)
-            .header(reqwest::header::ACCEPT, accept);
-        for (name, value) in &self.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        if !self.cookies.is_empty() {
-            let cookie: Vec<String> = self
-                .cookies
-                .iter()
-                .map(|(k, v)| format!("{k}={v}"))
-                .collect();
-            request = request.header(reqwest::header::COOKIE, cookie.join("; "));
-        }
-        if let Some((content_type, bytes)) = self.body {
-            request = request
-                .header(reqwest::header::CONTENT_TYPE, content_type.as_ref())
-                .body(bytes);
-        }
-        Ok((request, self.limits))
-    }
-
-    /// Sends the request and reads the response.
-    pub async fn send<R: ResponseParts>(self) -> Result<R, Error> {
-        let (request, _) = self.build("application/json")?;
-        let response = request.send().await.map_err(Error::Request)?;
-        read_plain(response).await
-    }
-
-    /// Sends the request asking for pushes (SSE) when first polled.
-    pub fn push_stream<P, R>(self) -> PushStream<P, R>
-    where
-        P: PushMessage + Send + 'static,
-        R: ResponseParts + Send + 'static,
-    {
-        let built = self.build("text/event-stream, application/json;q=0.9");
-        PushStream {
-            inner: futures_util::stream::unfold(State::Start(built), step).boxed(),
-        }
-    }
-}
-
-/// Reads a response that is not an event stream: the final response alone.
-async fn read_plain<R: ResponseParts>(response: reqwest::Response) -> Result<R, Error> {
-    let status = response.status().as_u16();
-    let headers: Vec<(String, String)> = response
-        .headers()
-        .iter()
-        .filter_map(|(name, value)| {
-            Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
-        })
-        .collect();
-    let bytes = response.bytes().await.map_err(Error::Request)?;
-    let body = if bytes.is_empty() {
-        None
-    } else {
-        serde_json::from_slice(&bytes).ok()
-    };
-    let parts = Parts {
-        status,
-        headers,
-        body,
-    };
-    R::from_parts(&parts).map_err(|e| match e {
-        DecodeError::Status(status) => Error::UnexpectedStatus {
-            status,
-            body: String::from_utf8_lossy(&bytes).into_owned(),
-        },
-        other => Error::Decode(other),
-    })
-}
-
-/// Pushes, then the final response, of one call. Ends after the final response; a
-/// stream that ends before it yields [`Error::Incomplete`].
-pub struct PushStream<P, R> {
-    inner: BoxStream<'static, Result<Pushed<P, R>, Error>>,
-}
-
-impl<P, R> PushStream<P, R> {
-    /// The next push or the final response; `Err(Error::Incomplete)` past the end.
-    pub async fn next_event(&mut self) -> Result<Pushed<P, R>, Error> {
-        self.inner.next().await.unwrap_or(Err(Error::Incomplete))
-    }
-}
-
-impl<P, R> Stream for PushStream<P, R> {
-    type Item = Result<Pushed<P, R>, Error>;
-
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
-    }
-}
-
-impl<P, R> fmt::Debug for PushStream<P, R> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("PushStream")
-    }
-}
-
-type Chunks = BoxStream<'static, Result<Bytes, reqwest::Error>>;
-
-enum State {
-    Start(Result<(reqwest::RequestBuilder, Limits), Error>),
-    Events { chunks: Chunks, decoder: Decoder },
-    Done,
-}
-
-async fn step<P, R>(state: State) -> Option<(Result<Pushed<P, R>, Error>, State)>
-where
-    P: PushMessage + Send + 'static,
-    R: ResponseParts + Send + 'static,
-{
-    match state {
-        State::Done => None,
-        State::Start(built) => {
-            let (request, limits) = match built {
-                Ok(built) => built,
-                Err(e) => return Some((Err(e), State::Done)),
-            };
-            let response = match request.send().await {
-                Ok(response) => response,
-                Err(e) => return Some((Err(Error::Request(e)), State::Done)),
-            };
-            let is_stream = response
-                .headers()
-                .get(reqwest::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .is_some_and(|v| {
-                    v.split(';')
-                        .next()
-                        .is_some_and(|m| m.trim().eq_ignore_ascii_case("text/event-stream"))
-                });
-            if !is_stream {
-                return Some((read_plain(response).await.map(Pushed::Final), State::Done));
-            }
-            let chunks = response.bytes_stream().boxed();
-            next_event(chunks, Decoder::new(limits)).await
-        }
-        State::Events { chunks, decoder } => next_event(chunks, decoder).await,
-    }
-}
-
-async fn next_event<P, R>(
-    mut chunks: Chunks,
-    mut decoder: Decoder,
-) -> Option<(Result<Pushed<P, R>, Error>, State)>
-where
-    P: PushMessage,
-    R: ResponseParts,
-{
-    loop {
-        while let Some(event) = decoder.next_event() {
-            if event.event == FINAL_EVENT {
-                let result = wire::parse_final(&event.data)
-                    .and_then(|parts| R::from_parts(&parts))
-                    .map(Pushed::Final)
-                    .map_err(|e| match e {
-                        DecodeError::Status(status) => Error::UnexpectedStatus {
-                            status,
-                            body: event.data.clone(),
-                        },
-                        other => Error::Decode(other),
-                    });
-                return Some((result, State::Done));
-            }
-            if !P::EVENTS.contains(&event.event.as_str()) {
-                // A push this version does not know (a newer server's), or an event that
-                // is not a push at all: skipped unread.
-                tracing::debug!(event = %event.event, "skipping an unknown event");
-                continue;
-            }
-            let decoded = wire::parse_envelope(&event.event, &event.data)
-                .and_then(|envelope| P::decode(&event.event, &envelope));
-            match decoded {
-                Ok(Some(push)) => {
-                    return Some((Ok(Pushed::Push(push)), State::Events { chunks, decoder }));
-                }
-                Ok(None) => {
-                    tracing::debug!(event = %event.event, "skipping an unknown push");
-                }
-                Err(e) => return Some((Err(Error::Decode(e)), State::Done)),
-            }
-        }
-        match chunks.next().await {
-            Some(Ok(bytes)) => {
-                if let Err(e) = decoder.feed(&bytes) {
-                    return Some((Err(Error::Sse(e)), State::Done));
-                }
-            }
-            Some(Err(e)) => return Some((Err(Error::Request(e)), State::Done)),
-            None => {
-                decoder.finish();
-                // `finish` may complete nothing: an unterminated event is discarded.
-                return Some((Err(Error::Incomplete), State::Done));
-            }
-        }
+        )
     }
 }

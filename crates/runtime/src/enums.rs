@@ -1,7 +1,7 @@
 //! Closed sets of values, open to new ones: the enums of generated types.
 //!
 //! A spec's `enum` is what the server sends today. A newer server may send a value this
-//! client was not generated with, and DESIGN section 4 says that must not break reading:
+//! client was not generated with, and forward compatibility says that must not break reading:
 //! every generated enum has an `Unknown` variant that keeps the value as it came.
 //! Generated code declares its enums through [`string_enum!`](crate::string_enum) and
 //! [`integer_enum!`](crate::integer_enum); the `strict` form leaves `Unknown` out, and

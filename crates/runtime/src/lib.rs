@@ -6,9 +6,12 @@
 //! reqwest side ([`client`]). `docs/PROTOCOL.md` in the pushgen repository specifies the
 //! bytes; this crate is one implementation of it. It never depends on the generator.
 
+pub mod binding;
 pub mod enums;
 pub mod examples;
 pub mod formats;
+pub mod item;
+pub mod lines;
 pub mod nullable;
 pub mod path;
 pub mod sse;

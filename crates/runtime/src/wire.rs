@@ -4,7 +4,8 @@
 //! path, and the response [`Parts`] — status, headers, JSON body. The final response is
 //! [`Parts`] alone under the reserved event name [`FINAL_EVENT`]. Generated code
 //! implements [`PushMessage`] and [`ResponseParts`] for its enums; everything else about
-//! the bytes lives here and in [`crate::sse`].
+//! the bytes lives here, in [`crate::binding`] (the framing of each format) and in
+//! [`crate::item`] (item mode).
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -324,16 +325,7 @@ struct PartsJson {
 fn parse_parts(data: &str) -> Result<(Option<String>, Parts), DecodeError> {
     let json: PartsJson = serde_json::from_str(data)
         .map_err(|e| DecodeError::invalid(format!("not a push envelope: {e}")))?;
-    let headers = json
-        .headers
-        .into_iter()
-        .map(|(name, value)| match value {
-            Value::String(s) => Ok((name.to_ascii_lowercase(), s)),
-            other => Err(DecodeError::invalid(format!(
-                "header `{name}` is {other}, not a string"
-            ))),
-        })
-        .collect::<Result<_, _>>()?;
+    let headers = read_headers(json.headers)?;
     // `"body": null` is a body of null, which only a nullable body type accepts.
     Ok((
         json.path,
@@ -343,6 +335,20 @@ fn parse_parts(data: &str) -> Result<(Option<String>, Parts), DecodeError> {
             body: json.body,
         },
     ))
+}
+
+fn read_headers(
+    headers: serde_json::Map<String, Value>,
+) -> Result<Vec<(String, String)>, DecodeError> {
+    headers
+        .into_iter()
+        .map(|(name, value)| match value {
+            Value::String(s) => Ok((name.to_ascii_lowercase(), s)),
+            other => Err(DecodeError::invalid(format!(
+                "header `{name}` is {other}, not a string"
+            ))),
+        })
+        .collect()
 }
 
 /// Reads the data of a push event.
@@ -359,6 +365,93 @@ pub fn parse_envelope(event: &str, data: &str) -> Result<Envelope, DecodeError> 
 /// Reads the data of the final event.
 pub fn parse_final(data: &str) -> Result<Parts, DecodeError> {
     parse_parts(data).map(|(_, parts)| parts)
+}
+
+/// The NDJSON / JSON Lines line of a push:
+/// `{"push":NAME,"path":…,"status":…,"headers":{…},"body":…,"id":…}`.
+pub fn push_line(envelope: &Envelope, id: Option<&str>) -> Result<String, EncodeError> {
+    let mut out =
+        String::with_capacity(96 + envelope.parts.body.as_ref().map_or(0, |b| b.get().len()));
+    out.push_str("{\"push\":");
+    out.push_str(&serde_json::to_string(envelope.event.as_ref())?);
+    out.push_str(",\"path\":");
+    out.push_str(&serde_json::to_string(&envelope.path)?);
+    out.push(',');
+    write_parts(&mut out, &envelope.parts)?;
+    if let Some(id) = id {
+        out.push_str(",\"id\":");
+        out.push_str(&serde_json::to_string(id)?);
+    }
+    out.push('}');
+    Ok(out)
+}
+
+/// The NDJSON / JSON Lines line of the final response: `{"final":{"status":…,…}}`.
+pub fn final_line(parts: &Parts) -> Result<String, EncodeError> {
+    let inner = final_json(parts)?;
+    let mut out = String::with_capacity(inner.len() + 10);
+    out.push_str("{\"final\":");
+    out.push_str(&inner);
+    out.push('}');
+    Ok(out)
+}
+
+/// What one line of an envelope-mode NDJSON stream is.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Line {
+    /// A push, with its id if it has one.
+    Push {
+        envelope: Envelope,
+        id: Option<String>,
+    },
+    /// The final response: nothing follows.
+    Final(Parts),
+    /// A line of a kind this version does not know (a newer server's): skipped.
+    Unknown,
+}
+
+#[derive(Deserialize)]
+struct LineJson {
+    push: Option<String>,
+    #[serde(rename = "final")]
+    final_response: Option<Box<RawValue>>,
+    path: Option<String>,
+    status: Option<u16>,
+    #[serde(default)]
+    headers: serde_json::Map<String, Value>,
+    #[serde(default)]
+    body: Option<Box<RawValue>>,
+    id: Option<String>,
+}
+
+/// Reads one line of an envelope-mode NDJSON stream.
+pub fn parse_line(line: &str) -> Result<Line, DecodeError> {
+    let json: LineJson = serde_json::from_str(line)
+        .map_err(|e| DecodeError::invalid(format!("not a push line: {e}")))?;
+    if let Some(final_response) = json.final_response {
+        return parse_final(final_response.get()).map(Line::Final);
+    }
+    let Some(event) = json.push else {
+        return Ok(Line::Unknown);
+    };
+    let path = json
+        .path
+        .ok_or_else(|| DecodeError::invalid("push line without `path`"))?;
+    let status = json
+        .status
+        .ok_or_else(|| DecodeError::invalid("push line without `status`"))?;
+    Ok(Line::Push {
+        envelope: Envelope {
+            event: Cow::Owned(event),
+            path,
+            parts: Parts {
+                status,
+                headers: read_headers(json.headers)?,
+                body: json.body,
+            },
+        },
+        id: json.id,
+    })
 }
 
 #[cfg(test)]
@@ -404,6 +497,37 @@ mod tests {
             parse_final(r#"{"status":204,"headers":{}}"#).unwrap(),
             final_parts
         );
+    }
+
+    #[test]
+    fn push_and_final_lines_parse_back() {
+        let mut parts = Parts::new(200);
+        parts.set_header("offset", &7i64).unwrap();
+        parts.set_json(&serde_json::json!({"a": 1})).unwrap();
+        let envelope = Envelope {
+            event: "/e/{n}".into(),
+            path: "/e/7".into(),
+            parts,
+        };
+        let line = push_line(&envelope, Some("7")).unwrap();
+        assert_eq!(
+            line,
+            r#"{"push":"/e/{n}","path":"/e/7","status":200,"headers":{"offset":"7"},"body":{"a":1},"id":"7"}"#
+        );
+        assert_eq!(
+            parse_line(&line).unwrap(),
+            Line::Push {
+                envelope,
+                id: Some("7".into())
+            }
+        );
+        let final_parts = Parts::new(204);
+        let line = final_line(&final_parts).unwrap();
+        assert_eq!(line, r#"{"final":{"status":204,"headers":{}}}"#);
+        assert_eq!(parse_line(&line).unwrap(), Line::Final(final_parts));
+        assert_eq!(parse_line(r#"{"progress":1}"#).unwrap(), Line::Unknown);
+        assert!(parse_line(r#"{"push":"/e/{n}","status":200}"#).is_err());
+        assert!(parse_line("[1]").is_err());
     }
 
     #[test]

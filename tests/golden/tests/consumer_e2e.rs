@@ -361,7 +361,7 @@ async fn a_server_shutdown_ends_open_streams_and_graceful_shutdown_completes() {
         assert!(
             matches!(
                 rest.last(),
-                Some(Err(pushgen_runtime::client::Error::Incomplete))
+                Some(Err(pushgen_runtime::client::Error::Truncated))
             ),
             "{:?}",
             rest.last()
@@ -374,6 +374,60 @@ async fn a_server_shutdown_ends_open_streams_and_graceful_shutdown_completes() {
             .expect("graceful shutdown did not complete")
             .unwrap()
             .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn envelope_mode_travels_over_ndjson_and_json_lines_too() {
+    use pushgen_runtime::client::PushBinding;
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        // Per client: every push operation asks for NDJSON.
+        let client = ConsumerApiClient::new(format!("http://{addr}"))
+            .with_push_binding(PushBinding::NdJson);
+        let mut observer = Collect::default();
+        let response = client
+            .create_consumer(&request("lines", Some(10_000)), &mut observer)
+            .await
+            .unwrap();
+        assert_eq!(observer.pushes.len(), 10_000);
+        for (i, push) in observer.pushes.iter().enumerate() {
+            let Push::Events(expected) = event("c-lines", i as i64);
+            assert_eq!(push, &expected, "push {i}");
+        }
+        assert!(matches!(response, Response::Created { .. }));
+
+        // Per call: JSON Lines on a client whose default is SSE; a declared error after
+        // the first push still arrives in-band.
+        let client = ConsumerApiClient::new(format!("http://{addr}"));
+        let items: Vec<_> = client
+            .create_consumer_stream(&request("late-error", None))
+            .binding(PushBinding::JsonLines)
+            .collect()
+            .await;
+        assert_eq!(items.len(), 2, "{items:?}");
+        assert!(matches!(items[0], Ok(Pushed::Push(_))));
+        assert!(matches!(
+            items[1],
+            Ok(Pushed::Final(Response::BadRequest { .. }))
+        ));
+
+        // The wire: one JSON object per line, the final response a line of its own kind.
+        let raw = pushgen_runtime::reqwest::Client::new()
+            .post(format!("http://{addr}/consumers"))
+            .header("accept", "application/x-ndjson")
+            .header("content-type", "application/json")
+            .body(r#"{"topic":"t","maxEvents":1}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.headers()["content-type"], "application/x-ndjson");
+        let text = raw.text().await.unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        assert!(lines[0].starts_with(r#"{"push":"/consumers/{consumerId}/events/{offset}","path":"/consumers/c-t/events/0","status":200"#), "{text}");
+        assert!(lines[1].starts_with(r#"{"final":{"status":201,"#), "{text}");
     })
     .await;
 }

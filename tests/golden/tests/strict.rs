@@ -1,5 +1,5 @@
 //! `strict` types (`pushgen codegen --strict`, `Builder::strict`) refuse what the spec
-//! does not list, where the default types keep or ignore it (DESIGN section 4).
+//! does not list, where the default types keep or ignore it (forward compatibility).
 
 #[allow(dead_code, reason = "a test binary uses part of the generated API")]
 mod strict_api {

@@ -1,6 +1,7 @@
 //! Reading a request for a generated handler: parameters in every location and style,
 //! bodies in every media type, and the rejection when they do not fit.
 
+use crate::binding::Media;
 use crate::wire;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
@@ -8,11 +9,12 @@ use axum::response::{IntoResponse, Response};
 use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
 use serde::de::DeserializeOwned;
 
-/// How the client asked to receive an operation's pushes.
+/// How the client asked to receive an envelope-mode operation's pushes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Binding {
-    /// `Accept: text/event-stream`.
-    Sse,
+    /// A stream: `Accept: text/event-stream`, `application/x-ndjson` or
+    /// `application/jsonl`.
+    Stream(Media),
     /// Anything else: the final response alone.
     Plain,
 }
@@ -99,31 +101,51 @@ impl IntoResponse for Rejection {
 }
 
 impl Incoming {
-    /// The binding the client asked for, from `Accept`.
+    /// The binding the client asked for, from `Accept`: SSE if it accepts
+    /// `text/event-stream`, else NDJSON, else JSON Lines, else the final response alone.
+    /// A range with `q=0` is refused; q-values are not otherwise compared.
     pub fn binding(&self) -> Binding {
-        let accepts_sse = self
+        let mut accepted = [false; 3];
+        let offered = [Media::EventStream, Media::NdJson, Media::JsonLines];
+        for range in self
             .headers
             .get_all(header::ACCEPT)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(','))
-            .any(|range| {
-                let mut fields = range.split(';');
-                let media = fields.next().unwrap_or("").trim();
-                let q_zero = fields.any(|p| {
-                    let p = p.trim();
-                    p.split_once('=')
-                        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
-                        .and_then(|(_, q)| q.trim().parse::<f32>().ok())
-                        .is_some_and(|q| q <= 0.0)
-                });
-                media.eq_ignore_ascii_case("text/event-stream") && !q_zero
+        {
+            let mut fields = range.split(';');
+            let media = fields.next().unwrap_or("").trim();
+            let q_zero = fields.any(|p| {
+                let p = p.trim();
+                p.split_once('=')
+                    .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                    .and_then(|(_, q)| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
             });
-        if accepts_sse {
-            Binding::Sse
-        } else {
-            Binding::Plain
+            if q_zero {
+                continue;
+            }
+            for (slot, offer) in accepted.iter_mut().zip(offered) {
+                if media.eq_ignore_ascii_case(offer.content_type()) {
+                    *slot = true;
+                }
+            }
         }
+        offered
+            .into_iter()
+            .zip(accepted)
+            .find_map(|(media, yes)| yes.then_some(Binding::Stream(media)))
+            .unwrap_or(Binding::Plain)
+    }
+
+    /// The boolean property `flag` of a JSON request body (`stream`), or `default` when
+    /// the body has none: what decides whether a stream-conditional operation streams.
+    pub fn flag(&self, flag: &str, default: bool) -> bool {
+        serde_json::from_slice::<serde_json::Map<String, serde_json::Value>>(&self.body)
+            .ok()
+            .and_then(|body| body.get(flag).and_then(serde_json::Value::as_bool))
+            .unwrap_or(default)
     }
 
     pub fn context(&self) -> RequestContext {

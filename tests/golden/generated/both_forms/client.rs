@@ -39,10 +39,26 @@ impl BothPushFormsClient {
         self.inner.base_url()
     }
 
-    /// Bounds on what a server's event stream may make the client hold (default:
+    /// Bounds on what a server's stream may make the client hold (default:
     /// 16 MiB a line and an event); past them a call fails.
     pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
         self.inner.set_sse_limits(limits);
+        self
+    }
+
+    /// How the client reads answers: stream limits, the longest plain answer,
+    /// the idle timeout between bytes of a stream, the push binding.
+    pub fn with_config(mut self, config: ::pushgen_runtime::client::Config) -> Self {
+        *self.inner.config_mut() = config;
+        self
+    }
+
+    /// The stream format push operations ask for (default: SSE).
+    pub fn with_push_binding(
+        mut self,
+        binding: ::pushgen_runtime::client::PushBinding,
+    ) -> Self {
+        self.inner.config_mut().push_binding = binding;
         self
     }
 
@@ -70,7 +86,9 @@ impl BothPushFormsClient {
     }
 
     /// `placeOrder` as a `Stream`: every push, then the final response
-    /// as the last item. The request is sent when the stream is first polled.
+    /// as the last item. The request is sent when the stream is first polled, in the
+    /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
+    /// in the one `.binding(..)` on the returned stream picks.
     pub fn place_order_stream(
         &self,
         body: &types::Order,
@@ -108,7 +126,9 @@ impl BothPushFormsClient {
     }
 
     /// `placeReturn` as a `Stream`: every push, then the final response
-    /// as the last item. The request is sent when the stream is first polled.
+    /// as the last item. The request is sent when the stream is first polled, in the
+    /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
+    /// in the one `.binding(..)` on the returned stream picks.
     pub fn place_return_stream(
         &self,
         body: &types::Order,

@@ -8,8 +8,9 @@ use super::{operations, types};
 pub trait BothPushForms: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `POST /orders`
     ///
-    /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-    /// response returned here; other clients get only the response.
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
     fn place_order(
         &self,
         context: ::pushgen_runtime::server::RequestContext,
@@ -21,8 +22,9 @@ pub trait BothPushForms: ::std::marker::Send + ::std::marker::Sync + 'static {
 
     /// `POST /orders/returns`
     ///
-    /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-    /// response returned here; other clients get only the response.
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
     fn place_return(
         &self,
         context: ::pushgen_runtime::server::RequestContext,

@@ -38,10 +38,26 @@ impl ChatClient {
         self.inner.base_url()
     }
 
-    /// Bounds on what a server's event stream may make the client hold (default:
+    /// Bounds on what a server's stream may make the client hold (default:
     /// 16 MiB a line and an event); past them a call fails.
     pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
         self.inner.set_sse_limits(limits);
+        self
+    }
+
+    /// How the client reads answers: stream limits, the longest plain answer,
+    /// the idle timeout between bytes of a stream, the push binding.
+    pub fn with_config(mut self, config: ::pushgen_runtime::client::Config) -> Self {
+        *self.inner.config_mut() = config;
+        self
+    }
+
+    /// The stream format push operations ask for (default: SSE).
+    pub fn with_push_binding(
+        mut self,
+        binding: ::pushgen_runtime::client::PushBinding,
+    ) -> Self {
+        self.inner.config_mut().push_binding = binding;
         self
     }
 
@@ -55,8 +71,21 @@ impl ChatClient {
     ) -> ::std::result::Result<operations::create_completion::Response, Error> {
         self.inner
             .request(::pushgen_runtime::client::Method::POST, "/chat/completions")
-            .json("application/json", body)
+            .json_flag("application/json", body, "stream", false)
             .send()
             .await
+    }
+    /** `createCompletion` (`POST /chat/completions`) streamed: sends `stream: true` and returns the items as they arrive, as
+ `text/event-stream`, as a `Stream` of `Result<Item, Error>`; [`Self::create_completion`] asks for the whole answer
+ instead. The request is sent when the stream is first polled. It ends after the stream's terminal marker; a stream cut before it yields
+ `Error::Truncated`.*/
+    pub fn create_completion_stream(
+        &self,
+        body: &types::CompletionRequest,
+    ) -> ::pushgen_runtime::client::ItemStream<operations::create_completion::Items> {
+        self.inner
+            .request(::pushgen_runtime::client::Method::POST, "/chat/completions")
+            .json_flag("application/json", body, "stream", true)
+            .item_stream()
     }
 }

@@ -42,4 +42,48 @@ pub mod create_completion {
             }
         }
     }
+
+    /// One item of `createCompletion`'s stream.
+    pub type Item = types::CompletionChunk;
+
+    /// How `createCompletion`'s stream travels: text/event-stream, item by item, ending with the data `[DONE]`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Items;
+
+    impl ::pushgen_runtime::item::ItemCodec for Items {
+        type Item = Item;
+
+        type Failure = ::pushgen_runtime::item::NoFailure;
+
+        type Response = Response;
+        const MEDIA: ::pushgen_runtime::binding::Media = ::pushgen_runtime::binding::Media::EventStream;
+        const EVENTS: &'static [&'static str] = &[];
+        const TERMINATOR: ::std::option::Option<::pushgen_runtime::item::Terminator> = ::std::option::Option::Some(
+            ::pushgen_runtime::item::Terminator::Data("[DONE]"),
+        );
+        const HAS_FAILURE: bool = false;
+
+        fn encode(
+            item: &Item,
+            data: &mut ::std::string::String,
+        ) -> ::std::result::Result<
+            ::std::option::Option<&'static str>,
+            wire::EncodeError,
+        > {
+            ::pushgen_runtime::item::json(item, data)?;
+            Ok(::std::option::Option::None)
+        }
+
+        fn decode(
+            event: &str,
+            data: &str,
+        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+            let _ = event;
+            Ok(
+                ::std::option::Option::Some(
+                    ::pushgen_runtime::item::from_json(event, data)?,
+                ),
+            )
+        }
+    }
 }

@@ -9,10 +9,13 @@ pub trait Chat: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// server-sent events, one chunk per event, ending with `data: [DONE]`.
     ///
     /// `POST /chat/completions`
+    ///
+    /// When the request's `stream` is true, items sent to `items` are the answer, as `text/event-stream`, and a `2xx` returned here only ends the stream; otherwise `items` drops them and the response returned here is the answer. One implementation serves both; `items.is_streaming()` tells which.
     fn create_completion(
         &self,
         context: ::pushgen_runtime::server::RequestContext,
         body: types::CompletionRequest,
+        items: ::pushgen_runtime::server::ItemSink<operations::create_completion::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::create_completion::Response,
     > + ::std::marker::Send;
@@ -44,7 +47,7 @@ pub fn router_with_config<A: Chat>(
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
-    use super::{operations, types, Chat};
+    use super::{types, Chat};
     use ::pushgen_runtime::axum::extract::State;
     use ::pushgen_runtime::axum::response::Response;
     use ::pushgen_runtime::server::{Incoming, Shared};
@@ -58,11 +61,14 @@ mod handlers {
             Err(rejection) => return rejection.into_response(),
         };
         let context = request.context();
-        let response: operations::create_completion::Response = shared
-            .api()
-            .create_completion(context, body)
-            .await;
-
-        ::pushgen_runtime::server::respond(&response)
+        let api = shared.api();
+        shared
+            .serve_items(
+                request.flag("stream", false),
+                move |items| async move {
+                    api.create_completion(context, body, items).await
+                },
+            )
+            .await
     }
 }

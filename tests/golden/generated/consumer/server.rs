@@ -12,8 +12,9 @@ pub trait ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     ///
     /// `POST /consumers`
     ///
-    /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-    /// response returned here; other clients get only the response.
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
     fn create_consumer(
         &self,
         context: ::pushgen_runtime::server::RequestContext,

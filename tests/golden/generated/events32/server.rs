@@ -7,28 +7,37 @@ use super::operations;
 /// A build's events as an OpenAPI 3.2 sequential media type, in the SSE idiom.
 pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /builds/{id}/events`
+    ///
+    /// Items sent to `items` are the answer, as `text/event-stream`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn watch_build(
         &self,
         context: ::pushgen_runtime::server::RequestContext,
         params: operations::watch_build::Params,
+        items: ::pushgen_runtime::server::ItemSink<operations::watch_build::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::watch_build::Response,
     > + ::std::marker::Send;
 
     /// `GET /builds/{id}/log`
+    ///
+    /// Items sent to `items` are the answer, as `application/jsonl`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn tail_log(
         &self,
         context: ::pushgen_runtime::server::RequestContext,
         params: operations::tail_log::Params,
+        items: ::pushgen_runtime::server::ItemSink<operations::tail_log::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::tail_log::Response,
     > + ::std::marker::Send;
 
     /// `GET /builds/{id}/artifacts`
+    ///
+    /// Items sent to `items` are the answer, as `application/json-seq`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn list_artifacts(
         &self,
         context: ::pushgen_runtime::server::RequestContext,
         params: operations::list_artifacts::Params,
+        items: ::pushgen_runtime::server::ItemSink<operations::list_artifacts::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::list_artifacts::Response,
     > + ::std::marker::Send;
@@ -87,12 +96,13 @@ mod handlers {
             Err(rejection) => return rejection.into_response(),
         };
         let context = request.context();
-        let response: operations::watch_build::Response = shared
-            .api()
-            .watch_build(context, params)
-            .await;
-
-        ::pushgen_runtime::server::respond(&response)
+        let api = shared.api();
+        shared
+            .serve_items(
+                true,
+                move |items| async move { api.watch_build(context, params, items).await },
+            )
+            .await
     }
 
     pub(super) async fn tail_log<A: BuildEvents>(
@@ -109,12 +119,13 @@ mod handlers {
             Err(rejection) => return rejection.into_response(),
         };
         let context = request.context();
-        let response: operations::tail_log::Response = shared
-            .api()
-            .tail_log(context, params)
-            .await;
-
-        ::pushgen_runtime::server::respond(&response)
+        let api = shared.api();
+        shared
+            .serve_items(
+                true,
+                move |items| async move { api.tail_log(context, params, items).await },
+            )
+            .await
     }
 
     pub(super) async fn list_artifacts<A: BuildEvents>(
@@ -131,11 +142,14 @@ mod handlers {
             Err(rejection) => return rejection.into_response(),
         };
         let context = request.context();
-        let response: operations::list_artifacts::Response = shared
-            .api()
-            .list_artifacts(context, params)
-            .await;
-
-        ::pushgen_runtime::server::respond(&response)
+        let api = shared.api();
+        shared
+            .serve_items(
+                true,
+                move |items| async move {
+                    api.list_artifacts(context, params, items).await
+                },
+            )
+            .await
     }
 }

@@ -39,10 +39,26 @@ impl LocalModelsClient {
         self.inner.base_url()
     }
 
-    /// Bounds on what a server's event stream may make the client hold (default:
+    /// Bounds on what a server's stream may make the client hold (default:
     /// 16 MiB a line and an event); past them a call fails.
     pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
         self.inner.set_sse_limits(limits);
+        self
+    }
+
+    /// How the client reads answers: stream limits, the longest plain answer,
+    /// the idle timeout between bytes of a stream, the push binding.
+    pub fn with_config(mut self, config: ::pushgen_runtime::client::Config) -> Self {
+        *self.inner.config_mut() = config;
+        self
+    }
+
+    /// The stream format push operations ask for (default: SSE).
+    pub fn with_push_binding(
+        mut self,
+        binding: ::pushgen_runtime::client::PushBinding,
+    ) -> Self {
+        self.inner.config_mut().push_binding = binding;
         self
     }
 
@@ -53,20 +69,63 @@ impl LocalModelsClient {
     ) -> ::std::result::Result<operations::generate::Response, Error> {
         self.inner
             .request(::pushgen_runtime::client::Method::POST, "/api/generate")
-            .json("application/json", body)
+            .json_flag("application/json", body, "stream", false)
             .send()
             .await
+    }
+    /** `generate` (`POST /api/generate`) streamed: sends `stream: true` and returns the items as they arrive, as
+ `application/x-ndjson`, as a `Stream` of `Result<Item, Error>`; [`Self::generate`] asks for the whole answer
+ instead. The request is sent when the stream is first polled. It ends after the stream's terminal marker; a stream cut before it yields
+ `Error::Truncated`.*/
+    pub fn generate_stream(
+        &self,
+        body: &types::GenerateRequest,
+    ) -> ::pushgen_runtime::client::ItemStream<operations::generate::Items> {
+        self.inner
+            .request(::pushgen_runtime::client::Method::POST, "/api/generate")
+            .json_flag("application/json", body, "stream", true)
+            .item_stream()
     }
 
     /// `POST /api/pull`
-    pub async fn pull(
+    ///
+    /** The items arrive as `application/x-ndjson`, each as it comes, as a `Stream` of
+ `Result<Item, Error>`; the request is sent when it is first polled. It ends with the response body.
+ A declared response the server answers with instead (an error before the first
+ item) is `Error::Response`: read it with `error.response::<operations::pull::Response>()`.*/
+    pub fn pull(
         &self,
         body: &types::PullRequest,
-    ) -> ::std::result::Result<operations::pull::Response, Error> {
+    ) -> ::pushgen_runtime::client::ItemStream<operations::pull::Items> {
         self.inner
             .request(::pushgen_runtime::client::Method::POST, "/api/pull")
             .json("application/json", body)
-            .send()
-            .await
+            .item_stream()
+    }
+    /** [`Self::pull`], each item handed to `observer` as it arrives. Returns once the
+ stream has ended, or with its first error.*/
+    pub async fn pull_observe(
+        &self,
+        body: &types::PullRequest,
+        observer: &mut impl PullObserver,
+    ) -> ::std::result::Result<(), Error> {
+        let mut stream = self.pull(body);
+        while let Some(item) = stream.next_item().await {
+            observer.on_item(item?)
+        }
+        Ok(())
     }
 }
+
+/// Receives the items of `pull` (`POST /api/pull`) as they arrive.
+///
+/// Every method does nothing unless implemented, so an observer implements only
+/// what it needs. `()` observes nothing.
+pub trait PullObserver {
+    /// One item.
+    fn on_item(&mut self, item: operations::pull::Item) {
+        let _ = item;
+    }
+}
+
+impl PullObserver for () {}

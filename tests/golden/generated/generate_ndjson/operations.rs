@@ -42,6 +42,50 @@ pub mod generate {
             }
         }
     }
+
+    /// One item of `generate`'s stream.
+    pub type Item = types::GenerateChunk;
+
+    /// How `generate`'s stream travels: application/x-ndjson, item by item, ending with the data `{"done":true}`.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Items;
+
+    impl ::pushgen_runtime::item::ItemCodec for Items {
+        type Item = Item;
+
+        type Failure = ::pushgen_runtime::item::NoFailure;
+
+        type Response = Response;
+        const MEDIA: ::pushgen_runtime::binding::Media = ::pushgen_runtime::binding::Media::NdJson;
+        const EVENTS: &'static [&'static str] = &[];
+        const TERMINATOR: ::std::option::Option<::pushgen_runtime::item::Terminator> = ::std::option::Option::Some(
+            ::pushgen_runtime::item::Terminator::Data("{\"done\":true}"),
+        );
+        const HAS_FAILURE: bool = false;
+
+        fn encode(
+            item: &Item,
+            data: &mut ::std::string::String,
+        ) -> ::std::result::Result<
+            ::std::option::Option<&'static str>,
+            wire::EncodeError,
+        > {
+            ::pushgen_runtime::item::json(item, data)?;
+            Ok(::std::option::Option::None)
+        }
+
+        fn decode(
+            event: &str,
+            data: &str,
+        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+            let _ = event;
+            Ok(
+                ::std::option::Option::Some(
+                    ::pushgen_runtime::item::from_json(event, data)?,
+                ),
+            )
+        }
+    }
 }
 
 /// Types of `pull`: `POST /api/pull`.
@@ -56,13 +100,13 @@ pub mod pull {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Progress lines, always streamed.
-        Ok { body: types::PullOkBody },
+        Ok,
     }
 
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok => Ok(wire::Parts::new(200)),
             }
         }
 
@@ -70,9 +114,51 @@ pub mod pull {
             parts: &wire::Parts,
         ) -> ::std::result::Result<Self, wire::DecodeError> {
             match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
+                200 => Ok(Self::Ok),
                 status => Err(wire::DecodeError::status(status)),
             }
+        }
+    }
+
+    /// One item of `pull`'s stream.
+    pub type Item = types::PullOkBody;
+
+    /// How `pull`'s stream travels: application/x-ndjson, item by item.
+    #[derive(Debug, Clone, Copy)]
+    pub struct Items;
+
+    impl ::pushgen_runtime::item::ItemCodec for Items {
+        type Item = Item;
+
+        type Failure = ::pushgen_runtime::item::NoFailure;
+
+        type Response = Response;
+        const MEDIA: ::pushgen_runtime::binding::Media = ::pushgen_runtime::binding::Media::NdJson;
+        const EVENTS: &'static [&'static str] = &[];
+        const TERMINATOR: ::std::option::Option<::pushgen_runtime::item::Terminator> = ::std::option::Option::None;
+        const HAS_FAILURE: bool = false;
+
+        fn encode(
+            item: &Item,
+            data: &mut ::std::string::String,
+        ) -> ::std::result::Result<
+            ::std::option::Option<&'static str>,
+            wire::EncodeError,
+        > {
+            ::pushgen_runtime::item::json(item, data)?;
+            Ok(::std::option::Option::None)
+        }
+
+        fn decode(
+            event: &str,
+            data: &str,
+        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+            let _ = event;
+            Ok(
+                ::std::option::Option::Some(
+                    ::pushgen_runtime::item::from_json(event, data)?,
+                ),
+            )
         }
     }
 }

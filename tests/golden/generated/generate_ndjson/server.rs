@@ -7,19 +7,25 @@ use super::{operations, types};
 /// An Ollama-like API whose operations stream NDJSON unless asked not to.
 pub trait LocalModels: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `POST /api/generate`
+    ///
+    /// When the request's `stream` is true (the default), items sent to `items` are the answer, as `application/x-ndjson`, and a `2xx` returned here only ends the stream; otherwise `items` drops them and the response returned here is the answer. One implementation serves both; `items.is_streaming()` tells which.
     fn generate(
         &self,
         context: ::pushgen_runtime::server::RequestContext,
         body: types::GenerateRequest,
+        items: ::pushgen_runtime::server::ItemSink<operations::generate::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::generate::Response,
     > + ::std::marker::Send;
 
     /// `POST /api/pull`
+    ///
+    /// Items sent to `items` are the answer, as `application/x-ndjson`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn pull(
         &self,
         context: ::pushgen_runtime::server::RequestContext,
         body: types::PullRequest,
+        items: ::pushgen_runtime::server::ItemSink<operations::pull::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::pull::Response,
     > + ::std::marker::Send;
@@ -52,7 +58,7 @@ pub fn router_with_config<A: LocalModels>(
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
-    use super::{operations, types, LocalModels};
+    use super::{types, LocalModels};
     use ::pushgen_runtime::axum::extract::State;
     use ::pushgen_runtime::axum::response::Response;
     use ::pushgen_runtime::server::{Incoming, Shared};
@@ -66,12 +72,13 @@ mod handlers {
             Err(rejection) => return rejection.into_response(),
         };
         let context = request.context();
-        let response: operations::generate::Response = shared
-            .api()
-            .generate(context, body)
-            .await;
-
-        ::pushgen_runtime::server::respond(&response)
+        let api = shared.api();
+        shared
+            .serve_items(
+                request.flag("stream", true),
+                move |items| async move { api.generate(context, body, items).await },
+            )
+            .await
     }
 
     pub(super) async fn pull<A: LocalModels>(
@@ -83,11 +90,12 @@ mod handlers {
             Err(rejection) => return rejection.into_response(),
         };
         let context = request.context();
-        let response: operations::pull::Response = shared
-            .api()
-            .pull(context, body)
-            .await;
-
-        ::pushgen_runtime::server::respond(&response)
+        let api = shared.api();
+        shared
+            .serve_items(
+                true,
+                move |items| async move { api.pull(context, body, items).await },
+            )
+            .await
     }
 }

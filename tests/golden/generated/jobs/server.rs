@@ -13,8 +13,9 @@ pub trait Jobs: ::std::marker::Send + ::std::marker::Sync + 'static {
     ///
     /// `POST /projects/{projectId}/jobs`
     ///
-    /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-    /// response returned here; other clients get only the response.
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
     fn run_job(
         &self,
         context: ::pushgen_runtime::server::RequestContext,

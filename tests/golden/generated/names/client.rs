@@ -47,10 +47,26 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
         self.inner.base_url()
     }
 
-    /// Bounds on what a server's event stream may make the client hold (default:
+    /// Bounds on what a server's stream may make the client hold (default:
     /// 16 MiB a line and an event); past them a call fails.
     pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
         self.inner.set_sse_limits(limits);
+        self
+    }
+
+    /// How the client reads answers: stream limits, the longest plain answer,
+    /// the idle timeout between bytes of a stream, the push binding.
+    pub fn with_config(mut self, config: ::pushgen_runtime::client::Config) -> Self {
+        *self.inner.config_mut() = config;
+        self
+    }
+
+    /// The stream format push operations ask for (default: SSE).
+    pub fn with_push_binding(
+        mut self,
+        binding: ::pushgen_runtime::client::PushBinding,
+    ) -> Self {
+        self.inner.config_mut().push_binding = binding;
         self
     }
 
@@ -91,6 +107,12 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
                 Pushed::Push(operations::post_message::Push::Response2(push)) => {
                     observer.on_response_2(push)
                 }
+                Pushed::Push(operations::post_message::Push::JobsProgress(push)) => {
+                    observer.on_jobs_progress(push)
+                }
+                Pushed::Push(
+                    operations::post_message::Push::JobsProgressResponse2(push),
+                ) => observer.on_jobs_progress_response_2(push),
                 Pushed::Final(response) => {
                     observer.on_final(&response);
                     return Ok(response);
@@ -100,7 +122,9 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
     }
 
     /// `post message` as a `Stream`: every push, then the final response
-    /// as the last item. The request is sent when the stream is first polled.
+    /// as the last item. The request is sent when the stream is first polled, in the
+    /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
+    /// in the one `.binding(..)` on the returned stream picks.
     pub fn post_message_stream(
         &self,
     ) -> ::pushgen_runtime::client::PushStream<
@@ -157,6 +181,19 @@ pub trait PostMessageObserver {
 
     /// A push of `/response`.
     fn on_response_2(&mut self, push: operations::post_message::Response2) {
+        let _ = push;
+    }
+
+    /// A push of `/jobs/progress`.
+    fn on_jobs_progress(&mut self, push: operations::post_message::JobsProgress) {
+        let _ = push;
+    }
+
+    /// A push of `/jobs/progress/response`.
+    fn on_jobs_progress_response_2(
+        &mut self,
+        push: operations::post_message::JobsProgressResponse2,
+    ) {
         let _ = push;
     }
 

@@ -86,6 +86,10 @@ pub mod post_message {
         Final(Final),
         /// `/response`.
         Response2(Response2),
+        /// `/jobs/progress`.
+        JobsProgress(JobsProgress),
+        /// `/jobs/progress/response`.
+        JobsProgressResponse2(JobsProgressResponse2),
     }
 
     impl wire::PushMessage for Push {
@@ -93,6 +97,8 @@ pub mod post_message {
             "/messages/{display name}",
             "/final",
             "/response",
+            "/jobs/progress",
+            "/jobs/progress/response",
         ];
 
         fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
@@ -118,6 +124,20 @@ pub mod post_message {
                     Ok(wire::Envelope {
                         event: "/response".into(),
                         path: wire::expand("/response", &[])?,
+                        parts: wire::ResponseParts::to_parts(&push.response)?,
+                    })
+                }
+                Self::JobsProgress(push) => {
+                    Ok(wire::Envelope {
+                        event: "/jobs/progress".into(),
+                        path: wire::expand("/jobs/progress", &[])?,
+                        parts: wire::ResponseParts::to_parts(&push.response)?,
+                    })
+                }
+                Self::JobsProgressResponse2(push) => {
+                    Ok(wire::Envelope {
+                        event: "/jobs/progress/response".into(),
+                        path: wire::expand("/jobs/progress/response", &[])?,
                         parts: wire::ResponseParts::to_parts(&push.response)?,
                     })
                 }
@@ -163,6 +183,26 @@ pub mod post_message {
                         ),
                     )
                 }
+                "/jobs/progress" => {
+                    wire::match_path("/jobs/progress", &envelope.path)?;
+                    Ok(
+                        Some(
+                            Self::JobsProgress(JobsProgress {
+                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                            }),
+                        ),
+                    )
+                }
+                "/jobs/progress/response" => {
+                    wire::match_path("/jobs/progress/response", &envelope.path)?;
+                    Ok(
+                        Some(
+                            Self::JobsProgressResponse2(JobsProgressResponse2 {
+                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                            }),
+                        ),
+                    )
+                }
                 _ => Ok(None),
             }
         }
@@ -183,6 +223,18 @@ pub mod post_message {
     impl ::std::convert::From<Response2> for Push {
         fn from(push: Response2) -> Self {
             Self::Response2(push)
+        }
+    }
+
+    impl ::std::convert::From<JobsProgress> for Push {
+        fn from(push: JobsProgress) -> Self {
+            Self::JobsProgress(push)
+        }
+    }
+
+    impl ::std::convert::From<JobsProgressResponse2> for Push {
+        fn from(push: JobsProgressResponse2) -> Self {
+            Self::JobsProgressResponse2(push)
         }
     }
 
@@ -277,6 +329,90 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for Response2Response {
+        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+            match self {
+                Self::Ok => Ok(wire::Parts::new(200)),
+            }
+        }
+
+        fn from_parts(
+            parts: &wire::Parts,
+        ) -> ::std::result::Result<Self, wire::DecodeError> {
+            match parts.status {
+                200 => Ok(Self::Ok),
+                status => Err(wire::DecodeError::status(status)),
+            }
+        }
+    }
+
+    /// A push of `/jobs/progress`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobsProgress {
+        /// The pushed response.
+        pub response: JobsProgressResponse,
+    }
+
+    /// What a push of `/jobs/progress` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum JobsProgressResponse {
+        /// 200: its response enum is ProgressResponse
+        Ok { headers: JobsProgressOkHeaders },
+    }
+
+    impl wire::ResponseParts for JobsProgressResponse {
+        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+            match self {
+                Self::Ok { headers } => {
+                    wire::Parts::new(200).with_header("step", &headers.step)
+                }
+            }
+        }
+
+        fn from_parts(
+            parts: &wire::Parts,
+        ) -> ::std::result::Result<Self, wire::DecodeError> {
+            match parts.status {
+                200 => {
+                    Ok(Self::Ok {
+                        headers: JobsProgressOkHeaders {
+                            step: parts.header_opt("step")?,
+                        },
+                    })
+                }
+                status => Err(wire::DecodeError::status(status)),
+            }
+        }
+    }
+
+    /// Headers of [`JobsProgressResponse::Ok`].
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobsProgressOkHeaders {
+        pub step: ::std::option::Option<i64>,
+    }
+
+    /// A push of `/jobs/progress/response`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct JobsProgressResponse2 {
+        /// The pushed response.
+        pub response: JobsProgressResponse2Response,
+    }
+
+    /// What a push of `/jobs/progress/response` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum JobsProgressResponse2Response {
+        /// 200: named like the item before's response enum
+        Ok,
+    }
+
+    impl wire::ResponseParts for JobsProgressResponse2Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::Ok => Ok(wire::Parts::new(200)),

@@ -26,8 +26,9 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
 
     /// `POST /messages`
     ///
-    /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-    /// response returned here; other clients get only the response.
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
     fn post_message(
         &self,
         context: ::pushgen_runtime::server::RequestContext,

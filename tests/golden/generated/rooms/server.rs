@@ -8,8 +8,9 @@ use super::operations;
 pub trait Rooms: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `POST /rooms/{roomId}/join`
     ///
-    /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-    /// response returned here; other clients get only the response.
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
     fn join(
         &self,
         context: ::pushgen_runtime::server::RequestContext,

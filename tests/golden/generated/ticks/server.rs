@@ -19,8 +19,9 @@ pub trait MarketTicks: ::std::marker::Send + ::std::marker::Sync + 'static {
     ///
     /// `GET /markets/{symbol}/ticks`
     ///
-    /// Pushes sent to `push` reach a client that asked for them (SSE) before the
-    /// response returned here; other clients get only the response.
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
     fn watch_ticks(
         &self,
         context: ::pushgen_runtime::server::RequestContext,

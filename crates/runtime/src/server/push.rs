@@ -1,0 +1,167 @@
+//! Envelope mode on the server: pushed responses, then the final response in-band.
+
+use super::stream::{self, Ending, Frame};
+use super::{Binding, Incoming, PushError, Shared};
+use crate::binding::Media;
+use crate::wire::{self, FINAL_EVENT, Parts, PushMessage, ResponseParts};
+use axum::body::Bytes;
+use axum::response::Response;
+use bytes::BytesMut;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use tokio::sync::mpsc;
+
+impl<A> Shared<A> {
+    /// Runs a push operation's handler and answers with its pushes and final response, in
+    /// the binding the request selects ([`Incoming::binding`]).
+    ///
+    /// The handler runs on its own task, so it outlives a client that disconnects: its
+    /// next `send` fails, and it decides what to do about it.
+    pub async fn serve_push<P, R, F, Fut>(&self, request: &Incoming, handler: F) -> Response
+    where
+        P: PushMessage + Send + 'static,
+        R: ResponseParts + Send + 'static,
+        F: FnOnce(PushSink<P>) -> Fut,
+        Fut: Future<Output = R> + Send + 'static,
+    {
+        let (tx, rx) = stream::channel(self.config());
+        let media = match request.binding() {
+            Binding::Stream(media) => Some(media),
+            Binding::Plain => None,
+        };
+        let sink = PushSink {
+            tx: media.map(|media| (tx.clone(), media)),
+            _push: PhantomData,
+        };
+        let media = media.unwrap_or(Media::EventStream);
+        let running = handler(sink);
+        stream::answer(running, tx, rx, media, FinalResponse(media), self.config()).await
+    }
+}
+
+/// Envelope mode ends with the final response, whatever it is.
+struct FinalResponse(Media);
+
+impl Ending for FinalResponse {
+    fn plain_if_first(&self, _: &Parts) -> bool {
+        true
+    }
+
+    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Option<Bytes> {
+        let encoded = parts.and_then(|p| match self.0 {
+            Media::EventStream => wire::final_json(&p),
+            _ => wire::final_line(&p),
+        });
+        let data = encoded.unwrap_or_else(|e| {
+            // The declared response could not be encoded: say so in-band, as a 500.
+            let message = serde_json::to_string(&e.0).unwrap_or_else(|_| "\"\"".into());
+            let parts =
+                format!("{{\"status\":500,\"headers\":{{}},\"body\":{{\"message\":{message}}}}}");
+            match self.0 {
+                Media::EventStream => parts,
+                _ => format!("{{\"final\":{parts}}}"),
+            }
+        });
+        let mut buf = BytesMut::with_capacity(data.len() + 24);
+        // The event name is a constant without line breaks: no error.
+        let _ = self.0.encode(&mut buf, Some(FINAL_EVENT), None, &data);
+        Some(buf.freeze())
+    }
+}
+
+/// Where a push operation's handler sends pushes.
+///
+/// `send` waits while the client is slower than the handler (the buffer is
+/// [`ServerConfig::push_buffer`](super::ServerConfig::push_buffer) pushes) and fails once
+/// the client is gone. When the client did not ask for a stream (its `Accept` names none
+/// of `text/event-stream`, `application/x-ndjson`, `application/jsonl`), pushes are
+/// dropped: a server *may* push, and this client only wants the final response.
+pub struct PushSink<P> {
+    tx: Option<(mpsc::Sender<Frame>, Media)>,
+    _push: PhantomData<fn(P)>,
+}
+
+impl<P> Clone for PushSink<P> {
+    fn clone(&self) -> Self {
+        PushSink {
+            tx: self.tx.clone(),
+            _push: PhantomData,
+        }
+    }
+}
+
+impl<P> fmt::Debug for PushSink<P> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PushSink")
+            .field("binding", &self.tx.as_ref().map(|(_, media)| media))
+            .finish()
+    }
+}
+
+impl<P: PushMessage> PushSink<P> {
+    /// Pushes `push` to the client.
+    pub async fn send(&self, push: impl Into<P>) -> Result<(), PushError> {
+        self.send_event(None, push.into()).await
+    }
+
+    /// Pushes `push` with an event id, which a client reconnecting after a lost
+    /// connection sends back as `Last-Event-ID`.
+    pub async fn send_with_id(&self, id: &str, push: impl Into<P>) -> Result<(), PushError> {
+        self.send_event(Some(id), push.into()).await
+    }
+
+    async fn send_event(&self, id: Option<&str>, push: P) -> Result<(), PushError> {
+        let Some((tx, media)) = &self.tx else {
+            return Ok(());
+        };
+        let envelope = push.encode().map_err(|e| PushError::Encode(e.0))?;
+        let encode = |e: wire::EncodeError| PushError::Encode(e.0);
+        let mut buf;
+        match media {
+            Media::EventStream => {
+                let data = wire::envelope_json(&envelope).map_err(encode)?;
+                buf = BytesMut::with_capacity(data.len() + envelope.event.len() + 32);
+                media
+                    .encode(&mut buf, Some(&envelope.event), id, &data)
+                    .map_err(|e| PushError::Encode(e.to_string()))?;
+            }
+            _ => {
+                let line = wire::push_line(&envelope, id).map_err(encode)?;
+                buf = BytesMut::with_capacity(line.len() + 1);
+                let _ = media.encode(&mut buf, None, None, &line);
+            }
+        }
+        tx.send(Frame::Data(buf.freeze()))
+            .await
+            .map_err(|_| PushError::Closed)
+    }
+
+    /// Commits the `200` stream head now, before the first push — to start keep-alives
+    /// while the handler waits. Errors after this travel in-band as the final response.
+    pub async fn open(&self) -> Result<(), PushError> {
+        match &self.tx {
+            Some((tx, _)) => tx.send(Frame::Open).await.map_err(|_| PushError::Closed),
+            None => Ok(()),
+        }
+    }
+
+    /// Whether pushes reach the client (it asked for a stream).
+    pub fn is_streaming(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// The stream's media type, when pushes reach the client.
+    pub fn media(&self) -> Option<Media> {
+        self.tx.as_ref().map(|(_, media)| *media)
+    }
+
+    /// Resolves once the client is gone. Never resolves when the client did not ask for
+    /// pushes, since there is no stream to lose.
+    pub async fn closed(&self) {
+        match &self.tx {
+            Some((tx, _)) => tx.closed().await,
+            None => std::future::pending().await,
+        }
+    }
+}
