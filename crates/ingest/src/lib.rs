@@ -35,6 +35,7 @@ mod locate;
 mod names;
 mod normalize;
 mod operation;
+mod origins;
 mod overlay;
 mod push;
 mod recursion;
@@ -49,6 +50,7 @@ pub use push::FINAL_EVENT;
 
 use error::{Diagnostics, push_pointer};
 use openapiv3::Operation;
+use origins::Origins;
 use pushgen_ir::{Api, Method, Operation as IrOperation, PathPart, Streaming};
 use std::collections::HashMap;
 
@@ -145,86 +147,14 @@ pub fn ingest_with_options(
     let base = options
         .path
         .map(|path| path.parent().unwrap_or(std::path::Path::new(".")));
-    let (api, files, warnings) = ingest_with(text, source, base, options.overlays, timings)?;
-    Ok(Ingested {
-        api,
-        files: files.into_iter().map(|f| f.path).collect(),
-        warnings,
-    })
+    ingest_with(text, source, base, options.overlays, timings)
 }
 
-fn file_name(path: &std::path::Path) -> String {
+pub(crate) fn file_name(path: &std::path::Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
 }
-
-/// Where values that errors point at came from: the spec's text, a file it `$ref`s, or
-/// an overlay.
-struct Origins<'a> {
-    text: &'a str,
-    source: &'a str,
-    files: &'a [bundle::BundledFile],
-    overlays: &'a [Overlay],
-    placed: &'a overlay::Placed,
-}
-
-impl Origins<'_> {
-    /// The errors, each located in the file its value came from. Positions are found
-    /// only now, when there is something to report: a second parse of the text, with
-    /// positions, that the success path never pays for.
-    fn fail(&self, mut errors: Vec<SpecError>) -> SpecErrors {
-        for error in &mut errors {
-            // Messages may name bundled pointers; say them as the spec does, `file#/pointer`.
-            for (i, file) in self.files.iter().enumerate().rev() {
-                let name = file
-                    .path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned());
-                error.message = error.message.replace(
-                    &format!("#/{}/{i}", bundle::FILES_KEY),
-                    &format!("{}#", name.unwrap_or_default()),
-                );
-            }
-            // First overlays: a value one added may be inside a bundled file as well.
-            if let Some((index, inner)) = self.placed.origin(&error.pointer)
-                && let Some(overlay) = self.overlays.get(index)
-            {
-                let place = match bundle::origin(self.files, &error.pointer) {
-                    Some((file, inner)) => format!("{}#{inner}", file_name(&file.path)),
-                    None => format!("#{}", error.pointer),
-                };
-                error.message = format!(
-                    "{} (an overlay put this value at {place} in the spec)",
-                    error.message
-                );
-                error.location = locate(&overlay.text, &inner);
-                error.pointer = inner;
-                error.file = Some(overlay.path.display().to_string());
-                continue;
-            }
-            // A value an overlay removed is not in the text, and the nearest ancestor that
-            // is gets shown; so is an array whose items an overlay moved.
-            let in_text = self.placed.in_text(&error.pointer);
-            if let Some((file, inner)) = bundle::origin(self.files, &error.pointer) {
-                error.location =
-                    bundle::origin(self.files, in_text).and_then(|(_, at)| locate(&file.text, &at));
-                error.pointer = inner;
-                // The path as opened (relative to where the spec was given), so a reader,
-                // or the CLI showing the lines, can open it.
-                error.file = Some(file.path.display().to_string());
-            } else if error.location.is_none() {
-                error.location = locate(self.text, in_text);
-            }
-        }
-        SpecErrors {
-            source: self.source.to_string(),
-            errors,
-        }
-    }
-}
-
-type Read = (Api, Vec<bundle::BundledFile>, Vec<Warning>);
 
 fn ingest_with(
     text: &str,
@@ -232,7 +162,7 @@ fn ingest_with(
     base: Option<&std::path::Path>,
     overlays: &[Overlay],
     timings: &mut Timings,
-) -> Result<Read, SpecErrors> {
+) -> Result<Ingested, SpecErrors> {
     let no_overlays = overlay::Placed::default();
     let mut origins = Origins {
         text,
@@ -257,7 +187,11 @@ fn ingest_with(
     let api = build(&doc, source, &mut diags);
     timings.ir = start.elapsed();
     if diags.errors.is_empty() {
-        Ok((api, files, applied.warnings))
+        Ok(Ingested {
+            api,
+            files: files.into_iter().map(|f| f.path).collect(),
+            warnings: applied.warnings,
+        })
     } else {
         Err(origins.fail(diags.errors))
     }

@@ -17,7 +17,8 @@
 //! Overlays apply to the raw value once it is parsed and its `$ref`s to other files are
 //! bundled, and before 3.1/3.2 forms are normalised: what they add is read like the
 //! rest of the spec. A target can reach into a bundled file only through `$..`, since
-//! the spec's `$ref`s are not followed.
+//! the spec's `$ref`s are not followed; and a `$ref` in an update is the spec's own, so
+//! only local ones (`#/components/...`) resolve.
 //!
 //! Everything wrong with an overlay is an error in the overlay's file, at a JSON pointer
 //! within it (`#/actions/2/target`), so it is shown with the overlay's line. An action
@@ -126,28 +127,26 @@ struct Entry {
 }
 
 impl Placed {
-    /// For a spec error at `pointer`: the overlay (an index into those applied) that put
-    /// the value there or above it, and the pointer within the overlay.
+    /// For a spec error at `pointer` (a [`Placed::stable`] one): the overlay (an index
+    /// into those applied) that put the value there or above it, and the pointer within
+    /// the overlay.
     pub(crate) fn origin(&self, pointer: &str) -> Option<(usize, String)> {
         // The latest write wins: a value replaced by a later action is the later one's.
         self.entries.iter().rev().find_map(|entry| {
-            let rest = pointer.strip_prefix(entry.spec.as_str())?;
-            (rest.is_empty() || rest.starts_with('/'))
-                .then(|| (entry.overlay, format!("{}{rest}", entry.at)))
+            is_within(pointer, &entry.spec).then(|| {
+                let rest = &pointer[entry.spec.len()..];
+                (entry.overlay, format!("{}{rest}", entry.at))
+            })
         })
     }
 
-    /// For a spec error at `pointer` that no overlay placed: the pointer to look for in
-    /// the spec's text. Under an array that lost items the indices no longer match the
-    /// text, so the array itself is shown rather than a wrong item.
-    pub(crate) fn in_text<'p>(&self, pointer: &'p str) -> &'p str {
+    /// The part of `pointer` that still means what it did when the spec's text, or an
+    /// overlay, wrote the value: up to the first array an item was removed from, whose
+    /// later items now have other indices. Look errors up with this.
+    pub(crate) fn stable<'p>(&self, pointer: &'p str) -> &'p str {
         self.moved
             .iter()
-            .filter(|array| {
-                pointer
-                    .strip_prefix(array.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-            })
+            .filter(|array| is_within(pointer, array))
             .map(|array| &pointer[..array.len()])
             .min_by_key(|array| array.len())
             .unwrap_or(pointer)
@@ -157,13 +156,23 @@ impl Placed {
         self.entries.push(Entry { spec, overlay, at });
     }
 
-    /// A node was removed from `parent`: what was placed under it is gone, and in an
-    /// array the later items moved down one, so what is known of them no longer holds.
-    fn forget_under(&mut self, parent: &str) {
-        let prefix = format!("{parent}/");
+    /// The node at `pointer` was removed from its object: what was placed there is gone.
+    fn removed(&mut self, pointer: &str) {
         self.entries
-            .retain(|entry| !entry.spec.starts_with(&prefix));
+            .retain(|entry| !is_within(&entry.spec, pointer));
     }
+
+    /// An item was removed from the array at `array`: see [`Placed::stable`].
+    fn removed_item(&mut self, array: &str) {
+        self.moved.push(array.to_string());
+    }
+}
+
+/// Whether `pointer` is `ancestor` or under it, token by token (`/ab` is not under `/a`).
+fn is_within(pointer: &str, ancestor: &str) -> bool {
+    pointer
+        .strip_prefix(ancestor)
+        .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
 }
 
 /// What applying overlays left besides the spec: where they put values, and warnings.
@@ -219,7 +228,7 @@ fn apply(
 ) -> Result<(), SpecError> {
     let target_at = push_pointer(&action.pointer, "target");
     // Each node once (`$.a[0,0]` would otherwise append twice, or remove a neighbour),
-    // in document order: an ancestor is merged into before its descendants.
+    // sorted as paths are: an ancestor is merged into before its descendants.
     let mut found: Vec<Vec<Step>> = action
         .target
         .query_located(spec)
@@ -271,14 +280,14 @@ fn apply(
                         // `shift_remove`: with `preserve_order`, keeps the other keys'
                         // order, which names types and variants.
                         map.shift_remove(key);
+                        applied.placed.removed(&to_pointer(steps));
                     }
                     (Some(Value::Array(items)), Step::Index(i)) if *i < items.len() => {
                         items.remove(*i);
-                        applied.placed.moved.push(parent_pointer.clone());
+                        applied.placed.removed_item(&parent_pointer);
                     }
-                    _ => continue,
+                    _ => {}
                 }
-                applied.placed.forget_under(&parent_pointer);
             }
         }
         Change::Nothing => {}

@@ -199,21 +199,52 @@ fn placed_values_are_traced_back_to_the_overlay() {
 }
 
 #[test]
-fn removing_from_an_array_forgets_what_moved() {
-    let mut spec = json!({"list": [1]});
+fn removing_a_key_forgets_only_what_was_under_it() {
+    let mut spec = json!({"info": {}});
     let result = apply(
         &mut spec,
         &[overlay(
-            "  - target: $.list\n    update: {x: 1}\n  - target: $.list[0]\n    remove: true\n",
+            "  - target: $.info\n    update: {a: {x: 1}, b: {y: 2}}\n  \
+             - target: $.info.b\n    remove: true\n",
         )],
     )
     .unwrap();
-    assert_eq!(spec, json!({"list": [{"x": 1}]}));
-    assert_eq!(result.placed.origin("/list/0"), None, "its index changed");
-    // What the text has at `/list/0` is not the item now there: the array is shown.
-    assert_eq!(result.placed.in_text("/list/0/x"), "/list");
-    assert_eq!(result.placed.in_text("/list"), "/list");
-    assert_eq!(result.placed.in_text("/listing/0"), "/listing/0");
+    assert_eq!(spec, json!({"info": {"a": {"x": 1}}}));
+    assert_eq!(
+        result.placed.origin("/info/a/x"),
+        Some((0, "/actions/0/update/a/x".into()))
+    );
+    assert_eq!(result.placed.origin("/info/b"), None);
+}
+
+#[test]
+fn after_a_removal_from_an_array_its_items_are_looked_up_as_the_array() {
+    let mut spec = json!({"list": [1], "other": []});
+    let result = apply(
+        &mut spec,
+        &[overlay(
+            "  - target: $.list\n    update: {x: 1}\n  - target: $.list[0]\n    remove: true\n  \
+             - target: $.other\n    update: [a, b]\n  - target: $.other[0][0]\n    remove: true\n",
+        )],
+    )
+    .unwrap();
+    assert_eq!(spec, json!({"list": [{"x": 1}], "other": [["b"]]}));
+    let placed = &result.placed;
+    // What the text, or an overlay, has at `/list/0` is not the item now there.
+    assert_eq!(placed.stable("/list/0/x"), "/list");
+    assert_eq!(
+        placed.origin(placed.stable("/list/0/x")),
+        None,
+        "in the spec's text"
+    );
+    assert_eq!(placed.stable("/list"), "/list");
+    assert_eq!(placed.stable("/listing/0"), "/listing/0");
+    // An array the overlay placed is shown whole, in the overlay.
+    assert_eq!(placed.stable("/other/0/0"), "/other/0");
+    assert_eq!(
+        placed.origin(placed.stable("/other/0/0")),
+        Some((0, "/actions/2/update".into()))
+    );
 }
 
 #[test]
