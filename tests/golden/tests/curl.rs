@@ -21,7 +21,7 @@ use support::{Observed, bounded, serve};
 
 /// The body of the answer to `POST /consumers` with `{"topic":"t","maxEvents":2}` and
 /// `Accept: text/event-stream`: two pushes, then the final response
-/// (`docs/PROTOCOL.md`, "Worked example").
+/// (`docs/PROTOCOL.md`, §13.1 "Envelope mode over SSE").
 const STREAM: &str = "\
 event: /consumers/{consumerId}/events/{offset}\n\
 data: {\"path\":\"/consumers/c-t/events/0\",\"status\":200,\"headers\":{\"offset\":\"0\"},\"body\":{\"kind\":\"message\",\"text\":\"message 0\",\"priority\":\"high\"}}\n\
@@ -56,6 +56,15 @@ const NDJSON_LATE_ERROR: &str = concat!(
     r#"{"final":{"status":400,"headers":{},"body":{"message":"failed after the first push"}}}"#,
     "\n",
 );
+
+/// Topic `late-error` over SSE: the same final response as the final event.
+const SSE_LATE_ERROR: &str = "\
+event: /consumers/{consumerId}/events/{offset}\n\
+data: {\"path\":\"/consumers/c-late-error/events/0\",\"status\":200,\"headers\":{\"offset\":\"0\"},\"body\":{\"kind\":\"message\",\"text\":\"message 0\",\"priority\":\"high\"}}\n\
+\n\
+event: final\n\
+data: {\"status\":400,\"headers\":{},\"body\":{\"message\":\"failed after the first push\"}}\n\
+\n";
 
 /// `GET /builds/b1/events` (watchBuild): SSE in the OpenAPI 3.2 idiom, one event name per
 /// item, ids where the handler gave one, a text item over two `data:` lines, and the
@@ -325,27 +334,29 @@ async fn curl_gets_a_plain_400_for_an_error_before_the_first_push() {
         return;
     }
     let addr = server().await;
-    let output = curl(
-        &[
-            "-i",
-            "-N",
-            "-H",
-            "Accept: text/event-stream",
-            "-H",
-            "Content-Type: application/json",
-            "-d",
-            r#"{"topic":"","maxEvents":2}"#,
-        ],
-        format!("http://{addr}/consumers"),
-    )
-    .await;
-    let (status, headers, body) = split_head(&output.stdout);
-    assert!(
-        status.starts_with("HTTP/1.1 400"),
-        "status line {status:?}, headers {headers:?}"
-    );
-    assert_eq!(header(&headers, "content-type"), ["application/json"]);
-    assert_eq!(body, r#"{"message":"topic is empty"}"#);
+    for accept in ["Accept: text/event-stream", "Accept: application/x-ndjson"] {
+        let output = curl(
+            &[
+                "-i",
+                "-N",
+                "-H",
+                accept,
+                "-H",
+                "Content-Type: application/json",
+                "-d",
+                r#"{"topic":"","maxEvents":2}"#,
+            ],
+            format!("http://{addr}/consumers"),
+        )
+        .await;
+        let (status, headers, body) = split_head(&output.stdout);
+        assert!(
+            status.starts_with("HTTP/1.1 400"),
+            "{accept}: status line {status:?}, headers {headers:?}"
+        );
+        assert_eq!(header(&headers, "content-type"), ["application/json"]);
+        assert_eq!(body, r#"{"message":"topic is empty"}"#);
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -430,9 +441,14 @@ async fn curl_accept_picks_sse_then_ndjson_then_json_lines() {
                 "text/event-stream;q=0, application/jsonl",
                 "application/jsonl",
             ),
-            // An alias is read in a Content-Type but never selects a binding.
-            ("application/ndjson", "application/json"),
+            // Aliases select their format, answered in its canonical media type.
+            ("application/ndjson", "application/x-ndjson"),
             ("application/x-ndjson;q=0", "application/json"),
+            (
+                "application/jsonlines, application/x-jsonlines",
+                "application/jsonl",
+            ),
+            ("application/*", "application/json"),
         ];
         for (accept, answered) in cases {
             let output = curl(
@@ -461,33 +477,42 @@ async fn curl_accept_picks_sse_then_ndjson_then_json_lines() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn curl_reads_an_error_after_the_first_push_as_the_final_line() {
-    if !curl_present("curl_reads_an_error_after_the_first_push_as_the_final_line") {
+async fn curl_reads_an_error_after_the_first_push_as_the_final_response() {
+    if !curl_present("curl_reads_an_error_after_the_first_push_as_the_final_response") {
         return;
     }
     bounded(async {
         let addr = server().await;
-        let output = curl(
-            &[
-                "-N",
-                "-H",
-                "Accept: application/x-ndjson",
-                "-H",
-                "Content-Type: application/json",
-                "-d",
-                r#"{"topic":"late-error"}"#,
-            ],
-            format!("http://{addr}/consumers"),
-        )
-        .await;
-        assert_eq!(String::from_utf8_lossy(&output.stdout), NDJSON_LATE_ERROR);
+        for (accept, expected) in [
+            ("Accept: text/event-stream", SSE_LATE_ERROR),
+            ("Accept: application/x-ndjson", NDJSON_LATE_ERROR),
+        ] {
+            let output = curl(
+                &[
+                    "-N",
+                    "-H",
+                    accept,
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    r#"{"topic":"late-error"}"#,
+                ],
+                format!("http://{addr}/consumers"),
+            )
+            .await;
+            assert_eq!(
+                String::from_utf8_lossy(&output.stdout),
+                expected,
+                "{accept}"
+            );
+        }
     })
     .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn curl_sees_empty_lines_as_ndjson_keep_alives() {
-    if !curl_present("curl_sees_empty_lines_as_ndjson_keep_alives") {
+async fn curl_sees_each_formats_keep_alive_in_envelope_mode() {
+    if !curl_present("curl_sees_each_formats_keep_alive_in_envelope_mode") {
         return;
     }
     bounded(async {
@@ -497,37 +522,46 @@ async fn curl_sees_empty_lines_as_ndjson_keep_alives() {
             ServerConfig::default().keep_alive(Some(SHORT_KEEP_ALIVE)),
         )
         .await;
-        let output = curl(
-            &[
-                "-N",
-                "-H",
-                "Accept: application/x-ndjson",
-                "-H",
-                "Content-Type: application/json",
-                "-d",
-                r#"{"topic":"slow","maxEvents":1}"#,
-            ],
-            format!("http://{addr}/consumers"),
-        )
-        .await;
-        let body = String::from_utf8(output.stdout).expect("the stream is UTF-8");
-        let (push, rest) = body
-            .split_once('\n')
-            .unwrap_or_else(|| panic!("no line in {body:?}"));
-        assert!(
-            push.starts_with(r#"{"push":"/consumers/{consumerId}/events/{offset}","path":"/consumers/c-slow/events/0","#),
-            "{body:?}"
+        let push = r#"{"path":"/consumers/c-slow/events/0","status":200,"headers":{"offset":"0"},"body":{"kind":"message","text":"message 0","priority":"high"}}"#;
+        let last = r#"{"status":201,"headers":{},"body":{"consumerId":"c-slow","topic":"slow","delivered":1}}"#;
+        let sse = (
+            format!("event: /consumers/{{consumerId}}/events/{{offset}}\ndata: {push}\n\n"),
+            ": keep-alive\n\n",
+            format!("event: final\ndata: {last}\n\n"),
         );
-        let (keep_alives, rest) = leading_keep_alives(rest, "\n");
-        assert!(keep_alives >= 1, "no keep-alive in {body:?}");
-        assert_eq!(
-            rest,
-            concat!(
-                r#"{"final":{"status":201,"headers":{},"body":{"consumerId":"c-slow","topic":"slow","delivered":1}}}"#,
-                "\n"
+        let ndjson = (
+            format!(
+                "{{\"push\":\"/consumers/{{consumerId}}/events/{{offset}}\",{}\n",
+                &push[1..]
             ),
-            "{body:?}"
+            "\n",
+            format!("{{\"final\":{last}}}\n"),
         );
+        for (accept, (first, keep_alive, end)) in [
+            ("Accept: text/event-stream", sse),
+            ("Accept: application/x-ndjson", ndjson),
+        ] {
+            let output = curl(
+                &[
+                    "-N",
+                    "-H",
+                    accept,
+                    "-H",
+                    "Content-Type: application/json",
+                    "-d",
+                    r#"{"topic":"slow","maxEvents":1}"#,
+                ],
+                format!("http://{addr}/consumers"),
+            )
+            .await;
+            let body = String::from_utf8(output.stdout).expect("the stream is UTF-8");
+            let rest = body
+                .strip_prefix(first.as_str())
+                .unwrap_or_else(|| panic!("{accept}: not the push first: {body:?}"));
+            let (keep_alives, rest) = leading_keep_alives(rest, keep_alive);
+            assert!(keep_alives >= 1, "{accept}: no keep-alive in {body:?}");
+            assert_eq!(rest, end, "{accept}: {body:?}");
+        }
     })
     .await;
 }

@@ -22,7 +22,15 @@ pub(super) async fn open(
     request: reqwest::RequestBuilder,
     config: &Config,
 ) -> Result<Opened, Error> {
-    let response = request.send().await.map_err(Error::Request)?;
+    // The head counts as bytes too: a server that never answers is as dead as one that
+    // stops sending.
+    let response = match config.idle_timeout {
+        Some(idle) => tokio::time::timeout(idle, request.send())
+            .await
+            .map_err(|_| Error::Idle(idle))?,
+        None => request.send().await,
+    }
+    .map_err(Error::Request)?;
     let media = response
         .headers()
         .get(reqwest::header::CONTENT_TYPE)

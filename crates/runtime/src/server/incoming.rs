@@ -126,8 +126,11 @@ impl Incoming {
             if q_zero {
                 continue;
             }
+            // Aliases in the wild (`application/ndjson`) select their format too, as the
+            // client's reading of `Content-Type` accepts them.
+            let named = Media::from_content_type(media);
             for (slot, offer) in accepted.iter_mut().zip(offered) {
-                if media.eq_ignore_ascii_case(offer.content_type()) {
+                if named == Some(offer) {
                     *slot = true;
                 }
             }
