@@ -1,207 +1,41 @@
-//! `cargo xtask bench codegen [--runs N]`: wall time and peak memory of the release CLI
-//! on synthetic specs of 100, 1,000 and 10,000 operations and on GitHub's spec, with the
-//! split between parsing, IR and emitting; written to `docs/BENCHMARKS.md`.
-//!
-//! Each spec is generated `N` times (default 5) into an empty directory and the median
-//! run is reported, so one noisy neighbour on a shared machine does not set the figure.
+//! `cargo xtask bench codegen|push`: the project's benchmarks. Each writes its own section
+//! of `docs/BENCHMARKS.md`, between markers, and leaves the rest of the file (the notes
+//! people write around the figures) as it is.
 
-use crate::corpus;
-use std::fmt::Write as _;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::time::Instant;
+mod codegen;
+mod push;
 
-const SIZES: [usize; 3] = [100, 1_000, 10_000];
-const GITHUB: &str = "github.com/api.github.com.json";
+use std::path::Path;
 
-/// One run of the CLI.
-#[derive(Debug, Clone, Copy, Default)]
-struct Run {
-    wall: f64,
-    parse: f64,
-    ir: f64,
-    emit: f64,
-    write: f64,
-    peak_mib: f64,
-}
-
-struct Row {
-    name: String,
-    operations: Option<usize>,
-    bytes: u64,
-    median: Run,
-    runs: usize,
-}
+const USAGE: &str = "usage: cargo xtask bench codegen [--runs N] | \
+                     push [--runs N] [--small N] [--large N] [--no-baselines] [--smoke]";
 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
-        Some("codegen") => {}
-        _ => return Err("usage: cargo xtask bench codegen [--runs N]".into()),
+        Some("codegen") => codegen::run(root, &args[1..]),
+        Some("push") => push::run(root, &args[1..]),
+        _ => Err(USAGE.into()),
     }
-    let runs = crate::flag(args, "--runs").unwrap_or(5).max(1);
-    let api = corpus::install(root)?;
-    let bin = corpus::build_release(root)?;
-    let dir = root.join("target/bench");
-    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+}
 
-    let mut specs: Vec<(String, Option<usize>, PathBuf)> = Vec::new();
-    for size in SIZES {
-        let path = dir.join(format!("synthetic-{size}.json"));
-        write_if_changed(&path, &crate::synthetic::spec(size))?;
-        specs.push((format!("synthetic, {size} operations"), Some(size), path));
-    }
-    specs.push((format!("corpus `{GITHUB}`"), None, api.join(GITHUB)));
-
-    let mut rows = Vec::new();
-    for (name, operations, path) in specs {
-        let bytes = std::fs::metadata(&path)
-            .map_err(|e| format!("{}: {e}", path.display()))?
-            .len();
-        let mut measured = Vec::new();
-        for i in 0..runs {
-            let run = once(&bin, &path, &dir.join("out"))?;
-            println!(
-                "{name}: run {}/{runs}: {:.3} s (parse {:.3}, ir {:.3}, emit {:.3}, write {:.3}), {:.0} MiB",
-                i + 1,
-                run.wall,
-                run.parse,
-                run.ir,
-                run.emit,
-                run.write,
-                run.peak_mib
-            );
-            measured.push(run);
-        }
-        rows.push(Row {
-            name,
-            operations,
-            bytes,
-            median: median(&measured),
-            runs,
-        });
-    }
-    let report = report(&rows);
-    std::fs::write(root.join("docs/BENCHMARKS.md"), &report).map_err(|e| e.to_string())?;
-    println!("\n{report}wrote docs/BENCHMARKS.md");
+/// Replaces the section `name` of `docs/BENCHMARKS.md` with `text`, appending the section
+/// when the file has none yet.
+fn write_section(root: &Path, name: &str, text: &str) -> Result<(), String> {
+    let path = root.join("docs/BENCHMARKS.md");
+    let old = std::fs::read_to_string(&path).unwrap_or_else(|_| "# Benchmarks\n".into());
+    let begin = format!("<!-- cargo xtask bench {name}: begin -->\n");
+    let end = format!("<!-- cargo xtask bench {name}: end -->\n");
+    let section = format!("{begin}{text}{end}");
+    let new = match (old.find(&begin), old.find(&end)) {
+        (Some(b), Some(e)) if b < e => format!("{}{section}{}", &old[..b], &old[e + end.len()..]),
+        _ => format!(
+            "{}\n{section}",
+            old.trim_end_matches('\n').to_owned() + "\n"
+        ),
+    };
+    write_if_changed(&path, &new)?;
+    println!("wrote the `{name}` section of {}", path.display());
     Ok(())
-}
-
-/// One generation into an empty directory, timed from outside; the CLI reports its stages.
-fn once(bin: &Path, spec: &Path, out: &Path) -> Result<Run, String> {
-    let _ = std::fs::remove_dir_all(out);
-    let start = Instant::now();
-    let output = Command::new(bin)
-        .args(["codegen", "--timings", "--spec"])
-        .arg(spec)
-        .arg("--out")
-        .arg(out)
-        .output()
-        .map_err(|e| format!("{}: {e}", bin.display()))?;
-    let wall = start.elapsed().as_secs_f64();
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        return Err(format!("pushgen failed on {}:\n{stderr}", spec.display()));
-    }
-    let line = stderr
-        .lines()
-        .find_map(|l| l.strip_prefix("timings: "))
-        .ok_or_else(|| format!("no timings line from pushgen:\n{stderr}"))?;
-    let mut run = Run {
-        wall,
-        ..Run::default()
-    };
-    for pair in line.split_whitespace() {
-        let Some((key, value)) = pair.split_once('=') else {
-            continue;
-        };
-        let value: f64 = value.parse().map_err(|_| format!("bad timing `{pair}`"))?;
-        match key {
-            "parse" => run.parse = value,
-            "ir" => run.ir = value,
-            "emit" => run.emit = value,
-            "write" => run.write = value,
-            "peak_mib" => run.peak_mib = value,
-            _ => {}
-        }
-    }
-    Ok(run)
-}
-
-/// The run of median wall time, whole: its stages add up to its wall time.
-fn median(runs: &[Run]) -> Run {
-    let mut sorted = runs.to_vec();
-    sorted.sort_by(|a, b| a.wall.total_cmp(&b.wall));
-    sorted[sorted.len() / 2]
-}
-
-fn report(rows: &[Row]) -> String {
-    let mut out = String::new();
-    let _ = writeln!(out, "# Benchmarks\n");
-    let _ = writeln!(
-        out,
-        "Written by `cargo xtask bench codegen`. Each spec is generated {} times by the release \
-         CLI (types, server and client) into an empty directory; the run of median wall \
-         time is shown, with the stages `pushgen codegen --timings` reports and its peak \
-         resident memory.\n",
-        rows.first().map_or(0, |r| r.runs)
-    );
-    let _ = writeln!(out, "Machine: {}.\n", machine());
-    let _ = writeln!(
-        out,
-        "| spec | size | wall | parse | IR | emit | write | peak memory | per operation |"
-    );
-    let _ = writeln!(out, "|---|--:|--:|--:|--:|--:|--:|--:|--:|");
-    for row in rows {
-        let per_op = row
-            .operations
-            .map(|n| format!("{:.0} µs", row.median.wall * 1e6 / n as f64))
-            .unwrap_or_default();
-        let r = &row.median;
-        let _ = writeln!(
-            out,
-            "| {} | {:.1} MB | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.3} s | {:.0} MiB | {per_op} |",
-            row.name,
-            row.bytes as f64 / 1e6,
-            r.wall,
-            r.parse,
-            r.ir,
-            r.emit,
-            r.write,
-            r.peak_mib
-        );
-    }
-    let per_op = |size: usize| {
-        rows.iter()
-            .find(|r| r.operations == Some(size))
-            .map(|r| r.median.wall / size as f64)
-    };
-    let _ = writeln!(out);
-    if let (Some(thousand), Some(ten_thousand)) = (per_op(1_000), per_op(10_000)) {
-        let ratio = ten_thousand / thousand;
-        let _ = writeln!(
-            out,
-            "- Growth: the cost per operation at 10,000 operations is **{ratio:.2}x** that at \
-             1,000 (target: at most 1.2x).",
-        );
-    }
-    if let Some(github) = rows.iter().find(|r| r.name.contains(GITHUB)) {
-        let _ = writeln!(
-            out,
-            "- GitHub's spec: **{:.3} s** for types, server and client (target: under 1 s).",
-            github.median.wall
-        );
-    }
-    let _ = writeln!(
-        out,
-        "\nWhere the time goes: emitting (building tokens with `quote!`, then `syn` and \
-         prettyplease turning them into text) is most of it. The files are cut into \
-         pieces at top-level items and the pieces are built and formatted on every core \
-         (`crates/codegen/src/parallel.rs`); the CLI allocates with mimalloc and keeps \
-         freed pages; ingest tries the plain deserialiser before the path-tracking one. \
-         Enums go through the runtime's `string_enum!`, which made GitHub's `types.rs` \
-         29% shorter (165,534 lines before, 117,881 after)."
-    );
-    out
 }
 
 fn machine() -> String {

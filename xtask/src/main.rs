@@ -10,6 +10,9 @@
 //!   generated for the real specs in `fixtures/real/` (OpenAI, Ollama, Mercure).
 //! - `cargo xtask bench codegen [--runs N]`: time the release CLI on synthetic specs of
 //!   100, 1,000 and 10,000 operations and on GitHub's spec; write `docs/BENCHMARKS.md`.
+//! - `cargo xtask bench push [--runs N] [--small N] [--large N] [--no-baselines] [--smoke]`:
+//!   events per second of the generated push streams against hand-written axum, tonic and
+//!   raw TCP baselines (`xtask/baselines`); write `docs/BENCHMARKS.md`.
 
 mod bench;
 mod corpus;
@@ -28,7 +31,7 @@ fn main() -> ExitCode {
         Some("real") => real::run(&root()),
         _ => {
             eprintln!(
-                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | bench codegen [--runs N]"
+                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | bench codegen|push"
             );
             return ExitCode::FAILURE;
         }

@@ -2,6 +2,10 @@
 //! writes this file and `../generated/`; do not edit either by hand).
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/bench/mod.rs"]
+pub mod bench;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/bodies/mod.rs"]
 pub mod bodies;
 

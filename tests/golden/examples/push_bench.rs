@@ -1,0 +1,245 @@
+//! The generated side of `cargo xtask bench push`: the benchmark fixture's generated
+//! server and client (`fixtures/bench.yaml`), driven over the command line that the
+//! hand-written baselines (`xtask/baselines`) speak too.
+//!
+//! ```text
+//! push_bench serve                      # prints `listening 127.0.0.1:PORT`
+//! push_bench consume KIND ADDR COUNT SIZE [main|worker]
+//! ```
+//!
+//! `KIND` is `envelope-sse`, `envelope-ndjson`, `items-sse` or `items-ndjson`. `consume`
+//! reads `COUNT` records of about `SIZE` bytes of JSON each, checks that they arrive in
+//! order with none lost, and prints `events=COUNT seconds=S`. It reads in the future
+//! that `#[tokio::main]` blocks on (`main`, as most users write it) unless told to read
+//! on a runtime worker (`worker`). The server exits when its standard input closes, so
+//! it never outlives the driver.
+
+use pushgen_golden::bench::client::PushBenchmarkClient;
+use pushgen_golden::bench::operations::{envelope, items_ndjson, items_sse};
+use pushgen_golden::bench::server::{PushBenchmark, router};
+use pushgen_golden::bench::types::Record;
+use pushgen_runtime::client::{Error, PushBinding, Pushed};
+use pushgen_runtime::server::{ItemSink, PushSink, RequestContext};
+use std::io::{Read, Write};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+/// No run may take longer than this.
+const BOUND: Duration = Duration::from_secs(120);
+
+/// The filler that makes a record about `size` bytes of JSON (the baselines use the
+/// same formula).
+fn payload(size: i64) -> String {
+    "x".repeat(usize::try_from(size).unwrap_or(0).saturating_sub(32))
+}
+
+fn record(seq: i64, payload: &str) -> Record {
+    Record {
+        seq,
+        payload: payload.to_owned(),
+    }
+}
+
+struct Bench;
+
+impl PushBenchmark for Bench {
+    async fn envelope(
+        &self,
+        _context: RequestContext,
+        params: envelope::Params,
+        push: PushSink<envelope::Push>,
+    ) -> envelope::Response {
+        let payload = payload(params.size);
+        let mut count = 0;
+        for seq in 0..params.count {
+            let pushed = envelope::Record {
+                seq: seq.to_string(),
+                response: envelope::RecordResponse::Ok {
+                    body: record(seq, &payload),
+                },
+            };
+            if push.send(pushed).await.is_err() {
+                break;
+            }
+            count += 1;
+        }
+        envelope::Response::Ok {
+            body: pushgen_golden::bench::types::Summary { count },
+        }
+    }
+
+    async fn items_sse(
+        &self,
+        _context: RequestContext,
+        params: items_sse::Params,
+        items: ItemSink<items_sse::Items>,
+    ) -> items_sse::Response {
+        let payload = payload(params.size);
+        for seq in 0..params.count {
+            if items.send(record(seq, &payload)).await.is_err() {
+                break;
+            }
+        }
+        items_sse::Response::Ok
+    }
+
+    async fn items_ndjson(
+        &self,
+        _context: RequestContext,
+        params: items_ndjson::Params,
+        items: ItemSink<items_ndjson::Items>,
+    ) -> items_ndjson::Response {
+        let payload = payload(params.size);
+        for seq in 0..params.count {
+            if items.send(record(seq, &payload)).await.is_err() {
+                break;
+            }
+        }
+        items_ndjson::Response::Ok
+    }
+}
+
+/// Counts records, refusing any that arrives out of order.
+struct Tally {
+    next: i64,
+}
+
+impl Tally {
+    fn take(&mut self, record: &Record) -> Result<(), String> {
+        if record.seq != self.next {
+            return Err(format!(
+                "record {} arrived when {} was due",
+                record.seq, self.next
+            ));
+        }
+        self.next += 1;
+        Ok(())
+    }
+}
+
+async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f64, String> {
+    let client = PushBenchmarkClient::new(format!("http://{addr}"));
+    let failed = |e: Error| e.to_string();
+    let mut tally = Tally { next: 0 };
+    let started = Instant::now();
+    match kind.as_str() {
+        "envelope-sse" | "envelope-ndjson" => {
+            let binding = if kind == "envelope-sse" {
+                PushBinding::Sse
+            } else {
+                PushBinding::NdJson
+            };
+            let params = envelope::Params { count, size };
+            let mut stream = client.envelope_stream(&params).binding(binding);
+            loop {
+                match stream.next_event().await.map_err(failed)? {
+                    Pushed::Push(envelope::Push::Record(push)) => {
+                        let envelope::RecordResponse::Ok { body } = &push.response;
+                        tally.take(body)?;
+                    }
+                    Pushed::Final(envelope::Response::Ok { body }) => {
+                        if body.count != count {
+                            return Err(format!("the server sent {} of {count}", body.count));
+                        }
+                        break;
+                    }
+                }
+            }
+        }
+        "items-sse" => {
+            let mut stream = client.items_sse(&items_sse::Params { count, size });
+            while let Some(item) = stream.next_item().await {
+                tally.take(&item.map_err(failed)?)?;
+            }
+        }
+        "items-ndjson" => {
+            let mut stream = client.items_ndjson(&items_ndjson::Params { count, size });
+            while let Some(item) = stream.next_item().await {
+                tally.take(&item.map_err(failed)?)?;
+            }
+        }
+        other => return Err(format!("unknown kind {other:?}")),
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    if tally.next != count {
+        return Err(format!("{} records of {count} arrived", tally.next));
+    }
+    Ok(seconds)
+}
+
+async fn serve() -> Result<(), String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .map_err(|e| e.to_string())?;
+    let addr = listener.local_addr().map_err(|e| e.to_string())?;
+    println!("listening {addr}");
+    std::io::stdout().flush().map_err(|e| e.to_string())?;
+    std::thread::spawn(|| {
+        // The driver holds our stdin: when it goes, so do we.
+        let _ = std::io::stdin().read_to_end(&mut Vec::new());
+        std::process::exit(0);
+    });
+    pushgen_runtime::axum::serve(listener, router(Bench))
+        .await
+        .map_err(|e| e.to_string())
+}
+
+fn number(arg: Option<String>, what: &str) -> Result<i64, String> {
+    arg.ok_or_else(|| format!("missing {what}"))?
+        .parse()
+        .map_err(|e| format!("{what}: {e}"))
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let result = match args.next().as_deref() {
+        Some("serve") => serve().await.map(|()| None),
+        Some("consume") => {
+            let parsed = (|| {
+                let kind = args.next().ok_or("missing KIND")?;
+                let addr = args.next().ok_or("missing ADDR")?;
+                let count = number(args.next(), "COUNT")?;
+                let size = number(args.next(), "SIZE")?;
+                let on_worker = match args.next().as_deref() {
+                    None | Some("main") => false,
+                    Some("worker") => true,
+                    Some(other) => return Err(format!("expected main or worker, not {other:?}")),
+                };
+                Ok::<_, String>((kind, addr, count, size, on_worker))
+            })();
+            match parsed {
+                Ok((kind, addr, count, size, on_worker)) => {
+                    let run = consume(kind, addr, count, size);
+                    let bounded = async move {
+                        if on_worker {
+                            tokio::spawn(run)
+                                .await
+                                .unwrap_or_else(|e| Err(e.to_string()))
+                        } else {
+                            run.await
+                        }
+                    };
+                    match tokio::time::timeout(BOUND, bounded).await {
+                        Ok(Ok(seconds)) => Ok(Some((count, seconds))),
+                        Ok(Err(e)) => Err(e),
+                        Err(_) => Err(format!("no end within {BOUND:?}")),
+                    }
+                }
+                Err(e) => Err(e),
+            }
+        }
+        _ => Err("usage: push_bench serve | consume KIND ADDR COUNT SIZE [main|worker]".into()),
+    };
+    match result {
+        Ok(Some((count, seconds))) => {
+            println!("events={count} seconds={seconds:.6}");
+            ExitCode::SUCCESS
+        }
+        Ok(None) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("push_bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
