@@ -24,6 +24,7 @@ use std::time::Duration;
 
 mod incoming;
 mod items;
+mod pipe;
 mod push;
 mod stream;
 pub use incoming::{Binding, Incoming, Rejection, RequestContext};

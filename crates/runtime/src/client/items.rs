@@ -5,7 +5,9 @@ use super::read::{self, Opened, Reader};
 use super::{Call, Error};
 use crate::binding::Frame;
 use crate::item::{self, ItemCodec, Terminator};
-use futures_util::stream::{BoxStream, Stream, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::ready;
+use futures_util::stream::{Stream, StreamExt};
 use std::fmt;
 use std::marker::PhantomData;
 use std::pin::Pin;
@@ -16,9 +18,8 @@ impl Call {
     /// stream is first polled.
     pub fn item_stream<C: ItemCodec>(self) -> ItemStream<C> {
         let accept = format!("{}, application/json;q=0.9", C::MEDIA.content_type());
-        let state = State::Start(self.build(&accept));
         ItemStream {
-            inner: futures_util::stream::unfold(state, step::<C>).boxed(),
+            state: State::Connecting(read::connect(self.build(&accept))),
             _codec: PhantomData,
         }
     }
@@ -32,14 +33,28 @@ impl Call {
 /// [`Error::Response`]; an in-stream error item is [`Error::Failure`]. Nothing follows an
 /// error.
 pub struct ItemStream<C: ItemCodec> {
-    inner: BoxStream<'static, Result<C::Item, Error>>,
+    state: State,
     _codec: PhantomData<fn(C)>,
+}
+
+// Polled by hand rather than built from `stream::unfold`, which makes a new future and
+// moves the reader in and out of it for every item.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a stream spends its life reading; boxing the reader would cost a pointer chase per item"
+)]
+enum State {
+    Connecting(read::Connecting),
+    Reading(Reader),
+    /// A plain answer where the stream was asked for: becomes the error.
+    Refusing(BoxFuture<'static, Error>),
+    Done,
 }
 
 impl<C: ItemCodec> ItemStream<C> {
     /// The next item; `None` once the stream has ended.
     pub async fn next_item(&mut self) -> Option<Result<C::Item, Error>> {
-        self.inner.next().await
+        self.next().await
     }
 }
 
@@ -47,39 +62,59 @@ impl<C: ItemCodec> Stream for ItemStream<C> {
     type Item = Result<C::Item, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.inner.as_mut().poll_next(cx)
+        let state = &mut self.state;
+        loop {
+            match state {
+                State::Connecting(connecting) => match ready!(connecting.as_mut().poll(cx)) {
+                    Ok((Opened::Stream(reader), _)) => *state = State::Reading(reader),
+                    Ok((Opened::Plain(response), config)) => {
+                        *state = State::Refusing(Box::pin(async move {
+                            refused::<C>(response, &config).await
+                        }));
+                    }
+                    Err(e) => {
+                        *state = State::Done;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                },
+                State::Refusing(refusing) => {
+                    let e = ready!(refusing.as_mut().poll(cx));
+                    *state = State::Done;
+                    return Poll::Ready(Some(Err(e)));
+                }
+                State::Reading(reader) => {
+                    let read = match ready!(reader.poll_frame(cx)) {
+                        Ok(Some(frame)) => read_frame::<C>(&frame),
+                        Ok(None) if C::TERMINATOR.is_some() => Err(Error::Truncated),
+                        Ok(None) => Ok(Read::End),
+                        Err(e) => Err(e),
+                    };
+                    match read {
+                        Ok(Read::Item(item)) => return Poll::Ready(Some(Ok(item))),
+                        Ok(Read::Skip) => {}
+                        Ok(Read::Last(item)) => {
+                            *state = State::Done;
+                            return Poll::Ready(Some(Ok(item)));
+                        }
+                        Ok(Read::End) => {
+                            *state = State::Done;
+                            return Poll::Ready(None);
+                        }
+                        Err(e) => {
+                            *state = State::Done;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                    }
+                }
+                State::Done => return Poll::Ready(None),
+            }
+        }
     }
 }
 
 impl<C: ItemCodec> fmt::Debug for ItemStream<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("ItemStream")
-    }
-}
-
-enum State {
-    Start(Result<(reqwest::RequestBuilder, super::Config), Error>),
-    Reading(Reader),
-    Done,
-}
-
-async fn step<C: ItemCodec>(state: State) -> Option<(Result<C::Item, Error>, State)> {
-    match state {
-        State::Done => None,
-        State::Start(built) => {
-            let (request, config) = match built {
-                Ok(built) => built,
-                Err(e) => return Some((Err(e), State::Done)),
-            };
-            match read::open(request, &config).await {
-                Ok(Opened::Stream(reader)) => next_item::<C>(reader).await,
-                Ok(Opened::Plain(response)) => {
-                    Some((Err(refused::<C>(response, &config).await), State::Done))
-                }
-                Err(e) => Some((Err(e), State::Done)),
-            }
-        }
-        State::Reading(reader) => next_item::<C>(reader).await,
     }
 }
 
@@ -109,26 +144,6 @@ enum Read<I> {
     Last(I),
     End,
     Skip,
-}
-
-async fn next_item<C: ItemCodec>(mut reader: Reader) -> Option<(Result<C::Item, Error>, State)> {
-    loop {
-        let frame = match reader.next_frame().await {
-            Ok(Some(frame)) => frame,
-            Ok(None) if C::TERMINATOR.is_some() => {
-                return Some((Err(Error::Truncated), State::Done));
-            }
-            Ok(None) => return None,
-            Err(e) => return Some((Err(e), State::Done)),
-        };
-        match read_frame::<C>(&frame) {
-            Ok(Read::Item(item)) => return Some((Ok(item), State::Reading(reader))),
-            Ok(Read::Last(item)) => return Some((Ok(item), State::Done)),
-            Ok(Read::End) => return None,
-            Ok(Read::Skip) => {}
-            Err(e) => return Some((Err(e), State::Done)),
-        }
-    }
 }
 
 fn read_frame<C: ItemCodec>(frame: &Frame) -> Result<Read<C::Item>, Error> {

@@ -4,8 +4,11 @@ use super::read::{self, Opened, Reader};
 use super::{Call, Error, PushBinding, Pushed};
 use crate::binding::Frame;
 use crate::wire::{self, FINAL_EVENT, Line, PushMessage, ResponseParts};
-use futures_util::stream::{BoxStream, Stream, StreamExt};
+use futures_util::future::BoxFuture;
+use futures_util::ready;
+use futures_util::stream::{Stream, StreamExt};
 use std::fmt;
+use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -18,8 +21,8 @@ impl Call {
         R: ResponseParts + Send + 'static,
     {
         PushStream {
-            pending: Some(self),
-            inner: None,
+            state: State::Pending(self),
+            _push: PhantomData,
         }
     }
 }
@@ -27,8 +30,24 @@ impl Call {
 /// Pushes, then the final response, of one call. Ends after the final response; a
 /// stream that ends before it yields [`Error::Truncated`].
 pub struct PushStream<P, R> {
-    pending: Option<Call>,
-    inner: Option<BoxStream<'static, Result<Pushed<P, R>, Error>>>,
+    state: State<R>,
+    _push: PhantomData<fn(P)>,
+}
+
+// Polled by hand rather than built from `stream::unfold`, which makes a new future and
+// moves the reader in and out of it for every push.
+#[allow(
+    clippy::large_enum_variant,
+    reason = "a stream spends its life reading; boxing the reader would cost a pointer chase per item"
+)]
+enum State<R> {
+    /// Not polled yet: `binding` may still change the request.
+    Pending(Call),
+    Connecting(read::Connecting),
+    Reading(Reader),
+    /// A plain answer: the final response alone.
+    Answering(BoxFuture<'static, Result<R, Error>>),
+    Done,
 }
 
 impl<P, R> PushStream<P, R>
@@ -39,7 +58,7 @@ where
     /// Asks for this format instead of the client's default. Only before the stream is
     /// first polled: the request is sent then.
     pub fn binding(mut self, binding: PushBinding) -> Self {
-        if let Some(call) = &mut self.pending {
+        if let State::Pending(call) = &mut self.state {
             call.config_mut().push_binding = binding;
         }
         self
@@ -49,19 +68,6 @@ where
     pub async fn next_event(&mut self) -> Result<Pushed<P, R>, Error> {
         self.next().await.unwrap_or(Err(Error::Truncated))
     }
-
-    fn start(call: Call) -> BoxStream<'static, Result<Pushed<P, R>, Error>> {
-        let accept = format!(
-            "{}, application/json;q=0.9",
-            call_binding(&call).media().content_type()
-        );
-        let state = State::Start(call.build(&accept));
-        futures_util::stream::unfold(state, step::<P, R>).boxed()
-    }
-}
-
-fn call_binding(call: &Call) -> PushBinding {
-    call.config_ref().push_binding
 }
 
 impl<P, R> Stream for PushStream<P, R>
@@ -72,15 +78,54 @@ where
     type Item = Result<Pushed<P, R>, Error>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        let this = &mut *self;
-        if this.inner.is_none()
-            && let Some(call) = this.pending.take()
-        {
-            this.inner = Some(Self::start(call));
-        }
-        match &mut this.inner {
-            Some(inner) => inner.as_mut().poll_next(cx),
-            None => Poll::Ready(None),
+        let state = &mut self.state;
+        loop {
+            match state {
+                State::Pending(_) => {
+                    if let State::Pending(call) = std::mem::replace(state, State::Done) {
+                        let media = call.config_ref().push_binding.media();
+                        let accept = format!("{}, application/json;q=0.9", media.content_type());
+                        *state = State::Connecting(read::connect(call.build(&accept)));
+                    }
+                }
+                State::Connecting(connecting) => match ready!(connecting.as_mut().poll(cx)) {
+                    Ok((Opened::Stream(reader), _)) => *state = State::Reading(reader),
+                    Ok((Opened::Plain(response), config)) => {
+                        *state = State::Answering(Box::pin(async move {
+                            read::read_plain(response, &config).await
+                        }));
+                    }
+                    Err(e) => {
+                        *state = State::Done;
+                        return Poll::Ready(Some(Err(e)));
+                    }
+                },
+                State::Answering(answering) => {
+                    let answer = ready!(answering.as_mut().poll(cx));
+                    *state = State::Done;
+                    return Poll::Ready(Some(answer.map(Pushed::Final)));
+                }
+                State::Reading(reader) => {
+                    let read = match ready!(reader.poll_frame(cx)) {
+                        Ok(Some(frame)) => read_frame::<P, R>(&frame),
+                        Ok(None) => Err(Error::Truncated),
+                        Err(e) => Err(e),
+                    };
+                    match read {
+                        Ok(Read::Push(push)) => return Poll::Ready(Some(Ok(Pushed::Push(push)))),
+                        Ok(Read::Skip) => {}
+                        Ok(Read::Final(response)) => {
+                            *state = State::Done;
+                            return Poll::Ready(Some(Ok(Pushed::Final(response))));
+                        }
+                        Err(e) => {
+                            *state = State::Done;
+                            return Poll::Ready(Some(Err(e)));
+                        }
+                    }
+                }
+                State::Done => return Poll::Ready(None),
+            }
         }
     }
 }
@@ -91,62 +136,11 @@ impl<P, R> fmt::Debug for PushStream<P, R> {
     }
 }
 
-enum State {
-    Start(Result<(reqwest::RequestBuilder, super::Config), Error>),
-    Reading(Reader),
-    Done,
-}
-
-async fn step<P, R>(state: State) -> Option<(Result<Pushed<P, R>, Error>, State)>
-where
-    P: PushMessage + Send + 'static,
-    R: ResponseParts + Send + 'static,
-{
-    match state {
-        State::Done => None,
-        State::Start(built) => {
-            let (request, config) = match built {
-                Ok(built) => built,
-                Err(e) => return Some((Err(e), State::Done)),
-            };
-            match read::open(request, &config).await {
-                Ok(Opened::Stream(reader)) => next_push(reader).await,
-                Ok(Opened::Plain(response)) => Some((
-                    read::read_plain(response, &config).await.map(Pushed::Final),
-                    State::Done,
-                )),
-                Err(e) => Some((Err(e), State::Done)),
-            }
-        }
-        State::Reading(reader) => next_push(reader).await,
-    }
-}
-
 /// What one frame of an envelope-mode stream is.
 enum Read<P, R> {
     Push(P),
     Final(R),
     Skip,
-}
-
-async fn next_push<P, R>(mut reader: Reader) -> Option<(Result<Pushed<P, R>, Error>, State)>
-where
-    P: PushMessage,
-    R: ResponseParts,
-{
-    loop {
-        let frame = match reader.next_frame().await {
-            Ok(Some(frame)) => frame,
-            Ok(None) => return Some((Err(Error::Truncated), State::Done)),
-            Err(e) => return Some((Err(e), State::Done)),
-        };
-        match read_frame::<P, R>(&frame) {
-            Ok(Read::Push(push)) => return Some((Ok(Pushed::Push(push)), State::Reading(reader))),
-            Ok(Read::Final(response)) => return Some((Ok(Pushed::Final(response)), State::Done)),
-            Ok(Read::Skip) => {}
-            Err(e) => return Some((Err(e), State::Done)),
-        }
-    }
 }
 
 fn read_frame<P: PushMessage, R: ResponseParts>(frame: &Frame) -> Result<Read<P, R>, Error> {

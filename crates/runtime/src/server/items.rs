@@ -1,7 +1,8 @@
 //! Item mode on the server: the items in the media type the spec declares, then its
 //! terminal marker. Stream-conditional operations answer either way from one handler.
 
-use super::stream::{self, Ending, Frame};
+use super::pipe::Pipe;
+use super::stream::{self, Ending};
 use super::{PushError, Shared};
 use crate::item::{ItemCodec, Terminator};
 use crate::wire::{self, Parts, ResponseParts};
@@ -11,7 +12,7 @@ use bytes::BytesMut;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use tokio::sync::mpsc;
+use std::sync::Arc;
 
 impl<A> Shared<A> {
     /// Runs an item-mode (or stream-conditional) operation's handler and answers with its
@@ -29,9 +30,9 @@ impl<A> Shared<A> {
         F: FnOnce(ItemSink<C>) -> Fut,
         Fut: Future<Output = R> + Send + 'static,
     {
-        let (tx, rx) = stream::channel(self.config());
+        let pipe = Pipe::new(self.config().push_buffer);
         let sink = ItemSink {
-            tx: streaming.then(|| tx.clone()),
+            pipe: streaming.then(|| pipe.clone()),
             _codec: PhantomData,
         };
         let running = handler(sink);
@@ -39,7 +40,7 @@ impl<A> Shared<A> {
             streaming,
             _codec: PhantomData,
         };
-        stream::answer(running, tx, rx, C::MEDIA, ending, self.config()).await
+        stream::answer(running, pipe, C::MEDIA, ending, self.config()).await
     }
 }
 
@@ -97,14 +98,14 @@ fn terminator<C: ItemCodec>() -> Option<Bytes> {
 /// items are dropped and the handler's response is the answer: one implementation
 /// serves both.
 pub struct ItemSink<C> {
-    tx: Option<mpsc::Sender<Frame>>,
+    pipe: Option<Arc<Pipe>>,
     _codec: PhantomData<fn(C)>,
 }
 
 impl<C> Clone for ItemSink<C> {
     fn clone(&self) -> Self {
         ItemSink {
-            tx: self.tx.clone(),
+            pipe: self.pipe.clone(),
             _codec: PhantomData,
         }
     }
@@ -113,7 +114,7 @@ impl<C> Clone for ItemSink<C> {
 impl<C> fmt::Debug for ItemSink<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ItemSink")
-            .field("streaming", &self.tx.is_some())
+            .field("streaming", &self.pipe.is_some())
             .finish()
     }
 }
@@ -131,45 +132,34 @@ impl<C: ItemCodec> ItemSink<C> {
     }
 
     async fn send_item(&self, id: Option<&str>, item: C::Item) -> Result<(), PushError> {
-        let Some(tx) = &self.tx else {
+        let Some(pipe) = &self.pipe else {
             return Ok(());
         };
-        let mut data = String::new();
-        let event = C::encode(&item, &mut data).map_err(|e| PushError::Encode(e.0))?;
-        self.send_frame(tx, event, id, &data).await
+        pipe.send(|buf, json| {
+            let event = C::encode(&item, json).map_err(|e| PushError::Encode(e.0))?;
+            frame::<C>(buf, event, id, json)
+        })
+        .await
     }
 
     /// Sends the declared error item (`x-push-error`), as a stream that fails after it
     /// has started does; the handler then returns.
     pub async fn fail(&self, failure: &C::Failure) -> Result<(), PushError> {
-        let Some(tx) = &self.tx else {
+        let Some(pipe) = &self.pipe else {
             return Ok(());
         };
-        let data = serde_json::to_string(failure).map_err(|e| PushError::Encode(e.to_string()))?;
-        self.send_frame(tx, None, None, &data).await
-    }
-
-    async fn send_frame(
-        &self,
-        tx: &mpsc::Sender<Frame>,
-        event: Option<&str>,
-        id: Option<&str>,
-        data: &str,
-    ) -> Result<(), PushError> {
-        let mut buf = BytesMut::with_capacity(data.len() + 16 + event.map_or(0, str::len));
-        C::MEDIA
-            .encode(&mut buf, event, id, data)
-            .map_err(|e| PushError::Encode(e.to_string()))?;
-        tx.send(Frame::Data(buf.freeze()))
-            .await
-            .map_err(|_| PushError::Closed)
+        pipe.send(|buf, json| {
+            crate::item::json(failure, json).map_err(|e| PushError::Encode(e.0))?;
+            frame::<C>(buf, None, None, json)
+        })
+        .await
     }
 
     /// Commits the stream head now, before the first item — to start keep-alives while
     /// the handler waits.
     pub async fn open(&self) -> Result<(), PushError> {
-        match &self.tx {
-            Some(tx) => tx.send(Frame::Open).await.map_err(|_| PushError::Closed),
+        match &self.pipe {
+            Some(pipe) => pipe.open(),
             None => Ok(()),
         }
     }
@@ -177,14 +167,25 @@ impl<C: ItemCodec> ItemSink<C> {
     /// Whether items reach the client: `false` for a stream-conditional operation whose
     /// request asked for the whole answer.
     pub fn is_streaming(&self) -> bool {
-        self.tx.is_some()
+        self.pipe.is_some()
     }
 
     /// Resolves once the client is gone; never when items do not reach it.
     pub async fn closed(&self) {
-        match &self.tx {
-            Some(tx) => tx.closed().await,
+        match &self.pipe {
+            Some(pipe) => pipe.closed().await,
             None => std::future::pending().await,
         }
     }
+}
+
+fn frame<C: ItemCodec>(
+    buf: &mut BytesMut,
+    event: Option<&str>,
+    id: Option<&str>,
+    data: &str,
+) -> Result<(), PushError> {
+    C::MEDIA
+        .encode(buf, event, id, data)
+        .map_err(|e| PushError::Encode(e.to_string()))
 }

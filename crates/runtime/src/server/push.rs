@@ -1,6 +1,7 @@
 //! Envelope mode on the server: pushed responses, then the final response in-band.
 
-use super::stream::{self, Ending, Frame};
+use super::pipe::Pipe;
+use super::stream::{self, Ending};
 use super::{Binding, Incoming, PushError, Shared};
 use crate::binding::Media;
 use crate::wire::{self, FINAL_EVENT, Parts, PushMessage, ResponseParts};
@@ -10,7 +11,7 @@ use bytes::BytesMut;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use tokio::sync::mpsc;
+use std::sync::Arc;
 
 impl<A> Shared<A> {
     /// Runs a push operation's handler and answers with its pushes and final response, in
@@ -25,18 +26,18 @@ impl<A> Shared<A> {
         F: FnOnce(PushSink<P>) -> Fut,
         Fut: Future<Output = R> + Send + 'static,
     {
-        let (tx, rx) = stream::channel(self.config());
+        let pipe = Pipe::new(self.config().push_buffer);
         let media = match request.binding() {
             Binding::Stream(media) => Some(media),
             Binding::Plain => None,
         };
         let sink = PushSink {
-            tx: media.map(|media| (tx.clone(), media)),
+            pipe: media.map(|media| (pipe.clone(), media)),
             _push: PhantomData,
         };
         let media = media.unwrap_or(Media::EventStream);
         let running = handler(sink);
-        stream::answer(running, tx, rx, media, FinalResponse(media), self.config()).await
+        stream::answer(running, pipe, media, FinalResponse(media), self.config()).await
     }
 }
 
@@ -78,14 +79,14 @@ impl Ending for FinalResponse {
 /// of `text/event-stream`, `application/x-ndjson`, `application/jsonl`), pushes are
 /// dropped: a server *may* push, and this client only wants the final response.
 pub struct PushSink<P> {
-    tx: Option<(mpsc::Sender<Frame>, Media)>,
+    pipe: Option<(Arc<Pipe>, Media)>,
     _push: PhantomData<fn(P)>,
 }
 
 impl<P> Clone for PushSink<P> {
     fn clone(&self) -> Self {
         PushSink {
-            tx: self.tx.clone(),
+            pipe: self.pipe.clone(),
             _push: PhantomData,
         }
     }
@@ -94,7 +95,7 @@ impl<P> Clone for PushSink<P> {
 impl<P> fmt::Debug for PushSink<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("PushSink")
-            .field("binding", &self.tx.as_ref().map(|(_, media)| media))
+            .field("binding", &self.pipe.as_ref().map(|(_, media)| media))
             .finish()
     }
 }
@@ -112,55 +113,53 @@ impl<P: PushMessage> PushSink<P> {
     }
 
     async fn send_event(&self, id: Option<&str>, push: P) -> Result<(), PushError> {
-        let Some((tx, media)) = &self.tx else {
+        let Some((pipe, media)) = &self.pipe else {
             return Ok(());
         };
         let envelope = push.encode().map_err(|e| PushError::Encode(e.0))?;
         let encode = |e: wire::EncodeError| PushError::Encode(e.0);
-        let mut buf;
-        match media {
-            Media::EventStream => {
-                let data = wire::envelope_json(&envelope).map_err(encode)?;
-                buf = BytesMut::with_capacity(data.len() + envelope.event.len() + 32);
-                media
-                    .encode(&mut buf, Some(&envelope.event), id, &data)
-                    .map_err(|e| PushError::Encode(e.to_string()))?;
-            }
-            _ => {
-                let line = wire::push_line(&envelope, id).map_err(encode)?;
-                buf = BytesMut::with_capacity(line.len() + 1);
-                let _ = media.encode(&mut buf, None, None, &line);
-            }
-        }
-        tx.send(Frame::Data(buf.freeze()))
-            .await
-            .map_err(|_| PushError::Closed)
+        let media = *media;
+        let data = match media {
+            Media::EventStream => wire::envelope_json(&envelope).map_err(encode)?,
+            _ => wire::push_line(&envelope, id).map_err(encode)?,
+        };
+        pipe.send(|buf, _| {
+            let (event, id) = match media {
+                Media::EventStream => (Some(&*envelope.event), id),
+                // The line carries the push path and id itself.
+                _ => (None, None),
+            };
+            media
+                .encode(buf, event, id, &data)
+                .map_err(|e| PushError::Encode(e.to_string()))
+        })
+        .await
     }
 
     /// Commits the `200` stream head now, before the first push — to start keep-alives
     /// while the handler waits. Errors after this travel in-band as the final response.
     pub async fn open(&self) -> Result<(), PushError> {
-        match &self.tx {
-            Some((tx, _)) => tx.send(Frame::Open).await.map_err(|_| PushError::Closed),
+        match &self.pipe {
+            Some((pipe, _)) => pipe.open(),
             None => Ok(()),
         }
     }
 
     /// Whether pushes reach the client (it asked for a stream).
     pub fn is_streaming(&self) -> bool {
-        self.tx.is_some()
+        self.pipe.is_some()
     }
 
     /// The stream's media type, when pushes reach the client.
     pub fn media(&self) -> Option<Media> {
-        self.tx.as_ref().map(|(_, media)| *media)
+        self.pipe.as_ref().map(|(_, media)| *media)
     }
 
     /// Resolves once the client is gone. Never resolves when the client did not ask for
     /// pushes, since there is no stream to lose.
     pub async fn closed(&self) {
-        match &self.tx {
-            Some((tx, _)) => tx.closed().await,
+        match &self.pipe {
+            Some((pipe, _)) => pipe.closed().await,
             None => std::future::pending().await,
         }
     }

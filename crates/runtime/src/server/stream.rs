@@ -1,31 +1,21 @@
 //! What every streaming answer shares, whatever its format and mode: the held head, the
-//! handler's task, back-pressure, keep-alives, shutdown, and writing frames that are
-//! ready together as one chunk.
+//! handler's task, keep-alives and shutdown. Back-pressure, and writing what is ready as
+//! one chunk, come from the pipe the sinks write to (`pipe.rs`).
 
+use super::pipe::{BodyEnd, End, First, HandlerEnd, Pipe, Read};
 use super::{ServerConfig, Shutdown, internal_error, plain};
 use crate::binding::Media;
 use crate::wire::{self, Parts};
 use axum::body::{Body, Bytes};
 use axum::response::Response;
-use bytes::BytesMut;
 use futures_util::Stream;
 use http::{HeaderName, HeaderValue, header};
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::mpsc;
 use tokio::time::{Instant, Sleep};
-
-/// What travels from a handler's task to the response body.
-pub(super) enum Frame {
-    /// Commit the `200` head now.
-    Open,
-    /// Encoded bytes of one push or item.
-    Data(Bytes),
-    /// The handler's response.
-    Final(Result<Parts, wire::EncodeError>),
-}
 
 /// How the handler's response ends a stream that has started.
 pub(super) trait Ending: Send + Unpin + 'static {
@@ -36,17 +26,11 @@ pub(super) trait Ending: Send + Unpin + 'static {
     fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Option<Bytes>;
 }
 
-/// A frame channel sized by the configuration.
-pub(super) fn channel(config: &ServerConfig) -> (mpsc::Sender<Frame>, mpsc::Receiver<Frame>) {
-    mpsc::channel(config.push_buffer.max(1))
-}
-
 /// Runs `running` on its own task (so it outlives a client that disconnects: its next
-/// send fails, and it decides what to do) and answers from its frames.
+/// send fails, and it decides what to do) and answers from what it writes to `pipe`.
 pub(super) async fn answer<F, R, E>(
     running: F,
-    tx: mpsc::Sender<Frame>,
-    mut rx: mpsc::Receiver<Frame>,
+    pipe: Arc<Pipe>,
     media: Media,
     ending: E,
     config: &ServerConfig,
@@ -56,71 +40,72 @@ where
     R: wire::ResponseParts + Send + 'static,
     E: Ending,
 {
+    // Dropped with this future too, should the request go before its head is sent.
+    let body_end = BodyEnd(pipe.clone());
+    let handler_end = HandlerEnd(pipe.clone());
     tokio::spawn(async move {
         let response = running.await;
-        let _ = tx.send(Frame::Final(response.to_parts())).await;
+        handler_end.0.end(End::Returned(response.to_parts()));
     });
-    match rx.recv().await {
-        Some(Frame::Final(Ok(parts))) if ending.plain_if_first(&parts) => plain(Ok(parts)),
-        Some(Frame::Final(Err(e))) => plain(Err(e)),
-        Some(first) => stream_response(first, rx, media, ending, config),
-        None => internal_error("the handler ended without a response"),
+    match poll_fn(|cx| pipe.poll_first(cx)).await {
+        First::Returned(End::Returned(Ok(parts))) if ending.plain_if_first(&parts) => {
+            plain(Ok(parts))
+        }
+        First::Returned(End::Returned(Err(e))) => plain(Err(e)),
+        First::Returned(End::Abandoned) => internal_error("the handler ended without a response"),
+        First::Returned(end) => stream_response(body_end, Some(end), media, ending, config),
+        First::Stream => stream_response(body_end, None, media, ending, config),
     }
 }
 
-/// Frames ready at once are written as one chunk, up to this size: one write and one
-/// wake-up of the client for many small pushes.
-const COALESCE: usize = 64 * 1024;
-
 struct StreamBody<E> {
-    rx: mpsc::Receiver<Frame>,
-    first: Option<Frame>,
+    pipe: BodyEnd,
+    /// The handler's end, once read, to be written after the bytes before it.
+    end: Option<End>,
     media: Media,
     ending: E,
-    keep_alive: Option<(Duration, Pin<Box<Sleep>>)>,
+    keep_alive: Option<KeepAlive>,
     shutdown: Option<Pin<Box<dyn Future<Output = ()> + Send>>>,
     done: bool,
 }
 
+/// One timer per stream. Writing does not touch it (that would cost a timer-wheel update
+/// per chunk); when it fires early, it is set again from the last write.
+struct KeepAlive {
+    idle: Duration,
+    sleep: Pin<Box<Sleep>>,
+    last_write: Instant,
+}
+
+impl KeepAlive {
+    /// Whether a keep-alive is due now; registers for the next one otherwise.
+    fn poll_due(&mut self, cx: &mut Context<'_>) -> bool {
+        loop {
+            if self.sleep.as_mut().poll(cx).is_pending() {
+                return false;
+            }
+            let due = self.last_write + self.idle;
+            if due <= Instant::now() {
+                self.wrote();
+                return true;
+            }
+            self.sleep.as_mut().reset(due);
+        }
+    }
+
+    fn wrote(&mut self) {
+        self.last_write = Instant::now();
+    }
+}
+
 impl<E: Ending> StreamBody<E> {
-    fn take_frame(&mut self, cx: &mut Context<'_>) -> Poll<Option<Frame>> {
-        match self.first.take() {
-            Some(frame) => Poll::Ready(Some(frame)),
-            None => self.rx.poll_recv(cx),
+    fn last(&mut self, end: End) -> Option<Bytes> {
+        self.done = true;
+        match end {
+            End::Returned(parts) => self.ending.last_bytes(parts),
+            // The handler's task ended without a response (it panicked): cut the stream.
+            End::Abandoned => None,
         }
-    }
-}
-
-/// Bytes gathered for one chunk: the first piece kept as it is, copied only when a
-/// second one joins it.
-#[derive(Default)]
-struct Gather {
-    one: Option<Bytes>,
-    many: Option<BytesMut>,
-}
-
-impl Gather {
-    fn push(&mut self, bytes: Bytes) {
-        if let Some(many) = &mut self.many {
-            many.extend_from_slice(&bytes);
-        } else if let Some(one) = self.one.take() {
-            let mut many = BytesMut::with_capacity((one.len() + bytes.len()) * 4);
-            many.extend_from_slice(&one);
-            many.extend_from_slice(&bytes);
-            self.many = Some(many);
-        } else {
-            self.one = Some(bytes);
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.many
-            .as_ref()
-            .map_or_else(|| self.one.as_ref().map_or(0, Bytes::len), BytesMut::len)
-    }
-
-    fn take(self) -> Option<Bytes> {
-        self.many.map(BytesMut::freeze).or(self.one)
     }
 }
 
@@ -139,60 +124,47 @@ impl<E: Ending + Unpin> Stream for StreamBody<E> {
             this.done = true;
             return Poll::Ready(None);
         }
-        let mut gathered = Gather::default();
-        while gathered.len() < COALESCE {
-            match this.take_frame(cx) {
-                Poll::Pending => break,
-                Poll::Ready(Some(Frame::Open)) => {}
-                Poll::Ready(Some(Frame::Data(bytes))) => gathered.push(bytes),
-                Poll::Ready(Some(Frame::Final(parts))) => {
-                    if let Some(bytes) = this.ending.last_bytes(parts) {
-                        gathered.push(bytes);
-                    }
-                    this.done = true;
-                    break;
+        if let Some(end) = this.end.take() {
+            return Poll::Ready(this.last(end).map(Ok));
+        }
+        match this.pipe.0.poll_read(cx) {
+            Poll::Ready(Read::Bytes(bytes, end)) => {
+                this.end = end;
+                if let Some(keep_alive) = &mut this.keep_alive {
+                    keep_alive.wrote();
                 }
-                // The handler's task ended without a response (it panicked).
-                Poll::Ready(None) => {
-                    this.done = true;
-                    break;
+                Poll::Ready(Some(Ok(bytes)))
+            }
+            Poll::Ready(Read::End(end)) => Poll::Ready(this.last(end).map(Ok)),
+            Poll::Pending => {
+                let due = this.keep_alive.as_mut().is_some_and(|k| k.poll_due(cx));
+                if due {
+                    Poll::Ready(Some(Ok(Bytes::from_static(this.media.keep_alive()))))
+                } else {
+                    Poll::Pending
                 }
             }
         }
-        if let Some(bytes) = gathered.take() {
-            if let Some((idle, sleep)) = &mut this.keep_alive {
-                sleep.as_mut().reset(Instant::now() + *idle);
-            }
-            return Poll::Ready(Some(Ok(bytes)));
-        }
-        if this.done {
-            return Poll::Ready(None);
-        }
-        if let Some((idle, sleep)) = &mut this.keep_alive
-            && sleep.as_mut().poll(cx).is_ready()
-        {
-            sleep.as_mut().reset(Instant::now() + *idle);
-            return Poll::Ready(Some(Ok(Bytes::from_static(this.media.keep_alive()))));
-        }
-        Poll::Pending
     }
 }
 
 fn stream_response<E: Ending + Unpin>(
-    first: Frame,
-    rx: mpsc::Receiver<Frame>,
+    pipe: BodyEnd,
+    end: Option<End>,
     media: Media,
     ending: E,
     config: &ServerConfig,
 ) -> Response {
     let body = StreamBody {
-        rx,
-        first: Some(first),
+        pipe,
+        end,
         media,
         ending,
-        keep_alive: config
-            .keep_alive
-            .map(|idle| (idle, Box::pin(tokio::time::sleep(idle)))),
+        keep_alive: config.keep_alive.map(|idle| KeepAlive {
+            idle,
+            sleep: Box::pin(tokio::time::sleep(idle)),
+            last_write: Instant::now(),
+        }),
         shutdown: config.shutdown.as_ref().map(|s| {
             let rx = s.tx.subscribe();
             Box::pin(Shutdown::triggered(rx)) as Pin<Box<dyn Future<Output = ()> + Send>>

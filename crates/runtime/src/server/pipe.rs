@@ -1,0 +1,237 @@
+//! The byte pipe between a streaming handler's task and its response body.
+//!
+//! A sink encodes each push or item, framed, straight into one shared buffer; the body
+//! takes everything buffered as one chunk. So a burst of small pushes costs one lock and
+//! one copy each, and one write and one wake-up for all of them, where a channel of
+//! frames would cost an allocation, a semaphore and a possible wake-up per push.
+//!
+//! Back-pressure: a sink waits while the buffer holds both at least
+//! [`ServerConfig::push_buffer`](super::ServerConfig::push_buffer) pushes and at least
+//! [`MIN_BUFFER`] bytes (so that small pushes still fill a large write), until the body
+//! takes them.
+
+use super::PushError;
+use crate::wire::{self, Parts};
+use bytes::{Bytes, BytesMut};
+use std::future::poll_fn;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use tokio::sync::Notify;
+
+/// A sink waits only once this much is buffered, however few pushes it is.
+pub(super) const MIN_BUFFER: usize = 64 * 1024;
+
+pub(super) struct Pipe {
+    state: Mutex<State>,
+    /// Notified once when the body is gone, for [`Pipe::closed`].
+    gone: Notify,
+    max_pushes: usize,
+}
+
+#[derive(Default)]
+struct State {
+    buf: BytesMut,
+    /// Pushes in `buf`.
+    pushes: usize,
+    /// The handler asked to commit the stream head before its first push.
+    open: bool,
+    end: Option<End>,
+    /// `end` was set once; a later end (the guard's, after a normal return) is ignored.
+    ended: bool,
+    /// The body was dropped: the client is gone or the stream ended.
+    body_gone: bool,
+    /// The body (or the answer waiting for the first frame), when it waits for bytes.
+    reader: Option<Waker>,
+    /// Sinks waiting for room.
+    writers: Vec<Waker>,
+    /// Where a sink encodes JSON before it is framed, kept to save an allocation per push.
+    scratch: String,
+}
+
+/// How the handler ended.
+pub(super) enum End {
+    /// It returned this response.
+    Returned(Result<Parts, wire::EncodeError>),
+    /// Its task ended without a response (it panicked).
+    Abandoned,
+}
+
+/// What the body finds.
+pub(super) enum Read {
+    /// Bytes, and the end if the handler has also ended.
+    Bytes(Bytes, Option<End>),
+    /// The handler ended; nothing more is buffered.
+    End(End),
+}
+
+/// What the answer finds before deciding between a plain answer and a stream.
+pub(super) enum First {
+    /// The handler returned before any push and without opening the stream.
+    Returned(End),
+    /// The stream starts.
+    Stream,
+}
+
+impl Pipe {
+    pub(super) fn new(max_pushes: usize) -> Arc<Pipe> {
+        Arc::new(Pipe {
+            state: Mutex::new(State::default()),
+            gone: Notify::new(),
+            max_pushes: max_pushes.max(1),
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        // Nothing that holds the lock can panic halfway through a change that matters:
+        // a poisoned lock is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits for room, then lets `write` append one framed push to the buffer (and use
+    /// the scratch string). On an error nothing of it stays in the buffer.
+    pub(super) async fn send<W>(&self, write: W) -> Result<(), PushError>
+    where
+        W: FnOnce(&mut BytesMut, &mut String) -> Result<(), PushError>,
+    {
+        let mut write = Some(write);
+        poll_fn(|cx| {
+            let mut state = self.lock();
+            if state.body_gone {
+                return Poll::Ready(Err(PushError::Closed));
+            }
+            if state.pushes >= self.max_pushes && state.buf.len() >= MIN_BUFFER {
+                state.wait_for_room(cx);
+                return Poll::Pending;
+            }
+            let Some(write) = write.take() else {
+                return Poll::Ready(Ok(()));
+            };
+            let state = &mut *state;
+            let mark = state.buf.len();
+            state.scratch.clear();
+            if let Err(e) = write(&mut state.buf, &mut state.scratch) {
+                state.buf.truncate(mark);
+                return Poll::Ready(Err(e));
+            }
+            state.pushes += 1;
+            state.wake_reader();
+            Poll::Ready(Ok(()))
+        })
+        .await
+    }
+
+    /// Asks for the stream head to be committed now.
+    pub(super) fn open(&self) -> Result<(), PushError> {
+        let mut state = self.lock();
+        if state.body_gone {
+            return Err(PushError::Closed);
+        }
+        state.open = true;
+        state.wake_reader();
+        Ok(())
+    }
+
+    /// The handler's end; what it pushed before is still sent.
+    pub(super) fn end(&self, end: End) {
+        let mut state = self.lock();
+        if !state.ended {
+            state.ended = true;
+            state.end = Some(end);
+            state.wake_reader();
+        }
+    }
+
+    /// Resolves once the body is gone.
+    pub(super) async fn closed(&self) {
+        loop {
+            let notified = self.gone.notified();
+            if self.lock().body_gone {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// Whether the handler has pushed, opened the stream or ended; for the answer.
+    pub(super) fn poll_first(&self, cx: &mut Context<'_>) -> Poll<First> {
+        let mut state = self.lock();
+        if state.pushes > 0 || state.open {
+            return Poll::Ready(First::Stream);
+        }
+        match state.end.take() {
+            Some(end) => Poll::Ready(First::Returned(end)),
+            None => {
+                state.reader = Some(cx.waker().clone());
+                Poll::Pending
+            }
+        }
+    }
+
+    /// Everything buffered, for the body.
+    pub(super) fn poll_read(&self, cx: &mut Context<'_>) -> Poll<Read> {
+        let mut state = self.lock();
+        if !state.buf.is_empty() {
+            let bytes = state.buf.split().freeze();
+            state.pushes = 0;
+            for writer in state.writers.drain(..) {
+                writer.wake();
+            }
+            return Poll::Ready(Read::Bytes(bytes, state.end.take()));
+        }
+        match state.end.take() {
+            Some(end) => Poll::Ready(Read::End(end)),
+            None => {
+                match &state.reader {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => state.reader = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        }
+    }
+
+    /// The body is gone: sinks fail from now on.
+    pub(super) fn body_gone(&self) {
+        let mut state = self.lock();
+        state.body_gone = true;
+        for writer in state.writers.drain(..) {
+            writer.wake();
+        }
+        drop(state);
+        self.gone.notify_waiters();
+    }
+}
+
+impl State {
+    fn wake_reader(&mut self) {
+        if let Some(reader) = self.reader.take() {
+            reader.wake();
+        }
+    }
+
+    fn wait_for_room(&mut self, cx: &mut Context<'_>) {
+        if !self.writers.iter().any(|w| w.will_wake(cx.waker())) {
+            self.writers.push(cx.waker().clone());
+        }
+    }
+}
+
+/// The handler's side: ends the pipe as abandoned when the handler's task is dropped
+/// before it ended it (a panic), so the body does not wait forever.
+pub(super) struct HandlerEnd(pub(super) Arc<Pipe>);
+
+impl Drop for HandlerEnd {
+    fn drop(&mut self) {
+        self.0.end(End::Abandoned);
+    }
+}
+
+/// The body's side: sinks fail once it is dropped, whether the stream ended, the client
+/// left, or the request was dropped before its head was sent.
+pub(super) struct BodyEnd(pub(super) Arc<Pipe>);
+
+impl Drop for BodyEnd {
+    fn drop(&mut self) {
+        self.0.body_gone();
+    }
+}
