@@ -1,0 +1,70 @@
+//! `axum-sse`: an axum 0.8 `Sse` response, one `record` event per record, read
+//! with reqwest and eventsource-stream and decoded with serde_json.
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::extract::Query;
+use axum::http::StatusCode;
+use axum::response::sse::{Event, Sse};
+use axum::routing::get;
+use eventsource_stream::{EventStreamError, Eventsource as _};
+use futures_util::{Stream, StreamExt as _, stream};
+use tokio::net::TcpListener;
+
+use crate::Job;
+use crate::record::{self, Expect, Params, Record};
+
+pub async fn serve(listener: TcpListener) -> Result<(), String> {
+    let app = Router::new().route("/stream", get(records));
+    axum::serve(listener, app)
+        .await
+        .map_err(|e| format!("axum: {e}"))
+}
+
+type Events = Sse<std::pin::Pin<Box<dyn Stream<Item = Result<Event, axum::Error>> + Send>>>;
+
+async fn records(Query(params): Query<Params>) -> Result<Events, (StatusCode, String)> {
+    let payload = params
+        .payload()
+        .map_err(|reason| (StatusCode::BAD_REQUEST, reason))?;
+    // A failed encoding ends the stream with that error rather than panicking.
+    let events = stream::iter(0..params.count).map(move |seq| {
+        Event::default().event("record").json_data(Record {
+            seq,
+            payload: payload.clone(),
+        })
+    });
+    Ok(Sse::new(Box::pin(events)))
+}
+
+pub async fn consume(job: Job) -> Result<Duration, String> {
+    let client = reqwest::Client::builder()
+        .no_proxy()
+        .build()
+        .map_err(|e| format!("reqwest client: {}", crate::chain(&e)))?;
+    let url = record::url(&job);
+
+    let mut expect = Expect::start(job.count, job.size);
+    let response = client
+        .get(&url)
+        .header(reqwest::header::ACCEPT, "text/event-stream")
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .map_err(|e| format!("GET {url}: {}", crate::chain(&e)))?;
+    let mut events = response.bytes_stream().eventsource();
+    while let Some(event) = events.next().await {
+        let event = event.map_err(|e| match e {
+            EventStreamError::Transport(e) => format!("body: {}", crate::chain(&e)),
+            e => format!("event stream: {e}"),
+        })?;
+        if event.event != "record" {
+            return Err(format!("an event of type `{}`, not `record`", event.event));
+        }
+        let record: Record = serde_json::from_str(&event.data)
+            .map_err(|e| format!("event data `{}`: {e}", event.data))?;
+        expect.record(&record)?;
+    }
+    expect.finish()
+}
