@@ -88,7 +88,9 @@ impl Media {
         match self {
             Media::EventStream => sse::encode_event(buf, event, id, data),
             // A line break would end the record early and let the rest read as another.
-            Media::NdJson | Media::JsonLines if data.contains(['\n', '\r']) => {
+            Media::NdJson | Media::JsonLines
+                if memchr::memchr2(b'\n', b'\r', data.as_bytes()).is_some() =>
+            {
                 Err(sse::SseError::InvalidField)
             }
             Media::NdJson | Media::JsonLines => {
@@ -115,10 +117,37 @@ pub struct Frame {
     /// The SSE event type (`"message"` when the event named none); `None` in the line
     /// formats, which have no event names.
     pub event: Option<String>,
-    /// The SSE data, or one JSON text of a line format.
-    pub data: String,
+    /// The SSE data, or one JSON text of a line format: UTF-8, checked when the frame
+    /// was made. A line is a slice of the chunk it arrived in, not a copy.
+    data: Bytes,
     /// The SSE event id in force, if any.
     pub id: Option<String>,
+}
+
+impl Frame {
+    pub fn new(event: Option<String>, data: String, id: Option<String>) -> Frame {
+        Frame {
+            event,
+            data: Bytes::from(data),
+            id,
+        }
+    }
+
+    /// A line-format record, `None` unless it is UTF-8.
+    fn record(data: Bytes) -> Option<Frame> {
+        std::str::from_utf8(&data).ok()?;
+        Some(Frame {
+            event: None,
+            data,
+            id: None,
+        })
+    }
+
+    /// The SSE data, or one JSON text of a line format.
+    pub fn data(&self) -> &str {
+        // Checked when the frame was made: never empty for want of UTF-8.
+        std::str::from_utf8(&self.data).unwrap_or_default()
+    }
 }
 
 /// Why a stream's bytes cannot be decoded.
@@ -176,22 +205,12 @@ impl FrameDecoder {
     /// The next complete frame.
     pub fn next_frame(&mut self) -> Option<Result<Frame, FrameError>> {
         match self {
-            FrameDecoder::Sse(decoder) => decoder.next_event().map(|e| {
-                Ok(Frame {
-                    event: Some(e.event),
-                    data: e.data,
-                    id: e.id,
-                })
-            }),
-            FrameDecoder::Lines(decoder) => decoder.next_record().map(|record| {
-                String::from_utf8(Vec::from(record))
-                    .map(|data| Frame {
-                        event: None,
-                        data,
-                        id: None,
-                    })
-                    .map_err(|_| FrameError::NotUtf8)
-            }),
+            FrameDecoder::Sse(decoder) => decoder
+                .next_event()
+                .map(|e| Ok(Frame::new(Some(e.event), e.data, e.id))),
+            FrameDecoder::Lines(decoder) => decoder
+                .next_record()
+                .map(|record| Frame::record(record).ok_or(FrameError::NotUtf8)),
         }
     }
 
@@ -271,7 +290,7 @@ mod tests {
             decoder.feed(Bytes::from_static(bytes)).unwrap();
             decoder.finish().unwrap();
             let frame = decoder.next_frame().unwrap().unwrap();
-            assert_eq!(frame.data, "1", "{media}");
+            assert_eq!(frame.data(), "1", "{media}");
             assert!(decoder.next_frame().is_none(), "{media}");
         }
     }

@@ -131,6 +131,14 @@ pub fn variables(template: &str) -> Option<Vec<&str>> {
 /// Because a variable takes at least one character, the expansion of an empty value does
 /// not match: `expand` → `matches` round-trips every value except `""`.
 pub fn matches(template: &str, path: &str) -> Option<Vec<String>> {
+    match match_segments(template, path) {
+        Some(matched) => matched,
+        None => search(template, path),
+    }
+}
+
+/// [`matches`] for any template.
+fn search(template: &str, path: &str) -> Option<Vec<String>> {
     let parts = parse(template).ok()?;
     let path = path.as_bytes();
     let cuts: Vec<bool> = (0..=path.len()).map(|pos| is_cut(path, pos)).collect();
@@ -175,6 +183,42 @@ pub fn matches(template: &str, path: &str) -> Option<Vec<String>> {
         }
     }
     Some(values)
+}
+
+/// [`matches`] for templates whose variables are whole segments (`/jobs/{id}/log`), the
+/// usual push path: segment by segment, allocating nothing but the values. Since no
+/// variable spans a '/', this agrees with the general search; `None` when the template
+/// has another shape, and the general search must decide.
+fn match_segments(template: &str, path: &str) -> Option<Option<Vec<String>>> {
+    let mut values = Vec::new();
+    let mut matched = true;
+    let mut path_segments = path.split('/');
+    for expected in template.split('/') {
+        let variable = expected.strip_prefix('{').and_then(|v| v.strip_suffix('}'));
+        let literal = variable.is_none();
+        if variable.map_or(expected, |name| name).contains(['{', '}'])
+            || variable.is_some_and(str::is_empty)
+        {
+            return None;
+        }
+        let Some(segment) = path_segments.next() else {
+            matched = false;
+            continue;
+        };
+        if !matched {
+            continue;
+        }
+        if literal {
+            matched = segment == expected;
+        } else {
+            match percent_decode(segment.as_bytes()).decode_utf8() {
+                Ok(value) if !segment.is_empty() => values.push(value.into_owned()),
+                _ => matched = false,
+            }
+        }
+    }
+    let whole = path_segments.next().is_none();
+    Some((matched && whole).then_some(values))
 }
 
 fn literal_row(path: &[u8], text: &[u8], next: &[bool]) -> Vec<bool> {
@@ -441,6 +485,39 @@ mod tests {
         assert_eq!(matches("/x/{v}", "/x/%C3"), None);
         // Malformed escapes are kept as text rather than rejected.
         assert_eq!(matches("/x/{v}", "/x/%zz%"), Some(vec!["%zz%".to_owned()]));
+    }
+
+    #[test]
+    fn whole_segment_templates_match_as_the_general_search_does() {
+        let templates = [
+            "/a/{x}",
+            "/a/{x}/b/{y}",
+            "/{x}",
+            "/a/{x}/",
+            "{x}",
+            "/a//{x}",
+        ];
+        let pieces = ["a", "b", "", "x y", "%2F", "%C3%A9", "%FF", "%", "é", "{x}"];
+        for template in templates {
+            for first in pieces {
+                for second in pieces {
+                    for path in [
+                        format!("/a/{first}"),
+                        format!("/a/{first}/b/{second}"),
+                        format!("/a/{first}/{second}"),
+                        format!("/{first}"),
+                        first.to_string(),
+                        format!("/a//{first}"),
+                    ] {
+                        assert_eq!(
+                            matches(template, &path),
+                            search(template, &path),
+                            "{template} against {path}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

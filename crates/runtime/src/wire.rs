@@ -276,40 +276,74 @@ pub fn variable<T: DeserializeOwned>(variables: &[String], index: usize) -> Resu
 pub fn envelope_json(envelope: &Envelope) -> Result<String, EncodeError> {
     let mut out =
         String::with_capacity(64 + envelope.parts.body.as_ref().map_or(0, |b| b.get().len()));
-    out.push_str("{\"path\":");
-    out.push_str(&serde_json::to_string(&envelope.path)?);
-    out.push(',');
-    write_parts(&mut out, &envelope.parts)?;
-    out.push('}');
+    write_envelope_json(&mut out, envelope);
     Ok(out)
+}
+
+/// [`envelope_json`], appended to `out`.
+pub fn write_envelope_json(out: &mut String, envelope: &Envelope) {
+    out.push_str("{\"path\":");
+    push_json_str(out, &envelope.path);
+    out.push(',');
+    write_parts(out, &envelope.parts);
+    out.push('}');
 }
 
 /// The JSON of a final response: `{"status":…,"headers":{…},"body":…}`.
 pub fn final_json(parts: &Parts) -> Result<String, EncodeError> {
     let mut out = String::with_capacity(64 + parts.body.as_ref().map_or(0, |b| b.get().len()));
     out.push('{');
-    write_parts(&mut out, parts)?;
+    write_parts(&mut out, parts);
     out.push('}');
     Ok(out)
 }
 
-fn write_parts(out: &mut String, parts: &Parts) -> Result<(), EncodeError> {
+fn write_parts(out: &mut String, parts: &Parts) {
     use std::fmt::Write;
     let _ = write!(out, "\"status\":{},\"headers\":{{", parts.status);
     for (i, (name, value)) in parts.headers.iter().enumerate() {
         if i > 0 {
             out.push(',');
         }
-        out.push_str(&serde_json::to_string(name)?);
+        push_json_str(out, name);
         out.push(':');
-        out.push_str(&serde_json::to_string(value)?);
+        push_json_str(out, value);
     }
     out.push('}');
     if let Some(body) = &parts.body {
         out.push_str(",\"body\":");
         out.push_str(body.get());
     }
-    Ok(())
+}
+
+/// Appends `text` as a JSON string, escaped as `serde_json` escapes it, without the
+/// allocation `serde_json::to_string` makes.
+fn push_json_str(out: &mut String, text: &str) {
+    out.push('"');
+    let mut rest = text;
+    while let Some(at) = rest
+        .bytes()
+        .position(|b| b < 0x20 || b == b'"' || b == b'\\')
+    {
+        out.push_str(&rest[..at]);
+        let byte = rest.as_bytes()[at];
+        match byte {
+            b'"' => out.push_str("\\\""),
+            b'\\' => out.push_str("\\\\"),
+            b'\n' => out.push_str("\\n"),
+            b'\r' => out.push_str("\\r"),
+            b'\t' => out.push_str("\\t"),
+            0x08 => out.push_str("\\b"),
+            0x0c => out.push_str("\\f"),
+            control => {
+                use std::fmt::Write;
+                let _ = write!(out, "\\u{control:04x}");
+            }
+        }
+        rest = &rest[at + 1..];
+    }
+    out.push_str(rest);
+    out.push('"');
 }
 
 #[derive(Deserialize)]
@@ -353,13 +387,30 @@ fn read_headers(
 
 /// Reads the data of a push event.
 pub fn parse_envelope(event: &str, data: &str) -> Result<Envelope, DecodeError> {
+    parse_envelope_of(event, data, &[])
+}
+
+/// [`parse_envelope`] for a push whose name may be one of `known` (a [`PushMessage`]'s
+/// `EVENTS`), which the envelope then borrows instead of copying.
+pub fn parse_envelope_of(
+    event: &str,
+    data: &str,
+    known: &'static [&'static str],
+) -> Result<Envelope, DecodeError> {
     let (path, parts) = parse_parts(data)?;
     let path = path.ok_or_else(|| DecodeError::invalid("push envelope without `path`"))?;
     Ok(Envelope {
-        event: Cow::Owned(event.to_string()),
+        event: event_name(event, known),
         path,
         parts,
     })
+}
+
+fn event_name(event: &str, known: &'static [&'static str]) -> Cow<'static, str> {
+    match known.iter().find(|name| **name == event) {
+        Some(name) => Cow::Borrowed(name),
+        None => Cow::Owned(event.to_owned()),
+    }
 }
 
 /// Reads the data of the final event.
@@ -372,18 +423,23 @@ pub fn parse_final(data: &str) -> Result<Parts, DecodeError> {
 pub fn push_line(envelope: &Envelope, id: Option<&str>) -> Result<String, EncodeError> {
     let mut out =
         String::with_capacity(96 + envelope.parts.body.as_ref().map_or(0, |b| b.get().len()));
+    write_push_line(&mut out, envelope, id);
+    Ok(out)
+}
+
+/// [`push_line`], appended to `out`.
+pub fn write_push_line(out: &mut String, envelope: &Envelope, id: Option<&str>) {
     out.push_str("{\"push\":");
-    out.push_str(&serde_json::to_string(envelope.event.as_ref())?);
+    push_json_str(out, &envelope.event);
     out.push_str(",\"path\":");
-    out.push_str(&serde_json::to_string(&envelope.path)?);
+    push_json_str(out, &envelope.path);
     out.push(',');
-    write_parts(&mut out, &envelope.parts)?;
+    write_parts(out, &envelope.parts);
     if let Some(id) = id {
         out.push_str(",\"id\":");
-        out.push_str(&serde_json::to_string(id)?);
+        push_json_str(out, id);
     }
     out.push('}');
-    Ok(out)
 }
 
 /// The NDJSON / JSON Lines line of the final response: `{"final":{"status":…,…}}`.
@@ -411,8 +467,9 @@ pub enum Line {
 }
 
 #[derive(Deserialize)]
-struct LineJson {
-    push: Option<String>,
+struct LineJson<'a> {
+    #[serde(borrow)]
+    push: Option<Cow<'a, str>>,
     #[serde(rename = "final")]
     final_response: Option<Box<RawValue>>,
     path: Option<String>,
@@ -426,6 +483,12 @@ struct LineJson {
 
 /// Reads one line of an envelope-mode NDJSON stream.
 pub fn parse_line(line: &str) -> Result<Line, DecodeError> {
+    parse_line_of(line, &[])
+}
+
+/// [`parse_line`] for pushes whose names may be one of `known` (a [`PushMessage`]'s
+/// `EVENTS`), which the envelope then borrows instead of copying.
+pub fn parse_line_of(line: &str, known: &'static [&'static str]) -> Result<Line, DecodeError> {
     let json: LineJson = serde_json::from_str(line)
         .map_err(|e| DecodeError::invalid(format!("not a push line: {e}")))?;
     if let Some(final_response) = json.final_response {
@@ -442,7 +505,7 @@ pub fn parse_line(line: &str) -> Result<Line, DecodeError> {
         .ok_or_else(|| DecodeError::invalid("push line without `status`"))?;
     Ok(Line::Push {
         envelope: Envelope {
-            event: Cow::Owned(event),
+            event: event_name(&event, known),
             path,
             parts: Parts {
                 status,
@@ -457,6 +520,24 @@ pub fn parse_line(line: &str) -> Result<Line, DecodeError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn strings_are_escaped_as_serde_json_escapes_them() {
+        let control: String = (0u8..0x20).map(char::from).collect();
+        for text in [
+            "",
+            "plain",
+            "a\"b\\c",
+            "line\nbreak\r\t",
+            "é ✓ 😀",
+            "\u{7f}/</",
+            &control,
+        ] {
+            let mut out = String::new();
+            push_json_str(&mut out, text);
+            assert_eq!(out, serde_json::to_string(text).unwrap(), "{text:?}");
+        }
+    }
 
     #[test]
     fn text_round_trips_typed_values() {

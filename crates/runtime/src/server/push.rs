@@ -117,20 +117,22 @@ impl<P: PushMessage> PushSink<P> {
             return Ok(());
         };
         let envelope = push.encode().map_err(|e| PushError::Encode(e.0))?;
-        let encode = |e: wire::EncodeError| PushError::Encode(e.0);
         let media = *media;
-        let data = match media {
-            Media::EventStream => wire::envelope_json(&envelope).map_err(encode)?,
-            _ => wire::push_line(&envelope, id).map_err(encode)?,
-        };
-        pipe.send(|buf, _| {
-            let (event, id) = match media {
-                Media::EventStream => (Some(&*envelope.event), id),
+        pipe.send(|buf, json| {
+            let event = match media {
+                Media::EventStream => {
+                    wire::write_envelope_json(json, &envelope);
+                    Some(&*envelope.event)
+                }
                 // The line carries the push path and id itself.
-                _ => (None, None),
+                _ => {
+                    wire::write_push_line(json, &envelope, id);
+                    None
+                }
             };
+            let id = event.and(id);
             media
-                .encode(buf, event, id, &data)
+                .encode(buf, event, id, json)
                 .map_err(|e| PushError::Encode(e.to_string()))
         })
         .await
