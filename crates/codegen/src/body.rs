@@ -2,6 +2,7 @@
 //! `String`, binary data is bytes, and what pushgen cannot read (multipart forms, other
 //! media types) passes through with its media type. No media type refuses a spec.
 
+use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
 use pushgen_ir::RequestBody;
@@ -53,8 +54,8 @@ pub fn server_type(body: &RequestBody) -> TokenStream {
     match encoding(&body.content_type) {
         Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::Outside),
         Encoding::Text => quote!(::std::string::String),
-        Encoding::Bytes => quote!(::pushgen_runtime::bytes::Bytes),
-        Encoding::Raw => quote!(::pushgen_runtime::wire::Raw),
+        Encoding::Bytes => quote!(#RT::bytes::Bytes),
+        Encoding::Raw => quote!(#RT::wire::Raw),
     }
 }
 
@@ -64,7 +65,7 @@ pub fn client_type(body: &RequestBody) -> TokenStream {
         Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::Outside),
         Encoding::Text => quote!(str),
         Encoding::Bytes => quote!([u8]),
-        Encoding::Raw => quote!(::pushgen_runtime::wire::Raw),
+        Encoding::Raw => quote!(#RT::wire::Raw),
     }
 }
 
@@ -83,7 +84,7 @@ pub fn server_read(body: &RequestBody) -> TokenStream {
     } else if encoding(&body.content_type) == Encoding::Json {
         quote!(request.json_opt::<#ty>())
     } else {
-        quote!(request.optional(::pushgen_runtime::server::Incoming::#reader))
+        quote!(request.optional(#RT::server::Incoming::#reader))
     }
 }
 

@@ -5,6 +5,7 @@ use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
+use crate::runtime::RT;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation, Streaming};
 use quote::quote;
@@ -33,11 +34,11 @@ pub fn generate(api: &Api) -> TokenStream {
         TokenStream::new()
     } else if api.push_operations().next().is_some() {
         quote!(
-            use ::pushgen_runtime::client::{Error, Pushed};
+            use #RT::client::{Error, Pushed};
         )
     } else {
         quote!(
-            use ::pushgen_runtime::client::Error;
+            use #RT::client::Error;
         )
     };
     quote! {
@@ -49,23 +50,23 @@ pub fn generate(api: &Api) -> TokenStream {
         #api_doc
         #[derive(Debug, Clone)]
         pub struct #client {
-            inner: ::pushgen_runtime::client::Inner,
+            inner: #RT::client::Inner,
         }
 
         impl #client {
             /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
             /// default `reqwest::Client`.
             pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
-                Self { inner: ::pushgen_runtime::client::Inner::new(base_url.into()) }
+                Self { inner: #RT::client::Inner::new(base_url.into()) }
             }
 
             /// A client that sends its requests through `http`. Give it no total
             /// `timeout`: a push operation's response lasts as long as its pushes.
             pub fn with_http_client(
                 base_url: impl ::std::convert::Into<::std::string::String>,
-                http: ::pushgen_runtime::reqwest::Client,
+                http: #RT::reqwest::Client,
             ) -> Self {
-                Self { inner: ::pushgen_runtime::client::Inner::with_http_client(base_url.into(), http) }
+                Self { inner: #RT::client::Inner::with_http_client(base_url.into(), http) }
             }
 
             /// The base URL requests go to.
@@ -75,20 +76,20 @@ pub fn generate(api: &Api) -> TokenStream {
 
             /// Bounds on what a server's stream may make the client hold (default:
             /// 16 MiB a line and an event); past them a call fails.
-            pub fn with_sse_limits(mut self, limits: ::pushgen_runtime::sse::Limits) -> Self {
+            pub fn with_sse_limits(mut self, limits: #RT::sse::Limits) -> Self {
                 self.inner.set_sse_limits(limits);
                 self
             }
 
             /// How the client reads answers: stream limits, the longest plain answer,
             /// the idle timeout between bytes of a stream, the push binding.
-            pub fn with_config(mut self, config: ::pushgen_runtime::client::Config) -> Self {
+            pub fn with_config(mut self, config: #RT::client::Config) -> Self {
                 *self.inner.config_mut() = config;
                 self
             }
 
             /// The stream format push operations ask for (default: SSE).
-            pub fn with_push_binding(mut self, binding: ::pushgen_runtime::client::PushBinding) -> Self {
+            pub fn with_push_binding(mut self, binding: #RT::client::PushBinding) -> Self {
                 self.inner.config_mut().push_binding = binding;
                 self
             }
@@ -175,7 +176,7 @@ fn call(op: &Operation, flag: Option<(&str, bool)>) -> Call {
         names,
         request: quote! {
             self.inner
-                .request(::pushgen_runtime::client::Method::#method, #template)
+                .request(#RT::client::Method::#method, #template)
                 #(#steps)*
         },
     }
@@ -288,7 +289,7 @@ fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> 
         pub fn #stream(
             &self,
             #(#args),*
-        ) -> ::pushgen_runtime::client::PushStream<#push_ty, #response> {
+        ) -> #RT::client::PushStream<#push_ty, #response> {
             #request.push_stream()
         }
     }

@@ -4,6 +4,7 @@
 use crate::client::Call;
 use crate::ident::{ident, ident_fmt};
 use crate::operations::signature;
+use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
 use pushgen_ir::{ConditionalStream, ItemStream, Operation};
@@ -66,7 +67,7 @@ pub fn item_methods(
         pub fn #name(
             &self,
             #(#args),*
-        ) -> ::pushgen_runtime::client::ItemStream<operations::#module::Items> {
+        ) -> #RT::client::ItemStream<operations::#module::Items> {
             #request.item_stream()
         }
 
@@ -108,7 +109,7 @@ pub fn conditional_stream(
         pub fn #stream_name(
             &self,
             #(#args),*
-        ) -> ::pushgen_runtime::client::ItemStream<operations::#module::Items> {
+        ) -> #RT::client::ItemStream<operations::#module::Items> {
             #request.item_stream()
         }
     }

@@ -1,6 +1,7 @@
 //! A test that reads every example of a spec into its generated type and writes it back
 //! (see `pushgen_runtime::examples`). `cargo xtask bless` writes one for the fixtures.
 
+use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::{Literal, TokenStream};
 use pushgen_ir::{Api, TypeRef};
@@ -21,7 +22,7 @@ pub struct ExampleSuite<'a> {
 pub fn examples_test(suites: &[ExampleSuite<'_>], header: &str, invalid: &str) -> String {
     let tests = suites.iter().filter_map(test_fn);
     let tokens = quote! {
-        use ::pushgen_runtime::examples::Examples;
+        use #RT::examples::Examples;
 
         /// Examples the spec gives that do not fit their own schemas, with why: they are
         /// expected to fail, and the tests fail if one of them starts passing.

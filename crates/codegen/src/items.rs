@@ -4,6 +4,7 @@
 
 use crate::docs::doc;
 use crate::ident::ident;
+use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
 use pushgen_ir::{ItemStream, Operation, Scalar, StreamItem, StreamMedia, Terminator, TypeRef};
@@ -14,16 +15,16 @@ pub fn item_types(op: &Operation, stream: &ItemStream) -> TokenStream {
     let events = stream.items.iter().filter_map(|item| item.event.as_deref());
     let terminator = match &stream.terminator {
         Some(Terminator::Data(text)) => {
-            quote!(::std::option::Option::Some(::pushgen_runtime::item::Terminator::Data(#text)))
+            quote!(::std::option::Option::Some(#RT::item::Terminator::Data(#text)))
         }
         Some(Terminator::Event(name)) => {
-            quote!(::std::option::Option::Some(::pushgen_runtime::item::Terminator::Event(#name)))
+            quote!(::std::option::Option::Some(#RT::item::Terminator::Event(#name)))
         }
         None => quote!(::std::option::Option::None),
     };
     let (failure, has_failure) = match &stream.error {
         Some(ty) => (rust_type(ty, Site::Outside), true),
-        None => (quote!(::pushgen_runtime::item::NoFailure), false),
+        None => (quote!(#RT::item::NoFailure), false),
     };
     let named = stream.items.len() > 1 || stream.items.iter().any(|i| i.event.is_some());
     let is_sse = stream.media == StreamMedia::EventStream;
@@ -49,14 +50,14 @@ pub fn item_types(op: &Operation, stream: &ItemStream) -> TokenStream {
         #[derive(Debug, Clone, Copy)]
         pub struct Items;
 
-        impl ::pushgen_runtime::item::ItemCodec for Items {
+        impl #RT::item::ItemCodec for Items {
             type Item = Item;
             type Failure = #failure;
             type Response = Response;
 
-            const MEDIA: ::pushgen_runtime::binding::Media = #media;
+            const MEDIA: #RT::binding::Media = #media;
             const EVENTS: &'static [&'static str] = &[#(#events),*];
-            const TERMINATOR: ::std::option::Option<::pushgen_runtime::item::Terminator> = #terminator;
+            const TERMINATOR: ::std::option::Option<#RT::item::Terminator> = #terminator;
             const HAS_FAILURE: bool = #has_failure;
 
             fn encode(
@@ -78,10 +79,10 @@ pub fn item_types(op: &Operation, stream: &ItemStream) -> TokenStream {
 
 fn media(media: StreamMedia) -> TokenStream {
     match media {
-        StreamMedia::EventStream => quote!(::pushgen_runtime::binding::Media::EventStream),
-        StreamMedia::JsonLines => quote!(::pushgen_runtime::binding::Media::JsonLines),
-        StreamMedia::NdJson => quote!(::pushgen_runtime::binding::Media::NdJson),
-        StreamMedia::JsonSeq => quote!(::pushgen_runtime::binding::Media::JsonSeq),
+        StreamMedia::EventStream => quote!(#RT::binding::Media::EventStream),
+        StreamMedia::JsonLines => quote!(#RT::binding::Media::JsonLines),
+        StreamMedia::NdJson => quote!(#RT::binding::Media::NdJson),
+        StreamMedia::JsonSeq => quote!(#RT::binding::Media::JsonSeq),
     }
 }
 
@@ -95,7 +96,7 @@ fn encode_value(item: &StreamItem, is_sse: bool, value: TokenStream) -> TokenStr
     if is_text(item, is_sse) {
         quote!(data.push_str(#value);)
     } else {
-        quote!(::pushgen_runtime::item::json(#value, data)?;)
+        quote!(#RT::item::json(#value, data)?;)
     }
 }
 
@@ -103,7 +104,7 @@ fn decode_value(item: &StreamItem, is_sse: bool) -> TokenStream {
     if is_text(item, is_sse) {
         quote!(::std::string::ToString::to_string(data))
     } else {
-        quote!(::pushgen_runtime::item::from_json(event, data)?)
+        quote!(#RT::item::from_json(event, data)?)
     }
 }
 

@@ -27,6 +27,7 @@ mod operations;
 mod parallel;
 mod render;
 mod routes;
+mod runtime;
 mod rust_type;
 mod server;
 mod types;

@@ -4,6 +4,7 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
+use crate::runtime::RT;
 use crate::rust_type::{Site, optional, rust_type};
 use crate::types::variant_names_allowance;
 use proc_macro2::{Ident, Literal, TokenStream};
@@ -30,7 +31,7 @@ pub fn imports(api: &Api, uses_types: bool) -> TokenStream {
     // An API without operations (only webhooks) has nothing to encode.
     let wire = (!api.operations.is_empty()).then(|| {
         quote!(
-            use ::pushgen_runtime::wire;
+            use #RT::wire;
         )
     });
     quote!(#types #wire)

@@ -37,8 +37,8 @@ pub fn items(tokens: TokenStream) -> String {
 /// out as Rust. So the item is formatted as an item and then wrapped in the call.
 pub const MACRO_MARKER: &str = "pushgen_macro";
 
-/// Rewrites every item marked with [`MACRO_MARKER`] into `::pushgen_runtime::<macro>! {
-/// <item> }`.
+/// Rewrites every item marked with [`MACRO_MARKER`] into
+/// `::pushgen_runtime::codegen::<macro>! { <item> }`.
 fn wrap_macro_items(text: &str) -> String {
     let prefix = format!("#[{MACRO_MARKER} = \"");
     if !text.contains(&prefix) {
@@ -68,9 +68,13 @@ fn wrap_macro_items(text: &str) -> String {
         {
             match name.split_once(' ') {
                 Some((name, "strict")) => out.push_str(&format!(
-                    "{indent}::pushgen_runtime::{name}! {{\n{indent}    strict;\n"
+                    "{indent}{runtime}::{name}! {{\n{indent}    strict;\n",
+                    runtime = crate::runtime::PATH
                 )),
-                _ => out.push_str(&format!("{indent}::pushgen_runtime::{name}! {{\n")),
+                _ => out.push_str(&format!(
+                    "{indent}{runtime}::{name}! {{\n",
+                    runtime = crate::runtime::PATH
+                )),
             }
             inside = Some(indent.to_string());
             continue;

@@ -11,6 +11,7 @@
 //! most literal template first; a path that fits none is a 404.
 
 use crate::ident::{ident, ident_fmt};
+use crate::runtime::RT;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, Method, Operation};
 use quote::quote;
@@ -51,7 +52,7 @@ pub fn routes(api: &Api, trait_name: &proc_macro2::Ident) -> (TokenStream, Token
             };
             let method = ident(method_fn(*method));
             chain = if i == 0 {
-                quote!(::pushgen_runtime::axum::routing::#method(#handler))
+                quote!(#RT::axum::routing::#method(#handler))
             } else {
                 quote!(#chain.#method(#handler))
             };
@@ -138,7 +139,7 @@ fn dispatcher(ops: &[&Operation], trait_name: &proc_macro2::Ident) -> TokenStrea
             request: Incoming,
         ) -> Response {
             #(#tries)*
-            ::pushgen_runtime::server::not_found()
+            #RT::server::not_found()
         }
     }
 }

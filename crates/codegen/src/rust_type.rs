@@ -2,6 +2,7 @@
 //! named `Option`, `Result`, `Box` or `String` cannot shadow what generated code means.
 
 use crate::ident::ident;
+use crate::runtime::RT;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Scalar, TypeRef};
 use quote::quote;
@@ -83,11 +84,11 @@ fn scalar_type(scalar: Scalar) -> TokenStream {
         Scalar::Float => quote!(f32),
         Scalar::Double => quote!(f64),
         Scalar::DateTime => {
-            quote!(::pushgen_runtime::chrono::DateTime<::pushgen_runtime::chrono::Utc>)
+            quote!(#RT::chrono::DateTime<#RT::chrono::Utc>)
         }
-        Scalar::Date => quote!(::pushgen_runtime::chrono::NaiveDate),
-        Scalar::Uuid => quote!(::pushgen_runtime::uuid::Uuid),
-        Scalar::Base64 => quote!(::pushgen_runtime::formats::Base64),
+        Scalar::Date => quote!(#RT::chrono::NaiveDate),
+        Scalar::Uuid => quote!(#RT::uuid::Uuid),
+        Scalar::Base64 => quote!(#RT::formats::Base64),
     }
 }
 
@@ -114,5 +115,5 @@ pub fn non_default_style(p: &pushgen_ir::Parameter) -> Option<(TokenStream, bool
         ParamStyle::PipeDelimited => quote!(PipeDelimited),
         ParamStyle::DeepObject => quote!(DeepObject),
     };
-    Some((quote!(::pushgen_runtime::styles::Style::#style), p.explode))
+    Some((quote!(#RT::styles::Style::#style), p.explode))
 }

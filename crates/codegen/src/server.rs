@@ -4,6 +4,7 @@ use crate::docs::{doc, doc_opt};
 use crate::ident::ident;
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
+use crate::runtime::RT;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, Operation, ParamLocation, Streaming, TypeRef};
 use quote::quote;
@@ -28,9 +29,9 @@ pub fn generate(api: &Api) -> TokenStream {
             /// One axum handler per operation: read the request, call the trait, answer.
             mod handlers {
                 #handler_imports
-                use ::pushgen_runtime::axum::extract::State;
-                use ::pushgen_runtime::axum::response::Response;
-                use ::pushgen_runtime::server::{Incoming, Shared};
+                use #RT::axum::extract::State;
+                use #RT::axum::response::Response;
+                use #RT::server::{Incoming, Shared};
 
                 #handlers
             }
@@ -56,8 +57,8 @@ pub fn generate(api: &Api) -> TokenStream {
         }
 
         #[doc = #router_doc]
-        pub fn router<A: #trait_name>(api: A) -> ::pushgen_runtime::axum::Router {
-            router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+        pub fn router<A: #trait_name>(api: A) -> #RT::axum::Router {
+            router_with_config(api, #RT::server::ServerConfig::default())
         }
 
         #[doc = #router_doc]
@@ -69,11 +70,11 @@ pub fn generate(api: &Api) -> TokenStream {
         /// parameters by its operation's own path template.
         pub fn router_with_config<A: #trait_name>(
             api: A,
-            config: ::pushgen_runtime::server::ServerConfig,
-        ) -> ::pushgen_runtime::axum::Router {
-            ::pushgen_runtime::axum::Router::new()
+            config: #RT::server::ServerConfig,
+        ) -> #RT::axum::Router {
+            #RT::axum::Router::new()
                 #routes
-                .with_state(::pushgen_runtime::server::Shared::new(api, config))
+                .with_state(#RT::server::Shared::new(api, config))
         }
 
         #handlers_module
@@ -100,7 +101,7 @@ fn trait_method(op: &Operation) -> TokenStream {
     docs.push(quote!(#[doc = #sig]));
     let (sink_doc, sink) = sink(op);
     docs.push(sink_doc);
-    let mut args = vec![quote!(context: ::pushgen_runtime::server::RequestContext)];
+    let mut args = vec![quote!(context: #RT::server::RequestContext)];
     if !op.parameters.is_empty() {
         args.push(quote!(params: operations::#module::Params));
     }
@@ -190,7 +191,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
             (quote!((#(#bindings),*)), quote!((#(#reads),*)))
         };
         quote! {
-            let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+            let read = || -> ::std::result::Result<_, #RT::server::Rejection> {
                 Ok(#value)
             };
             let #pattern = match read() {
@@ -204,7 +205,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
     let body = match &op.streaming {
         Streaming::None => quote! {
             let response: operations::#module::Response = shared.api().#name(#(#call_args),*).await;
-            ::pushgen_runtime::server::respond(&response)
+            #RT::server::respond(&response)
         },
         Streaming::Envelope(_) => {
             call_args.push(quote!(push));
@@ -262,7 +263,7 @@ fn sink(op: &Operation) -> (TokenStream, Option<TokenStream>) {
                 /// or JSON Lines) before the response returned here; other clients get only
                 /// the response.
             },
-            Some(quote!(push: ::pushgen_runtime::server::PushSink<operations::#module::Push>)),
+            Some(quote!(push: #RT::server::PushSink<operations::#module::Push>)),
         ),
         Streaming::Items(stream) => {
             let text = format!(
@@ -273,9 +274,7 @@ fn sink(op: &Operation) -> (TokenStream, Option<TokenStream>) {
             );
             (
                 quote!(#[doc = ""] #[doc = #text]),
-                Some(
-                    quote!(items: ::pushgen_runtime::server::ItemSink<operations::#module::Items>),
-                ),
+                Some(quote!(items: #RT::server::ItemSink<operations::#module::Items>)),
             )
         }
         Streaming::Conditional(c) => {
@@ -294,9 +293,7 @@ fn sink(op: &Operation) -> (TokenStream, Option<TokenStream>) {
             );
             (
                 quote!(#[doc = ""] #[doc = #text]),
-                Some(
-                    quote!(items: ::pushgen_runtime::server::ItemSink<operations::#module::Items>),
-                ),
+                Some(quote!(items: #RT::server::ItemSink<operations::#module::Items>)),
             )
         }
     }

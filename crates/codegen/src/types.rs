@@ -2,6 +2,7 @@
 
 use crate::docs::doc_opt;
 use crate::ident::ident;
+use crate::runtime::RT;
 use crate::rust_type::{Site, boxed_type, optional, rust_type};
 use proc_macro2::TokenStream;
 use pushgen_ir::{
@@ -141,12 +142,13 @@ fn field(f: &Field, sent: bool) -> TokenStream {
     } else if sent && matches!(f.ty, TypeRef::Nullable(_)) {
         // Absent (`None`) and `null` (`Some(None)`) kept apart: see `sent_by_clients`.
         let inner = optional(&f.ty, f.boxed, Site::Types);
+        let deserialize_with = format!("{}::nullable::deserialize", crate::runtime::PATH);
         (
             quote!(::std::option::Option<#inner>),
             quote!(#[serde(
                 default,
                 skip_serializing_if = "::std::option::Option::is_none",
-                deserialize_with = "::pushgen_runtime::nullable::deserialize"
+                deserialize_with = #deserialize_with
             )]),
         )
     } else {
@@ -295,7 +297,7 @@ fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union, strict: bool)
                 /// A kind this version of the API does not know (a newer server may send
                 /// one), kept as it came.
                 #[serde(untagged)]
-                Unknown(::pushgen_runtime::serde_json::Value),
+                Unknown(#RT::serde_json::Value),
             },
         ),
         None => (quote!(#[serde(untagged)]), TokenStream::new()),

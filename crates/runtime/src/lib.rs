@@ -7,6 +7,7 @@
 //! bytes; this crate is one implementation of it. It never depends on the generator.
 
 pub mod binding;
+pub mod codegen;
 pub mod enums;
 pub mod examples;
 pub mod formats;

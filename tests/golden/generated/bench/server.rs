@@ -17,9 +17,9 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the response.
     fn envelope(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::envelope::Params,
-        push: ::pushgen_runtime::server::PushSink<operations::envelope::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<operations::envelope::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::envelope::Response,
     > + ::std::marker::Send;
@@ -31,9 +31,9 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Items sent to `items` are the answer, as `text/event-stream`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn items_sse(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::items_sse::Params,
-        items: ::pushgen_runtime::server::ItemSink<operations::items_sse::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<operations::items_sse::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::items_sse::Response,
     > + ::std::marker::Send;
@@ -45,17 +45,19 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Items sent to `items` are the answer, as `application/x-ndjson`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn items_ndjson(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::items_ndjson::Params,
-        items: ::pushgen_runtime::server::ItemSink<operations::items_ndjson::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<
+            operations::items_ndjson::Items,
+        >,
     ) -> impl ::std::future::Future<
         Output = operations::items_ndjson::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`PushBenchmark`] to `api`.
-pub fn router<A: PushBenchmark>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: PushBenchmark>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`PushBenchmark`] to `api`.
@@ -67,36 +69,39 @@ pub fn router<A: PushBenchmark>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: PushBenchmark>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/envelope",
-            ::pushgen_runtime::axum::routing::get(handlers::envelope::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::envelope::<A>),
         )
         .route(
             "/items/sse",
-            ::pushgen_runtime::axum::routing::get(handlers::items_sse::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::items_sse::<A>),
         )
         .route(
             "/items/ndjson",
-            ::pushgen_runtime::axum::routing::get(handlers::items_ndjson::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::items_ndjson::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, PushBenchmark};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn envelope<A: PushBenchmark>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::envelope::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -120,7 +125,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::items_sse::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -144,7 +152,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::items_ndjson::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,

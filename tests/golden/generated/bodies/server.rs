@@ -11,7 +11,7 @@ pub trait Bodies: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `POST /form`
     fn submit_form(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::SubmitFormRequest,
     ) -> impl ::std::future::Future<
         Output = operations::submit_form::Response,
@@ -20,7 +20,7 @@ pub trait Bodies: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `PUT /note`
     fn put_note(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: ::std::option::Option<::std::string::String>,
     ) -> impl ::std::future::Future<
         Output = operations::put_note::Response,
@@ -29,8 +29,8 @@ pub trait Bodies: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `POST /upload`
     fn upload(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
-        body: ::pushgen_runtime::bytes::Bytes,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
+        body: ::pushgen_runtime::codegen::bytes::Bytes,
     ) -> impl ::std::future::Future<
         Output = operations::upload::Response,
     > + ::std::marker::Send;
@@ -40,16 +40,16 @@ pub trait Bodies: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `POST /attachments`
     fn attach(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
-        body: ::pushgen_runtime::wire::Raw,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
+        body: ::pushgen_runtime::codegen::wire::Raw,
     ) -> impl ::std::future::Future<
         Output = operations::attach::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`Bodies`] to `api`.
-pub fn router<A: Bodies>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: Bodies>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`Bodies`] to `api`.
@@ -61,28 +61,34 @@ pub fn router<A: Bodies>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: Bodies>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/form",
-            ::pushgen_runtime::axum::routing::post(handlers::submit_form::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::submit_form::<A>),
         )
-        .route("/note", ::pushgen_runtime::axum::routing::put(handlers::put_note::<A>))
-        .route("/upload", ::pushgen_runtime::axum::routing::post(handlers::upload::<A>))
+        .route(
+            "/note",
+            ::pushgen_runtime::codegen::axum::routing::put(handlers::put_note::<A>),
+        )
+        .route(
+            "/upload",
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::upload::<A>),
+        )
         .route(
             "/attachments",
-            ::pushgen_runtime::axum::routing::post(handlers::attach::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::attach::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, types, Bodies};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn submit_form<A: Bodies>(
         State(shared): State<Shared<A>>,
@@ -98,14 +104,16 @@ mod handlers {
             .submit_form(context, body)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn put_note<A: Bodies>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.optional(::pushgen_runtime::server::Incoming::text) {
+        let body = match request
+            .optional(::pushgen_runtime::codegen::server::Incoming::text)
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
@@ -115,7 +123,7 @@ mod handlers {
             .put_note(context, body)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn upload<A: Bodies>(
@@ -132,7 +140,7 @@ mod handlers {
             .upload(context, body)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn attach<A: Bodies>(
@@ -149,6 +157,6 @@ mod handlers {
             .attach(context, body)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 }

@@ -13,9 +13,9 @@ pub trait BothPushForms: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the response.
     fn place_order(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::Order,
-        push: ::pushgen_runtime::server::PushSink<operations::place_order::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<operations::place_order::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::place_order::Response,
     > + ::std::marker::Send;
@@ -27,17 +27,19 @@ pub trait BothPushForms: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the response.
     fn place_return(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::Order,
-        push: ::pushgen_runtime::server::PushSink<operations::place_return::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<
+            operations::place_return::Push,
+        >,
     ) -> impl ::std::future::Future<
         Output = operations::place_return::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`BothPushForms`] to `api`.
-pub fn router<A: BothPushForms>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: BothPushForms>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`BothPushForms`] to `api`.
@@ -49,26 +51,26 @@ pub fn router<A: BothPushForms>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: BothPushForms>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/orders",
-            ::pushgen_runtime::axum::routing::post(handlers::place_order::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::place_order::<A>),
         )
         .route(
             "/orders/returns",
-            ::pushgen_runtime::axum::routing::post(handlers::place_return::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::place_return::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{types, BothPushForms};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn place_order<A: BothPushForms>(
         State(shared): State<Shared<A>>,

@@ -8,7 +8,7 @@ pub struct Order {
     pub item: ::std::string::String,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum Status {
         Accepted = "accepted",
         Shipped = "shipped",

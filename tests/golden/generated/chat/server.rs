@@ -13,17 +13,19 @@ pub trait Chat: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// When the request's `stream` is true, items sent to `items` are the answer, as `text/event-stream`, and a `2xx` returned here only ends the stream; otherwise `items` drops them and the response returned here is the answer. One implementation serves both; `items.is_streaming()` tells which.
     fn create_completion(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::CompletionRequest,
-        items: ::pushgen_runtime::server::ItemSink<operations::create_completion::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<
+            operations::create_completion::Items,
+        >,
     ) -> impl ::std::future::Future<
         Output = operations::create_completion::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`Chat`] to `api`.
-pub fn router<A: Chat>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: Chat>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`Chat`] to `api`.
@@ -35,22 +37,24 @@ pub fn router<A: Chat>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: Chat>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/chat/completions",
-            ::pushgen_runtime::axum::routing::post(handlers::create_completion::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(
+                handlers::create_completion::<A>,
+            ),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{types, Chat};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn create_completion<A: Chat>(
         State(shared): State<Shared<A>>,

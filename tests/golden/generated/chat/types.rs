@@ -34,7 +34,7 @@ pub struct CompletionChunkDelta {
     pub content: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum CompletionObject {
         ChatCompletion = "chat.completion",
     }
@@ -47,7 +47,7 @@ pub struct CompletionRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::nullable::deserialize"
+        deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
     )]
     pub temperature: ::std::option::Option<::std::option::Option<f64>>,
     /// Stream the completion as server-sent events.
@@ -59,7 +59,7 @@ pub struct CompletionRequest {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::nullable::deserialize"
+        deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
     )]
     pub stop: ::std::option::Option<::std::option::Option<CompletionRequestStop>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -78,7 +78,7 @@ pub enum CompletionRequestStop {
     Array(::std::vec::Vec<::std::string::String>),
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum FinishReason {
         Stop = "stop",
         Length = "length",
@@ -91,7 +91,7 @@ pub struct Message {
     pub content: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum MessageRole {
         System = "system",
         User = "user",

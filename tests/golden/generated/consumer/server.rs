@@ -17,17 +17,19 @@ pub trait ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the response.
     fn create_consumer(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::CreateConsumerRequest,
-        push: ::pushgen_runtime::server::PushSink<operations::create_consumer::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<
+            operations::create_consumer::Push,
+        >,
     ) -> impl ::std::future::Future<
         Output = operations::create_consumer::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`ConsumerApi`] to `api`.
-pub fn router<A: ConsumerApi>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: ConsumerApi>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`ConsumerApi`] to `api`.
@@ -39,22 +41,24 @@ pub fn router<A: ConsumerApi>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: ConsumerApi>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/consumers",
-            ::pushgen_runtime::axum::routing::post(handlers::create_consumer::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(
+                handlers::create_consumer::<A>,
+            ),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{types, ConsumerApi};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn create_consumer<A: ConsumerApi>(
         State(shared): State<Shared<A>>,

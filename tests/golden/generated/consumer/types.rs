@@ -40,7 +40,7 @@ pub enum Event {
     /// A kind this version of the API does not know (a newer server may send
     /// one), kept as it came.
     #[serde(untagged)]
-    Unknown(::pushgen_runtime::serde_json::Value),
+    Unknown(::pushgen_runtime::codegen::serde_json::Value),
 }
 
 /// A message published to the topic.
@@ -51,7 +51,7 @@ pub struct EventType1 {
     pub priority: ::std::option::Option<EventType1Priority>,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum EventType1Priority {
         Low = "low",
         Normal = "normal",

@@ -11,9 +11,11 @@ pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Items sent to `items` are the answer, as `text/event-stream`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn watch_build(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::watch_build::Params,
-        items: ::pushgen_runtime::server::ItemSink<operations::watch_build::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<
+            operations::watch_build::Items,
+        >,
     ) -> impl ::std::future::Future<
         Output = operations::watch_build::Response,
     > + ::std::marker::Send;
@@ -23,9 +25,9 @@ pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Items sent to `items` are the answer, as `application/jsonl`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn tail_log(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::tail_log::Params,
-        items: ::pushgen_runtime::server::ItemSink<operations::tail_log::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<operations::tail_log::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::tail_log::Response,
     > + ::std::marker::Send;
@@ -35,17 +37,19 @@ pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Items sent to `items` are the answer, as `application/json-seq`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn list_artifacts(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::list_artifacts::Params,
-        items: ::pushgen_runtime::server::ItemSink<operations::list_artifacts::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<
+            operations::list_artifacts::Items,
+        >,
     ) -> impl ::std::future::Future<
         Output = operations::list_artifacts::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`BuildEvents`] to `api`.
-pub fn router<A: BuildEvents>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: BuildEvents>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`BuildEvents`] to `api`.
@@ -57,36 +61,39 @@ pub fn router<A: BuildEvents>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: BuildEvents>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/builds/{p2}/events",
-            ::pushgen_runtime::axum::routing::get(handlers::watch_build::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::watch_build::<A>),
         )
         .route(
             "/builds/{p2}/log",
-            ::pushgen_runtime::axum::routing::get(handlers::tail_log::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::tail_log::<A>),
         )
         .route(
             "/builds/{p2}/artifacts",
-            ::pushgen_runtime::axum::routing::get(handlers::list_artifacts::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::list_artifacts::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, BuildEvents};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn watch_build<A: BuildEvents>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::watch_build::Params {
                 id: request.path_var("/builds/{id}/events", "id")?,
             })
@@ -109,7 +116,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::tail_log::Params {
                 id: request.path_var("/builds/{id}/log", "id")?,
             })
@@ -132,7 +142,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::list_artifacts::Params {
                 id: request.path_var("/builds/{id}/artifacts", "id")?,
             })

@@ -14,7 +14,7 @@ pub struct LogLine {
     pub data: ::std::string::String,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum LogLineEvent {
         Log = "log",
     }
@@ -27,7 +27,7 @@ pub struct LogRecord {
     pub level: ::std::option::Option<LogRecordLevel>,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum LogRecordLevel {
         Info = "info",
         Warn = "warn",
@@ -40,7 +40,7 @@ pub struct Outcome {
     pub status: OutcomeStatus,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum OutcomeStatus {
         Passed = "passed",
         Failed = "failed",
@@ -56,7 +56,7 @@ pub struct StepStarted {
     pub data: ::serde_json::Value,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum StepStartedEvent {
         Step = "step",
     }

@@ -11,9 +11,9 @@ pub trait LocalModels: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// When the request's `stream` is true (the default), items sent to `items` are the answer, as `application/x-ndjson`, and a `2xx` returned here only ends the stream; otherwise `items` drops them and the response returned here is the answer. One implementation serves both; `items.is_streaming()` tells which.
     fn generate(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::GenerateRequest,
-        items: ::pushgen_runtime::server::ItemSink<operations::generate::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<operations::generate::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::generate::Response,
     > + ::std::marker::Send;
@@ -23,17 +23,17 @@ pub trait LocalModels: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// Items sent to `items` are the answer, as `application/x-ndjson`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
     fn pull(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::PullRequest,
-        items: ::pushgen_runtime::server::ItemSink<operations::pull::Items>,
+        items: ::pushgen_runtime::codegen::server::ItemSink<operations::pull::Items>,
     ) -> impl ::std::future::Future<
         Output = operations::pull::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`LocalModels`] to `api`.
-pub fn router<A: LocalModels>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: LocalModels>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`LocalModels`] to `api`.
@@ -45,23 +45,26 @@ pub fn router<A: LocalModels>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: LocalModels>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/api/generate",
-            ::pushgen_runtime::axum::routing::post(handlers::generate::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::generate::<A>),
         )
-        .route("/api/pull", ::pushgen_runtime::axum::routing::post(handlers::pull::<A>))
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .route(
+            "/api/pull",
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::pull::<A>),
+        )
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{types, LocalModels};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn generate<A: LocalModels>(
         State(shared): State<Shared<A>>,

@@ -18,10 +18,10 @@ pub trait Jobs: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the response.
     fn run_job(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::run_job::Params,
         body: types::RunJobRequest,
-        push: ::pushgen_runtime::server::PushSink<operations::run_job::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<operations::run_job::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::run_job::Response,
     > + ::std::marker::Send;
@@ -29,7 +29,7 @@ pub trait Jobs: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /projects/{projectId}/jobs/{jobId}`
     fn get_job(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_job::Params,
     ) -> impl ::std::future::Future<
         Output = operations::get_job::Response,
@@ -38,7 +38,7 @@ pub trait Jobs: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `DELETE /projects/{projectId}/jobs/{jobId}`
     fn cancel_job(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::cancel_job::Params,
     ) -> impl ::std::future::Future<
         Output = operations::cancel_job::Response,
@@ -46,8 +46,8 @@ pub trait Jobs: ::std::marker::Send + ::std::marker::Sync + 'static {
 }
 
 /// Routes every operation of [`Jobs`] to `api`.
-pub fn router<A: Jobs>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: Jobs>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`Jobs`] to `api`.
@@ -59,33 +59,36 @@ pub fn router<A: Jobs>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: Jobs>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/projects/{p2}/jobs",
-            ::pushgen_runtime::axum::routing::post(handlers::run_job::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::run_job::<A>),
         )
         .route(
             "/projects/{p2}/jobs/{p4}",
-            ::pushgen_runtime::axum::routing::get(handlers::get_job::<A>)
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::get_job::<A>)
                 .delete(handlers::cancel_job::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, types, Jobs};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn run_job<A: Jobs>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok((
                 operations::run_job::Params {
                     project_id: request
@@ -114,7 +117,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::get_job::Params {
                 project_id: request
                     .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,
@@ -131,14 +137,17 @@ mod handlers {
             .get_job(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn cancel_job<A: Jobs>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::cancel_job::Params {
                 project_id: request
                     .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,
@@ -155,6 +164,6 @@ mod handlers {
             .cancel_job(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 }

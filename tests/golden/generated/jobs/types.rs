@@ -31,7 +31,7 @@ pub enum JobResultOutputsItem {
     Integer(i64),
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum JobResultState {
         Succeeded = "succeeded",
         Failed = "failed",
@@ -40,7 +40,7 @@ pub enum JobResultOutputsItem {
     }
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum LogLevel {
         Debug = "debug",
         Info = "info",

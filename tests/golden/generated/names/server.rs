@@ -17,7 +17,7 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
     /// `POST /type/{self}`
     fn post_type_by_self(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::post_type_by_self::Params,
         body: ::std::option::Option<types::Option>,
     ) -> impl ::std::future::Future<
@@ -31,8 +31,10 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
     /// the response.
     fn post_message(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
-        push: ::pushgen_runtime::server::PushSink<operations::post_message::Push>,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
+        push: ::pushgen_runtime::codegen::server::PushSink<
+            operations::post_message::Push,
+        >,
     ) -> impl ::std::future::Future<
         Output = operations::post_message::Response,
     > + ::std::marker::Send;
@@ -40,7 +42,7 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
     /// `GET /new`
     fn new_2(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
     ) -> impl ::std::future::Future<
         Output = operations::new_2::Response,
     > + ::std::marker::Send;
@@ -48,7 +50,7 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
     /// `GET /getUser`
     fn get_user(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
     ) -> impl ::std::future::Future<
         Output = operations::get_user::Response,
     > + ::std::marker::Send;
@@ -56,7 +58,7 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
     /// `GET /get_user`
     fn get_user_2(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
     ) -> impl ::std::future::Future<
         Output = operations::get_user_2::Response,
     > + ::std::marker::Send;
@@ -65,8 +67,8 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
 /// Routes every operation of [`HostileNamesEveryIdentifierRuleAtOnce`] to `api`.
 pub fn router<A: HostileNamesEveryIdentifierRuleAtOnce>(
     api: A,
-) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`HostileNamesEveryIdentifierRuleAtOnce`] to `api`.
@@ -78,41 +80,49 @@ pub fn router<A: HostileNamesEveryIdentifierRuleAtOnce>(
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: HostileNamesEveryIdentifierRuleAtOnce>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/type/{p2}",
-            ::pushgen_runtime::axum::routing::post(handlers::post_type_by_self::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(
+                handlers::post_type_by_self::<A>,
+            ),
         )
         .route(
             "/messages",
-            ::pushgen_runtime::axum::routing::post(handlers::post_message::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::post_message::<A>),
         )
-        .route("/new", ::pushgen_runtime::axum::routing::get(handlers::new_2::<A>))
+        .route(
+            "/new",
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::new_2::<A>),
+        )
         .route(
             "/getUser",
-            ::pushgen_runtime::axum::routing::get(handlers::get_user::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::get_user::<A>),
         )
         .route(
             "/get_user",
-            ::pushgen_runtime::axum::routing::get(handlers::get_user_2::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::get_user_2::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, types, HostileNamesEveryIdentifierRuleAtOnce};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn post_type_by_self<A: HostileNamesEveryIdentifierRuleAtOnce>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok((
                 operations::post_type_by_self::Params {
                     self_: request.path_var("/type/{self}", "self")?,
@@ -133,7 +143,7 @@ mod handlers {
             .post_type_by_self(context, params, body)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn post_message<A: HostileNamesEveryIdentifierRuleAtOnce>(
@@ -157,7 +167,7 @@ mod handlers {
         let context = request.context();
         let response: operations::new_2::Response = shared.api().new_2(context).await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn get_user<A: HostileNamesEveryIdentifierRuleAtOnce>(
@@ -170,7 +180,7 @@ mod handlers {
             .get_user(context)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn get_user_2<A: HostileNamesEveryIdentifierRuleAtOnce>(
@@ -183,6 +193,6 @@ mod handlers {
             .get_user_2(context)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 }

@@ -13,9 +13,9 @@ pub trait Rooms: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the response.
     fn join(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::join::Params,
-        push: ::pushgen_runtime::server::PushSink<operations::join::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<operations::join::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::join::Response,
     > + ::std::marker::Send;
@@ -23,7 +23,7 @@ pub trait Rooms: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /rooms/{roomId}/messages`
     fn list_messages(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::list_messages::Params,
     ) -> impl ::std::future::Future<
         Output = operations::list_messages::Response,
@@ -31,8 +31,8 @@ pub trait Rooms: ::std::marker::Send + ::std::marker::Sync + 'static {
 }
 
 /// Routes every operation of [`Rooms`] to `api`.
-pub fn router<A: Rooms>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: Rooms>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`Rooms`] to `api`.
@@ -44,32 +44,35 @@ pub fn router<A: Rooms>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: Rooms>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/rooms/{p2}/join",
-            ::pushgen_runtime::axum::routing::post(handlers::join::<A>),
+            ::pushgen_runtime::codegen::axum::routing::post(handlers::join::<A>),
         )
         .route(
             "/rooms/{p2}/messages",
-            ::pushgen_runtime::axum::routing::get(handlers::list_messages::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::list_messages::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, Rooms};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn join<A: Rooms>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::join::Params {
                 room_id: request.path_var("/rooms/{roomId}/join", "roomId")?,
                 as_: request.query_opt("as")?,
@@ -93,7 +96,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::list_messages::Params {
                 room_id: request.path_var("/rooms/{roomId}/messages", "roomId")?,
             })
@@ -108,6 +114,6 @@ mod handlers {
             .list_messages(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 }

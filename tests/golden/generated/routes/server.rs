@@ -12,7 +12,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /users/me`
     fn me(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
     ) -> impl ::std::future::Future<
         Output = operations::me::Response,
     > + ::std::marker::Send;
@@ -20,7 +20,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /users/{id}`
     fn get_user(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_user::Params,
     ) -> impl ::std::future::Future<
         Output = operations::get_user::Response,
@@ -29,7 +29,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `DELETE /users/{id}`
     fn delete_user(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::delete_user::Params,
     ) -> impl ::std::future::Future<
         Output = operations::delete_user::Response,
@@ -38,7 +38,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /users/{userId}/posts`
     fn list_posts(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::list_posts::Params,
     ) -> impl ::std::future::Future<
         Output = operations::list_posts::Response,
@@ -47,7 +47,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /files/{name}.json`
     fn get_file_json(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_file_json::Params,
     ) -> impl ::std::future::Future<
         Output = operations::get_file_json::Response,
@@ -56,7 +56,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /files/{path}`
     fn get_file(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_file::Params,
     ) -> impl ::std::future::Future<
         Output = operations::get_file::Response,
@@ -65,7 +65,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /regions/{region}/zones/{region}`
     fn get_zone(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_zone::Params,
     ) -> impl ::std::future::Future<
         Output = operations::get_zone::Response,
@@ -74,7 +74,7 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /search/{ids}/{color}`
     fn search(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::search::Params,
     ) -> impl ::std::future::Future<
         Output = operations::search::Response,
@@ -82,8 +82,8 @@ pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
 }
 
 /// Routes every operation of [`Routes`] to `api`.
-pub fn router<A: Routes>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: Routes>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`Routes`] to `api`.
@@ -95,40 +95,47 @@ pub fn router<A: Routes>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: Routes>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
-        .route("/users/me", ::pushgen_runtime::axum::routing::get(handlers::me::<A>))
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
+        .route(
+            "/users/me",
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::me::<A>),
+        )
         .route(
             "/users/{p2}",
-            ::pushgen_runtime::axum::routing::get(handlers::get_user::<A>)
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::get_user::<A>)
                 .delete(handlers::delete_user::<A>),
         )
         .route(
             "/users/{p2}/posts",
-            ::pushgen_runtime::axum::routing::get(handlers::list_posts::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::list_posts::<A>),
         )
         .route(
             "/files/{p2}",
-            ::pushgen_runtime::axum::routing::get(handlers::dispatch::get_file_json::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(
+                handlers::dispatch::get_file_json::<A>,
+            ),
         )
         .route(
             "/regions/{p2}/zones/{p4}",
-            ::pushgen_runtime::axum::routing::get(handlers::dispatch::get_zone::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(
+                handlers::dispatch::get_zone::<A>,
+            ),
         )
         .route(
             "/search/{p2}/{p3}",
-            ::pushgen_runtime::axum::routing::get(handlers::search::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::search::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, Routes};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn me<A: Routes>(
         State(shared): State<Shared<A>>,
@@ -137,14 +144,17 @@ mod handlers {
         let context = request.context();
         let response: operations::me::Response = shared.api().me(context).await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn get_user<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::get_user::Params {
                 id: request.path_var("/users/{id}", "id")?,
             })
@@ -159,14 +169,17 @@ mod handlers {
             .get_user(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn delete_user<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::delete_user::Params {
                 id: request.path_var("/users/{id}", "id")?,
             })
@@ -181,14 +194,17 @@ mod handlers {
             .delete_user(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn list_posts<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::list_posts::Params {
                 user_id: request.path_var("/users/{userId}/posts", "userId")?,
             })
@@ -203,14 +219,17 @@ mod handlers {
             .list_posts(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn get_file_json<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::get_file_json::Params {
                 name: request.path_var("/files/{name}.json", "name")?,
             })
@@ -225,14 +244,17 @@ mod handlers {
             .get_file_json(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn get_file<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::get_file::Params {
                 path: request.path_var("/files/{path}", "path")?,
             })
@@ -247,14 +269,17 @@ mod handlers {
             .get_file(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn get_zone<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::get_zone::Params {
                 region: request.path_var("/regions/{region}/zones/{region}", "region")?,
             })
@@ -269,45 +294,48 @@ mod handlers {
             .get_zone(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn search<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::search::Params {
                 ids: request
                     .path_styled(
                         "/search/{ids}/{color}",
                         "ids",
-                        ::pushgen_runtime::styles::Style::Label,
+                        ::pushgen_runtime::codegen::styles::Style::Label,
                         false,
                     )?,
                 color: request
                     .path_styled(
                         "/search/{ids}/{color}",
                         "color",
-                        ::pushgen_runtime::styles::Style::Matrix,
+                        ::pushgen_runtime::codegen::styles::Style::Matrix,
                         false,
                     )?,
                 tags: request
                     .query_styled_opt(
                         "tags",
-                        ::pushgen_runtime::styles::Style::Form,
+                        ::pushgen_runtime::codegen::styles::Style::Form,
                         false,
                     )?,
                 sizes: request
                     .query_styled_opt(
                         "sizes",
-                        ::pushgen_runtime::styles::Style::PipeDelimited,
+                        ::pushgen_runtime::codegen::styles::Style::PipeDelimited,
                         false,
                     )?,
                 filter: request
                     .query_styled_opt(
                         "filter",
-                        ::pushgen_runtime::styles::Style::DeepObject,
+                        ::pushgen_runtime::codegen::styles::Style::DeepObject,
                         true,
                     )?,
                 q: request.query_opt("q")?,
@@ -323,7 +351,7 @@ mod handlers {
             .search(context, params)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     /// Handlers for routes that several operations share, or that are wider than
@@ -343,7 +371,7 @@ mod handlers {
                 return super::get_file::<A>(state, request).await;
             }
 
-            ::pushgen_runtime::server::not_found()
+            ::pushgen_runtime::codegen::server::not_found()
         }
 
         /// `/regions/{p2}/zones/{p4}`: `/regions/{region}/zones/{region}`.
@@ -355,7 +383,7 @@ mod handlers {
                 return super::get_zone::<A>(state, request).await;
             }
 
-            ::pushgen_runtime::server::not_found()
+            ::pushgen_runtime::codegen::server::not_found()
         }
     }
 }

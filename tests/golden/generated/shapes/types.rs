@@ -5,7 +5,7 @@ pub struct Card {
     pub last4: ::std::string::String,
 }
 
-::pushgen_runtime::integer_enum! {
+::pushgen_runtime::codegen::integer_enum! {
     pub enum HttpCode {
         V200 = 200,
         V404 = 404,
@@ -51,14 +51,14 @@ pub struct NewOrder {
     #[serde(
         default,
         skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::nullable::deserialize"
+        deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
     )]
     pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
     #[serde(rename = "deliverOn")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub deliver_on: ::std::option::Option<::pushgen_runtime::chrono::NaiveDate>,
+    pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
@@ -73,23 +73,25 @@ pub struct NewOrder {
 pub struct Order {
     /// Read-only: servers send it; requests leave it out.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub id: ::std::option::Option<::pushgen_runtime::uuid::Uuid>,
+    pub id: ::std::option::Option<::pushgen_runtime::codegen::uuid::Uuid>,
     /// Read-only: servers send it; requests leave it out.
     #[serde(rename = "placedAt")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub placed_at: ::std::option::Option<
-        ::pushgen_runtime::chrono::DateTime<::pushgen_runtime::chrono::Utc>,
+        ::pushgen_runtime::codegen::chrono::DateTime<
+            ::pushgen_runtime::codegen::chrono::Utc,
+        >,
     >,
     #[serde(rename = "deliverOn")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub deliver_on: ::std::option::Option<::pushgen_runtime::chrono::NaiveDate>,
+    pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
     pub status: Status,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
     pub items: ::std::vec::Vec<LineItem>,
     /// The shop's signature over the order, base64.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
-    pub signature: ::std::option::Option<::pushgen_runtime::formats::Base64>,
+    pub signature: ::std::option::Option<::pushgen_runtime::codegen::formats::Base64>,
     pub total: f64,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::string::String>,
@@ -129,19 +131,21 @@ pub enum Payment {
     /// A kind this version of the API does not know (a newer server may send
     /// one), kept as it came.
     #[serde(untagged)]
-    Unknown(::pushgen_runtime::serde_json::Value),
+    Unknown(::pushgen_runtime::codegen::serde_json::Value),
 }
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Position {
     pub lat: f64,
     pub lon: f64,
-    pub at: ::pushgen_runtime::chrono::DateTime<::pushgen_runtime::chrono::Utc>,
+    pub at: ::pushgen_runtime::codegen::chrono::DateTime<
+        ::pushgen_runtime::codegen::chrono::Utc,
+    >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub accuracy: ::std::option::Option<f64>,
 }
 
-::pushgen_runtime::integer_enum! {
+::pushgen_runtime::codegen::integer_enum! {
     /// How urgent; the shop's own scale.
     pub enum Priority {
         Low = 1,
@@ -157,7 +161,7 @@ pub struct Problem {
     pub detail: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     /// Where an order is.
     pub enum Status {
         Placed = "placed",

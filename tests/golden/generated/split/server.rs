@@ -13,17 +13,19 @@ pub trait SplitNotifications: ::std::marker::Send + ::std::marker::Sync + 'stati
     /// the response.
     fn watch_inbox(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::watch_inbox::Params,
-        push: ::pushgen_runtime::server::PushSink<operations::watch_inbox::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<operations::watch_inbox::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::watch_inbox::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`SplitNotifications`] to `api`.
-pub fn router<A: SplitNotifications>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: SplitNotifications>(
+    api: A,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`SplitNotifications`] to `api`.
@@ -35,28 +37,31 @@ pub fn router<A: SplitNotifications>(api: A) -> ::pushgen_runtime::axum::Router 
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: SplitNotifications>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/inbox/{p2}",
-            ::pushgen_runtime::axum::routing::get(handlers::watch_inbox::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::watch_inbox::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, SplitNotifications};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn watch_inbox<A: SplitNotifications>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::watch_inbox::Params {
                 user: request.path_var("/inbox/{user}", "user")?,
             })

@@ -8,7 +8,7 @@ pub trait MarketTicks: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// `GET /markets`
     fn list_markets(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
     ) -> impl ::std::future::Future<
         Output = operations::list_markets::Response,
     > + ::std::marker::Send;
@@ -24,17 +24,17 @@ pub trait MarketTicks: ::std::marker::Send + ::std::marker::Sync + 'static {
     /// the response.
     fn watch_ticks(
         &self,
-        context: ::pushgen_runtime::server::RequestContext,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::watch_ticks::Params,
-        push: ::pushgen_runtime::server::PushSink<operations::watch_ticks::Push>,
+        push: ::pushgen_runtime::codegen::server::PushSink<operations::watch_ticks::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::watch_ticks::Response,
     > + ::std::marker::Send;
 }
 
 /// Routes every operation of [`MarketTicks`] to `api`.
-pub fn router<A: MarketTicks>(api: A) -> ::pushgen_runtime::axum::Router {
-    router_with_config(api, ::pushgen_runtime::server::ServerConfig::default())
+pub fn router<A: MarketTicks>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
+    router_with_config(api, ::pushgen_runtime::codegen::server::ServerConfig::default())
 }
 
 /// Routes every operation of [`MarketTicks`] to `api`.
@@ -46,26 +46,26 @@ pub fn router<A: MarketTicks>(api: A) -> ::pushgen_runtime::axum::Router {
 /// parameters by its operation's own path template.
 pub fn router_with_config<A: MarketTicks>(
     api: A,
-    config: ::pushgen_runtime::server::ServerConfig,
-) -> ::pushgen_runtime::axum::Router {
-    ::pushgen_runtime::axum::Router::new()
+    config: ::pushgen_runtime::codegen::server::ServerConfig,
+) -> ::pushgen_runtime::codegen::axum::Router {
+    ::pushgen_runtime::codegen::axum::Router::new()
         .route(
             "/markets",
-            ::pushgen_runtime::axum::routing::get(handlers::list_markets::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::list_markets::<A>),
         )
         .route(
             "/markets/{p2}/ticks",
-            ::pushgen_runtime::axum::routing::get(handlers::watch_ticks::<A>),
+            ::pushgen_runtime::codegen::axum::routing::get(handlers::watch_ticks::<A>),
         )
-        .with_state(::pushgen_runtime::server::Shared::new(api, config))
+        .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
     use super::{operations, MarketTicks};
-    use ::pushgen_runtime::axum::extract::State;
-    use ::pushgen_runtime::axum::response::Response;
-    use ::pushgen_runtime::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::axum::extract::State;
+    use ::pushgen_runtime::codegen::axum::response::Response;
+    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
 
     pub(super) async fn list_markets<A: MarketTicks>(
         State(shared): State<Shared<A>>,
@@ -77,14 +77,17 @@ mod handlers {
             .list_markets(context)
             .await;
 
-        ::pushgen_runtime::server::respond(&response)
+        ::pushgen_runtime::codegen::server::respond(&response)
     }
 
     pub(super) async fn watch_ticks<A: MarketTicks>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, ::pushgen_runtime::server::Rejection> {
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
             Ok(operations::watch_ticks::Params {
                 symbol: request.path_var("/markets/{symbol}/ticks", "symbol")?,
                 limit: request.query_opt("limit")?,

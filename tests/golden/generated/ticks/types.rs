@@ -8,7 +8,7 @@ pub struct Market {
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum MarketCurrency {
         Eur = "EUR",
         Usd = "USD",
@@ -16,7 +16,7 @@ pub struct Market {
     }
 }
 
-::pushgen_runtime::string_enum! {
+::pushgen_runtime::codegen::string_enum! {
     pub enum Side {
         Buy = "buy",
         Sell = "sell",
