@@ -143,6 +143,11 @@ impl Frame {
         })
     }
 
+    /// [`Frame::data`] as the bytes it arrived in.
+    pub fn bytes(&self) -> &Bytes {
+        &self.data
+    }
+
     /// The SSE data, or one JSON text of a line format.
     pub fn data(&self) -> &str {
         // Checked when the frame was made: never empty for want of UTF-8.

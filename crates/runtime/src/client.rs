@@ -90,7 +90,7 @@ impl Error {
         R::from_parts(parts).map_err(|e| match e {
             DecodeError::Status(status) => Error::undeclared(
                 status,
-                parts.body.as_deref().map_or("", RawValue::get).as_bytes(),
+                parts.body.as_ref().map_or(&[][..], |body| body.bytes()),
             ),
             other => Error::Decode(other),
         })

@@ -71,11 +71,11 @@ impl std::error::Error for PathError {}
 /// Returns [`PathError::Arity`] if the count differs, [`PathError::Template`] if braces are
 /// unbalanced.
 pub fn expand(template: &str, values: &[&str]) -> Result<String, PathError> {
-    let parts = parse(template)?;
-    let expected = parts
-        .iter()
-        .filter(|part| matches!(part, Part::Variable))
-        .count();
+    // Two passes over the template, the first only to check it, so that expanding (once
+    // per push) allocates nothing but the path.
+    let expected = pieces(template).try_fold(0, |count, piece| {
+        Ok::<_, PathError>(count + usize::from(matches!(piece?, Part::Variable)))
+    })?;
     if expected != values.len() {
         return Err(PathError::Arity {
             expected,
@@ -85,8 +85,8 @@ pub fn expand(template: &str, values: &[&str]) -> Result<String, PathError> {
     let mut path =
         String::with_capacity(template.len() + values.iter().map(|v| v.len()).sum::<usize>());
     let mut values = values.iter();
-    for part in &parts {
-        match part {
+    for piece in pieces(template) {
+        match piece? {
             Part::Literal(text) => path.push_str(text),
             Part::Variable => {
                 if let Some(value) = values.next() {
@@ -190,35 +190,65 @@ fn search(template: &str, path: &str) -> Option<Vec<String>> {
 /// variable spans a '/', this agrees with the general search; `None` when the template
 /// has another shape, and the general search must decide.
 fn match_segments(template: &str, path: &str) -> Option<Option<Vec<String>>> {
+    let braces = |segment: &[u8]| segment.iter().any(|&b| b == b'{' || b == b'}');
+    let (template, path) = (template.as_bytes(), path.as_bytes());
     let mut values = Vec::new();
+    let (mut t, mut p) = (0, 0);
+    // Template segment k lines up with path segment k (no variable spans a '/'), so the
+    // first segment that differs decides: the general search could not match either.
     let mut matched = true;
-    let mut path_segments = path.split('/');
-    for expected in template.split('/') {
-        let variable = expected.strip_prefix('{').and_then(|v| v.strip_suffix('}'));
-        let literal = variable.is_none();
-        if variable.map_or(expected, |name| name).contains(['{', '}'])
-            || variable.is_some_and(str::is_empty)
-        {
+    loop {
+        // Segments are short: a plain scan beats memchr's setup.
+        let t_end = segment_end(template, t);
+        let expected = &template[t..t_end];
+        let is_variable = expected.len() > 2
+            && expected.first() == Some(&b'{')
+            && expected.last() == Some(&b'}')
+            && !braces(&expected[1..expected.len() - 1]);
+        if !is_variable && braces(expected) {
+            // A variable inside a segment, or a malformed template.
             return None;
         }
-        let Some(segment) = path_segments.next() else {
-            matched = false;
-            continue;
-        };
-        if !matched {
-            continue;
-        }
-        if literal {
-            matched = segment == expected;
-        } else {
-            match percent_decode(segment.as_bytes()).decode_utf8() {
-                Ok(value) if !segment.is_empty() => values.push(value.into_owned()),
-                _ => matched = false,
+        if matched {
+            if p > path.len() {
+                matched = false;
+            } else {
+                let p_end = segment_end(path, p);
+                let segment = &path[p..p_end];
+                if is_variable {
+                    let value = if segment.contains(&b'%') {
+                        percent_decode(segment)
+                            .decode_utf8()
+                            .ok()
+                            .map(std::borrow::Cow::into_owned)
+                    } else {
+                        // A slice of a `&str` between ASCII '/'s: UTF-8 already.
+                        std::str::from_utf8(segment).ok().map(str::to_owned)
+                    };
+                    match value {
+                        Some(value) if !segment.is_empty() => values.push(value),
+                        _ => matched = false,
+                    }
+                } else {
+                    matched = segment == expected;
+                }
+                p = p_end + 1;
             }
         }
+        if t_end == template.len() {
+            break;
+        }
+        t = t_end + 1;
     }
-    let whole = path_segments.next().is_none();
-    Some((matched && whole).then_some(values))
+    // Every path segment used, and no more.
+    Some((matched && p == path.len() + 1).then_some(values))
+}
+
+/// Where the segment starting at `from` ends: the next '/', or the end.
+fn segment_end(text: &[u8], from: usize) -> usize {
+    text.get(from..)
+        .and_then(|rest| rest.iter().position(|&b| b == b'/'))
+        .map_or(text.len(), |at| from + at)
 }
 
 fn literal_row(path: &[u8], text: &[u8], next: &[bool]) -> Vec<bool> {
@@ -277,26 +307,47 @@ enum Part<'a> {
 }
 
 fn parse(template: &str) -> Result<Vec<Part<'_>>, PathError> {
-    let mut parts = Vec::new();
-    let mut rest = template;
-    while let Some(at) = rest.find(['{', '}']) {
-        let (literal, brace) = rest.split_at(at);
-        if !literal.is_empty() {
-            parts.push(Part::Literal(literal));
+    pieces(template).collect()
+}
+
+/// The literal texts and variables of a template, in order; an error where its braces do
+/// not balance.
+fn pieces(template: &str) -> impl Iterator<Item = Result<Part<'_>, PathError>> {
+    let mut rest = Some(template);
+    let mut pending_variable = false;
+    std::iter::from_fn(move || {
+        if pending_variable {
+            pending_variable = false;
+            return Some(Ok(Part::Variable));
         }
-        let name = brace.strip_prefix('{').ok_or(PathError::Template)?;
-        let close = name.find(['{', '}']).ok_or(PathError::Template)?;
-        let (name, after) = name.split_at(close);
-        rest = after.strip_prefix('}').ok_or(PathError::Template)?;
-        if name.is_empty() {
-            return Err(PathError::Template);
+        let current = rest?;
+        if current.is_empty() {
+            rest = None;
+            return None;
         }
-        parts.push(Part::Variable);
-    }
-    if !rest.is_empty() {
-        parts.push(Part::Literal(rest));
-    }
-    Ok(parts)
+        let Some(at) = current.find(['{', '}']) else {
+            rest = None;
+            return Some(Ok(Part::Literal(current)));
+        };
+        let (literal, brace) = current.split_at(at);
+        let variable = brace.strip_prefix('{').and_then(|name| {
+            let close = name.find(['{', '}'])?;
+            let (name, after) = name.split_at(close);
+            let after = after.strip_prefix('}')?;
+            (!name.is_empty()).then_some(after)
+        });
+        let Some(after) = variable else {
+            rest = None;
+            return Some(Err(PathError::Template));
+        };
+        rest = Some(after);
+        if literal.is_empty() {
+            Some(Ok(Part::Variable))
+        } else {
+            pending_variable = true;
+            Some(Ok(Part::Literal(literal)))
+        }
+    })
 }
 
 #[cfg(test)]

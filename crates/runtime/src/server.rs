@@ -180,7 +180,7 @@ pub(crate) fn plain(parts: Result<Parts, wire::EncodeError>) -> Response {
                 StatusCode::from_u16(parts.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
             let mut response = match &parts.body {
                 Some(body) => {
-                    let mut r = Response::new(Body::from(body.get().to_string()));
+                    let mut r = Response::new(Body::from(body.bytes().clone()));
                     r.headers_mut().insert(
                         header::CONTENT_TYPE,
                         HeaderValue::from_static("application/json"),

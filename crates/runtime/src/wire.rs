@@ -7,6 +7,7 @@
 //! the bytes lives here, in [`crate::binding`] (the framing of each format) and in
 //! [`crate::item`] (item mode).
 
+use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -29,18 +30,69 @@ pub struct Raw {
 
 /// A response as it travels inside a stream or as plain HTTP: status, headers (names in
 /// lower case, values as text) and an optional JSON body.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Parts {
     pub status: u16,
     pub headers: Vec<(String, String)>,
-    pub body: Option<Box<RawValue>>,
+    pub body: Option<Json>,
 }
 
-impl PartialEq for Parts {
-    fn eq(&self, other: &Self) -> bool {
-        self.status == other.status
-            && self.headers == other.headers
-            && self.body.as_deref().map(RawValue::get) == other.body.as_deref().map(RawValue::get)
+/// One JSON text, as it travels: the bytes it was written to, or a slice of the frame
+/// or body it arrived in (reference-counted, not copied).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Json(Bytes);
+
+impl Json {
+    /// `value` written as JSON.
+    pub fn from_value<T: Serialize + ?Sized>(value: &T) -> Result<Json, EncodeError> {
+        Ok(Json(Bytes::from(serde_json::to_vec(value)?)))
+    }
+
+    /// The JSON text in `source` at `text` (a slice of it), shared; a copy if `text` lies
+    /// elsewhere.
+    fn within(source: Option<&Bytes>, text: &RawValue) -> Json {
+        let text = text.get();
+        Json(match source {
+            Some(source) => share(source, text),
+            None => Bytes::copy_from_slice(text.as_bytes()),
+        })
+    }
+
+    /// Validates `bytes` as one JSON text and keeps them.
+    pub fn parse(bytes: Bytes) -> Result<Json, serde_json::Error> {
+        // Skipping a string does not check its UTF-8; JSON texts must be UTF-8 all along.
+        let text = std::str::from_utf8(&bytes)
+            .map_err(<serde_json::Error as serde::de::Error>::custom)?;
+        serde_json::from_str::<serde::de::IgnoredAny>(text)?;
+        Ok(Json(bytes))
+    }
+
+    /// The JSON text.
+    pub fn get(&self) -> &str {
+        // JSON texts are UTF-8: checked when this was written or parsed.
+        std::str::from_utf8(&self.0).unwrap_or("null")
+    }
+
+    /// The JSON text's bytes.
+    pub fn bytes(&self) -> &Bytes {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Json {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.get())
+    }
+}
+
+/// `part` as a slice of `source` when it lies inside it (no copy), else copied.
+fn share(source: &Bytes, part: &str) -> Bytes {
+    let start = source.as_ptr() as usize;
+    let at = part.as_ptr() as usize;
+    if at >= start && at + part.len() <= start + source.len() {
+        source.slice(at - start..at - start + part.len())
+    } else {
+        Bytes::copy_from_slice(part.as_bytes())
     }
 }
 
@@ -147,7 +199,7 @@ impl Parts {
     }
 
     pub fn set_json<T: Serialize + ?Sized>(&mut self, body: &T) -> Result<(), EncodeError> {
-        self.body = Some(serde_json::value::to_raw_value(body)?);
+        self.body = Some(Json::from_value(body)?);
         Ok(())
     }
 
@@ -197,7 +249,7 @@ impl Parts {
 
     /// The JSON body, typed.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
-        let raw = self.body.as_deref().map_or("null", RawValue::get);
+        let raw = self.body.as_ref().map_or("null", Json::get);
         serde_json::from_str(raw)
             .map_err(|e| DecodeError::invalid(format!("body of a {} response: {e}", self.status)))
     }
@@ -346,27 +398,30 @@ fn push_json_str(out: &mut String, text: &str) {
     out.push('"');
 }
 
+// Borrowed from the frame where JSON allows (strings without escapes, raw bodies): one
+// copy of each into the envelope, none into an intermediate value.
 #[derive(Deserialize)]
-struct PartsJson {
-    path: Option<String>,
+struct PartsJson<'a> {
+    #[serde(borrow)]
+    path: Option<Cow<'a, str>>,
     status: u16,
     #[serde(default)]
     headers: serde_json::Map<String, Value>,
-    #[serde(default)]
-    body: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    body: Option<&'a RawValue>,
 }
 
-fn parse_parts(data: &str) -> Result<(Option<String>, Parts), DecodeError> {
+fn parse_parts(data: &str, source: Option<&Bytes>) -> Result<(Option<String>, Parts), DecodeError> {
     let json: PartsJson = serde_json::from_str(data)
         .map_err(|e| DecodeError::invalid(format!("not a push envelope: {e}")))?;
     let headers = read_headers(json.headers)?;
     // `"body": null` is a body of null, which only a nullable body type accepts.
     Ok((
-        json.path,
+        json.path.map(Cow::into_owned),
         Parts {
             status: json.status,
             headers,
-            body: json.body,
+            body: json.body.map(|body| Json::within(source, body)),
         },
     ))
 }
@@ -387,17 +442,31 @@ fn read_headers(
 
 /// Reads the data of a push event.
 pub fn parse_envelope(event: &str, data: &str) -> Result<Envelope, DecodeError> {
-    parse_envelope_of(event, data, &[])
+    envelope_in(event, data, None, &[])
 }
 
-/// [`parse_envelope`] for a push whose name may be one of `known` (a [`PushMessage`]'s
-/// `EVENTS`), which the envelope then borrows instead of copying.
-pub fn parse_envelope_of(
+/// [`parse_envelope`] of a frame's bytes (UTF-8), for a push whose name may be one of
+/// `known` (a [`PushMessage`]'s `EVENTS`): the envelope borrows the name and shares the
+/// body with the frame instead of copying them.
+pub fn parse_envelope_in(
     event: &str,
-    data: &str,
+    data: &Bytes,
     known: &'static [&'static str],
 ) -> Result<Envelope, DecodeError> {
-    let (path, parts) = parse_parts(data)?;
+    envelope_in(event, utf8(data)?, Some(data), known)
+}
+
+fn utf8(data: &Bytes) -> Result<&str, DecodeError> {
+    std::str::from_utf8(data).map_err(|_| DecodeError::invalid("a frame is not UTF-8"))
+}
+
+fn envelope_in(
+    event: &str,
+    data: &str,
+    source: Option<&Bytes>,
+    known: &'static [&'static str],
+) -> Result<Envelope, DecodeError> {
+    let (path, parts) = parse_parts(data, source)?;
     let path = path.ok_or_else(|| DecodeError::invalid("push envelope without `path`"))?;
     Ok(Envelope {
         event: event_name(event, known),
@@ -415,7 +484,12 @@ fn event_name(event: &str, known: &'static [&'static str]) -> Cow<'static, str> 
 
 /// Reads the data of the final event.
 pub fn parse_final(data: &str) -> Result<Parts, DecodeError> {
-    parse_parts(data).map(|(_, parts)| parts)
+    parse_parts(data, None).map(|(_, parts)| parts)
+}
+
+/// [`parse_final`] of a frame's bytes (UTF-8), sharing the body with the frame.
+pub fn parse_final_in(data: &Bytes) -> Result<Parts, DecodeError> {
+    parse_parts(utf8(data)?, Some(data)).map(|(_, parts)| parts)
 }
 
 /// The NDJSON / JSON Lines line of a push:
@@ -470,29 +544,40 @@ pub enum Line {
 struct LineJson<'a> {
     #[serde(borrow)]
     push: Option<Cow<'a, str>>,
-    #[serde(rename = "final")]
-    final_response: Option<Box<RawValue>>,
-    path: Option<String>,
+    #[serde(rename = "final", borrow)]
+    final_response: Option<&'a RawValue>,
+    #[serde(borrow)]
+    path: Option<Cow<'a, str>>,
     status: Option<u16>,
     #[serde(default)]
     headers: serde_json::Map<String, Value>,
-    #[serde(default)]
-    body: Option<Box<RawValue>>,
-    id: Option<String>,
+    #[serde(default, borrow)]
+    body: Option<&'a RawValue>,
+    #[serde(borrow)]
+    id: Option<Cow<'a, str>>,
 }
 
 /// Reads one line of an envelope-mode NDJSON stream.
 pub fn parse_line(line: &str) -> Result<Line, DecodeError> {
-    parse_line_of(line, &[])
+    line_in(line, None, &[])
 }
 
-/// [`parse_line`] for pushes whose names may be one of `known` (a [`PushMessage`]'s
-/// `EVENTS`), which the envelope then borrows instead of copying.
-pub fn parse_line_of(line: &str, known: &'static [&'static str]) -> Result<Line, DecodeError> {
+/// [`parse_line`] of a frame's bytes (UTF-8), for pushes whose names may be one of
+/// `known` (a [`PushMessage`]'s `EVENTS`): the envelope borrows the name and shares the
+/// body with the frame instead of copying them.
+pub fn parse_line_in(line: &Bytes, known: &'static [&'static str]) -> Result<Line, DecodeError> {
+    line_in(utf8(line)?, Some(line), known)
+}
+
+fn line_in(
+    line: &str,
+    source: Option<&Bytes>,
+    known: &'static [&'static str],
+) -> Result<Line, DecodeError> {
     let json: LineJson = serde_json::from_str(line)
         .map_err(|e| DecodeError::invalid(format!("not a push line: {e}")))?;
     if let Some(final_response) = json.final_response {
-        return parse_final(final_response.get()).map(Line::Final);
+        return parse_parts(final_response.get(), source).map(|(_, parts)| Line::Final(parts));
     }
     let Some(event) = json.push else {
         return Ok(Line::Unknown);
@@ -506,14 +591,14 @@ pub fn parse_line_of(line: &str, known: &'static [&'static str]) -> Result<Line,
     Ok(Line::Push {
         envelope: Envelope {
             event: event_name(&event, known),
-            path,
+            path: path.into_owned(),
             parts: Parts {
                 status,
                 headers: read_headers(json.headers)?,
-                body: json.body,
+                body: json.body.map(|body| Json::within(source, body)),
             },
         },
-        id: json.id,
+        id: json.id.map(Cow::into_owned),
     })
 }
 

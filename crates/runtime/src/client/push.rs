@@ -147,7 +147,7 @@ fn read_frame<P: PushMessage, R: ResponseParts>(frame: &Frame) -> Result<Read<P,
     let (envelope, event) = match frame.event.as_deref() {
         // SSE: the event name says what the data is.
         Some(FINAL_EVENT) => {
-            let parts = wire::parse_final(frame.data()).map_err(Error::Decode)?;
+            let parts = wire::parse_final_in(frame.bytes()).map_err(Error::Decode)?;
             return Error::read_response(&parts).map(Read::Final);
         }
         Some(event) => {
@@ -158,11 +158,11 @@ fn read_frame<P: PushMessage, R: ResponseParts>(frame: &Frame) -> Result<Read<P,
                 return Ok(Read::Skip);
             }
             let envelope =
-                wire::parse_envelope_of(event, frame.data(), P::EVENTS).map_err(Error::Decode)?;
+                wire::parse_envelope_in(event, frame.bytes(), P::EVENTS).map_err(Error::Decode)?;
             (envelope, event)
         }
         // A line format: the line says what it is.
-        None => match wire::parse_line_of(frame.data(), P::EVENTS).map_err(Error::Decode)? {
+        None => match wire::parse_line_in(frame.bytes(), P::EVENTS).map_err(Error::Decode)? {
             Line::Final(parts) => return Error::read_response(&parts).map(Read::Final),
             Line::Unknown => return Ok(Read::Skip),
             Line::Push { envelope, .. } => {

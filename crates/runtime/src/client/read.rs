@@ -213,14 +213,14 @@ pub(super) async fn read_parts(
 /// HTML error page), which is reported as such.
 pub(super) fn with_json_body<R: ResponseParts>(
     mut parts: Parts,
-    body: &[u8],
+    body: &Bytes,
 ) -> Result<Parts, Error> {
     if body.is_empty() {
         return Ok(parts);
     }
-    match serde_json::from_slice(body) {
-        Ok(raw) => {
-            parts.body = Some(raw);
+    match crate::wire::Json::parse(body.clone()) {
+        Ok(json) => {
+            parts.body = Some(json);
             Ok(parts)
         }
         Err(e) => match R::from_parts(&parts) {
