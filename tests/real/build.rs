@@ -1,9 +1,17 @@
 //! With the `real` feature: every spec in `fixtures/real/` generated into OUT_DIR (one
-//! file each, as `pushgen::Builder` writes them) and a test of all their examples.
+//! file each, as `pushgen::Builder` writes them), with its overlay if it has one, and a
+//! test of all their examples.
 
 use std::path::Path;
 
-const SPECS: [&str; 3] = ["openai.yaml", "ollama.yaml", "mercure.json"];
+/// Each spec, and the Overlay of pushgen annotations its publisher's document lacks:
+/// OpenAI's chat stream ends with `data: [DONE]` (`x-push-terminator`), Ollama's NDJSON
+/// streams report a failure as a line `{"error": "..."}` (`x-push-error`).
+const SPECS: [(&str, Option<&str>); 3] = [
+    ("openai.yaml", Some("openai.overlay.yaml")),
+    ("ollama.yaml", Some("ollama.overlay.yaml")),
+    ("mercure.json", None),
+];
 
 fn main() {
     println!("cargo:rerun-if-changed=build.rs");
@@ -13,11 +21,19 @@ fn main() {
     let out_dir = std::env::var("OUT_DIR").expect("cargo sets OUT_DIR");
     let dir = Path::new("../../fixtures/real");
     let mut apis = Vec::new();
-    for spec in SPECS {
+    for (spec, overlay) in SPECS {
         let path = dir.join(spec);
-        if let Err(error) = pushgen::Builder::new(&path).generate() {
+        let mut builder = pushgen::Builder::new(&path);
+        if let Some(overlay) = overlay {
+            let overlay = dir.join(overlay);
+            // `Builder::generate` says so too; said here so that it does not depend on that.
+            println!("cargo:rerun-if-changed={}", overlay.display());
+            builder = builder.overlay(overlay);
+        }
+        if let Err(error) = builder.generate() {
             panic!("pushgen: {error}");
         }
+        // The examples are the spec's own: the overlays add stream annotations only.
         let api = pushgen::ingest_file(&path).unwrap_or_else(|e| panic!("pushgen: {e}"));
         let stem = spec.split('.').next().unwrap_or(spec);
         apis.push((api, stem, format!("pushgen_real::{stem}")));

@@ -211,6 +211,9 @@ fn stream_lines(stream: &ItemStream) -> Vec<String> {
         Some(Terminator::Event(event)) => lines.push(format!("ends with event `{event}`")),
         None => {}
     }
+    if let Some(error) = &stream.error {
+        lines.push(format!("fails with {} (x-push-error)", type_text(error)));
+    }
     lines
 }
 

@@ -635,7 +635,7 @@ fn a_missing_overlay_file_is_a_clear_error() {
 }
 
 #[test]
-fn the_openai_overlay_ends_chat_completion_streams_with_done() {
+fn the_openai_overlay_ends_chat_completion_streams_with_done_and_declares_their_error() {
     let output = pushgen(&[
         "inspect",
         "--spec",
@@ -663,9 +663,13 @@ fn the_openai_overlay_ends_chat_completion_streams_with_done() {
         lines[row]
     );
     assert!(lines[row].contains("text/event-stream"), "{}", lines[row]);
+    let details: Vec<&str> = details.iter().map(|l| l.trim()).collect();
     assert_eq!(
-        details.last().map(|l| l.trim()),
-        Some("ends with data `[DONE]`"),
+        details[details.len().saturating_sub(2)..],
+        [
+            "ends with data `[DONE]`",
+            "fails with ErrorResponse (x-push-error)"
+        ],
         "{summary}"
     );
     // Only chat completions: the Responses API and the others end without a sentinel.

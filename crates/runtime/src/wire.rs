@@ -61,8 +61,8 @@ impl Json {
     /// Validates `bytes` as one JSON text and keeps them.
     pub fn parse(bytes: Bytes) -> Result<Json, serde_json::Error> {
         // Skipping a string does not check its UTF-8; JSON texts must be UTF-8 all along.
-        let text = std::str::from_utf8(&bytes)
-            .map_err(<serde_json::Error as serde::de::Error>::custom)?;
+        let text =
+            std::str::from_utf8(&bytes).map_err(<serde_json::Error as serde::de::Error>::custom)?;
         serde_json::from_str::<serde::de::IgnoredAny>(text)?;
         Ok(Json(bytes))
     }
