@@ -8,7 +8,7 @@ use pushgen_golden::consumer::operations::create_consumer::{
     Events, EventsResponse, Push, Response,
 };
 use pushgen_golden::consumer::types;
-use pushgen_runtime::client::Pushed;
+use pushgen_runtime::client::{PushBinding, Pushed};
 use pushgen_runtime::server::ServerConfig;
 use std::time::Duration;
 use support::{Observed, bounded, event, serve};
@@ -63,6 +63,37 @@ async fn a_thousand_pushes_reach_the_observer_typed_and_in_order() {
                 }
             }
         );
+    })
+    .await;
+}
+
+/// A server writes a burst of pushes as one chunk, but must not hold a push back while
+/// its handler waits: here the handler waits for the client to have read its first push.
+#[tokio::test]
+async fn a_push_goes_out_while_its_handler_waits() {
+    bounded(async {
+        let observed = Observed::default();
+        let first_read = observed.first_read.clone();
+        let addr = serve(observed, ServerConfig::default()).await;
+        for binding in [PushBinding::Sse, PushBinding::NdJson] {
+            let client = ConsumerApiClient::new(format!("http://{addr}"));
+            let mut stream = client
+                .create_consumer_stream(&request("until-read", None))
+                .binding(binding);
+            let first = stream.next_event().await.unwrap();
+            assert_eq!(first, Pushed::Push(event("c-until-read", 0)), "{binding:?}");
+            first_read.notify_one();
+            let second = stream.next_event().await.unwrap();
+            assert_eq!(
+                second,
+                Pushed::Push(event("c-until-read", 1)),
+                "{binding:?}"
+            );
+            match stream.next_event().await.unwrap() {
+                Pushed::Final(Response::Created { body }) => assert_eq!(body.delivered, 2),
+                other => panic!("{binding:?}: {other:?}"),
+            }
+        }
     })
     .await;
 }

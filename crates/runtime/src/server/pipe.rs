@@ -13,13 +13,17 @@
 use super::PushError;
 use crate::wire::{self, Parts};
 use bytes::{Bytes, BytesMut};
-use std::future::poll_fn;
+use std::future::{Future, poll_fn};
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use tokio::sync::Notify;
 
 /// A sink waits only once this much is buffered, however few pushes it is.
 pub(super) const MIN_BUFFER: usize = 64 * 1024;
+
+/// The body is woken at once when this much is buffered, even while the handler runs on.
+const CHUNK: usize = 32 * 1024;
 
 pub(super) struct Pipe {
     state: Mutex<State>,
@@ -46,6 +50,10 @@ struct State {
     writers: Vec<Waker>,
     /// Where a sink encodes JSON before it is framed, kept to save an allocation per push.
     scratch: String,
+    /// The task the handler runs on.
+    handler: Option<tokio::task::Id>,
+    /// Pushes were buffered without waking the body.
+    unflushed: bool,
 }
 
 /// How the handler ended.
@@ -114,10 +122,31 @@ impl Pipe {
                 return Poll::Ready(Err(e));
             }
             state.pushes += 1;
-            state.wake_reader();
+            if state.buf.len() >= CHUNK || !state.in_handler() {
+                state.wake_reader();
+            } else {
+                // The handler's own task: the body is woken when it next waits (see
+                // `Flushing`), so a burst goes out as one chunk.
+                state.unflushed = true;
+            }
             Poll::Ready(Ok(()))
         })
         .await
+    }
+
+    /// Notes the task the handler runs on: its sends wake the body when the handler next
+    /// waits, not at every push.
+    pub(super) fn run_by_this_task(&self) {
+        self.lock().handler = tokio::task::try_id();
+    }
+
+    /// Wakes the body for what the handler buffered since it last waited.
+    fn flush(&self) {
+        let mut state = self.lock();
+        if state.unflushed {
+            state.unflushed = false;
+            state.wake_reader();
+        }
     }
 
     /// Asks for the stream head to be committed now.
@@ -203,6 +232,10 @@ impl Pipe {
 }
 
 impl State {
+    fn in_handler(&self) -> bool {
+        self.handler.is_some() && self.handler == tokio::task::try_id()
+    }
+
     fn wake_reader(&mut self) {
         if let Some(reader) = self.reader.take() {
             reader.wake();
@@ -213,6 +246,26 @@ impl State {
         if !self.writers.iter().any(|w| w.will_wake(cx.waker())) {
             self.writers.push(cx.waker().clone());
         }
+    }
+}
+
+/// The handler's future, which wakes the body whenever the handler waits (returns
+/// `Pending`): whatever it sent since is then ready, and goes out together. This is how a
+/// burst of pushes becomes one write without delaying a lone push at all.
+pub(super) struct Flushing<F> {
+    pub(super) inner: F,
+    pub(super) pipe: Arc<Pipe>,
+}
+
+impl<F: Future + Unpin> Future for Flushing<F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let polled = Pin::new(&mut self.inner).poll(cx);
+        if polled.is_pending() {
+            self.pipe.flush();
+        }
+        polled
     }
 }
 

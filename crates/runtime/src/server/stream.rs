@@ -2,7 +2,7 @@
 //! handler's task, keep-alives and shutdown. Back-pressure, and writing what is ready as
 //! one chunk, come from the pipe the sinks write to (`pipe.rs`).
 
-use super::pipe::{BodyEnd, End, First, HandlerEnd, Pipe, Read};
+use super::pipe::{BodyEnd, End, First, Flushing, HandlerEnd, Pipe, Read};
 use super::{ServerConfig, Shutdown, internal_error, plain};
 use crate::binding::Media;
 use crate::wire::{self, Parts};
@@ -44,7 +44,12 @@ where
     let body_end = BodyEnd(pipe.clone());
     let handler_end = HandlerEnd(pipe.clone());
     tokio::spawn(async move {
-        let response = running.await;
+        handler_end.0.run_by_this_task();
+        let flushing = Flushing {
+            inner: Box::pin(running),
+            pipe: handler_end.0.clone(),
+        };
+        let response = flushing.await;
         handler_end.0.end(End::Returned(response.to_parts()));
     });
     match poll_fn(|cx| pipe.poll_first(cx)).await {

@@ -17,6 +17,8 @@ use tokio::sync::mpsc;
 #[derive(Clone, Default)]
 pub struct Observed {
     pub send_failures: Arc<Mutex<Option<mpsc::UnboundedSender<u64>>>>,
+    /// Notified by a test once its client has read the first push of `"until-read"`.
+    pub first_read: Arc<tokio::sync::Notify>,
 }
 
 /// The test implementation. Topics:
@@ -25,6 +27,8 @@ pub struct Observed {
 /// - `"late-error"`: one push, then 400 in-band;
 /// - `"open-then-error"`: opens the stream without pushing, then 400 in-band;
 /// - `"slow"`: one push, 300 ms of silence, then the final response;
+/// - `"until-read"`: opens the stream, one push 50 ms later, then waits (at most 10 s)
+///   until the test says its client read it, then a second push and the final response;
 /// - anything else: `maxEvents` (default 3) events alternating message / heartbeat.
 pub struct TestConsumers {
     pub observed: Observed,
@@ -89,6 +93,28 @@ impl ConsumerApi for TestConsumers {
             "slow" => {
                 let _ = push.send(event(&id, 0)).await;
                 tokio::time::sleep(Duration::from_millis(300)).await;
+            }
+            "until-read" => {
+                // The body is waiting for bytes when the push comes, as in a live stream.
+                let _ = push.open().await;
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                let _ = push.send(event(&id, 0)).await;
+                let waited = tokio::time::timeout(
+                    Duration::from_secs(10),
+                    self.observed.first_read.notified(),
+                )
+                .await;
+                if waited.is_err() {
+                    return bad("the client never read the first push");
+                }
+                let _ = push.send(event(&id, 1)).await;
+                return Response::Created {
+                    body: types::Consumer {
+                        consumer_id: id,
+                        topic: body.topic,
+                        delivered: 2,
+                    },
+                };
             }
             _ => {}
         }
