@@ -292,7 +292,7 @@ impl Decoder {
         if std::mem::take(&mut self.pending_cr) {
             chunk = chunk.strip_prefix(b"\n").unwrap_or(chunk);
         }
-        while let Some(at) = chunk.iter().position(|&b| b == b'\r' || b == b'\n') {
+        while let Some(at) = memchr::memchr2(b'\r', b'\n', chunk) {
             let (text, brk) = chunk.split_at(at);
             chunk = match brk {
                 [b'\r', b'\n', rest @ ..] => rest,
@@ -333,7 +333,7 @@ impl Decoder {
     }
 
     fn process_line(&mut self, line: &[u8]) -> Result<(), SseError> {
-        let (field, value): (&[u8], &[u8]) = match line.iter().position(|&b| b == b':') {
+        let (field, value): (&[u8], &[u8]) = match memchr::memchr(b':', line) {
             None if line.is_empty() => {
                 self.dispatch();
                 return Ok(());

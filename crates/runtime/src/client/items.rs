@@ -148,19 +148,20 @@ enum Read<I> {
 
 fn read_frame<C: ItemCodec>(frame: &Frame) -> Result<Read<C::Item>, Error> {
     let event = frame.event.as_deref().unwrap_or("message");
-    let last = item::is_terminator(C::TERMINATOR, frame.event.as_deref(), frame.data());
+    let data = frame.data();
+    let last = item::is_terminator(C::TERMINATOR, frame.event.as_deref(), data);
     if last && !matches!(C::TERMINATOR, Some(Terminator::Event(name)) if C::EVENTS.contains(&name))
     {
         return Ok(Read::End);
     }
     // The error item first: its required properties tell it apart from an item whose
     // properties are all optional (Ollama's), which would read it as an empty item.
-    if C::HAS_FAILURE && serde_json::from_str::<C::Failure>(frame.data()).is_ok() {
-        let raw = serde_json::value::RawValue::from_string(frame.data().to_owned())
+    if C::HAS_FAILURE && serde_json::from_str::<C::Failure>(data).is_ok() {
+        let raw = serde_json::value::RawValue::from_string(data.to_owned())
             .map_err(|e| Error::Decode(crate::wire::DecodeError::invalid(e.to_string())))?;
         return Err(Error::Failure(raw));
     }
-    match C::decode(event, frame.data()).map_err(Error::Decode)? {
+    match C::decode(event, data).map_err(Error::Decode)? {
         Some(item) if last => Ok(Read::Last(item)),
         Some(item) => Ok(Read::Item(item)),
         None => {
