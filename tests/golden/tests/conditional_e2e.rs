@@ -146,6 +146,28 @@ impl gen_api::server::LocalModels for Models {
                 error: None,
             };
             let _ = items.send(chunk).await;
+            if body.model == "broken" {
+                // Fails after its first chunk, as Ollama's runner does; what it returns
+                // then must not add the marker.
+                let error = gen_api::types::Error {
+                    error: "model runner has unexpectedly stopped".into(),
+                };
+                let _ = items.fail(&error).await;
+                assert_eq!(
+                    items
+                        .send(gen_api::types::GenerateChunk {
+                            model: body.model.clone(),
+                            response: "late".into(),
+                            done: false,
+                            eval_count: None,
+                            error: None,
+                        })
+                        .await,
+                    Err(pushgen_runtime::server::PushError::Closed),
+                    "a send after fail() is refused"
+                );
+                break;
+            }
         }
         Response::Ok {
             body: gen_api::types::GenerateResponse {
@@ -175,6 +197,42 @@ impl gen_api::server::LocalModels for Models {
         }
         gen_api::operations::pull::Response::Ok
     }
+}
+
+/// An error item (`x-push-error`) is the stream's last line: the client yields it as
+/// `Error::Failure`, typed, and the server writes nothing after it, not even the declared
+/// marker, though the handler returned 200.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_error_item_ends_the_stream_without_its_marker() {
+    bounded(async {
+        let addr = serve_router(gen_api::server::router(Models)).await;
+        let base = format!("http://{addr}");
+        let request = r#"{"model":"broken","prompt":"a b c"}"#;
+        let client = gen_api::client::LocalModelsClient::new(base.clone());
+        let body: gen_api::types::GenerateRequest = serde_json::from_str(request).unwrap();
+        let results: Vec<_> = client.generate_stream(&body).collect().await;
+        assert_eq!(results.len(), 2, "{results:?}");
+        assert_eq!(results[0].as_ref().unwrap().response, "a");
+        let error = results[1].as_ref().unwrap_err();
+        let failure: gen_api::types::Error = error.failure().expect("a typed failure");
+        assert_eq!(failure.error, "model runner has unexpectedly stopped");
+        let raw = pushgen_runtime::reqwest::Client::new()
+            .post(format!("{base}/api/generate"))
+            .header("content-type", "application/json")
+            .body(request)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(
+            raw,
+            "{\"model\":\"broken\",\"response\":\"a\",\"done\":false}\n\
+             {\"error\":\"model runner has unexpectedly stopped\"}\n"
+        );
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -143,7 +143,9 @@ impl<C: ItemCodec> ItemSink<C> {
     }
 
     /// Sends the declared error item (`x-push-error`), as a stream that fails after it
-    /// has started does; the handler then returns.
+    /// has started does; the handler then returns. The error is the stream's last frame:
+    /// later sends fail with [`PushError::Closed`], and no terminal marker follows,
+    /// whatever the handler returns.
     pub async fn fail(&self, failure: &C::Failure) -> Result<(), PushError> {
         let Some(pipe) = &self.pipe else {
             return Ok(());
@@ -152,7 +154,9 @@ impl<C: ItemCodec> ItemSink<C> {
             crate::item::json(failure, json).map_err(|e| PushError::Encode(e.0))?;
             frame::<C>(buf, None, None, json)
         })
-        .await
+        .await?;
+        pipe.fail();
+        Ok(())
     }
 
     /// Commits the stream head now, before the first item — to start keep-alives while

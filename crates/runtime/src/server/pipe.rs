@@ -54,6 +54,8 @@ struct State {
     handler: Option<tokio::task::Id>,
     /// Pushes were buffered without waking the body.
     unflushed: bool,
+    /// The handler sent its stream's error item: the stream ends after it, unmarked.
+    failed: bool,
 }
 
 /// How the handler ended.
@@ -104,7 +106,7 @@ impl Pipe {
         let mut write = Some(write);
         poll_fn(|cx| {
             let mut state = self.lock();
-            if state.body_gone {
+            if state.body_gone || state.failed {
                 return Poll::Ready(Err(PushError::Closed));
             }
             if state.pushes >= self.max_pushes && state.buf.len() >= MIN_BUFFER {
@@ -147,6 +149,17 @@ impl Pipe {
             state.unflushed = false;
             state.wake_reader();
         }
+    }
+
+    /// Marks the stream as failed (its error item is in the buffer): nothing the handler
+    /// sends or returns afterwards is written, so the error stays the last frame.
+    pub(super) fn fail(&self) {
+        self.lock().failed = true;
+    }
+
+    /// Whether the stream failed (see [`Pipe::fail`]).
+    pub(super) fn failed(&self) -> bool {
+        self.lock().failed
     }
 
     /// Asks for the stream head to be committed now.

@@ -107,6 +107,8 @@ impl<E: Ending> StreamBody<E> {
     fn last(&mut self, end: End) -> Option<Bytes> {
         self.done = true;
         match end {
+            // After an error item nothing follows, whatever the handler returned.
+            End::Returned(_) if self.pipe.0.failed() => None,
             End::Returned(parts) => self.ending.last_bytes(parts),
             // The handler's task ended without a response (it panicked): cut the stream.
             End::Abandoned => None,

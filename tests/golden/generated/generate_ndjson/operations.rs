@@ -53,7 +53,7 @@ pub mod generate {
     impl ::pushgen_runtime::codegen::item::ItemCodec for Items {
         type Item = Item;
 
-        type Failure = ::pushgen_runtime::codegen::item::NoFailure;
+        type Failure = types::Error;
 
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::NdJson;
@@ -63,7 +63,7 @@ pub mod generate {
         > = ::std::option::Option::Some(
             ::pushgen_runtime::codegen::item::Terminator::Data("{\"done\":true}"),
         );
-        const HAS_FAILURE: bool = false;
+        const HAS_FAILURE: bool = true;
 
         fn encode(
             item: &Item,
