@@ -4,7 +4,6 @@
 //! prints the seed that replays it.
 
 use std::path::Path;
-use std::process::Command;
 
 /// The properties in `crates/runtime/tests/fuzz.rs`.
 const PROPERTIES: u64 = 5;
@@ -13,8 +12,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let seconds = crate::flag(args, "--seconds").unwrap_or(60) as u64;
     let each = (seconds / PROPERTIES).max(1);
     println!("fuzz: {PROPERTIES} properties, {each} s each");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args([
+    let each = each.to_string();
+    crate::cargo(
+        root,
+        &[
             "test",
             "--release",
             "--locked",
@@ -25,14 +26,8 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             "--",
             "--test-threads=1",
             "--nocapture",
-        ])
-        .env("PUSHGEN_FUZZ_SECONDS", each.to_string())
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err("a property failed: replay it with the seed printed above".into())
-    }
+        ],
+        &[("PUSHGEN_FUZZ_SECONDS", &each)],
+    )
+    .map_err(|_| "a property failed: replay it with the seed printed above".into())
 }

@@ -5,7 +5,6 @@
 //! with its `real` feature). Too big for the default suite (the golden crate compiles the fixtures once; real specs would double the suite); CI runs it.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::Instant;
 
 pub fn run(root: &Path) -> Result<(), String> {
@@ -51,15 +50,8 @@ pub fn run(root: &Path) -> Result<(), String> {
     ];
     for (name, args) in steps {
         let start = Instant::now();
-        let status = Command::new(env!("CARGO"))
-            .args(args)
-            .env("RUSTDOCFLAGS", "-D warnings")
-            .current_dir(root)
-            .status()
-            .map_err(|e| e.to_string())?;
-        if !status.success() {
-            return Err(format!("real specs: {name} failed"));
-        }
+        crate::cargo(root, args, &[("RUSTDOCFLAGS", "-D warnings")])
+            .map_err(|_| format!("real specs: {name} failed"))?;
         println!(
             "real specs: {name} passed in {:.0} s",
             start.elapsed().as_secs_f64()

@@ -127,7 +127,7 @@ struct Programs {
 }
 
 fn build(root: &Path, baselines: bool) -> Result<Programs, String> {
-    cargo(
+    crate::cargo(
         root,
         &[
             "build",
@@ -138,6 +138,7 @@ fn build(root: &Path, baselines: bool) -> Result<Programs, String> {
             "--example",
             "push_bench",
         ],
+        &[],
     )?;
     let target = root.join("target");
     let mut programs = Programs {
@@ -145,7 +146,7 @@ fn build(root: &Path, baselines: bool) -> Result<Programs, String> {
         baselines: None,
     };
     if baselines {
-        cargo(
+        crate::cargo(
             root,
             &[
                 "build",
@@ -156,23 +157,11 @@ fn build(root: &Path, baselines: bool) -> Result<Programs, String> {
                 "--target-dir",
                 "target/baselines",
             ],
+            &[],
         )?;
         programs.baselines = Some(target.join("baselines/release/baselines"));
     }
     Ok(programs)
-}
-
-fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(args)
-        .current_dir(root)
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
-    if status.success() {
-        Ok(())
-    } else {
-        Err(format!("cargo {} failed", args.join(" ")))
-    }
 }
 
 /// A server process, killed when dropped.
