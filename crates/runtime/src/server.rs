@@ -34,7 +34,8 @@ pub use push::PushSink;
 /// How generated routers behave.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
-    /// Pushes buffered per stream before `PushSink::send` waits for the client.
+    /// Pushes buffered per stream before `PushSink::send` (or `ItemSink::send`) waits
+    /// for the client; small pushes are buffered up to 64 KiB however many they are.
     pub push_buffer: usize,
     /// A comment is sent after this long without a push, so proxies and clients know the
     /// stream is alive, and a gone client is noticed. `None` sends none.

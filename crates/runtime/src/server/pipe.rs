@@ -5,6 +5,11 @@
 //! one copy each, and one write and one wake-up for all of them, where a channel of
 //! frames would cost an allocation, a semaphore and a possible wake-up per push.
 //!
+//! When the body is woken: the handler's own sends leave it asleep until the handler
+//! next waits (its future is wrapped in [`Flushing`]) or [`CHUNK`] bytes are buffered,
+//! so a burst is one write and a lone push goes out at once; sends from any other task
+//! wake it straight away.
+//!
 //! Back-pressure: a sink waits while the buffer holds both at least
 //! [`ServerConfig::push_buffer`](super::ServerConfig::push_buffer) pushes and at least
 //! [`MIN_BUFFER`] bytes (so that small pushes still fill a large write), until the body
