@@ -14,6 +14,8 @@
 //!
 //! The generated files contain no inner attributes, so they also work through `include!`.
 
+#![forbid(unsafe_code)]
+
 mod body;
 mod client;
 mod client_items;

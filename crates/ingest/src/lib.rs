@@ -28,6 +28,8 @@
 //! assert_eq!(push.items[0].wire_name, "/ticks/{n}");
 //! ```
 
+#![forbid(unsafe_code)]
+
 mod bundle;
 mod document;
 mod error;

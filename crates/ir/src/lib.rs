@@ -7,6 +7,8 @@
 //! variables. Nothing here depends on `openapiv3`, so the spec model can change under
 //! ingest without touching a backend.
 
+#![forbid(unsafe_code)]
+
 use serde::Serialize;
 
 /// One API: everything a spec describes that the backends generate code for.

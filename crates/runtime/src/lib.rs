@@ -3,8 +3,12 @@
 //! Generated files stay thin by calling into this crate for everything that is the same
 //! for every API: the wire format of pushes ([`wire`]), the SSE codec ([`sse`]), path
 //! templates ([`path`]), the axum side ([`server`]) and the
-//! reqwest side ([`client`]). `docs/PROTOCOL.md` in the pushgen repository specifies the
-//! bytes; this crate is one implementation of it. It never depends on the generator.
+//! reqwest side ([`client`]). Generated code reaches all of it through one module,
+//! [`codegen`], which also checks that the runtime is the version the code was generated
+//! for. `docs/PROTOCOL.md` in the pushgen repository specifies the bytes; this crate is
+//! one implementation of it. It never depends on the generator, and has no `unsafe`.
+
+#![forbid(unsafe_code)]
 
 pub mod binding;
 pub mod codegen;
