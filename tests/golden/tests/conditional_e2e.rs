@@ -182,9 +182,22 @@ impl gen_api::server::LocalModels for Models {
     async fn pull(
         &self,
         _context: RequestContext,
-        _body: gen_api::types::PullRequest,
+        body: gen_api::types::PullRequest,
         items: ItemSink<gen_api::operations::pull::Items>,
     ) -> gen_api::operations::pull::Response {
+        if body.model == "fails-midway" {
+            let progress = gen_api::types::PullOkBody {
+                status: "pulling".into(),
+                completed: Some(1),
+                total: Some(10),
+            };
+            let _ = items.send(progress).await;
+            return gen_api::operations::pull::Response::InternalServerError {
+                body: gen_api::types::Error {
+                    error: "disk full".into(),
+                },
+            };
+        }
         for completed in 0..10_000 {
             let progress = gen_api::types::PullOkBody {
                 status: "pulling".into(),
@@ -197,6 +210,27 @@ impl gen_api::server::LocalModels for Models {
         }
         gen_api::operations::pull::Response::Ok
     }
+}
+
+/// A stream with no marker whose handler fails after its first item is cut, not ended:
+/// the client reports an error rather than a clean end after the items that came.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_handler_that_fails_after_its_first_item_cuts_the_stream() {
+    bounded(async {
+        let addr = serve_router(gen_api::server::router(Models)).await;
+        let client = gen_api::client::LocalModelsClient::new(format!("http://{addr}"));
+        let body = gen_api::types::PullRequest {
+            model: "fails-midway".into(),
+        };
+        let results: Vec<_> = client.pull(&body).collect().await;
+        assert_eq!(results.len(), 2, "{results:?}");
+        assert_eq!(results[0].as_ref().unwrap().completed, Some(1));
+        assert!(
+            matches!(results[1], Err(pushgen_runtime::client::Error::Request(_))),
+            "{results:?}"
+        );
+    })
+    .await;
 }
 
 /// An error item (`x-push-error`) is the stream's last line: the client yields it as

@@ -2,7 +2,7 @@
 //! terminal marker. Stream-conditional operations answer either way from one handler.
 
 use super::pipe::Pipe;
-use super::stream::{self, Ending};
+use super::stream::{self, Cut, Ending};
 use super::{PushError, Shared};
 use crate::item::{ItemCodec, Terminator};
 use crate::wire::{self, Parts, ResponseParts};
@@ -58,20 +58,20 @@ impl<C: ItemCodec> Ending for ItemsEnd<C> {
         !self.streaming || !success(parts)
     }
 
-    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Option<Bytes> {
+    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Result<Option<Bytes>, Cut> {
         match parts {
-            Ok(parts) if success(&parts) => terminator::<C>(),
+            Ok(parts) if success(&parts) => Ok(terminator::<C>()),
             Ok(parts) => {
                 tracing::warn!(
                     status = parts.status,
                     "a stream's handler returned an error after its first item; the stream \
-                     ends without its terminal marker"
+                     is cut"
                 );
-                None
+                Err(Cut)
             }
             Err(e) => {
-                tracing::warn!(error = %e, "a stream's handler returned a response that cannot be encoded");
-                None
+                tracing::warn!(error = %e, "a stream's handler returned a response that cannot be encoded; the stream is cut");
+                Err(Cut)
             }
         }
     }

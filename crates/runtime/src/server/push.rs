@@ -1,7 +1,7 @@
 //! Envelope mode on the server: pushed responses, then the final response in-band.
 
 use super::pipe::Pipe;
-use super::stream::{self, Ending};
+use super::stream::{self, Cut, Ending};
 use super::{Binding, Incoming, PushError, Shared};
 use crate::binding::Media;
 use crate::wire::{self, FINAL_EVENT, Parts, PushMessage, ResponseParts};
@@ -49,7 +49,7 @@ impl Ending for FinalResponse {
         true
     }
 
-    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Option<Bytes> {
+    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Result<Option<Bytes>, Cut> {
         let encoded = parts.and_then(|p| match self.0 {
             Media::EventStream => wire::final_json(&p),
             _ => wire::final_line(&p),
@@ -67,7 +67,7 @@ impl Ending for FinalResponse {
         let mut buf = BytesMut::with_capacity(data.len() + 24);
         // The event name is a constant without line breaks: no error.
         let _ = self.0.encode(&mut buf, Some(FINAL_EVENT), None, &data);
-        Some(buf.freeze())
+        Ok(Some(buf.freeze()))
     }
 }
 

@@ -22,9 +22,24 @@ pub(super) trait Ending: Send + Unpin + 'static {
     /// Whether the response is sent as a plain HTTP answer, when the handler returns
     /// before its first push or item.
     fn plain_if_first(&self, parts: &Parts) -> bool;
-    /// The bytes that end the stream, `None` to end it without (abnormally).
-    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Option<Bytes>;
+    /// The bytes that end the stream well (`None`: nothing more), or [`Cut`] when the
+    /// response means the stream failed.
+    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Result<Option<Bytes>, Cut>;
 }
+
+/// A stream that ended badly: its body is aborted rather than ended (HTTP/1.1 closes the
+/// connection without the last chunk, HTTP/2 resets the stream), so that no reader, of
+/// any kind, can take it for a complete answer.
+#[derive(Debug)]
+pub(super) struct Cut;
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the stream's handler failed after the stream had begun")
+    }
+}
+
+impl std::error::Error for Cut {}
 
 /// Runs `running` on its own task (so it outlives a client that disconnects: its next
 /// send fails, and it decides what to do) and answers from what it writes to `pipe`.
@@ -65,6 +80,8 @@ where
 
 struct StreamBody<E> {
     pipe: BodyEnd,
+    /// The stream is to be cut at the next poll.
+    cutting: bool,
     /// The handler's end, once read, to be written after the bytes before it.
     end: Option<End>,
     media: Media,
@@ -104,20 +121,39 @@ impl KeepAlive {
 }
 
 impl<E: Ending> StreamBody<E> {
-    fn last(&mut self, end: End) -> Option<Bytes> {
+    /// The end of the stream. A cut waits one turn first: hyper drops what it has not
+    /// written yet when a body fails, and a `Pending` makes it write what came before.
+    fn finish(
+        &mut self,
+        end: End,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Bytes, Cut>>> {
+        match self.last(end) {
+            Some(Err(Cut)) => {
+                self.done = false;
+                self.cutting = true;
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            last => Poll::Ready(last),
+        }
+    }
+
+    fn last(&mut self, end: End) -> Option<Result<Bytes, Cut>> {
         self.done = true;
         match end {
-            // After an error item nothing follows, whatever the handler returned.
+            // After an error item nothing follows, whatever the handler returned: the
+            // error said how the stream ended.
             End::Returned(_) if self.pipe.0.failed() => None,
-            End::Returned(parts) => self.ending.last_bytes(parts),
-            // The handler's task ended without a response (it panicked): cut the stream.
-            End::Abandoned => None,
+            End::Returned(parts) => self.ending.last_bytes(parts).transpose(),
+            // The handler's task ended without a response (it panicked).
+            End::Abandoned => Some(Err(Cut)),
         }
     }
 }
 
 impl<E: Ending + Unpin> Stream for StreamBody<E> {
-    type Item = Result<Bytes, std::convert::Infallible>;
+    type Item = Result<Bytes, Cut>;
 
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let this = &mut *self;
@@ -131,8 +167,12 @@ impl<E: Ending + Unpin> Stream for StreamBody<E> {
             this.done = true;
             return Poll::Ready(None);
         }
+        if this.cutting {
+            this.done = true;
+            return Poll::Ready(Some(Err(Cut)));
+        }
         if let Some(end) = this.end.take() {
-            return Poll::Ready(this.last(end).map(Ok));
+            return this.finish(end, cx);
         }
         match this.pipe.0.poll_read(cx) {
             Poll::Ready(Read::Bytes(bytes, end)) => {
@@ -142,7 +182,7 @@ impl<E: Ending + Unpin> Stream for StreamBody<E> {
                 }
                 Poll::Ready(Some(Ok(bytes)))
             }
-            Poll::Ready(Read::End(end)) => Poll::Ready(this.last(end).map(Ok)),
+            Poll::Ready(Read::End(end)) => this.finish(end, cx),
             Poll::Pending => {
                 let due = this.keep_alive.as_mut().is_some_and(|k| k.poll_due(cx));
                 if due {
@@ -164,6 +204,7 @@ fn stream_response<E: Ending + Unpin>(
 ) -> Response {
     let body = StreamBody {
         pipe,
+        cutting: false,
         end,
         media,
         ending,

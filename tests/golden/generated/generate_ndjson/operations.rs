@@ -103,12 +103,17 @@ pub mod pull {
     pub enum Response {
         /// 200: Progress lines, always streamed.
         Ok,
+        /// 500: The pull failed.
+        InternalServerError { body: types::Error },
     }
 
     impl wire::ResponseParts for Response {
         fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
             match self {
                 Self::Ok => Ok(wire::Parts::new(200)),
+                Self::InternalServerError { body } => {
+                    wire::Parts::new(500).with_json(body)
+                }
             }
         }
 
@@ -117,6 +122,11 @@ pub mod pull {
         ) -> ::std::result::Result<Self, wire::DecodeError> {
             match parts.status {
                 200 => Ok(Self::Ok),
+                500 => {
+                    Ok(Self::InternalServerError {
+                        body: parts.json()?,
+                    })
+                }
                 status => Err(wire::DecodeError::status(status)),
             }
         }
