@@ -123,11 +123,7 @@ impl KeepAlive {
 impl<E: Ending> StreamBody<E> {
     /// The end of the stream. A cut waits one turn first: hyper drops what it has not
     /// written yet when a body fails, and a `Pending` makes it write what came before.
-    fn finish(
-        &mut self,
-        end: End,
-        cx: &mut Context<'_>,
-    ) -> Poll<Option<Result<Bytes, Cut>>> {
+    fn finish(&mut self, end: End, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Cut>>> {
         match self.last(end) {
             Some(Err(Cut)) => {
                 self.done = false;
