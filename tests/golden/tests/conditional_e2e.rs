@@ -4,61 +4,16 @@
 //! declared line), a declared error before the first item, and an always-streaming
 //! NDJSON operation without a terminator.
 
+mod items_support;
 mod support;
 
 use futures_util::StreamExt;
+use items_support::Chat;
 use pushgen_golden::chat;
 use pushgen_golden::generate_ndjson as gen_api;
 use pushgen_runtime::client::Error;
 use pushgen_runtime::server::{ItemSink, RequestContext};
 use support::{bounded, serve_router};
-
-struct Chat;
-
-impl chat::server::Chat for Chat {
-    async fn create_completion(
-        &self,
-        _context: RequestContext,
-        body: chat::types::CompletionRequest,
-        items: ItemSink<chat::operations::create_completion::Items>,
-    ) -> chat::operations::create_completion::Response {
-        use chat::operations::create_completion::Response;
-        if body.model == "busy" {
-            return Response::TooManyRequests {
-                body: chat::types::ApiError {
-                    message: "slow down".into(),
-                    retry_after: Some(1),
-                },
-            };
-        }
-        let words = ["Hello", ", ", "world"];
-        for word in words {
-            let chunk = chat::types::CompletionChunk {
-                id: "c1".into(),
-                delta: chat::types::CompletionChunkDelta {
-                    content: Some(word.into()),
-                },
-            };
-            if items.send(chunk).await.is_err() {
-                break;
-            }
-        }
-        Response::Ok {
-            body: chat::types::Completion {
-                id: "c1".into(),
-                object: chat::types::CompletionObject::ChatCompletion,
-                choices: vec![chat::types::Choice {
-                    index: 0,
-                    message: chat::types::Message {
-                        role: chat::types::MessageRole::Assistant,
-                        content: Some(words.concat()),
-                    },
-                    finish_reason: None,
-                }],
-            },
-        }
-    }
-}
 
 fn request(model: &str) -> chat::types::CompletionRequest {
     chat::types::CompletionRequest {

@@ -1,8 +1,11 @@
-//! Item-mode test servers for `curl.rs`, on 127.0.0.1: the build events of
+//! Item-mode test servers for `curl.rs`, `conditional_e2e.rs` and the Python peers, on
+//! 127.0.0.1: the build events of
 //! `fixtures/events32.yaml` (SSE in the OpenAPI 3.2 idiom, JSON Lines, JSON text
 //! sequences) and the chat of `fixtures/chat.yaml` (a stream-conditional operation whose
 //! SSE stream ends with `data: [DONE]`). Their streams are the worked examples of
 //! `docs/PROTOCOL.md`'s item mode.
+
+#![allow(dead_code, reason = "each test binary uses part of the support module")]
 
 use crate::support::serve_router;
 use pushgen_golden::chat;

@@ -7,7 +7,7 @@
 
 #![allow(dead_code, reason = "each test binary uses part of the support module")]
 
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
@@ -21,18 +21,7 @@ pub fn peer_script(name: &str) -> PathBuf {
 
 /// Under `CI=true` a missing peer is a failure; elsewhere a loud skip on stderr.
 pub fn missing(test: &str, what: &str, fix: &str) -> bool {
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{what}, and CI=true: the Python peer is required ({fix})"
-    );
-    // Straight to the stderr handle: libtest captures `eprintln!` of a passing test, and
-    // a skip must not pass silently.
-    let _ = writeln!(
-        std::io::stderr(),
-        "SKIPPED: {what}; test `{test}` did not run. {fix}, or set CI=true to make this a \
-         failure."
-    );
-    false
+    crate::support::peer_missing(test, what, fix)
 }
 
 /// Whether `python3` can be run.

@@ -150,6 +150,25 @@ pub async fn serve_router(app: pushgen_runtime::axum::Router) -> SocketAddr {
     addr
 }
 
+/// The rule for a test whose outside peer (`what`) is missing: under `CI=true` it fails;
+/// elsewhere it says loudly on stderr that it skipped, with how to install the peer
+/// (`fix`), and the caller returns. Always `false`, for `if !present(..) { return }`.
+pub fn peer_missing(test: &str, what: &str, fix: &str) -> bool {
+    assert!(
+        std::env::var("CI").as_deref() != Ok("true"),
+        "{what}, and CI=true: the peer is required ({fix})"
+    );
+    // Straight to the stderr handle: libtest captures `eprintln!` of a passing test, and
+    // a skip must not pass silently.
+    use std::io::Write;
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED: {what}; test `{test}` did not run. {fix}, or set CI=true to make this a \
+         failure."
+    );
+    false
+}
+
 /// Bounds every test: a hang is a failure, not a stuck CI run.
 pub async fn bounded<F: std::future::Future>(f: F) -> F::Output {
     tokio::time::timeout(Duration::from_secs(60), f)
