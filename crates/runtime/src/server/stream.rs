@@ -121,29 +121,28 @@ impl KeepAlive {
 }
 
 impl<E: Ending> StreamBody<E> {
-    /// The end of the stream. A cut waits one turn first: hyper drops what it has not
-    /// written yet when a body fails, and a `Pending` makes it write what came before.
+    /// The end of the stream: its last bytes (if any), then nothing; or, when it failed,
+    /// a cut. The cut waits one turn: hyper drops what it has not written yet when a
+    /// body fails, and a `Pending` first makes it write what came before.
     fn finish(&mut self, end: End, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Cut>>> {
-        match self.last(end) {
-            Some(Err(Cut)) => {
-                self.done = false;
+        let last = match end {
+            // After an error item nothing follows, whatever the handler returned: the
+            // error said how the stream ended.
+            End::Returned(_) if self.pipe.0.failed() => Ok(None),
+            End::Returned(parts) => self.ending.last_bytes(parts),
+            // The handler's task ended without a response (it panicked).
+            End::Abandoned => Err(Cut),
+        };
+        match last {
+            Ok(last) => {
+                self.done = true;
+                Poll::Ready(last.map(Ok))
+            }
+            Err(Cut) => {
                 self.cutting = true;
                 cx.waker().wake_by_ref();
                 Poll::Pending
             }
-            last => Poll::Ready(last),
-        }
-    }
-
-    fn last(&mut self, end: End) -> Option<Result<Bytes, Cut>> {
-        self.done = true;
-        match end {
-            // After an error item nothing follows, whatever the handler returned: the
-            // error said how the stream ended.
-            End::Returned(_) if self.pipe.0.failed() => None,
-            End::Returned(parts) => self.ending.last_bytes(parts).transpose(),
-            // The handler's task ended without a response (it panicked).
-            End::Abandoned => Some(Err(Cut)),
         }
     }
 }
