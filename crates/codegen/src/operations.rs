@@ -122,9 +122,9 @@ fn params_struct(op: &Operation) -> TokenStream {
 fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str) -> TokenStream {
     let mut header_structs = Vec::new();
     let mut variants = Vec::new();
-    let mut encode_arms = Vec::new();
-    let mut decode_arms: Vec<(u8, TokenStream)> = Vec::new();
-    let mut default_construct = None;
+    let mut write_arms = Vec::new();
+    let mut read_arms: Vec<(u8, TokenStream)> = Vec::new();
+    let mut default_read = None;
     for response in responses {
         let variant = ident(&response.name.camel);
         let docs = doc(&format!(
@@ -134,13 +134,13 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
         ));
         let mut fields = Vec::new();
         let mut bindings = Vec::new();
-        let mut encode = Vec::new();
-        let mut decode = Vec::new();
+        let mut writes = Vec::new();
+        let mut reads = Vec::new();
         let status_is_field = !matches!(response.status, StatusMatch::Code(_));
         if status_is_field {
             fields.push(quote!(status: u16));
             bindings.push(quote!(status));
-            decode.push(quote!(status: parts.status));
+            reads.push(quote!(status: head.status));
         }
         if !response.headers.is_empty() {
             let headers_name = ident_fmt(format_args!("{prefix}{}Headers", response.name.camel));
@@ -154,19 +154,20 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
                 };
                 quote! { #docs pub #field: #ty, }
             });
-            let header_decode = response.headers.iter().map(|h| {
+            let header_reads = response.headers.iter().map(|h| {
                 let field = ident(&h.name.snake);
                 let wire_name = &h.name.original;
                 if h.required {
-                    quote!(#field: parts.header(#wire_name)?,)
+                    quote!(#field: head.header(#wire_name)?,)
                 } else {
-                    quote!(#field: parts.header_opt(#wire_name)?,)
+                    quote!(#field: head.header_opt(#wire_name)?,)
                 }
             });
-            let header_encode = response.headers.iter().map(|h| {
+            let header_writes = response.headers.iter().map(|h| {
                 let field = ident(&h.name.snake);
-                let wire_name = &h.name.original;
-                quote!(.with_header(#wire_name, &headers.#field))
+                // Lower case, as HTTP/2 and the envelope carry header names.
+                let wire_name = h.name.original.to_ascii_lowercase();
+                quote!(out.header(#wire_name, &headers.#field)?;)
             });
             let struct_doc = format!(" Headers of [`{name}::{variant}`].");
             header_structs.push(quote! {
@@ -178,15 +179,8 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             });
             fields.push(quote!(headers: #headers_name));
             bindings.push(quote!(headers));
-            encode.extend(header_encode);
-            decode.push(quote!(headers: #headers_name { #(#header_decode)* }));
-        }
-        if let Some(body) = &response.body {
-            let ty = rust_type(&body.ty, Site::Outside);
-            fields.push(quote!(body: #ty));
-            bindings.push(quote!(body));
-            encode.push(quote!(.with_json(body)));
-            decode.push(quote!(body: parts.json()?));
+            writes.extend(header_writes);
+            reads.push(quote!(headers: #headers_name { #(#header_reads)* }));
         }
         let status = match response.status {
             StatusMatch::Code(code) => {
@@ -195,35 +189,45 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             }
             _ => quote!(*status),
         };
-        // `Parts::new(..).with_header(..)?.with_json(..)?` — one expression per arm, the
-        // last `?` dropped so the arm returns the `Result` itself.
-        let mut chain = quote!(wire::Parts::new(#status));
-        for (i, step) in encode.iter().enumerate() {
-            chain = if i == 0 {
-                quote!(#chain #step)
-            } else {
-                quote!(#chain ? #step)
-            };
-        }
-        let chain = if encode.is_empty() {
-            quote!(Ok(#chain))
-        } else {
-            chain
+        let (write_body, read_body) = match &response.body {
+            Some(body) => {
+                let ty = rust_type(&body.ty, Site::Outside);
+                fields.push(quote!(body: #ty));
+                bindings.push(quote!(body));
+                reads.push(quote!(body: wire::body(body)?));
+                (quote!(out.json(body)), None)
+            }
+            // A body the response does not declare is passed over, not refused.
+            None => (quote!(Ok(())), Some(quote!(wire::no_body(body)?;))),
         };
-        if fields.is_empty() {
+        let pattern = if fields.is_empty() {
             variants.push(quote! { #docs #variant, });
-            encode_arms.push(quote!(Self::#variant => #chain,));
-        } else {
-            variants.push(quote! { #docs #variant { #(#fields),* }, });
-            encode_arms.push(quote!(Self::#variant { #(#bindings),* } => #chain,));
-        }
-        let construct = if decode.is_empty() {
             quote!(Self::#variant)
         } else {
-            quote!(Self::#variant { #(#decode),* })
+            variants.push(quote! { #docs #variant { #(#fields),* }, });
+            quote!(Self::#variant { #(#bindings),* })
+        };
+        write_arms.push(quote! {
+            #pattern => {
+                out.status(#status);
+                #(#writes)*
+                #write_body
+            }
+        });
+        let construct = if reads.is_empty() {
+            quote!(Self::#variant)
+        } else {
+            quote!(Self::#variant { #(#reads),* })
+        };
+        let read = match read_body {
+            Some(skip) => quote!({
+                #skip
+                Ok(#construct)
+            }),
+            None => quote!(Ok(#construct)),
         };
         if response.status == StatusMatch::Default {
-            default_construct = Some(construct.clone());
+            default_read = Some(read.clone());
         }
         let (rank, pattern) = match response.status {
             StatusMatch::Code(code) => {
@@ -237,25 +241,25 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             }
             StatusMatch::Default => (2, quote!(_)),
         };
-        decode_arms.push((rank, quote!(#pattern => Ok(#construct),)));
+        read_arms.push((rank, quote!(#pattern => #read,)));
     }
     // Exact codes first, then ranges, then `default`, as OpenAPI prescribes.
-    decode_arms.sort_by_key(|(rank, _)| *rank);
+    read_arms.sort_by_key(|(rank, _)| *rank);
     let has_default = responses.iter().any(|r| r.status == StatusMatch::Default);
     let fallback =
-        (!has_default).then(|| quote!(status => Err(wire::DecodeError::status(status)),));
+        (!has_default).then(|| quote!(status => Err(wire::DecodeError::status(status).into()),));
     // A lone `default` matches every status: no `match` (clippy::match_single_binding).
     let only_default = responses.len() == 1 && has_default;
-    let decode_arms = decode_arms.into_iter().map(|(_, arm)| arm);
+    let read_arms = read_arms.into_iter().map(|(_, arm)| arm);
     let allow =
         variant_names_allowance(&name.to_string(), responses.iter().map(|r| &*r.name.camel));
     let title = format!(" {title}");
-    let decode_body = if let (true, Some(construct)) = (only_default, &default_construct) {
-        quote!(Ok(#construct))
+    let read_body = if let (true, Some(read)) = (only_default, &default_read) {
+        read.clone()
     } else {
         quote! {
-            match parts.status {
-                #(#decode_arms)*
+            match head.status {
+                #(#read_arms)*
                 #fallback
             }
         }
@@ -273,14 +277,17 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
         }
 
         impl wire::ResponseParts for #name {
-            fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+            fn write<W: wire::WriteParts>(&self, out: &mut W) -> ::std::result::Result<(), wire::EncodeError> {
                 match self {
-                    #(#encode_arms)*
+                    #(#write_arms)*
                 }
             }
 
-            fn from_parts(parts: &wire::Parts) -> ::std::result::Result<Self, wire::DecodeError> {
-                #decode_body
+            fn read<'de, D: wire::Deserializer<'de>>(
+                head: &wire::Head<'_>,
+                body: D,
+            ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+                #read_body
             }
         }
 
@@ -299,8 +306,8 @@ fn status_text(status: StatusMatch) -> String {
 fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
     let mut variants = Vec::new();
     let mut items = Vec::new();
-    let mut encode_arms = Vec::new();
-    let mut decode_arms = Vec::new();
+    let mut write_arms = Vec::new();
+    let mut read_arms = Vec::new();
     let mut froms = Vec::new();
     let wire_names = push.items.iter().map(|item| &item.wire_name);
     for item in &push.items {
@@ -315,31 +322,30 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
         items.push(push_item(item));
         let values = item.variables.iter().map(|v| {
             let field = ident(&v.name.snake);
-            quote!(wire::text(&push.#field)?)
+            quote!(&push.#field)
         });
-        encode_arms.push(quote! {
-            Self::#variant(push) => Ok(wire::Envelope {
-                event: #wire_name.into(),
-                path: wire::expand(#template, &[#(#values),*])?,
-                parts: wire::ResponseParts::to_parts(&push.response)?,
-            }),
+        write_arms.push(quote! {
+            Self::#variant(push) => {
+                out.push(#wire_name, #template, &[#(#values),*])?;
+                wire::ResponseParts::write(&push.response, out)
+            }
         });
         let fields = item.variables.iter().enumerate().map(|(i, v)| {
             let field = ident(&v.name.snake);
             let i = Literal::usize_unsuffixed(i);
-            quote!(#field: wire::variable(&variables, #i)?,)
+            quote!(#field: variables.get(#i)?,)
         });
         let bind = if item.variables.is_empty() {
-            quote!(wire::match_path(#template, &envelope.path)?;)
+            quote!(head.path_variables(#template)?;)
         } else {
-            quote!(let variables = wire::match_path(#template, &envelope.path)?;)
+            quote!(let variables = head.path_variables(#template)?;)
         };
-        decode_arms.push(quote! {
+        read_arms.push(quote! {
             #wire_name => {
                 #bind
                 Ok(Some(Self::#variant(#variant {
                     #(#fields)*
-                    response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                    response: wire::ResponseParts::read(head, body)?,
                 })))
             }
         });
@@ -367,19 +373,23 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
         impl wire::PushMessage for Push {
             const EVENTS: &'static [&'static str] = &[#(#wire_names),*];
 
-            fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+            fn write<W: wire::WritePush>(&self, out: &mut W) -> ::std::result::Result<(), wire::EncodeError> {
                 match self {
-                    #(#encode_arms)*
+                    #(#write_arms)*
                 }
             }
 
-            fn decode(
+            fn read<'de, D: wire::Deserializer<'de>>(
                 event: &str,
-                envelope: &wire::Envelope,
-            ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+                head: &wire::Head<'_>,
+                body: D,
+            ) -> ::std::result::Result<::std::option::Option<Self>, wire::ReadError<D::Error>> {
                 match event {
-                    #(#decode_arms)*
-                    _ => Ok(None),
+                    #(#read_arms)*
+                    _ => {
+                        wire::no_body(body)?;
+                        Ok(None)
+                    }
                 }
             }
         }

@@ -11,6 +11,7 @@
 use crate::lines::{self, Framing};
 use crate::sse::{self, Limits};
 use bytes::{Bytes, BytesMut};
+use bytestring::ByteString;
 use std::fmt;
 
 /// A streaming media type.
@@ -117,9 +118,9 @@ pub struct Frame {
     /// The SSE event type (`"message"` when the event named none); `None` in the line
     /// formats, which have no event names.
     pub event: Option<String>,
-    /// The SSE data, or one JSON text of a line format: UTF-8, checked when the frame
-    /// was made. A line is a slice of the chunk it arrived in, not a copy.
-    data: Bytes,
+    /// The SSE data, or one JSON text of a line format, checked to be UTF-8 once, when
+    /// the frame was made. A line is a slice of the chunk it arrived in, not a copy.
+    data: ByteString,
     /// The SSE event id in force, if any.
     pub id: Option<String>,
 }
@@ -128,30 +129,28 @@ impl Frame {
     pub fn new(event: Option<String>, data: String, id: Option<String>) -> Frame {
         Frame {
             event,
-            data: Bytes::from(data),
+            data: ByteString::from(data),
             id,
         }
     }
 
     /// A line-format record, `None` unless it is UTF-8.
     fn record(data: Bytes) -> Option<Frame> {
-        std::str::from_utf8(&data).ok()?;
         Some(Frame {
             event: None,
-            data,
+            data: ByteString::try_from(data).ok()?,
             id: None,
         })
     }
 
     /// [`Frame::data`] as the bytes it arrived in.
     pub fn bytes(&self) -> &Bytes {
-        &self.data
+        self.data.as_bytes()
     }
 
     /// The SSE data, or one JSON text of a line format.
     pub fn data(&self) -> &str {
-        // Checked when the frame was made: never empty for want of UTF-8.
-        std::str::from_utf8(&self.data).unwrap_or_default()
+        &self.data
     }
 }
 

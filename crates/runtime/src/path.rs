@@ -4,6 +4,7 @@
 //! Clients [`expand`] a template into the path of a request; servers [`matches()`] a request
 //! path against it. Variables are positional: their names only document the template.
 
+use std::borrow::Cow;
 use std::fmt;
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, utf8_percent_encode};
@@ -59,6 +60,11 @@ impl fmt::Display for PathError {
 
 impl std::error::Error for PathError {}
 
+/// `value` percent-encoded as one path segment (see [`expand`]), in pieces.
+pub(crate) fn encode_segment(value: &str) -> impl Iterator<Item = &str> {
+    utf8_percent_encode(value, SEGMENT)
+}
+
 /// Expands a template, replacing `{name}` variables in order with `values` (as many as
 /// there are variables), each percent-encoded as a path segment: everything is encoded
 /// except the unreserved characters `A-Z a-z 0-9 - . _ ~`, the sub-delims
@@ -74,7 +80,7 @@ pub fn expand(template: &str, values: &[&str]) -> Result<String, PathError> {
     // Two passes over the template, the first only to check it, so that expanding (once
     // per push) allocates nothing but the path.
     let expected = pieces(template).try_fold(0, |count, piece| {
-        Ok::<_, PathError>(count + usize::from(matches!(piece?, Part::Variable)))
+        Ok::<_, PathError>(count + usize::from(matches!(piece?, Piece::Variable)))
     })?;
     if expected != values.len() {
         return Err(PathError::Arity {
@@ -87,8 +93,8 @@ pub fn expand(template: &str, values: &[&str]) -> Result<String, PathError> {
     let mut values = values.iter();
     for piece in pieces(template) {
         match piece? {
-            Part::Literal(text) => path.push_str(text),
-            Part::Variable => {
+            Piece::Literal(text) => path.push_str(text),
+            Piece::Variable => {
                 if let Some(value) = values.next() {
                     path.extend(utf8_percent_encode(value, SEGMENT));
                 }
@@ -131,9 +137,20 @@ pub fn variables(template: &str) -> Option<Vec<&str>> {
 /// Because a variable takes at least one character, the expansion of an empty value does
 /// not match: `expand` → `matches` round-trips every value except `""`.
 pub fn matches(template: &str, path: &str) -> Option<Vec<String>> {
+    let values = matches_borrowed(template, path)?;
+    Some(values.into_iter().map(Cow::into_owned).collect())
+}
+
+/// [`matches()`], with the values that need no decoding borrowed from `path`.
+pub(crate) fn matches_borrowed<'a>(template: &str, path: &'a str) -> Option<Vec<Cow<'a, str>>> {
     match match_segments(template, path) {
         Some(matched) => matched,
-        None => search(template, path),
+        None => Some(
+            search(template, path)?
+                .into_iter()
+                .map(Cow::Owned)
+                .collect(),
+        ),
     }
 }
 
@@ -155,8 +172,8 @@ fn search(template: &str, path: &str) -> Option<Vec<String>> {
     for part in parts.iter().rev() {
         let next = rows.last()?;
         let row = match part {
-            Part::Literal(text) => literal_row(path, text.as_bytes(), next),
-            Part::Variable => variable_row(path, &cuts, next),
+            Piece::Literal(text) => literal_row(path, text.as_bytes(), next),
+            Piece::Variable => variable_row(path, &cuts, next),
         };
         rows.push(row);
     }
@@ -169,8 +186,8 @@ fn search(template: &str, path: &str) -> Option<Vec<String>> {
     let mut pos = 0;
     for (part, next) in parts.iter().zip(rows.get(1..)?) {
         match part {
-            Part::Literal(text) => pos += text.len(),
-            Part::Variable => {
+            Piece::Literal(text) => pos += text.len(),
+            Piece::Variable => {
                 let rest = path.get(pos..)?;
                 let segment_end = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
                 let end = (1..=segment_end).rev().find(|&end| {
@@ -186,69 +203,60 @@ fn search(template: &str, path: &str) -> Option<Vec<String>> {
 }
 
 /// [`matches`] for templates whose variables are whole segments (`/jobs/{id}/log`), the
-/// usual push path: segment by segment, allocating nothing but the values. Since no
-/// variable spans a '/', this agrees with the general search; `None` when the template
-/// has another shape, and the general search must decide.
-fn match_segments(template: &str, path: &str) -> Option<Option<Vec<String>>> {
-    let braces = |segment: &[u8]| segment.iter().any(|&b| b == b'{' || b == b'}');
-    let (template, path) = (template.as_bytes(), path.as_bytes());
+/// usual push path: one pass over both, allocating only the list of values (a value that
+/// needs no percent-decoding is borrowed from `path`). `None` when the template has
+/// another shape, and the general search must decide.
+///
+/// Why this agrees with the general search: a variable never spans a '/', so one that
+/// fills a whole template segment takes exactly the path segment it lines up with. Every
+/// literal byte before the first variable of another shape is then at a fixed place,
+/// and a mismatch there is a mismatch for the search too. A malformed template matches
+/// nothing either way.
+fn match_segments<'a>(template: &str, path: &'a str) -> Option<Option<Vec<Cow<'a, str>>>> {
+    let (t, p) = (template.as_bytes(), path.as_bytes());
     let mut values = Vec::new();
-    let (mut t, mut p) = (0, 0);
-    // Template segment k lines up with path segment k (no variable spans a '/'), so the
-    // first segment that differs decides: the general search could not match either.
-    let mut matched = true;
-    loop {
-        // Segments are short: a plain scan beats memchr's setup.
-        let t_end = segment_end(template, t);
-        let expected = &template[t..t_end];
-        let is_variable = expected.len() > 2
-            && expected.first() == Some(&b'{')
-            && expected.last() == Some(&b'}')
-            && !braces(&expected[1..expected.len() - 1]);
-        if !is_variable && braces(expected) {
-            // A variable inside a segment, or a malformed template.
-            return None;
-        }
-        if matched {
-            if p > path.len() {
-                matched = false;
-            } else {
-                let p_end = segment_end(path, p);
-                let segment = &path[p..p_end];
-                if is_variable {
-                    let value = if segment.contains(&b'%') {
-                        percent_decode(segment)
-                            .decode_utf8()
-                            .ok()
-                            .map(std::borrow::Cow::into_owned)
-                    } else {
-                        // A slice of a `&str` between ASCII '/'s: UTF-8 already.
-                        std::str::from_utf8(segment).ok().map(str::to_owned)
-                    };
-                    match value {
-                        Some(value) if !segment.is_empty() => values.push(value),
-                        _ => matched = false,
+    let (mut i, mut j) = (0, 0);
+    while let Some(&byte) = t.get(i) {
+        match byte {
+            b'{' => {
+                let close = i + 1 + t[i + 1..].iter().position(|&b| b == b'}' || b == b'{')?;
+                let whole = t[close] == b'}'
+                    && close > i + 1
+                    && (i == 0 || t[i - 1] == b'/')
+                    && t.get(close + 1).is_none_or(|&b| b == b'/');
+                if !whole {
+                    return None;
+                }
+                let rest = &p[j.min(p.len())..];
+                let len = rest.iter().position(|&b| b == b'/').unwrap_or(rest.len());
+                if len == 0 {
+                    return Some(None);
+                }
+                let Some(segment) = path.get(j..j + len) else {
+                    return Some(None);
+                };
+                if segment.contains('%') {
+                    match percent_decode(segment.as_bytes()).decode_utf8() {
+                        Ok(value) => values.push(Cow::Owned(value.into_owned())),
+                        Err(_) => return Some(None),
                     }
                 } else {
-                    matched = segment == expected;
+                    values.push(Cow::Borrowed(segment));
                 }
-                p = p_end + 1;
+                i = close + 1;
+                j += len;
+            }
+            b'}' => return None,
+            _ => {
+                if p.get(j) != Some(&byte) {
+                    return Some(None);
+                }
+                i += 1;
+                j += 1;
             }
         }
-        if t_end == template.len() {
-            break;
-        }
-        t = t_end + 1;
     }
-    // Every path segment used, and no more.
-    Some((matched && p == path.len() + 1).then_some(values))
-}
-
-/// Where the segment starting at `from` ends: the next '/', or the end.
-fn segment_end(text: &[u8], from: usize) -> usize {
-    text.get(from..)
-        .and_then(|rest| rest.iter().position(|&b| b == b'/'))
-        .map_or(text.len(), |at| from + at)
+    Some((j == p.len()).then_some(values))
 }
 
 fn literal_row(path: &[u8], text: &[u8], next: &[bool]) -> Vec<bool> {
@@ -301,24 +309,25 @@ fn hex(digit: u8) -> Option<u8> {
         .and_then(|value| u8::try_from(value).ok())
 }
 
-enum Part<'a> {
+/// A piece of a template.
+pub(crate) enum Piece<'a> {
     Literal(&'a str),
     Variable,
 }
 
-fn parse(template: &str) -> Result<Vec<Part<'_>>, PathError> {
+fn parse(template: &str) -> Result<Vec<Piece<'_>>, PathError> {
     pieces(template).collect()
 }
 
 /// The literal texts and variables of a template, in order; an error where its braces do
 /// not balance.
-fn pieces(template: &str) -> impl Iterator<Item = Result<Part<'_>, PathError>> {
+pub(crate) fn pieces(template: &str) -> impl Iterator<Item = Result<Piece<'_>, PathError>> {
     let mut rest = Some(template);
     let mut pending_variable = false;
     std::iter::from_fn(move || {
         if pending_variable {
             pending_variable = false;
-            return Some(Ok(Part::Variable));
+            return Some(Ok(Piece::Variable));
         }
         let current = rest?;
         if current.is_empty() {
@@ -327,7 +336,7 @@ fn pieces(template: &str) -> impl Iterator<Item = Result<Part<'_>, PathError>> {
         }
         let Some(at) = current.find(['{', '}']) else {
             rest = None;
-            return Some(Ok(Part::Literal(current)));
+            return Some(Ok(Piece::Literal(current)));
         };
         let (literal, brace) = current.split_at(at);
         let variable = brace.strip_prefix('{').and_then(|name| {
@@ -342,10 +351,10 @@ fn pieces(template: &str) -> impl Iterator<Item = Result<Part<'_>, PathError>> {
         };
         rest = Some(after);
         if literal.is_empty() {
-            Some(Ok(Part::Variable))
+            Some(Ok(Piece::Variable))
         } else {
             pending_variable = true;
-            Some(Ok(Part::Literal(literal)))
+            Some(Ok(Piece::Literal(literal)))
         }
     })
 }
@@ -547,6 +556,13 @@ mod tests {
             "/a/{x}/",
             "{x}",
             "/a//{x}",
+            // Other shapes and malformed templates, which go to the search.
+            "/a/{x}.json",
+            "/a/{x}/b{y}",
+            "/a/{x",
+            "/a/}x",
+            "/a/{}",
+            "/a/{{x}}",
         ];
         let pieces = ["a", "b", "", "x y", "%2F", "%C3%A9", "%FF", "%", "é", "{x}"];
         for template in templates {

@@ -173,6 +173,12 @@ impl fmt::Display for PushError {
 
 impl std::error::Error for PushError {}
 
+impl From<wire::EncodeError> for PushError {
+    fn from(e: wire::EncodeError) -> Self {
+        PushError::Encode(e.0)
+    }
+}
+
 /// The answer for a client that gets the final response alone.
 pub(crate) fn plain(parts: Result<Parts, wire::EncodeError>) -> Response {
     match parts {

@@ -7,6 +7,18 @@
 //! the bytes lives here, in [`crate::binding`] (the framing of each format) and in
 //! [`crate::item`] (item mode).
 
+#[cfg(test)]
+mod frame_tests;
+mod read;
+mod text;
+mod write;
+
+pub(crate) use read::{Framed, read_line, read_sse_final, read_sse_push};
+pub use read::{Head, ReadError, Variables, body, no_body};
+pub use serde::Deserializer;
+pub(crate) use write::FrameWriter;
+pub use write::{PathValue, WriteParts, WritePush};
+
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -105,11 +117,31 @@ pub struct Envelope {
 }
 
 /// A response enum: every declared response is a variant.
+///
+/// Generated code implements [`ResponseParts::write`] and [`ResponseParts::read`]; the
+/// runtime calls them with whatever writer or body deserializer the binding needs.
 pub trait ResponseParts: Sized {
+    /// Writes this response's status, headers and body.
+    fn write<W: WriteParts>(&self, out: &mut W) -> Result<(), EncodeError>;
+
+    /// The variant `head` and `body` describe. An undeclared status is
+    /// [`DecodeError::Status`]; a variant without a body passes over `body` unread.
+    fn read<'de, D: Deserializer<'de>>(
+        head: &Head<'_>,
+        body: D,
+    ) -> Result<Self, ReadError<D::Error>>;
+
     /// The status, headers and body of this response.
-    fn to_parts(&self) -> Result<Parts, EncodeError>;
+    fn to_parts(&self) -> Result<Parts, EncodeError> {
+        let mut parts = Parts::new(0);
+        self.write(&mut parts)?;
+        Ok(parts)
+    }
+
     /// The variant `parts` describes; an undeclared status is [`DecodeError::Status`].
-    fn from_parts(parts: &Parts) -> Result<Self, DecodeError>;
+    fn from_parts(parts: &Parts) -> Result<Self, DecodeError> {
+        read::read_parts(parts, "", |head, body| Self::read(head, body))
+    }
 }
 
 /// A push enum: every push item of an operation is a variant.
@@ -118,10 +150,35 @@ pub trait PushMessage: Sized {
     /// newer server's push.
     const EVENTS: &'static [&'static str];
 
-    fn encode(&self) -> Result<Envelope, EncodeError>;
-    /// `Ok(None)` for an event name this version does not know (a newer server's push):
+    /// Writes this push: its name and path, then its response.
+    fn write<W: WritePush>(&self, out: &mut W) -> Result<(), EncodeError>;
+
+    /// The push named `event` with `head` and `body`; `Ok(None)` for an event name this
+    /// version does not know (a newer server's push), whose body is passed over:
     /// skipping it keeps older clients working.
-    fn decode(event: &str, envelope: &Envelope) -> Result<Option<Self>, DecodeError>;
+    fn read<'de, D: Deserializer<'de>>(
+        event: &str,
+        head: &Head<'_>,
+        body: D,
+    ) -> Result<Option<Self>, ReadError<D::Error>>;
+
+    /// This push as an [`Envelope`].
+    fn encode(&self) -> Result<Envelope, EncodeError> {
+        let mut envelope = Envelope {
+            event: Cow::Borrowed(""),
+            path: String::new(),
+            parts: Parts::new(0),
+        };
+        self.write(&mut envelope)?;
+        Ok(envelope)
+    }
+
+    /// The push `envelope` holds; `Ok(None)` for an event this version does not know.
+    fn decode(event: &str, envelope: &Envelope) -> Result<Option<Self>, DecodeError> {
+        read::read_parts(&envelope.parts, &envelope.path, |head, body| {
+            Self::read(event, head, body)
+        })
+    }
 }
 
 /// A value could not be put on the wire.
@@ -263,6 +320,15 @@ pub fn text<T: Serialize + ?Sized>(value: &T) -> Result<String, EncodeError> {
 
 /// Like [`text`]; `None` for null (an absent optional value).
 pub fn text_opt<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, EncodeError> {
+    let mut out = String::new();
+    Ok(text::text_into(value, &mut out)?.then_some(out))
+}
+
+/// [`text_opt`] by way of a `serde_json::Value`: the definition of the rules, which the
+/// direct route for scalars (`text.rs`) must agree with.
+pub(crate) fn text_by_value<T: Serialize + ?Sized>(
+    value: &T,
+) -> Result<Option<String>, EncodeError> {
     Ok(match serde_json::to_value(value)? {
         Value::Null => None,
         Value::String(s) => Some(s),
@@ -282,6 +348,11 @@ pub fn text_opt<T: Serialize + ?Sized>(value: &T) -> Result<Option<String>, Enco
 
 /// Reads a typed value from text written by [`text`].
 pub fn parse_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    // Scalars straight from the text (no allocation); the general route agrees with it
+    // wherever it succeeds.
+    if let Some(value) = text::parse_scalar(text) {
+        return Ok(value);
+    }
     // As a string first (strings, string enums), then as JSON (numbers, booleans), then
     // as a comma-separated list.
     let as_string = match T::deserialize(Value::String(text.to_string())) {
@@ -335,7 +406,7 @@ pub fn envelope_json(envelope: &Envelope) -> Result<String, EncodeError> {
 /// [`envelope_json`], appended to `out`.
 pub fn write_envelope_json(out: &mut String, envelope: &Envelope) {
     out.push_str("{\"path\":");
-    push_json_str(out, &envelope.path);
+    write::json_str(out, &envelope.path);
     out.push(',');
     write_parts(out, &envelope.parts);
     out.push('}');
@@ -357,45 +428,15 @@ fn write_parts(out: &mut String, parts: &Parts) {
         if i > 0 {
             out.push(',');
         }
-        push_json_str(out, name);
+        write::json_str(out, name);
         out.push(':');
-        push_json_str(out, value);
+        write::json_str(out, value);
     }
     out.push('}');
     if let Some(body) = &parts.body {
         out.push_str(",\"body\":");
         out.push_str(body.get());
     }
-}
-
-/// Appends `text` as a JSON string, escaped as `serde_json` escapes it, without the
-/// allocation `serde_json::to_string` makes.
-fn push_json_str(out: &mut String, text: &str) {
-    out.push('"');
-    let mut rest = text;
-    while let Some(at) = rest
-        .bytes()
-        .position(|b| b < 0x20 || b == b'"' || b == b'\\')
-    {
-        out.push_str(&rest[..at]);
-        let byte = rest.as_bytes()[at];
-        match byte {
-            b'"' => out.push_str("\\\""),
-            b'\\' => out.push_str("\\\\"),
-            b'\n' => out.push_str("\\n"),
-            b'\r' => out.push_str("\\r"),
-            b'\t' => out.push_str("\\t"),
-            0x08 => out.push_str("\\b"),
-            0x0c => out.push_str("\\f"),
-            control => {
-                use std::fmt::Write;
-                let _ = write!(out, "\\u{control:04x}");
-            }
-        }
-        rest = &rest[at + 1..];
-    }
-    out.push_str(rest);
-    out.push('"');
 }
 
 // Borrowed from the frame where JSON allows (strings without escapes, raw bodies): one
@@ -504,14 +545,14 @@ pub fn push_line(envelope: &Envelope, id: Option<&str>) -> Result<String, Encode
 /// [`push_line`], appended to `out`.
 pub fn write_push_line(out: &mut String, envelope: &Envelope, id: Option<&str>) {
     out.push_str("{\"push\":");
-    push_json_str(out, &envelope.event);
+    write::json_str(out, &envelope.event);
     out.push_str(",\"path\":");
-    push_json_str(out, &envelope.path);
+    write::json_str(out, &envelope.path);
     out.push(',');
     write_parts(out, &envelope.parts);
     if let Some(id) = id {
         out.push_str(",\"id\":");
-        push_json_str(out, id);
+        write::json_str(out, id);
     }
     out.push('}');
 }
@@ -619,7 +660,7 @@ mod tests {
             &control,
         ] {
             let mut out = String::new();
-            push_json_str(&mut out, text);
+            write::json_str(&mut out, text);
             assert_eq!(out, serde_json::to_string(text).unwrap(), "{text:?}");
         }
     }

@@ -3,7 +3,7 @@
 use super::read::{self, Opened, Reader};
 use super::{Call, Error, PushBinding, Pushed};
 use crate::binding::Frame;
-use crate::wire::{self, FINAL_EVENT, Line, PushMessage, ResponseParts};
+use crate::wire::{self, DecodeError, FINAL_EVENT, Line, PushMessage, ResponseParts};
 use futures_util::future::BoxFuture;
 use futures_util::ready;
 use futures_util::stream::{Stream, StreamExt};
@@ -144,37 +144,43 @@ enum Read<P, R> {
 }
 
 fn read_frame<P: PushMessage, R: ResponseParts>(frame: &Frame) -> Result<Read<P, R>, Error> {
-    let (envelope, event) = match frame.event.as_deref() {
+    let read = match frame.event.as_deref() {
         // SSE: the event name says what the data is.
-        Some(FINAL_EVENT) => {
-            let parts = wire::parse_final_in(frame.bytes()).map_err(Error::Decode)?;
-            return Error::read_response(&parts).map(Read::Final);
+        Some(FINAL_EVENT) => wire::read_sse_final(frame.data()).map(Read::Final),
+        Some(event) if P::EVENTS.contains(&event) => {
+            wire::read_sse_push::<P, R>(event, frame.data()).map(|push| match push {
+                Some(push) => Read::Push(push),
+                None => Read::Skip,
+            })
         }
         Some(event) => {
-            if !P::EVENTS.contains(&event) {
-                // A push this version does not know (a newer server's), or an event that
-                // is not a push at all: skipped unread.
-                tracing::debug!(event, "skipping an unknown event");
-                return Ok(Read::Skip);
-            }
-            let envelope =
-                wire::parse_envelope_in(event, frame.bytes(), P::EVENTS).map_err(Error::Decode)?;
-            (envelope, event)
+            // A push this version does not know (a newer server's), or an event that is
+            // not a push at all: skipped unread.
+            tracing::debug!(event, "skipping an unknown event");
+            return Ok(Read::Skip);
         }
         // A line format: the line says what it is.
-        None => match wire::parse_line_in(frame.bytes(), P::EVENTS).map_err(Error::Decode)? {
-            Line::Final(parts) => return Error::read_response(&parts).map(Read::Final),
-            Line::Unknown => return Ok(Read::Skip),
-            Line::Push { envelope, .. } => {
-                if !P::EVENTS.contains(&envelope.event.as_ref()) {
-                    tracing::debug!(event = %envelope.event, "skipping an unknown push");
-                    return Ok(Read::Skip);
-                }
-                let decoded = P::decode(&envelope.event, &envelope).map_err(Error::Decode)?;
-                return Ok(decoded.map_or(Read::Skip, Read::Push));
-            }
-        },
+        None => wire::read_line::<P, R>(frame.data()).map(|line| match line {
+            wire::Framed::Push(push) => Read::Push(push),
+            wire::Framed::Final(response) => Read::Final(response),
+            wire::Framed::Skip => Read::Skip,
+        }),
     };
-    let decoded = P::decode(event, &envelope).map_err(Error::Decode)?;
-    Ok(decoded.map_or(Read::Skip, Read::Push))
+    read.or_else(|e| match e {
+        // An undeclared final status: read again, untyped, for the error to show its body.
+        DecodeError::Status(_) => {
+            let parts = match frame.event {
+                Some(_) => wire::parse_final_in(frame.bytes()),
+                None => match wire::parse_line_in(frame.bytes(), P::EVENTS) {
+                    Ok(Line::Final(parts)) => Ok(parts),
+                    _ => Err(e.clone()),
+                },
+            };
+            match parts {
+                Ok(parts) => Error::read_response(&parts).map(Read::Final),
+                Err(_) => Err(Error::Decode(e)),
+            }
+        }
+        other => Err(Error::Decode(other)),
+    })
 }

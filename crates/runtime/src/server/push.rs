@@ -116,24 +116,12 @@ impl<P: PushMessage> PushSink<P> {
         let Some((pipe, media)) = &self.pipe else {
             return Ok(());
         };
-        let envelope = push.encode().map_err(|e| PushError::Encode(e.0))?;
         let media = *media;
-        pipe.send(|buf, json| {
-            let event = match media {
-                Media::EventStream => {
-                    wire::write_envelope_json(json, &envelope);
-                    Some(&*envelope.event)
-                }
-                // The line carries the push path and id itself.
-                _ => {
-                    wire::write_push_line(json, &envelope, id);
-                    None
-                }
-            };
-            let id = event.and(id);
-            media
-                .encode(buf, event, id, json)
-                .map_err(|e| PushError::Encode(e.to_string()))
+        // Encoded where it is buffered, in one pass: no envelope, no copy of the body.
+        pipe.send(|buf, text| {
+            let mut frame = wire::FrameWriter::new(buf, text, media, id)?;
+            push.write(&mut frame)?;
+            frame.finish().map_err(PushError::from)
         })
         .await
     }

@@ -18,18 +18,29 @@ pub mod submit_form {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -51,18 +62,29 @@ pub mod put_note {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -84,18 +106,29 @@ pub mod upload {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -117,18 +150,29 @@ pub mod attach {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

@@ -21,28 +21,38 @@ pub mod create_consumer {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Created { body } => wire::Parts::new(201).with_json(body),
-                Self::BadRequest { body } => wire::Parts::new(400).with_json(body),
+                Self::Created { body } => {
+                    out.status(201);
+                    out.json(body)
+                }
+                Self::BadRequest { body } => {
+                    out.status(400);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
                 201 => {
                     Ok(Self::Created {
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
                 400 => {
                     Ok(Self::BadRequest {
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -59,42 +69,48 @@ pub mod create_consumer {
             "/consumers/{consumerId}/events/{offset}",
         ];
 
-        fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Events(push) => {
-                    Ok(wire::Envelope {
-                        event: "/consumers/{consumerId}/events/{offset}".into(),
-                        path: wire::expand(
-                            "/consumers/{consumerId}/events/{offset}",
-                            &[wire::text(&push.consumer_id)?, wire::text(&push.offset)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/consumers/{consumerId}/events/{offset}",
+                        "/consumers/{consumerId}/events/{offset}",
+                        &[&push.consumer_id, &push.offset],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
             }
         }
 
-        fn decode(
+        fn read<'de, D: wire::Deserializer<'de>>(
             event: &str,
-            envelope: &wire::Envelope,
-        ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
             match event {
                 "/consumers/{consumerId}/events/{offset}" => {
-                    let variables = wire::match_path(
-                        "/consumers/{consumerId}/events/{offset}",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables("/consumers/{consumerId}/events/{offset}")?;
                     Ok(
                         Some(
                             Self::Events(Events {
-                                consumer_id: wire::variable(&variables, 0)?,
-                                offset: wire::variable(&variables, 1)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                consumer_id: variables.get(0)?,
+                                offset: variables.get(1)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
-                _ => Ok(None),
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
             }
         }
     }
@@ -128,29 +144,33 @@ pub mod create_consumer {
     }
 
     impl wire::ResponseParts for EventsResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { headers, body } => {
-                    wire::Parts::new(200)
-                        .with_header("offset", &headers.offset)?
-                        .with_json(body)
+                    out.status(200);
+                    out.header("offset", &headers.offset)?;
+                    out.json(body)
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
                 200 => {
                     Ok(Self::Ok {
                         headers: EventsOkHeaders {
-                            offset: parts.header("offset")?,
+                            offset: head.header("offset")?,
                         },
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

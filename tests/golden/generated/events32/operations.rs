@@ -27,20 +27,36 @@ pub mod watch_build {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
-                Self::NotFound => Ok(wire::Parts::new(404)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
+                Self::NotFound => {
+                    out.status(404);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
-                404 => Ok(Self::NotFound),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                404 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NotFound)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -178,18 +194,28 @@ pub mod tail_log {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -261,18 +287,28 @@ pub mod list_artifacts {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

@@ -21,24 +21,38 @@ pub mod generate {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
-                Self::NotFound { body } => wire::Parts::new(404).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
+                Self::NotFound { body } => {
+                    out.status(404);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                404 => {
-                    Ok(Self::NotFound {
-                        body: parts.json()?,
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                404 => {
+                    Ok(Self::NotFound {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -108,26 +122,37 @@ pub mod pull {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
                 Self::InternalServerError { body } => {
-                    wire::Parts::new(500).with_json(body)
+                    out.status(500);
+                    out.json(body)
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
                 500 => {
                     Ok(Self::InternalServerError {
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

@@ -33,38 +33,52 @@ pub mod run_job {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
                 Self::Conflict { headers } => {
-                    wire::Parts::new(409)
-                        .with_header("retry-after", &headers.retry_after)
+                    out.status(409);
+                    out.header("retry-after", &headers.retry_after)?;
+                    Ok(())
                 }
                 Self::Status4xx { status, body } => {
-                    wire::Parts::new(*status).with_json(body)
+                    out.status(*status);
+                    out.json(body)
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
                 409 => {
+                    wire::no_body(body)?;
                     Ok(Self::Conflict {
                         headers: ConflictHeaders {
-                            retry_after: parts.header_opt("retry-after")?,
+                            retry_after: head.header_opt("retry-after")?,
                         },
                     })
                 }
                 400..=499 => {
                     Ok(Self::Status4xx {
-                        status: parts.status,
-                        body: parts.json()?,
+                        status: head.status,
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -94,97 +108,93 @@ pub mod run_job {
             "/projects/{projectId}/jobs/{jobId}/steps/{index}",
         ];
 
-        fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Progress(push) => {
-                    Ok(wire::Envelope {
-                        event: "/projects/{projectId}/jobs/{jobId}/progress".into(),
-                        path: wire::expand(
-                            "/projects/{projectId}/jobs/{jobId}/progress",
-                            &[wire::text(&push.project_id)?, wire::text(&push.job_id)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/projects/{projectId}/jobs/{jobId}/progress",
+                        "/projects/{projectId}/jobs/{jobId}/progress",
+                        &[&push.project_id, &push.job_id],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::Log(push) => {
-                    Ok(wire::Envelope {
-                        event: "log".into(),
-                        path: wire::expand(
-                            "/projects/{projectId}/jobs/{jobId}/log",
-                            &[wire::text(&push.project_id)?, wire::text(&push.job_id)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "log",
+                        "/projects/{projectId}/jobs/{jobId}/log",
+                        &[&push.project_id, &push.job_id],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::Steps(push) => {
-                    Ok(wire::Envelope {
-                        event: "/projects/{projectId}/jobs/{jobId}/steps/{index}".into(),
-                        path: wire::expand(
-                            "/projects/{projectId}/jobs/{jobId}/steps/{index}",
-                            &[
-                                wire::text(&push.project_id)?,
-                                wire::text(&push.job_id)?,
-                                wire::text(&push.index)?,
-                            ],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/projects/{projectId}/jobs/{jobId}/steps/{index}",
+                        "/projects/{projectId}/jobs/{jobId}/steps/{index}",
+                        &[&push.project_id, &push.job_id, &push.index],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
             }
         }
 
-        fn decode(
+        fn read<'de, D: wire::Deserializer<'de>>(
             event: &str,
-            envelope: &wire::Envelope,
-        ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
             match event {
                 "/projects/{projectId}/jobs/{jobId}/progress" => {
-                    let variables = wire::match_path(
-                        "/projects/{projectId}/jobs/{jobId}/progress",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables("/projects/{projectId}/jobs/{jobId}/progress")?;
                     Ok(
                         Some(
                             Self::Progress(Progress {
-                                project_id: wire::variable(&variables, 0)?,
-                                job_id: wire::variable(&variables, 1)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                project_id: variables.get(0)?,
+                                job_id: variables.get(1)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "log" => {
-                    let variables = wire::match_path(
-                        "/projects/{projectId}/jobs/{jobId}/log",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables("/projects/{projectId}/jobs/{jobId}/log")?;
                     Ok(
                         Some(
                             Self::Log(Log {
-                                project_id: wire::variable(&variables, 0)?,
-                                job_id: wire::variable(&variables, 1)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                project_id: variables.get(0)?,
+                                job_id: variables.get(1)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "/projects/{projectId}/jobs/{jobId}/steps/{index}" => {
-                    let variables = wire::match_path(
-                        "/projects/{projectId}/jobs/{jobId}/steps/{index}",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables(
+                            "/projects/{projectId}/jobs/{jobId}/steps/{index}",
+                        )?;
                     Ok(
                         Some(
                             Self::Steps(Steps {
-                                project_id: wire::variable(&variables, 0)?,
-                                job_id: wire::variable(&variables, 1)?,
-                                index: wire::variable(&variables, 2)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                project_id: variables.get(0)?,
+                                job_id: variables.get(1)?,
+                                index: variables.get(2)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
-                _ => Ok(None),
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
             }
         }
     }
@@ -232,18 +242,29 @@ pub mod run_job {
     }
 
     impl wire::ResponseParts for ProgressResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -271,31 +292,35 @@ pub mod run_job {
     }
 
     impl wire::ResponseParts for LogResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { headers, body } => {
-                    wire::Parts::new(200)
-                        .with_header("x-log-level", &headers.x_log_level)?
-                        .with_header("x-sequence", &headers.x_sequence)?
-                        .with_json(body)
+                    out.status(200);
+                    out.header("x-log-level", &headers.x_log_level)?;
+                    out.header("x-sequence", &headers.x_sequence)?;
+                    out.json(body)
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
                 200 => {
                     Ok(Self::Ok {
                         headers: LogOkHeaders {
-                            x_log_level: parts.header("x-log-level")?,
-                            x_sequence: parts.header_opt("x-sequence")?,
+                            x_log_level: head.header("x-log-level")?,
+                            x_sequence: head.header_opt("x-sequence")?,
                         },
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -339,33 +364,50 @@ pub mod run_job {
     }
 
     impl wire::ResponseParts for StepsResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
-                Self::InternalServerError { headers, body } => {
-                    wire::Parts::new(500)
-                        .with_header("x-retryable", &headers.x_retryable)?
-                        .with_json(body)
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
                 }
-                Self::NoContent => Ok(wire::Parts::new(204)),
+                Self::InternalServerError { headers, body } => {
+                    out.status(500);
+                    out.header("x-retryable", &headers.x_retryable)?;
+                    out.json(body)
+                }
+                Self::NoContent => {
+                    out.status(204);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
                 500 => {
                     Ok(Self::InternalServerError {
                         headers: StepsInternalServerErrorHeaders {
-                            x_retryable: parts.header("x-retryable")?,
+                            x_retryable: head.header("x-retryable")?,
                         },
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
-                204 => Ok(Self::NoContent),
-                status => Err(wire::DecodeError::status(status)),
+                204 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NoContent)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -402,20 +444,37 @@ pub mod get_job {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
-                Self::NotFound => Ok(wire::Parts::new(404)),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
+                Self::NotFound => {
+                    out.status(404);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                404 => Ok(Self::NotFound),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                404 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NotFound)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -446,24 +505,35 @@ pub mod cancel_job {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::NoContent => Ok(wire::Parts::new(204)),
+                Self::NoContent => {
+                    out.status(204);
+                    Ok(())
+                }
                 Self::Default { status, body } => {
-                    wire::Parts::new(*status).with_json(body)
+                    out.status(*status);
+                    out.json(body)
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                204 => Ok(Self::NoContent),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                204 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NoContent)
+                }
                 _ => {
                     Ok(Self::Default {
-                        status: parts.status,
-                        body: parts.json()?,
+                        status: head.status,
+                        body: wire::body(body)?,
                     })
                 }
             }

@@ -28,18 +28,29 @@ pub mod post_type_by_self {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -61,18 +72,28 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Accepted => Ok(wire::Parts::new(202)),
+                Self::Accepted => {
+                    out.status(202);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                202 => Ok(Self::Accepted),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                202 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Accepted)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -101,109 +122,102 @@ pub mod post_message {
             "/jobs/progress/response",
         ];
 
-        fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Messages(push) => {
-                    Ok(wire::Envelope {
-                        event: "/messages/{display name}".into(),
-                        path: wire::expand(
-                            "/messages/{display name}",
-                            &[wire::text(&push.display_name)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/messages/{display name}",
+                        "/messages/{display name}",
+                        &[&push.display_name],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::Final(push) => {
-                    Ok(wire::Envelope {
-                        event: "/final".into(),
-                        path: wire::expand("/final", &[])?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push("/final", "/final", &[])?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::Response2(push) => {
-                    Ok(wire::Envelope {
-                        event: "/response".into(),
-                        path: wire::expand("/response", &[])?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push("/response", "/response", &[])?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::JobsProgress(push) => {
-                    Ok(wire::Envelope {
-                        event: "/jobs/progress".into(),
-                        path: wire::expand("/jobs/progress", &[])?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push("/jobs/progress", "/jobs/progress", &[])?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::JobsProgressResponse2(push) => {
-                    Ok(wire::Envelope {
-                        event: "/jobs/progress/response".into(),
-                        path: wire::expand("/jobs/progress/response", &[])?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push("/jobs/progress/response", "/jobs/progress/response", &[])?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
             }
         }
 
-        fn decode(
+        fn read<'de, D: wire::Deserializer<'de>>(
             event: &str,
-            envelope: &wire::Envelope,
-        ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
             match event {
                 "/messages/{display name}" => {
-                    let variables = wire::match_path(
-                        "/messages/{display name}",
-                        &envelope.path,
-                    )?;
+                    let variables = head.path_variables("/messages/{display name}")?;
                     Ok(
                         Some(
                             Self::Messages(Messages {
-                                display_name: wire::variable(&variables, 0)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                display_name: variables.get(0)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "/final" => {
-                    wire::match_path("/final", &envelope.path)?;
+                    head.path_variables("/final")?;
                     Ok(
                         Some(
                             Self::Final(Final {
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "/response" => {
-                    wire::match_path("/response", &envelope.path)?;
+                    head.path_variables("/response")?;
                     Ok(
                         Some(
                             Self::Response2(Response2 {
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "/jobs/progress" => {
-                    wire::match_path("/jobs/progress", &envelope.path)?;
+                    head.path_variables("/jobs/progress")?;
                     Ok(
                         Some(
                             Self::JobsProgress(JobsProgress {
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "/jobs/progress/response" => {
-                    wire::match_path("/jobs/progress/response", &envelope.path)?;
+                    head.path_variables("/jobs/progress/response")?;
                     Ok(
                         Some(
                             Self::JobsProgressResponse2(JobsProgressResponse2 {
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
-                _ => Ok(None),
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
             }
         }
     }
@@ -259,18 +273,29 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for MessagesResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -294,18 +319,28 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for FinalResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -329,18 +364,28 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for Response2Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -364,26 +409,33 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for JobsProgressResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { headers } => {
-                    wire::Parts::new(200).with_header("step", &headers.step)
+                    out.status(200);
+                    out.header("step", &headers.step)?;
+                    Ok(())
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
                 200 => {
+                    wire::no_body(body)?;
                     Ok(Self::Ok {
                         headers: JobsProgressOkHeaders {
-                            step: parts.header_opt("step")?,
+                            step: head.header_opt("step")?,
                         },
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -413,18 +465,28 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for JobsProgressResponse2Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -446,18 +508,28 @@ pub mod new_2 {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::NoContent => Ok(wire::Parts::new(204)),
+                Self::NoContent => {
+                    out.status(204);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                204 => Ok(Self::NoContent),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                204 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NoContent)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -479,18 +551,28 @@ pub mod get_user {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::NoContent => Ok(wire::Parts::new(204)),
+                Self::NoContent => {
+                    out.status(204);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                204 => Ok(Self::NoContent),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                204 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NoContent)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -512,18 +594,28 @@ pub mod get_user_2 {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::NoContent => Ok(wire::Parts::new(204)),
+                Self::NoContent => {
+                    out.status(204);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                204 => Ok(Self::NoContent),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                204 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NoContent)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

@@ -28,24 +28,37 @@ pub mod join {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::NoContent => Ok(wire::Parts::new(204)),
-                Self::NotFound { body } => wire::Parts::new(404).with_json(body),
+                Self::NoContent => {
+                    out.status(204);
+                    Ok(())
+                }
+                Self::NotFound { body } => {
+                    out.status(404);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                204 => Ok(Self::NoContent),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                204 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NoContent)
+                }
                 404 => {
                     Ok(Self::NotFound {
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -65,67 +78,69 @@ pub mod join {
             "member",
         ];
 
-        fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Messages(push) => {
-                    Ok(wire::Envelope {
-                        event: "/rooms/{roomId}/messages/{seq}".into(),
-                        path: wire::expand(
-                            "/rooms/{roomId}/messages/{seq}",
-                            &[wire::text(&push.room_id)?, wire::text(&push.seq)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/rooms/{roomId}/messages/{seq}",
+                        "/rooms/{roomId}/messages/{seq}",
+                        &[&push.room_id, &push.seq],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::Member(push) => {
-                    Ok(wire::Envelope {
-                        event: "member".into(),
-                        path: wire::expand(
-                            "/rooms/{roomId}/members/{member}",
-                            &[wire::text(&push.room_id)?, wire::text(&push.member)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "member",
+                        "/rooms/{roomId}/members/{member}",
+                        &[&push.room_id, &push.member],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
             }
         }
 
-        fn decode(
+        fn read<'de, D: wire::Deserializer<'de>>(
             event: &str,
-            envelope: &wire::Envelope,
-        ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
             match event {
                 "/rooms/{roomId}/messages/{seq}" => {
-                    let variables = wire::match_path(
-                        "/rooms/{roomId}/messages/{seq}",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables("/rooms/{roomId}/messages/{seq}")?;
                     Ok(
                         Some(
                             Self::Messages(Messages {
-                                room_id: wire::variable(&variables, 0)?,
-                                seq: wire::variable(&variables, 1)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                room_id: variables.get(0)?,
+                                seq: variables.get(1)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "member" => {
-                    let variables = wire::match_path(
-                        "/rooms/{roomId}/members/{member}",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables("/rooms/{roomId}/members/{member}")?;
                     Ok(
                         Some(
                             Self::Member(Member {
-                                room_id: wire::variable(&variables, 0)?,
-                                member: wire::variable(&variables, 1)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                room_id: variables.get(0)?,
+                                member: variables.get(1)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
-                _ => Ok(None),
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
             }
         }
     }
@@ -165,18 +180,29 @@ pub mod join {
     }
 
     impl wire::ResponseParts for MessagesResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -206,20 +232,36 @@ pub mod join {
     }
 
     impl wire::ResponseParts for MemberResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok => Ok(wire::Parts::new(200)),
-                Self::Gone => Ok(wire::Parts::new(410)),
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
+                Self::Gone => {
+                    out.status(410);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok),
-                410 => Ok(Self::Gone),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                410 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Gone)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -249,24 +291,38 @@ pub mod list_messages {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
-                Self::NotFound { body } => wire::Parts::new(404).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
+                Self::NotFound { body } => {
+                    out.status(404);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                404 => {
-                    Ok(Self::NotFound {
-                        body: parts.json()?,
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                404 => {
+                    Ok(Self::NotFound {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

@@ -21,30 +21,38 @@ pub mod place_order {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Created { body } => wire::Parts::new(201).with_json(body),
+                Self::Created { body } => {
+                    out.status(201);
+                    out.json(body)
+                }
                 Self::UnprocessableEntity { body } => {
-                    wire::Parts::new(422).with_json(body)
+                    out.status(422);
+                    out.json(body)
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
                 201 => {
                     Ok(Self::Created {
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
                 422 => {
                     Ok(Self::UnprocessableEntity {
-                        body: parts.json()?,
+                        body: wire::body(body)?,
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -59,41 +67,46 @@ pub mod place_order {
     impl wire::PushMessage for Push {
         const EVENTS: &'static [&'static str] = &["/orders/{id}/delivery"];
 
-        fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Delivery(push) => {
-                    Ok(wire::Envelope {
-                        event: "/orders/{id}/delivery".into(),
-                        path: wire::expand(
-                            "/orders/{id}/delivery",
-                            &[wire::text(&push.id)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/orders/{id}/delivery",
+                        "/orders/{id}/delivery",
+                        &[&push.id],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
             }
         }
 
-        fn decode(
+        fn read<'de, D: wire::Deserializer<'de>>(
             event: &str,
-            envelope: &wire::Envelope,
-        ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
             match event {
                 "/orders/{id}/delivery" => {
-                    let variables = wire::match_path(
-                        "/orders/{id}/delivery",
-                        &envelope.path,
-                    )?;
+                    let variables = head.path_variables("/orders/{id}/delivery")?;
                     Ok(
                         Some(
                             Self::Delivery(Delivery {
-                                id: wire::variable(&variables, 0)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                id: variables.get(0)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
-                _ => Ok(None),
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
             }
         }
     }
@@ -127,18 +140,29 @@ pub mod place_order {
     }
 
     impl wire::ResponseParts for DeliveryResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

@@ -25,18 +25,29 @@ pub mod watch_inbox {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -51,42 +62,48 @@ pub mod watch_inbox {
     impl wire::PushMessage for Push {
         const EVENTS: &'static [&'static str] = &["/inbox/{user}/notifications/{id}"];
 
-        fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Notifications(push) => {
-                    Ok(wire::Envelope {
-                        event: "/inbox/{user}/notifications/{id}".into(),
-                        path: wire::expand(
-                            "/inbox/{user}/notifications/{id}",
-                            &[wire::text(&push.user)?, wire::text(&push.id)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/inbox/{user}/notifications/{id}",
+                        "/inbox/{user}/notifications/{id}",
+                        &[&push.user, &push.id],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
             }
         }
 
-        fn decode(
+        fn read<'de, D: wire::Deserializer<'de>>(
             event: &str,
-            envelope: &wire::Envelope,
-        ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
             match event {
                 "/inbox/{user}/notifications/{id}" => {
-                    let variables = wire::match_path(
-                        "/inbox/{user}/notifications/{id}",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables("/inbox/{user}/notifications/{id}")?;
                     Ok(
                         Some(
                             Self::Notifications(Notifications {
-                                user: wire::variable(&variables, 0)?,
-                                id: wire::variable(&variables, 1)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                user: variables.get(0)?,
+                                id: variables.get(1)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
-                _ => Ok(None),
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
             }
         }
     }
@@ -120,18 +137,29 @@ pub mod watch_inbox {
     }
 
     impl wire::ResponseParts for NotificationsResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }

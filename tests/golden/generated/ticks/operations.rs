@@ -19,18 +19,29 @@ pub mod list_markets {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -63,20 +74,37 @@ pub mod watch_ticks {
     }
 
     impl wire::ResponseParts for Response {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
-                Self::NotFound => Ok(wire::Parts::new(404)),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
+                Self::NotFound => {
+                    out.status(404);
+                    Ok(())
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                404 => Ok(Self::NotFound),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                404 => {
+                    wire::no_body(body)?;
+                    Ok(Self::NotFound)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -93,66 +121,67 @@ pub mod watch_ticks {
     impl wire::PushMessage for Push {
         const EVENTS: &'static [&'static str] = &["tick", "/markets/{symbol}/halted"];
 
-        fn encode(&self) -> ::std::result::Result<wire::Envelope, wire::EncodeError> {
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::Tick(push) => {
-                    Ok(wire::Envelope {
-                        event: "tick".into(),
-                        path: wire::expand(
-                            "/markets/{symbol}/ticks/{seq}",
-                            &[wire::text(&push.symbol)?, wire::text(&push.seq)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "tick",
+                        "/markets/{symbol}/ticks/{seq}",
+                        &[&push.symbol, &push.seq],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
                 Self::Halted(push) => {
-                    Ok(wire::Envelope {
-                        event: "/markets/{symbol}/halted".into(),
-                        path: wire::expand(
-                            "/markets/{symbol}/halted",
-                            &[wire::text(&push.symbol)?],
-                        )?,
-                        parts: wire::ResponseParts::to_parts(&push.response)?,
-                    })
+                    out.push(
+                        "/markets/{symbol}/halted",
+                        "/markets/{symbol}/halted",
+                        &[&push.symbol],
+                    )?;
+                    wire::ResponseParts::write(&push.response, out)
                 }
             }
         }
 
-        fn decode(
+        fn read<'de, D: wire::Deserializer<'de>>(
             event: &str,
-            envelope: &wire::Envelope,
-        ) -> ::std::result::Result<::std::option::Option<Self>, wire::DecodeError> {
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
             match event {
                 "tick" => {
-                    let variables = wire::match_path(
-                        "/markets/{symbol}/ticks/{seq}",
-                        &envelope.path,
-                    )?;
+                    let variables = head
+                        .path_variables("/markets/{symbol}/ticks/{seq}")?;
                     Ok(
                         Some(
                             Self::Tick(Tick {
-                                symbol: wire::variable(&variables, 0)?,
-                                seq: wire::variable(&variables, 1)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                symbol: variables.get(0)?,
+                                seq: variables.get(1)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
                 "/markets/{symbol}/halted" => {
-                    let variables = wire::match_path(
-                        "/markets/{symbol}/halted",
-                        &envelope.path,
-                    )?;
+                    let variables = head.path_variables("/markets/{symbol}/halted")?;
                     Ok(
                         Some(
                             Self::Halted(Halted {
-                                symbol: wire::variable(&variables, 0)?,
-                                response: wire::ResponseParts::from_parts(&envelope.parts)?,
+                                symbol: variables.get(0)?,
+                                response: wire::ResponseParts::read(head, body)?,
                             }),
                         ),
                     )
                 }
-                _ => Ok(None),
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
             }
         }
     }
@@ -192,18 +221,29 @@ pub mod watch_ticks {
     }
 
     impl wire::ResponseParts for TickResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
-                Self::Ok { body } => wire::Parts::new(200).with_json(body),
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
-                200 => Ok(Self::Ok { body: parts.json()? }),
-                status => Err(wire::DecodeError::status(status)),
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
@@ -229,26 +269,33 @@ pub mod watch_ticks {
     }
 
     impl wire::ResponseParts for HaltedResponse {
-        fn to_parts(&self) -> ::std::result::Result<wire::Parts, wire::EncodeError> {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
             match self {
                 Self::ServiceUnavailable { headers } => {
-                    wire::Parts::new(503).with_header("reason", &headers.reason)
+                    out.status(503);
+                    out.header("reason", &headers.reason)?;
+                    Ok(())
                 }
             }
         }
 
-        fn from_parts(
-            parts: &wire::Parts,
-        ) -> ::std::result::Result<Self, wire::DecodeError> {
-            match parts.status {
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
                 503 => {
+                    wire::no_body(body)?;
                     Ok(Self::ServiceUnavailable {
                         headers: HaltedServiceUnavailableHeaders {
-                            reason: parts.header_opt("reason")?,
+                            reason: head.header_opt("reason")?,
                         },
                     })
                 }
-                status => Err(wire::DecodeError::status(status)),
+                status => Err(wire::DecodeError::status(status).into()),
             }
         }
     }
