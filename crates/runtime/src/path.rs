@@ -248,11 +248,17 @@ fn match_segments<'a>(template: &str, path: &'a str) -> Option<Option<Vec<Cow<'a
             }
             b'}' => return None,
             _ => {
-                if p.get(j) != Some(&byte) {
+                // The literal up to the next brace, compared at once.
+                let len = t[i..]
+                    .iter()
+                    .position(|&b| b == b'{' || b == b'}')
+                    .unwrap_or(t.len() - i);
+                let literal = &t[i..i + len];
+                if p.get(j..j + len) != Some(literal) {
                     return Some(None);
                 }
-                i += 1;
-                j += 1;
+                i += len;
+                j += len;
             }
         }
     }
