@@ -340,13 +340,15 @@ pub(crate) fn pieces(template: &str) -> impl Iterator<Item = Result<Piece<'_>, P
             rest = None;
             return None;
         }
-        let Some(at) = current.find(['{', '}']) else {
+        // A byte scan: templates are short, and a set of chars is slow to search for.
+        let brace = |text: &str| text.bytes().position(|b| b == b'{' || b == b'}');
+        let Some(at) = brace(current) else {
             rest = None;
             return Some(Ok(Piece::Literal(current)));
         };
-        let (literal, brace) = current.split_at(at);
-        let variable = brace.strip_prefix('{').and_then(|name| {
-            let close = name.find(['{', '}'])?;
+        let (literal, brace_on) = current.split_at(at);
+        let variable = brace_on.strip_prefix('{').and_then(|name| {
+            let close = brace(name)?;
             let (name, after) = name.split_at(close);
             let after = after.strip_prefix('}')?;
             (!name.is_empty()).then_some(after)

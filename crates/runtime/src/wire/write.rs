@@ -92,7 +92,13 @@ impl WritePush for Envelope {
         self.event = Cow::Borrowed(event);
         self.path.clear();
         let mut text = String::new();
-        expand(&mut self.path, template, values, &mut text)
+        expand(
+            &mut self.path,
+            String::put_text,
+            template,
+            values,
+            &mut text,
+        )
     }
 }
 
@@ -156,9 +162,11 @@ fn json_str_content(out: &mut impl Out, text: &str) {
 }
 
 /// Appends `template` expanded with `values` (no quotes; `text` is scratch space).
-/// Literal text is copied as it is, so only the caller knows whether it needs escaping.
-fn expand(
-    out: &mut impl Out,
+/// Literal text goes through `literal`, which may escape it; a percent-encoded value
+/// is plain ASCII that needs no escaping in any of the places a path is written.
+fn expand<O: Out>(
+    out: &mut O,
+    literal: fn(&mut O, &str),
     template: &str,
     values: &[&dyn PathValue],
     text: &mut String,
@@ -166,7 +174,7 @@ fn expand(
     let mut values = values.iter();
     for piece in path::pieces(template) {
         match piece.map_err(|e| EncodeError(e.to_string()))? {
-            Piece::Literal(literal) => out.put_text(literal),
+            Piece::Literal(text) => literal(out, text),
             Piece::Variable => {
                 let value = values
                     .next()
@@ -341,18 +349,9 @@ impl WritePush for FrameWriter<'_> {
                 self.buf.put_text(",\"path\":\"");
             }
         }
-        expand(&mut Escaped(self.buf), template, values, self.text)?;
+        expand(self.buf, json_str_content, template, values, self.text)?;
         self.buf.put_text("\"");
         self.at = At::Named;
         Ok(())
-    }
-}
-
-/// An [`Out`] that escapes what it is given as the inside of a JSON string.
-struct Escaped<'a, O>(&'a mut O);
-
-impl<O: Out> Out for Escaped<'_, O> {
-    fn put_text(&mut self, text: &str) {
-        json_str_content(self.0, text);
     }
 }
