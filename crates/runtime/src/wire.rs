@@ -259,57 +259,6 @@ impl Parts {
         self.body = Some(Json::from_value(body)?);
         Ok(())
     }
-
-    /// [`Parts::set_header`], by value: generated encoders chain these.
-    pub fn with_header<T: Serialize + ?Sized>(
-        mut self,
-        name: &str,
-        value: &T,
-    ) -> Result<Self, EncodeError> {
-        self.set_header(name, value)?;
-        Ok(self)
-    }
-
-    /// [`Parts::set_json`], by value.
-    pub fn with_json<T: Serialize + ?Sized>(mut self, body: &T) -> Result<Self, EncodeError> {
-        self.set_json(body)?;
-        Ok(self)
-    }
-
-    fn header_text(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// A required header, typed.
-    pub fn header<T: DeserializeOwned>(&self, name: &str) -> Result<T, DecodeError> {
-        match self.header_text(name) {
-            Some(text) => {
-                parse_text(text).map_err(|e| DecodeError::invalid(format!("header `{name}`: {e}")))
-            }
-            None => Err(DecodeError::invalid(format!(
-                "required header `{name}` is missing"
-            ))),
-        }
-    }
-
-    /// An optional header, typed.
-    pub fn header_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, DecodeError> {
-        self.header_text(name)
-            .map(|text| {
-                parse_text(text).map_err(|e| DecodeError::invalid(format!("header `{name}`: {e}")))
-            })
-            .transpose()
-    }
-
-    /// The JSON body, typed.
-    pub fn json<T: DeserializeOwned>(&self) -> Result<T, DecodeError> {
-        let raw = self.body.as_ref().map_or("null", Json::get);
-        serde_json::from_str(raw)
-            .map_err(|e| DecodeError::invalid(format!("body of a {} response: {e}", self.status)))
-    }
 }
 
 /// The text of a typed value in a path, query or header: strings as they are, numbers
@@ -374,25 +323,10 @@ pub fn parse_text<T: DeserializeOwned>(text: &str) -> Result<T, String> {
     T::deserialize(Value::Array(items)).map_err(|_| format!("`{text}`: {as_string}"))
 }
 
-/// Expands a push path template with already-encoded texts (see [`text`]).
+/// Expands a path template with already-encoded texts (see [`text`]): a request's path.
 pub fn expand(template: &str, values: &[String]) -> Result<String, EncodeError> {
     let values: Vec<&str> = values.iter().map(String::as_str).collect();
     crate::path::expand(template, &values).map_err(|e| EncodeError(e.to_string()))
-}
-
-/// The variables of `path` under `template`, decoded.
-pub fn match_path(template: &str, path: &str) -> Result<Vec<String>, DecodeError> {
-    crate::path::matches(template, path).ok_or_else(|| {
-        DecodeError::invalid(format!("push path `{path}` does not match `{template}`"))
-    })
-}
-
-/// Variable `index` of a matched path, typed.
-pub fn variable<T: DeserializeOwned>(variables: &[String], index: usize) -> Result<T, DecodeError> {
-    let text = variables
-        .get(index)
-        .ok_or_else(|| DecodeError::invalid(format!("push path variable {index} is missing")))?;
-    parse_text(text).map_err(|e| DecodeError::invalid(format!("push path variable: {e}")))
 }
 
 /// The JSON of an envelope: `{"path":…,"status":…,"headers":{…},"body":…}`.
