@@ -19,6 +19,7 @@ pub mod item;
 pub mod lines;
 pub mod nullable;
 pub mod path;
+pub mod replay;
 pub mod sse;
 pub mod styles;
 pub mod wire;

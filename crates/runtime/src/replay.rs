@@ -1,0 +1,358 @@
+//! Where a stream's pushes are kept for clients that reconnect.
+//!
+//! A client that lost its connection comes back naming the last event id it received
+//! (`Last-Event-ID`); the server answers with what came after it, from a [`ReplayLog`].
+//! The log holds each stream's events (keyed by a name the server chooses, such as a
+//! job's id), each with its id and the data exactly as it was sent, and whether and
+//! where the stream ended.
+//!
+//! The trait is asynchronous and fallible so that a broker can implement it (a Redis
+//! stream, for several server nodes behind one balancer); [`MemoryLog`] is the bounded
+//! in-memory implementation, for one node.
+
+use bytes::Bytes;
+use futures_util::future::{BoxFuture, FutureExt};
+use std::collections::{HashMap, VecDeque};
+use std::fmt;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+/// The longest event id a log looks up: a longer `Last-Event-ID` is answered as a gap,
+/// without a search.
+pub const MAX_ID_LEN: usize = 256;
+
+/// One logged event: its id, its event name (SSE's `event:`, or an envelope's push
+/// name; `None` for a line-format item) and its data, the JSON text it was sent with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entry {
+    pub id: String,
+    pub event: Option<String>,
+    pub data: Bytes,
+}
+
+impl Entry {
+    fn size(&self) -> usize {
+        self.id.len() + self.event.as_ref().map_or(0, String::len) + self.data.len()
+    }
+}
+
+/// What a log has after a given id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Replay {
+    /// The events after the id, oldest first: none when the client is up to date.
+    /// `ended` is the stream's end (its final response or terminal marker, with its id)
+    /// when the stream has ended after them.
+    After {
+        entries: Vec<Entry>,
+        ended: Option<Entry>,
+    },
+    /// The stream ended at or before the id: nothing will follow (the server answers
+    /// `204 No Content`, which makes an `EventSource` stop reconnecting).
+    Ended,
+    /// The id is not in the log: it left it (the log is bounded), or it never was in it
+    /// (a garbage or over-long id, an unknown stream). `oldest` is the oldest id still
+    /// held, from which a client may resume knowing it missed what came before.
+    Gap { oldest: Option<String> },
+}
+
+/// Why a log could not do what it was asked.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LogError {
+    /// The id was used before in this stream: ids must be unique within a stream.
+    DuplicateId(String),
+    /// The stream has ended: nothing more can be appended.
+    Ended,
+    /// The log's store cannot be reached or failed (a broker's error, described).
+    Unavailable(String),
+}
+
+impl fmt::Display for LogError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            LogError::DuplicateId(id) => write!(f, "event id `{id}` was used before"),
+            LogError::Ended => f.write_str("the stream has ended"),
+            LogError::Unavailable(why) => write!(f, "the replay log is unavailable: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for LogError {}
+
+/// A store of streams' events for resumption.
+///
+/// Object-safe (its futures are boxed), so that a server holds an `Arc<dyn ReplayLog>`
+/// and generated code is the same whichever log is configured.
+pub trait ReplayLog: Send + Sync + 'static {
+    /// Appends an event to `stream` and returns its id: `id` when given (unique within
+    /// the stream), else one the log assigns, ordered after the ones before.
+    fn append<'a>(
+        &'a self,
+        stream: &'a str,
+        id: Option<&'a str>,
+        event: Option<&'a str>,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<String, LogError>>;
+
+    /// Ends `stream` with its last event (the final response, or the terminal marker)
+    /// and returns that event's id; `id` as for [`ReplayLog::append`]. Nothing can be
+    /// appended after it.
+    fn end<'a>(
+        &'a self,
+        stream: &'a str,
+        id: Option<&'a str>,
+        event: Option<&'a str>,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<String, LogError>>;
+
+    /// What `stream` holds after the event `after`.
+    fn replay<'a>(
+        &'a self,
+        stream: &'a str,
+        after: &'a str,
+    ) -> BoxFuture<'a, Result<Replay, LogError>>;
+}
+
+/// How much a [`MemoryLog`] keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Events kept per stream; older ones leave first.
+    pub entries: usize,
+    /// Bytes of events (ids, names and data) kept per stream; the newest event is kept
+    /// whatever its size.
+    pub bytes: usize,
+    /// Streams kept; the one appended to least recently leaves first.
+    pub streams: usize,
+}
+
+impl Default for Bounds {
+    /// 1,024 events and 1 MiB per stream, 1,024 streams: at most 1 GiB.
+    fn default() -> Self {
+        Bounds {
+            entries: 1024,
+            bytes: 1024 * 1024,
+            streams: 1024,
+        }
+    }
+}
+
+/// A bounded in-memory [`ReplayLog`], for a single server node.
+///
+/// Ids it assigns are decimal sequence numbers per stream (`1`, `2`, …), and an end
+/// takes the next one. A stream that left the log, and one never seen, answer a replay
+/// with [`Replay::Gap`].
+#[derive(Clone, Default)]
+pub struct MemoryLog {
+    inner: Arc<Mutex<Streams>>,
+}
+
+#[derive(Default)]
+struct Streams {
+    bounds: Bounds,
+    by_name: HashMap<String, Stream>,
+    /// Bumped at every append: the stream with the smallest `touched` leaves first.
+    clock: u64,
+}
+
+#[derive(Default)]
+struct Stream {
+    /// Events held, oldest first, each with its sequence number.
+    entries: VecDeque<(u64, Entry)>,
+    /// Sequence numbers by id, for the events held.
+    index: HashMap<String, u64>,
+    bytes: usize,
+    /// The next sequence number.
+    next: u64,
+    /// The stream's last event, once it ended.
+    end: Option<Entry>,
+    touched: u64,
+}
+
+impl MemoryLog {
+    pub fn new(bounds: Bounds) -> Self {
+        MemoryLog {
+            inner: Arc::new(Mutex::new(Streams {
+                bounds,
+                ..Streams::default()
+            })),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Streams> {
+        // Every change below is finished before anything that could panic: a poisoned
+        // lock is still consistent.
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn append_now(
+        &self,
+        name: &str,
+        id: Option<&str>,
+        event: Option<&str>,
+        data: Bytes,
+    ) -> Result<String, LogError> {
+        let mut streams = self.lock();
+        let streams = &mut *streams;
+        streams.clock += 1;
+        if !streams.by_name.contains_key(name) {
+            streams.make_room();
+        }
+        let bounds = streams.bounds;
+        let stream = streams.by_name.entry(name.to_owned()).or_default();
+        stream.touched = streams.clock;
+        if stream.end.is_some() {
+            return Err(LogError::Ended);
+        }
+        let seq = stream.next + 1;
+        let id = stream.claim(id, seq)?;
+        stream.next = seq;
+        let entry = Entry {
+            id: id.clone(),
+            event: event.map(str::to_owned),
+            data,
+        };
+        stream.bytes += entry.size();
+        stream.index.insert(id.clone(), seq);
+        stream.entries.push_back((seq, entry));
+        while stream.entries.len() > bounds.entries
+            || (stream.bytes > bounds.bytes && stream.entries.len() > 1)
+        {
+            stream.evict_oldest();
+        }
+        Ok(id)
+    }
+
+    fn end_now(
+        &self,
+        name: &str,
+        id: Option<&str>,
+        event: Option<&str>,
+        data: Bytes,
+    ) -> Result<String, LogError> {
+        let mut streams = self.lock();
+        let streams = &mut *streams;
+        streams.clock += 1;
+        if !streams.by_name.contains_key(name) {
+            streams.make_room();
+        }
+        let stream = streams.by_name.entry(name.to_owned()).or_default();
+        stream.touched = streams.clock;
+        if stream.end.is_some() {
+            return Err(LogError::Ended);
+        }
+        let seq = stream.next + 1;
+        let id = stream.claim(id, seq)?;
+        stream.next = seq;
+        stream.end = Some(Entry {
+            id: id.clone(),
+            event: event.map(str::to_owned),
+            data,
+        });
+        Ok(id)
+    }
+
+    fn replay_now(&self, name: &str, after: &str) -> Replay {
+        let streams = self.lock();
+        let Some(stream) = streams.by_name.get(name) else {
+            return Replay::Gap { oldest: None };
+        };
+        let oldest = || stream.entries.front().map(|(_, e)| e.id.clone());
+        if after.len() > MAX_ID_LEN {
+            return Replay::Gap { oldest: oldest() };
+        }
+        if stream.end.as_ref().is_some_and(|end| end.id == after) {
+            return Replay::Ended;
+        }
+        let Some(&seq) = stream.index.get(after) else {
+            return Replay::Gap { oldest: oldest() };
+        };
+        let entries = stream
+            .entries
+            .iter()
+            .filter(|(s, _)| *s > seq)
+            .map(|(_, entry)| entry.clone())
+            .collect();
+        Replay::After {
+            entries,
+            ended: stream.end.clone(),
+        }
+    }
+}
+
+impl Streams {
+    /// Makes room for one more stream.
+    fn make_room(&mut self) {
+        while self.by_name.len() >= self.bounds.streams.max(1) {
+            let Some(stalest) = self
+                .by_name
+                .iter()
+                .min_by_key(|(_, s)| s.touched)
+                .map(|(name, _)| name.clone())
+            else {
+                return;
+            };
+            self.by_name.remove(&stalest);
+        }
+    }
+}
+
+impl Stream {
+    /// The id for the event with sequence number `seq`: `id` if it is new here.
+    fn claim(&self, id: Option<&str>, seq: u64) -> Result<String, LogError> {
+        let id = id.map_or_else(|| seq.to_string(), str::to_owned);
+        let is_end = self.end.as_ref().is_some_and(|end| end.id == id);
+        if self.index.contains_key(&id) || is_end {
+            return Err(LogError::DuplicateId(id));
+        }
+        Ok(id)
+    }
+
+    fn evict_oldest(&mut self) {
+        if let Some((_, entry)) = self.entries.pop_front() {
+            self.bytes -= entry.size();
+            self.index.remove(&entry.id);
+        }
+    }
+}
+
+impl fmt::Debug for MemoryLog {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let streams = self.lock();
+        f.debug_struct("MemoryLog")
+            .field("bounds", &streams.bounds)
+            .field("streams", &streams.by_name.len())
+            .finish()
+    }
+}
+
+impl ReplayLog for MemoryLog {
+    fn append<'a>(
+        &'a self,
+        stream: &'a str,
+        id: Option<&'a str>,
+        event: Option<&'a str>,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<String, LogError>> {
+        let appended = self.append_now(stream, id, event, data);
+        std::future::ready(appended).boxed()
+    }
+
+    fn end<'a>(
+        &'a self,
+        stream: &'a str,
+        id: Option<&'a str>,
+        event: Option<&'a str>,
+        data: Bytes,
+    ) -> BoxFuture<'a, Result<String, LogError>> {
+        std::future::ready(self.end_now(stream, id, event, data)).boxed()
+    }
+
+    fn replay<'a>(
+        &'a self,
+        stream: &'a str,
+        after: &'a str,
+    ) -> BoxFuture<'a, Result<Replay, LogError>> {
+        std::future::ready(Ok(self.replay_now(stream, after))).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests;
