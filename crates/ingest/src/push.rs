@@ -19,6 +19,10 @@ use std::collections::HashMap;
 /// start with `/`, and `x-push-event` may not be this.
 pub const FINAL_EVENT: &str = "final";
 
+/// The SSE event name that tells a resuming client what it asked for is gone; reserved
+/// like [`FINAL_EVENT`].
+pub const GAP_EVENT: &str = "gap";
+
 /// A Push Path Object.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -149,6 +153,15 @@ pub(crate) fn read(
                     diags.error(
                         event_at,
                         format!("`x-push-event: {FINAL_EVENT}` is reserved for the final response"),
+                    );
+                    continue;
+                }
+                if event == GAP_EVENT {
+                    diags.error(
+                        event_at,
+                        format!(
+                            "`x-push-event: {GAP_EVENT}` is reserved for the answer to a resumption from an event no longer held"
+                        ),
                     );
                     continue;
                 }

@@ -45,9 +45,9 @@ pub enum Replay {
         entries: Vec<Entry>,
         ended: Option<Entry>,
     },
-    /// The stream ended at or before the id: nothing will follow (the server answers
-    /// `204 No Content`, which makes an `EventSource` stop reconnecting).
-    Ended,
+    /// The id is the stream's end (its last event, here): nothing follows it (the
+    /// server answers `204 No Content`, which makes an `EventSource` stop reconnecting).
+    Ended(Entry),
     /// The id is not in the log: it left it (the log is bounded), or it never was in it
     /// (a garbage or over-long id, an unknown stream). `oldest` is the oldest id still
     /// held, from which a client may resume knowing it missed what came before.
@@ -103,11 +103,12 @@ pub trait ReplayLog: Send + Sync + 'static {
         data: Bytes,
     ) -> BoxFuture<'a, Result<String, LogError>>;
 
-    /// What `stream` holds after the event `after`.
+    /// What `stream` holds after the event `after`, or all it holds when `after` is
+    /// `None` (a client's first connection).
     fn replay<'a>(
         &'a self,
         stream: &'a str,
-        after: &'a str,
+        after: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Replay, LogError>>;
 }
 
@@ -249,17 +250,30 @@ impl MemoryLog {
         Ok(id)
     }
 
-    fn replay_now(&self, name: &str, after: &str) -> Replay {
+    fn replay_now(&self, name: &str, after: Option<&str>) -> Replay {
         let streams = self.lock();
         let Some(stream) = streams.by_name.get(name) else {
-            return Replay::Gap { oldest: None };
+            return match after {
+                // Not started yet: nothing to replay, and nothing was missed.
+                None => Replay::After {
+                    entries: Vec::new(),
+                    ended: None,
+                },
+                Some(_) => Replay::Gap { oldest: None },
+            };
+        };
+        let Some(after) = after else {
+            return Replay::After {
+                entries: stream.entries.iter().map(|(_, e)| e.clone()).collect(),
+                ended: stream.end.clone(),
+            };
         };
         let oldest = || stream.entries.front().map(|(_, e)| e.id.clone());
         if after.len() > MAX_ID_LEN {
             return Replay::Gap { oldest: oldest() };
         }
-        if stream.end.as_ref().is_some_and(|end| end.id == after) {
-            return Replay::Ended;
+        if let Some(end) = stream.end.as_ref().filter(|end| end.id == after) {
+            return Replay::Ended(end.clone());
         }
         let Some(&seq) = stream.index.get(after) else {
             return Replay::Gap { oldest: oldest() };
@@ -348,7 +362,7 @@ impl ReplayLog for MemoryLog {
     fn replay<'a>(
         &'a self,
         stream: &'a str,
-        after: &'a str,
+        after: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Replay, LogError>> {
         std::future::ready(Ok(self.replay_now(stream, after))).boxed()
     }

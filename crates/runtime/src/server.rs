@@ -22,11 +22,13 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod hub;
 mod incoming;
 mod items;
 mod pipe;
 mod push;
 mod stream;
+pub use hub::{Hub, HubConfig, PublishError, WatchError};
 pub use incoming::{Binding, Incoming, Rejection, RequestContext};
 pub use items::ItemSink;
 pub use push::PushSink;
@@ -43,6 +45,10 @@ pub struct ServerConfig {
     /// When triggered, every open stream ends (and its handler's next `send` fails), so
     /// a graceful shutdown does not wait forever on streams.
     pub shutdown: Option<Shutdown>,
+    /// Sent as SSE's `retry:` at the start of every envelope-mode SSE stream: how long a
+    /// client waits before it reconnects. `None` sends none (clients use their default,
+    /// about 3 s for browsers).
+    pub retry: Option<Duration>,
 }
 
 impl Default for ServerConfig {
@@ -51,6 +57,7 @@ impl Default for ServerConfig {
             push_buffer: 64,
             keep_alive: Some(Duration::from_secs(15)),
             shutdown: None,
+            retry: None,
         }
     }
 }

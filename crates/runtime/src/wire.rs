@@ -31,6 +31,10 @@ use std::fmt;
 /// validated not to be this.
 pub const FINAL_EVENT: &str = "final";
 
+/// The SSE event name of a gap: the event a reconnect asked to resume after is no longer
+/// held (docs/PROTOCOL.md, "Resumption"). Reserved like [`FINAL_EVENT`].
+pub const GAP_EVENT: &str = "gap";
+
 /// A body pushgen does not type: a multipart form, or a media type it has no reader for.
 /// The generated code passes it through with its media type.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -26,6 +26,10 @@ pub mod consumer;
 pub mod events32;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/feed/mod.rs"]
+pub mod feed;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/generate_ndjson/mod.rs"]
 pub mod generate_ndjson;
 

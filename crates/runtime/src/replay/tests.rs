@@ -36,12 +36,12 @@ fn a_replay_has_what_came_after_the_id_and_nothing_before() {
         .map(|d| append(&log, "s", d))
         .collect();
     assert_eq!(ids, ["1", "2", "3"]);
-    assert_eq!(data(&log.replay_now("s", "1")), ["b", "c"]);
-    assert_eq!(data(&log.replay_now("s", "3")), Vec::<String>::new());
+    assert_eq!(data(&log.replay_now("s", Some("1"))), ["b", "c"]);
+    assert_eq!(data(&log.replay_now("s", Some("3"))), Vec::<String>::new());
     // Streams are apart.
     append(&log, "t", "x");
-    assert_eq!(data(&log.replay_now("t", "1")), Vec::<String>::new());
-    assert_eq!(data(&log.replay_now("s", "2")), ["c"]);
+    assert_eq!(data(&log.replay_now("t", Some("1"))), Vec::<String>::new());
+    assert_eq!(data(&log.replay_now("s", Some("2"))), ["c"]);
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn ids_a_handler_gives_are_kept_and_must_be_unique() {
         log.append_now("s", Some("job-7/a"), None, Bytes::new()),
         Err(LogError::DuplicateId("job-7/a".into()))
     );
-    match log.replay_now("s", "job-7/a") {
+    match log.replay_now("s", Some("job-7/a")) {
         Replay::After { entries, ended } => {
             assert_eq!(entries.len(), 1);
             assert_eq!(entries[0].id, "job-7/b");
@@ -79,7 +79,7 @@ fn an_ended_stream_replays_its_end_then_answers_ended() {
         )
         .unwrap();
     assert_eq!(end, "2");
-    match log.replay_now("s", "1") {
+    match log.replay_now("s", Some("1")) {
         Replay::After { entries, ended } => {
             assert!(entries.is_empty());
             let ended = ended.unwrap();
@@ -90,7 +90,7 @@ fn an_ended_stream_replays_its_end_then_answers_ended() {
         }
         other => panic!("{other:?}"),
     }
-    assert_eq!(log.replay_now("s", "2"), Replay::Ended);
+    assert!(matches!(log.replay_now("s", Some("2")), Replay::Ended(end) if end.id == "2"));
     assert_eq!(
         log.append_now("s", None, None, Bytes::new()),
         Err(LogError::Ended)
@@ -108,12 +108,12 @@ fn an_id_that_left_the_log_is_a_gap_with_the_oldest_id_held() {
         append(&log, "s", d);
     }
     assert_eq!(
-        log.replay_now("s", "1"),
+        log.replay_now("s", Some("1")),
         Replay::Gap {
             oldest: Some("3".into())
         }
     );
-    assert_eq!(data(&log.replay_now("s", "3")), ["d", "e"]);
+    assert_eq!(data(&log.replay_now("s", Some("3"))), ["d", "e"]);
 }
 
 #[test]
@@ -124,7 +124,7 @@ fn the_byte_bound_evicts_oldest_first_but_keeps_the_newest() {
         append(&log, "s", d);
     }
     assert_eq!(
-        log.replay_now("s", "1"),
+        log.replay_now("s", Some("1")),
         Replay::Gap {
             oldest: Some("2".into())
         }
@@ -132,7 +132,7 @@ fn the_byte_bound_evicts_oldest_first_but_keeps_the_newest() {
     let huge = "x".repeat(1000);
     append(&log, "s", &huge);
     assert_eq!(
-        log.replay_now("s", "3"),
+        log.replay_now("s", Some("3")),
         Replay::Gap {
             oldest: Some("4".into())
         }
@@ -146,10 +146,16 @@ fn garbage_unknown_and_over_long_ids_are_gaps() {
     let oldest = Replay::Gap {
         oldest: Some("1".into()),
     };
-    assert_eq!(log.replay_now("s", "not-an-id"), oldest);
-    assert_eq!(log.replay_now("s", "99"), oldest);
-    assert_eq!(log.replay_now("s", &"1".repeat(MAX_ID_LEN + 1)), oldest);
-    assert_eq!(log.replay_now("never", "1"), Replay::Gap { oldest: None });
+    assert_eq!(log.replay_now("s", Some("not-an-id")), oldest);
+    assert_eq!(log.replay_now("s", Some("99")), oldest);
+    assert_eq!(
+        log.replay_now("s", Some(&"1".repeat(MAX_ID_LEN + 1))),
+        oldest
+    );
+    assert_eq!(
+        log.replay_now("never", Some("1")),
+        Replay::Gap { oldest: None }
+    );
 }
 
 #[test]
@@ -159,9 +165,9 @@ fn the_stream_bound_drops_the_stream_appended_to_least_recently() {
     append(&log, "b", "1");
     append(&log, "a", "2");
     append(&log, "c", "1");
-    assert_eq!(log.replay_now("b", "1"), Replay::Gap { oldest: None });
-    assert_eq!(data(&log.replay_now("a", "1")), ["2"]);
-    assert_eq!(data(&log.replay_now("c", "1")), Vec::<String>::new());
+    assert_eq!(log.replay_now("b", Some("1")), Replay::Gap { oldest: None });
+    assert_eq!(data(&log.replay_now("a", Some("1"))), ["2"]);
+    assert_eq!(data(&log.replay_now("c", Some("1"))), Vec::<String>::new());
 }
 
 #[tokio::test]
@@ -174,6 +180,16 @@ async fn the_trait_object_answers_as_the_log_does() {
     log.append("s", None, Some("tick"), Bytes::from_static(b"2"))
         .await
         .unwrap();
-    let replay = log.replay("s", &id).await.unwrap();
+    let replay = log.replay("s", Some(id.as_str())).await.unwrap();
     assert_eq!(data(&replay), ["2"]);
+}
+
+#[test]
+fn a_first_connection_gets_all_that_is_held() {
+    let log = log(2, usize::MAX, 8);
+    assert_eq!(data(&log.replay_now("s", None)), Vec::<String>::new());
+    for d in ["a", "b", "c"] {
+        append(&log, "s", d);
+    }
+    assert_eq!(data(&log.replay_now("s", None)), ["b", "c"]);
 }

@@ -58,7 +58,11 @@ impl<C: ItemCodec> Ending for ItemsEnd<C> {
         !self.streaming || !success(parts)
     }
 
-    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Result<Option<Bytes>, Cut> {
+    fn last_bytes(
+        &self,
+        parts: Result<Parts, wire::EncodeError>,
+        _id: Option<&str>,
+    ) -> Result<Option<Bytes>, Cut> {
         match parts {
             Ok(parts) if success(&parts) => Ok(terminator::<C>()),
             Ok(parts) => {

@@ -61,6 +61,14 @@ struct State {
     unflushed: bool,
     /// The handler sent its stream's error item: the stream ends after it, unmarked.
     failed: bool,
+    /// The stream is to be cut when the handler ends (a subscriber that fell behind):
+    /// nothing more is sent, and the client sees the stream end early and resumes.
+    cut: bool,
+    /// The id the final event carries (resumption).
+    final_id: Option<String>,
+    /// Answer `204 No Content` instead of the handler's response, if nothing was pushed:
+    /// a reconnect named the stream's end.
+    no_content: bool,
 }
 
 /// How the handler ended.
@@ -111,7 +119,7 @@ impl Pipe {
         let mut write = Some(write);
         poll_fn(|cx| {
             let mut state = self.lock();
-            if state.body_gone || state.failed {
+            if state.body_gone || state.failed || state.cut {
                 return Poll::Ready(Err(PushError::Closed));
             }
             if state.pushes >= self.max_pushes && state.buf.len() >= MIN_BUFFER {
@@ -166,6 +174,44 @@ impl Pipe {
     /// Whether the stream failed (see [`Pipe::fail`]).
     pub(super) fn failed(&self) -> bool {
         self.lock().failed
+    }
+
+    /// Bytes that open the stream (SSE's `retry:`): they go out before the first push,
+    /// and only if there is one.
+    pub(super) fn prefill(&self, bytes: &[u8]) {
+        self.lock().buf.extend_from_slice(bytes);
+    }
+
+    /// Marks the stream to be cut: sends fail from now on, and when the handler ends the
+    /// body is aborted instead of ended.
+    pub(super) fn cut(&self) {
+        let mut state = self.lock();
+        state.cut = true;
+        state.wake_reader();
+    }
+
+    /// Whether the stream is to be cut (see [`Pipe::cut`]).
+    pub(super) fn is_cut(&self) -> bool {
+        self.lock().cut
+    }
+
+    /// The id the final event is to carry.
+    pub(super) fn set_final_id(&self, id: String) {
+        self.lock().final_id = Some(id);
+    }
+
+    pub(super) fn final_id(&self) -> Option<String> {
+        self.lock().final_id.clone()
+    }
+
+    /// Asks for `204 No Content` in place of the handler's response, when it pushed
+    /// nothing.
+    pub(super) fn answer_no_content(&self) {
+        self.lock().no_content = true;
+    }
+
+    pub(super) fn no_content(&self) -> bool {
+        self.lock().no_content
     }
 
     /// Asks for the stream head to be committed now.

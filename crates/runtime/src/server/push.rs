@@ -4,7 +4,9 @@ use super::pipe::Pipe;
 use super::stream::{self, Cut, Ending};
 use super::{Binding, Incoming, PushError, Shared};
 use crate::binding::Media;
-use crate::wire::{self, FINAL_EVENT, Parts, PushMessage, ResponseParts};
+use crate::replay::Entry;
+use crate::sse;
+use crate::wire::{self, FINAL_EVENT, GAP_EVENT, Parts, PushMessage, ResponseParts};
 use axum::body::Bytes;
 use axum::response::Response;
 use bytes::BytesMut;
@@ -35,6 +37,14 @@ impl<A> Shared<A> {
             pipe: media.map(|media| (pipe.clone(), media)),
             _push: PhantomData,
         };
+        if let (Some(Media::EventStream), Some(retry)) = (media, self.config().retry) {
+            let mut field = BytesMut::new();
+            sse::encode_retry(
+                &mut field,
+                u64::try_from(retry.as_millis()).unwrap_or(u64::MAX),
+            );
+            pipe.prefill(&field);
+        }
         let media = media.unwrap_or(Media::EventStream);
         let running = handler(sink);
         stream::answer(running, pipe, media, FinalResponse(media), self.config()).await
@@ -49,10 +59,25 @@ impl Ending for FinalResponse {
         true
     }
 
-    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Result<Option<Bytes>, Cut> {
+    fn last_bytes(
+        &self,
+        parts: Result<Parts, wire::EncodeError>,
+        id: Option<&str>,
+    ) -> Result<Option<Bytes>, Cut> {
         let encoded = parts.and_then(|p| match self.0 {
             Media::EventStream => wire::final_json(&p),
-            _ => wire::final_line(&p),
+            _ => wire::final_line(&p).map(|line| match id {
+                // `{"final":{…},"id":ID}`: the line carries the id, as a push line does.
+                Some(id) => {
+                    let mut line = line;
+                    line.pop();
+                    line.push_str(",\"id\":");
+                    line.push_str(&serde_json::to_string(id).unwrap_or_default());
+                    line.push('}');
+                    line
+                }
+                None => line,
+            }),
         });
         let data = encoded.unwrap_or_else(|e| {
             // The declared response could not be encoded: say so in-band, as a 500.
@@ -65,8 +90,13 @@ impl Ending for FinalResponse {
             }
         });
         let mut buf = BytesMut::with_capacity(data.len() + 24);
-        // The event name is a constant without line breaks: no error.
-        let _ = self.0.encode(&mut buf, Some(FINAL_EVENT), None, &data);
+        let sse_id = match self.0 {
+            Media::EventStream => id,
+            _ => None,
+        };
+        // The event name is a constant without line breaks, and ids are checked where
+        // they are made: no error.
+        let _ = self.0.encode(&mut buf, Some(FINAL_EVENT), sse_id, &data);
         Ok(Some(buf.freeze()))
     }
 }
@@ -124,6 +154,73 @@ impl<P: PushMessage> PushSink<P> {
             frame.finish().map_err(PushError::from)
         })
         .await
+    }
+
+    /// Writes a logged event (resumption): its data is the envelope it was published
+    /// with.
+    pub(super) async fn send_entry(&self, entry: &Entry) -> Result<(), PushError> {
+        let Some((pipe, media)) = &self.pipe else {
+            return Ok(());
+        };
+        let media = *media;
+        let data = std::str::from_utf8(&entry.data)
+            .map_err(|_| PushError::Encode("a logged event is not UTF-8".into()))?;
+        pipe.send(|buf, line| match media {
+            Media::EventStream => media
+                .encode(buf, entry.event.as_deref(), Some(&entry.id), data)
+                .map_err(|e| PushError::Encode(e.to_string())),
+            _ => {
+                // The envelope `{"path":…}` becomes the line `{"push":NAME,"path":…,"id":ID}`.
+                let inner = data
+                    .strip_prefix('{')
+                    .and_then(|d| d.strip_suffix('}'))
+                    .ok_or_else(|| PushError::Encode("a logged event is not an envelope".into()))?;
+                line.push_str("{\"push\":");
+                line.push_str(
+                    &serde_json::to_string(entry.event.as_deref().unwrap_or(""))
+                        .unwrap_or_default(),
+                );
+                line.push(',');
+                line.push_str(inner);
+                line.push_str(",\"id\":");
+                line.push_str(&serde_json::to_string(&entry.id).unwrap_or_default());
+                line.push('}');
+                media
+                    .encode(buf, None, None, line)
+                    .map_err(|e| PushError::Encode(e.to_string()))
+            }
+        })
+        .await
+    }
+
+    /// Tells the client that what it asked to resume from is gone: the SSE event `gap`
+    /// with data `{"oldest":ID}` (or `null`), the line `{"gap":{"oldest":ID}}`.
+    pub(super) async fn send_gap(&self, oldest: Option<&str>) -> Result<(), PushError> {
+        let Some((pipe, media)) = &self.pipe else {
+            return Ok(());
+        };
+        let media = *media;
+        let gap = serde_json::json!({ "oldest": oldest }).to_string();
+        pipe.send(|buf, line| {
+            let (event, data) = match media {
+                Media::EventStream => (Some(GAP_EVENT), gap.as_str()),
+                _ => {
+                    line.push_str("{\"gap\":");
+                    line.push_str(&gap);
+                    line.push('}');
+                    (None, line.as_str())
+                }
+            };
+            media
+                .encode(buf, event, None, data)
+                .map_err(|e| PushError::Encode(e.to_string()))
+        })
+        .await
+    }
+
+    /// The pipe, when the client asked for a stream.
+    pub(super) fn pipe(&self) -> Option<&Arc<Pipe>> {
+        self.pipe.as_ref().map(|(pipe, _)| pipe)
     }
 
     /// Commits the `200` stream head now, before the first push — to start keep-alives

@@ -23,8 +23,12 @@ pub(super) trait Ending: Send + Unpin + 'static {
     /// before its first push or item.
     fn plain_if_first(&self, parts: &Parts) -> bool;
     /// The bytes that end the stream well (`None`: nothing more), or [`Cut`] when the
-    /// response means the stream failed.
-    fn last_bytes(&self, parts: Result<Parts, wire::EncodeError>) -> Result<Option<Bytes>, Cut>;
+    /// response means the stream failed. `id` is the id the last event is to carry.
+    fn last_bytes(
+        &self,
+        parts: Result<Parts, wire::EncodeError>,
+        id: Option<&str>,
+    ) -> Result<Option<Bytes>, Cut>;
 }
 
 /// A stream that ended badly: its body is aborted rather than ended (HTTP/1.1 closes the
@@ -68,6 +72,8 @@ where
         handler_end.0.end(End::Returned(response.to_parts()));
     });
     match poll_fn(|cx| pipe.poll_first(cx)).await {
+        // A reconnect that named the stream's end: nothing follows it.
+        First::Returned(End::Returned(_)) if pipe.no_content() => no_content(),
         First::Returned(End::Returned(Ok(parts))) if ending.plain_if_first(&parts) => {
             plain(Ok(parts))
         }
@@ -126,10 +132,15 @@ impl<E: Ending> StreamBody<E> {
     /// body fails, and a `Pending` first makes it write what came before.
     fn finish(&mut self, end: End, cx: &mut Context<'_>) -> Poll<Option<Result<Bytes, Cut>>> {
         let last = match end {
+            // Cut (a subscriber that fell behind): the client is to resume.
+            End::Returned(_) if self.pipe.0.is_cut() => Err(Cut),
             // After an error item nothing follows, whatever the handler returned: the
             // error said how the stream ended.
             End::Returned(_) if self.pipe.0.failed() => Ok(None),
-            End::Returned(parts) => self.ending.last_bytes(parts),
+            End::Returned(parts) => {
+                let id = self.pipe.0.final_id();
+                self.ending.last_bytes(parts, id.as_deref())
+            }
             // The handler's task ended without a response (it panicked).
             End::Abandoned => Err(Cut),
         };
@@ -188,6 +199,13 @@ impl<E: Ending + Unpin> Stream for StreamBody<E> {
             }
         }
     }
+}
+
+/// `204 No Content`: per the WHATWG rules, an `EventSource` stops reconnecting.
+fn no_content() -> Response {
+    let mut response = Response::new(Body::empty());
+    *response.status_mut() = http::StatusCode::NO_CONTENT;
+    response
 }
 
 fn stream_response<E: Ending + Unpin>(

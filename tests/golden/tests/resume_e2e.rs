@@ -1,0 +1,361 @@
+//! Resumption and fan-out through the runtime's `Hub`, on the generated server of
+//! `fixtures/feed.yaml`: a watcher that reconnects with `Last-Event-ID` gets what it
+//! missed and nothing twice, over SSE and NDJSON; the topic's end answers `204`; an id
+//! the log no longer holds is answered with a `gap`; a watcher that falls behind is cut
+//! while the others keep going. The client side is plain reqwest, so the bytes are the
+//! ones PROTOCOL.md promises any peer.
+
+mod support;
+
+use futures_util::StreamExt;
+use pushgen_golden::feed::client::FeedsClient;
+use pushgen_golden::feed::operations::watch_feed;
+use pushgen_golden::feed::server::{Feeds, router_with_config};
+use pushgen_golden::feed::types;
+use pushgen_runtime::client::Pushed;
+use pushgen_runtime::replay::{Bounds, MemoryLog};
+use pushgen_runtime::reqwest;
+use pushgen_runtime::server::{Hub, HubConfig, PushSink, RequestContext, ServerConfig};
+use pushgen_runtime::sse;
+use serde_json::Value;
+use std::net::SocketAddr;
+use std::time::Duration;
+use support::bounded;
+
+struct FeedServer {
+    hub: Hub,
+}
+
+impl Feeds for FeedServer {
+    async fn watch_feed(
+        &self,
+        context: RequestContext,
+        params: watch_feed::Params,
+        push: PushSink<watch_feed::Push>,
+    ) -> watch_feed::Response {
+        match self.hub.watch(&params.feed, &context, &push).await {
+            Ok(response) => response,
+            Err(e) => watch_feed::Response::ServiceUnavailable {
+                body: types::Problem {
+                    message: e.to_string(),
+                },
+            },
+        }
+    }
+}
+
+fn entry(feed: &str, seq: i64, text: &str) -> watch_feed::Push {
+    watch_feed::Push::Entry(watch_feed::Entry {
+        feed: feed.into(),
+        seq,
+        response: watch_feed::EntryResponse::Ok {
+            body: types::Entry {
+                seq,
+                text: text.into(),
+            },
+        },
+    })
+}
+
+async fn publish(hub: &Hub, feed: &str, seqs: std::ops::Range<i64>) {
+    for seq in seqs {
+        hub.publish(feed, &entry(feed, seq, &format!("entry {seq}")))
+            .await
+            .unwrap();
+    }
+}
+
+async fn close(hub: &Hub, feed: &str, entries: i64) {
+    hub.finish(
+        feed,
+        &watch_feed::Response::Ok {
+            body: types::Closed { entries },
+        },
+    )
+    .await
+    .unwrap();
+}
+
+async fn serve(hub: Hub) -> SocketAddr {
+    let config = ServerConfig {
+        retry: Some(Duration::from_millis(500)),
+        ..ServerConfig::default()
+    };
+    support::serve_router(router_with_config(FeedServer { hub }, config)).await
+}
+
+fn get(addr: SocketAddr, feed: &str, accept: &str, last: Option<&str>) -> reqwest::RequestBuilder {
+    let request = reqwest::Client::new()
+        .get(format!("http://{addr}/feeds/{feed}"))
+        .header("accept", accept);
+    match last {
+        Some(id) => request.header("last-event-id", id),
+        None => request,
+    }
+}
+
+/// The SSE events of a body read to its end.
+fn events(body: &str) -> Vec<sse::Event> {
+    let mut decoder = sse::Decoder::new(sse::Limits::default());
+    decoder.feed(body.as_bytes()).unwrap();
+    std::iter::from_fn(|| decoder.next_event()).collect()
+}
+
+/// `(id, seq)` of each entry event, and the final event's id.
+fn entries_and_end(events: &[sse::Event]) -> (Vec<(String, i64)>, Option<String>) {
+    let mut entries = Vec::new();
+    let mut end = None;
+    for event in events {
+        let data: Value = serde_json::from_str(&event.data).unwrap();
+        match event.event.as_str() {
+            "entry" => entries.push((
+                event.id.clone().unwrap(),
+                data["body"]["seq"].as_i64().unwrap(),
+            )),
+            "final" => {
+                assert_eq!(data["body"]["entries"], 10, "{data}");
+                end = event.id.clone();
+            }
+            other => panic!("unexpected event {other}: {data}"),
+        }
+    }
+    (entries, end)
+}
+
+#[tokio::test]
+async fn a_watcher_that_reconnects_gets_what_it_missed_and_nothing_twice_over_sse() {
+    bounded(async {
+        let hub = Hub::memory();
+        let addr = serve(hub.clone()).await;
+        publish(&hub, "news", 0..5).await;
+
+        // The first connection gets everything the log holds, then waits for more.
+        let response = get(addr, "news", "text/event-stream", None)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let mut body = response.bytes_stream();
+        let mut text = String::new();
+        while text.matches("event: entry").count() < 5 {
+            let chunk = body.next().await.unwrap().unwrap();
+            text.push_str(std::str::from_utf8(&chunk).unwrap());
+        }
+        assert!(text.starts_with("retry: 500\n\n"), "{text}");
+        let (seen, end) = entries_and_end(&events(&text));
+        assert_eq!(end, None);
+        assert_eq!(
+            seen.iter().map(|(_, seq)| *seq).collect::<Vec<_>>(),
+            [0, 1, 2, 3, 4]
+        );
+        let last = seen.last().unwrap().0.clone();
+        drop(body);
+
+        // Published while it was away, then the feed closes.
+        publish(&hub, "news", 5..10).await;
+        close(&hub, "news", 10).await;
+
+        let resumed = get(addr, "news", "text/event-stream", Some(&last))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resumed.status(), 200);
+        let (rest, end) = entries_and_end(&events(&resumed.text().await.unwrap()));
+        assert_eq!(
+            rest.iter().map(|(_, seq)| *seq).collect::<Vec<_>>(),
+            [5, 6, 7, 8, 9]
+        );
+        let mut ids: Vec<&str> = seen
+            .iter()
+            .chain(&rest)
+            .map(|(id, _)| id.as_str())
+            .collect();
+        ids.dedup();
+        assert_eq!(ids.len(), 10, "an id arrived twice: {ids:?}");
+        let end = end.expect("the final event carries an id");
+
+        // A reconnect after the end is told there is nothing more.
+        let after_end = get(addr, "news", "text/event-stream", Some(&end))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after_end.status(), 204);
+        assert_eq!(after_end.text().await.unwrap(), "");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_id_the_log_no_longer_holds_is_answered_with_a_gap() {
+    bounded(async {
+        let log = MemoryLog::new(Bounds {
+            entries: 4,
+            ..Bounds::default()
+        });
+        let hub = Hub::new(log);
+        let addr = serve(hub.clone()).await;
+        publish(&hub, "news", 0..10).await;
+        close(&hub, "news", 10).await;
+        for last in ["1", "not-an-id"] {
+            let text = get(addr, "news", "text/event-stream", Some(last))
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap();
+            let events = events(&text);
+            assert_eq!(events[0].event, "gap", "{text}");
+            assert_eq!(events[0].data, r#"{"oldest":"7"}"#);
+            let (entries, end) = entries_and_end(&events[1..]);
+            assert_eq!(
+                entries.iter().map(|(_, seq)| *seq).collect::<Vec<_>>(),
+                [6, 7, 8, 9],
+                "everything still held follows the gap"
+            );
+            assert_eq!(end.as_deref(), Some("11"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ndjson_lines_carry_the_ids_and_resume_the_same_way() {
+    bounded(async {
+        let hub = Hub::memory();
+        let addr = serve(hub.clone()).await;
+        publish(&hub, "news", 0..10).await;
+        close(&hub, "news", 10).await;
+        let text = get(addr, "news", "application/x-ndjson", Some("7"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap())
+            .collect();
+        assert_eq!(lines.len(), 4, "{text}");
+        for (line, (id, seq)) in lines.iter().zip([("8", 7), ("9", 8), ("10", 9)]) {
+            assert_eq!(line["push"], "entry");
+            assert_eq!(line["path"], format!("/feeds/news/entries/{seq}"));
+            assert_eq!(line["id"], id);
+            assert_eq!(line["body"]["seq"], seq);
+        }
+        assert_eq!(lines[3]["final"]["body"]["entries"], 10);
+        assert_eq!(lines[3]["id"], "11");
+        let after_end = get(addr, "news", "application/x-ndjson", Some("11"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(after_end.status(), 204);
+        let gap = get(addr, "news", "application/x-ndjson", Some("gone"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert_eq!(gap.lines().next(), Some(r#"{"gap":{"oldest":"1"}}"#));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn every_watcher_gets_every_entry_and_the_generated_client_reads_them() {
+    bounded(async {
+        let hub = Hub::memory();
+        let addr = serve(hub.clone()).await;
+        let client = FeedsClient::new(format!("http://{addr}"));
+        let watchers: Vec<_> = (0..3)
+            .map(|_| {
+                let mut stream = client.watch_feed_stream(&watch_feed::Params {
+                    feed: "live".into(),
+                });
+                tokio::spawn(async move {
+                    let mut seqs = Vec::new();
+                    loop {
+                        match stream.next_event().await.unwrap() {
+                            Pushed::Push(watch_feed::Push::Entry(entry)) => seqs.push(entry.seq),
+                            Pushed::Final(response) => return (seqs, response),
+                        }
+                    }
+                })
+            })
+            .collect();
+        // Most of it live, some of it before a watcher has connected: either way each
+        // gets every entry once, from the log or live.
+        publish(&hub, "live", 0..50).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+        publish(&hub, "live", 50..100).await;
+        close(&hub, "live", 100).await;
+        for watcher in watchers {
+            let (seqs, response) = watcher.await.unwrap();
+            assert_eq!(seqs, (0..100).collect::<Vec<_>>());
+            assert_eq!(
+                response,
+                watch_feed::Response::Ok {
+                    body: types::Closed { entries: 100 }
+                }
+            );
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_watcher_that_falls_behind_is_cut_and_the_others_keep_going() {
+    bounded(async {
+        let hub = Hub::memory().config(HubConfig { lag: 4 });
+        let addr = serve(hub.clone()).await;
+        let (done, published) = tokio::sync::oneshot::channel::<()>();
+        // Reads nothing until everything is published.
+        let slow = tokio::spawn(async move {
+            let response = get(addr, "big", "application/x-ndjson", None)
+                .send()
+                .await
+                .unwrap();
+            published.await.unwrap();
+            let mut body = response.bytes_stream();
+            while let Some(chunk) = body.next().await {
+                if chunk.is_err() {
+                    return true;
+                }
+            }
+            false
+        });
+        let fast = tokio::spawn(async move {
+            let response = get(addr, "big", "application/x-ndjson", None)
+                .send()
+                .await
+                .unwrap();
+            let mut body = response.bytes_stream();
+            let mut lines = 0;
+            while let Some(chunk) = body.next().await {
+                lines += chunk.unwrap().iter().filter(|&&b| b == b'\n').count();
+            }
+            lines
+        });
+        // 64 KiB entries, until the slow watcher's buffers (its pipe, the sockets') are
+        // full and it falls more than four behind.
+        let text = "x".repeat(64 * 1024);
+        for seq in 0..400 {
+            hub.publish("big", &entry("big", seq, &text)).await.unwrap();
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+        close(&hub, "big", 400).await;
+        assert_eq!(
+            fast.await.unwrap(),
+            401,
+            "the fast watcher got every entry and the end"
+        );
+        done.send(()).unwrap();
+        assert!(
+            slow.await.unwrap(),
+            "the slow watcher's stream ended as if complete"
+        );
+    })
+    .await;
+}
