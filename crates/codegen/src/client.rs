@@ -244,6 +244,8 @@ fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> 
     let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
     let stream = ident_fmt(format_args!("{}_stream", op.name.snake));
     let push_ty = quote!(operations::#module::Push);
+    // A safe method or `x-push-resumable: true`: the stream reconnects and resumes.
+    let resumable = push.resumable.then(|| quote!(.resumable()));
     let dispatch = push.items.iter().map(|item| {
         let variant = ident(&item.name.camel);
         let on = ident_fmt(format_args!("on_{}", item.name.snake));
@@ -253,7 +255,7 @@ fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> 
         " Each push is handed to `observer` as it arrives, then the final response,".to_string(),
         format!(" which is also returned. [`Self::{stream}`] gives the same as a `Stream`."),
     ];
-    let stream_doc = [
+    let mut stream_doc = vec![
         format!(
             " `{}` as a `Stream`: every push, then the final response",
             op.label()
@@ -264,6 +266,13 @@ fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> 
             .to_string(),
         " in the one `.binding(..)` on the returned stream picks.".to_string(),
     ];
+    if push.resumable {
+        stream_doc.extend([
+            String::new(),
+            " A connection that breaks off is resumed: the client reconnects with".to_string(),
+            " `Last-Event-ID`, as the client's `Reconnect` configuration says.".to_string(),
+        ]);
+    }
     quote! {
         #docs
         #[doc = ""]
@@ -273,7 +282,7 @@ fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> 
             #(#args,)*
             observer: &mut impl #observer,
         ) -> ::std::result::Result<#response, Error> {
-            let mut stream = self.#stream(#(#arg_names),*);
+            let mut stream = self.#stream(#(#arg_names),*).with_notices();
             loop {
                 match stream.next_event().await? {
                     #(#dispatch)*
@@ -281,6 +290,7 @@ fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> 
                         observer.on_final(&response);
                         return Ok(response);
                     }
+                    Pushed::Notice(notice) => observer.on_notice(&notice),
                 }
             }
         }
@@ -290,7 +300,7 @@ fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> 
             &self,
             #(#args),*
         ) -> #RT::client::PushStream<#push_ty, #response> {
-            #request.push_stream()
+            #request #resumable.push_stream()
         }
     }
 }
@@ -345,6 +355,12 @@ fn observer(op: &Operation, push: &EnvelopePush) -> TokenStream {
             /// The final response, after every push.
             fn on_final(&mut self, response: &operations::#module::Response) {
                 let _ = response;
+            }
+
+            /// Something that happened to the stream on the way: a reconnect, or pushes
+            /// the server could no longer replay.
+            fn on_notice(&mut self, notice: &#RT::client::Notice) {
+                let _ = notice;
             }
         }
 

@@ -95,7 +95,15 @@ pub(crate) fn read(
     let mut scope = Scope::new();
     // Names the generated module defines beside the items, and the observer's final method.
     scope.reserve(&[
-        "Push", "Response", "Params", "Item", "Items", "final", "on_final",
+        "Push",
+        "Response",
+        "Params",
+        "Item",
+        "Items",
+        "final",
+        "on_final",
+        "notice",
+        "on_notice",
     ]);
     let mut wire_names: HashMap<String, String> = HashMap::new();
     let mut items = Vec::with_capacity(list.len());

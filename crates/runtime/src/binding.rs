@@ -230,6 +230,14 @@ impl FrameDecoder {
         }
     }
 
+    /// The wait before reconnecting that the stream asked for (SSE's `retry:`).
+    pub fn retry(&self) -> Option<std::time::Duration> {
+        match self {
+            FrameDecoder::Sse(decoder) => decoder.retry().map(std::time::Duration::from_millis),
+            FrameDecoder::Lines(_) => None,
+        }
+    }
+
     /// The last SSE event id, to resume from.
     pub fn last_event_id(&self) -> Option<&str> {
         match self {

@@ -51,6 +51,13 @@ pub enum Error {
     Idle(Duration),
     /// A plain answer is longer than [`Config::max_body`].
     TooLarge { limit: usize },
+    /// A push stream broke off (`cause`) after the push with id `last_event_id`, and was
+    /// not resumed: the operation is not resumable, or reconnecting was turned off or
+    /// gave up ([`Reconnect`]). A caller may resume it by hand from that id.
+    Interrupted {
+        last_event_id: String,
+        cause: Box<Error>,
+    },
 }
 
 /// How much of an undeclared answer's body an error keeps.
@@ -117,6 +124,14 @@ impl fmt::Debug for Error {
             Error::Failure(raw) => f.debug_tuple("Failure").field(&raw.get()).finish(),
             Error::Idle(after) => f.debug_tuple("Idle").field(after).finish(),
             Error::TooLarge { limit } => f.debug_struct("TooLarge").field("limit", limit).finish(),
+            Error::Interrupted {
+                last_event_id,
+                cause,
+            } => f
+                .debug_struct("Interrupted")
+                .field("last_event_id", last_event_id)
+                .field("cause", cause)
+                .finish(),
         }
     }
 }
@@ -146,6 +161,13 @@ impl fmt::Display for Error {
             }
             Error::Idle(after) => write!(f, "nothing arrived for {after:?}"),
             Error::TooLarge { limit } => write!(f, "the answer is longer than {limit} bytes"),
+            Error::Interrupted {
+                last_event_id,
+                cause,
+            } => write!(
+                f,
+                "the stream broke off after the push with id `{last_event_id}`: {cause}"
+            ),
         }
     }
 }
@@ -162,11 +184,80 @@ impl std::error::Error for Error {
     }
 }
 
-/// What a push stream yields: pushes, then the final response.
+/// What a push stream yields: pushes, then the final response; and, when asked for
+/// ([`PushStream::with_notices`]), notices of what happened to the stream on the way.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Pushed<P, R> {
     Push(P),
     Final(R),
+    Notice(Notice),
+}
+
+/// Something that happened to a push stream, rather than something its server pushed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Notice {
+    /// The connection broke off; the client reconnects after `after`, naming the last
+    /// push it got (`last_event_id`), for the `attempt`th time in a row.
+    Reconnecting {
+        attempt: u32,
+        after: Duration,
+        last_event_id: Option<String>,
+        cause: String,
+    },
+    /// The server no longer holds what came after the last push this client got: pushes
+    /// were missed. What follows starts from `oldest`, the oldest the server still holds.
+    Gap { oldest: Option<String> },
+}
+
+/// How a push stream of a resumable operation (a `GET`, or one marked
+/// `x-push-resumable: true`) comes back when its connection breaks off.
+///
+/// The client waits (the server's `retry:` if it sent one, else [`Reconnect::delay`],
+/// clamped to [`Reconnect::min_delay`]..=[`Reconnect::max_delay`], doubled for each
+/// attempt in a row, with up to a fifth of jitter), then repeats the request with
+/// `Last-Event-ID`. A push whose id it already got is dropped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reconnect {
+    /// Reconnects in a row, without a push in between, before the stream fails with
+    /// [`Error::Interrupted`]; `0` turns reconnecting off.
+    pub attempts: u32,
+    /// The first wait when the server sent no `retry:`.
+    pub delay: Duration,
+    pub min_delay: Duration,
+    pub max_delay: Duration,
+}
+
+impl Default for Reconnect {
+    /// 8 attempts, 1 s first, between 100 ms and 30 s.
+    fn default() -> Self {
+        Reconnect {
+            attempts: 8,
+            delay: Duration::from_secs(1),
+            min_delay: Duration::from_millis(100),
+            max_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl Reconnect {
+    /// No reconnecting.
+    pub fn off() -> Self {
+        Reconnect {
+            attempts: 0,
+            ..Reconnect::default()
+        }
+    }
+
+    /// The wait before attempt `attempt` (from 1), given the server's `retry:`.
+    pub fn wait(&self, attempt: u32, retry: Option<Duration>, jitter: f64) -> Duration {
+        let base = retry
+            .unwrap_or(self.delay)
+            .clamp(self.min_delay, self.max_delay.max(self.min_delay));
+        let doubled = base.saturating_mul(1 << attempt.saturating_sub(1).min(16));
+        let jittered = doubled.mul_f64(1.0 + 0.2 * jitter.clamp(0.0, 1.0));
+        jittered.min(self.max_delay.max(self.min_delay))
+    }
 }
 
 /// The stream format a client asks envelope-mode operations for.
@@ -204,6 +295,8 @@ pub struct Config {
     pub idle_timeout: Option<Duration>,
     /// The format envelope-mode operations ask for.
     pub push_binding: PushBinding,
+    /// How push streams of resumable operations reconnect.
+    pub reconnect: Reconnect,
 }
 
 impl Default for Config {
@@ -214,6 +307,7 @@ impl Default for Config {
             max_body: 64 * 1024 * 1024,
             idle_timeout: Some(Duration::from_secs(120)),
             push_binding: PushBinding::Sse,
+            reconnect: Reconnect::default(),
         }
     }
 }

@@ -143,6 +143,8 @@ async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f6
                         }
                         break;
                     }
+                    // Asked for by `with_notices` only.
+                    Pushed::Notice(_) => {}
                 }
             }
         }

@@ -12,7 +12,7 @@ use pushgen_golden::feed::client::FeedsClient;
 use pushgen_golden::feed::operations::watch_feed;
 use pushgen_golden::feed::server::{Feeds, router_with_config};
 use pushgen_golden::feed::types;
-use pushgen_runtime::client::Pushed;
+use pushgen_runtime::client::{Notice, PushBinding, Pushed, Reconnect};
 use pushgen_runtime::replay::{Bounds, MemoryLog};
 use pushgen_runtime::reqwest;
 use pushgen_runtime::server::{Hub, HubConfig, PushSink, RequestContext, ServerConfig};
@@ -280,6 +280,7 @@ async fn every_watcher_gets_every_entry_and_the_generated_client_reads_them() {
                         match stream.next_event().await.unwrap() {
                             Pushed::Push(watch_feed::Push::Entry(entry)) => seqs.push(entry.seq),
                             Pushed::Final(response) => return (seqs, response),
+                            Pushed::Notice(notice) => panic!("{notice:?}"),
                         }
                     }
                 })
@@ -356,6 +357,167 @@ async fn a_watcher_that_falls_behind_is_cut_and_the_others_keep_going() {
             slow.await.unwrap(),
             "the slow watcher's stream ended as if complete"
         );
+    })
+    .await;
+}
+
+/// A TCP proxy that cuts its `i`th connection after `cuts[i]` bytes from the server
+/// (connections past the list are not cut): the network failing under a stream.
+async fn cutting_proxy(upstream: SocketAddr, cuts: Vec<usize>) -> SocketAddr {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut cuts = cuts.into_iter();
+        loop {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let cut = cuts.next();
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let up = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                let mut left = cut.unwrap_or(usize::MAX);
+                let mut buf = vec![0; 16 * 1024];
+                while left > 0 {
+                    let Ok(n) = server_read.read(&mut buf).await else {
+                        break;
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    let n = n.min(left);
+                    if client_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                    left -= n;
+                }
+                // Both sides dropped: the client sees its body end early, the server
+                // its client gone.
+                up.abort();
+            });
+        }
+    });
+    addr
+}
+
+/// A small deterministic generator, for cut points that are the same on every run.
+struct XorShift(u64);
+
+impl XorShift {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// Reads `feed` through the generated client, counting reconnects.
+async fn read_all(
+    client: FeedsClient,
+    feed: &str,
+    binding: PushBinding,
+) -> (Vec<i64>, watch_feed::Response, usize) {
+    let mut stream = client
+        .watch_feed_stream(&watch_feed::Params { feed: feed.into() })
+        .binding(binding)
+        .with_notices();
+    let mut seqs = Vec::new();
+    let mut reconnects = 0;
+    loop {
+        match stream.next_event().await.unwrap() {
+            Pushed::Push(watch_feed::Push::Entry(entry)) => seqs.push(entry.seq),
+            Pushed::Final(response) => return (seqs, response, reconnects),
+            Pushed::Notice(Notice::Reconnecting { .. }) => reconnects += 1,
+            Pushed::Notice(other) => panic!("{other:?}"),
+        }
+    }
+}
+
+#[tokio::test]
+async fn cut_after_cut_the_generated_client_gets_every_push_once_and_in_order() {
+    bounded(async {
+        const PUSHES: i64 = 10_000;
+        // A log that holds the whole feed: the publisher runs far ahead of a reader that
+        // keeps being cut, and a smaller log would answer its reconnects with a gap.
+        let hub = Hub::new(MemoryLog::new(Bounds {
+            entries: 20_000,
+            bytes: 64 * 1024 * 1024,
+            streams: 16,
+        }));
+        let config = ServerConfig {
+            retry: Some(Duration::from_millis(5)),
+            ..ServerConfig::default()
+        };
+        let server =
+            support::serve_router(router_with_config(FeedServer { hub: hub.clone() }, config))
+                .await;
+        let mut rng = XorShift(0x5eed_cafe);
+        let mut total_cuts = 0;
+        for (binding, feed) in [(PushBinding::Sse, "sse"), (PushBinding::NdJson, "ndjson")] {
+            // Cuts every 1–12 KiB of the ~1.5 MB stream: well over a hundred per binding.
+            let cuts: Vec<usize> = (0..400)
+                .map(|_| 1024 + rng.below(11 * 1024) as usize)
+                .collect();
+            let proxy = cutting_proxy(server, cuts).await;
+            let config = pushgen_runtime::client::Config {
+                reconnect: Reconnect {
+                    attempts: 8,
+                    delay: Duration::from_millis(5),
+                    min_delay: Duration::from_millis(1),
+                    max_delay: Duration::from_millis(50),
+                },
+                ..pushgen_runtime::client::Config::default()
+            };
+            let client = FeedsClient::new(format!("http://{proxy}")).with_config(config);
+            let reader = tokio::spawn(read_all(client, feed, binding));
+            let publisher = hub.clone();
+            let feed_name = feed.to_owned();
+            tokio::spawn(async move {
+                for seq in 0..PUSHES {
+                    publisher
+                        .publish(
+                            &feed_name,
+                            &entry(&feed_name, seq, "an entry of about 100 bytes, give or take"),
+                        )
+                        .await
+                        .unwrap();
+                    if seq % 100 == 0 {
+                        tokio::task::yield_now().await;
+                    }
+                }
+                close(&publisher, &feed_name, PUSHES).await;
+            });
+            let (seqs, response, reconnects) = reader.await.unwrap();
+            assert_eq!(
+                seqs.len() as i64,
+                PUSHES,
+                "{binding:?}: lost or repeated pushes"
+            );
+            assert!(
+                seqs.iter().copied().eq(0..PUSHES),
+                "{binding:?}: out of order"
+            );
+            assert_eq!(
+                response,
+                watch_feed::Response::Ok {
+                    body: types::Closed { entries: PUSHES }
+                }
+            );
+            assert!(reconnects >= 100, "{binding:?}: only {reconnects} cuts");
+            eprintln!(
+                "{binding:?}: {PUSHES} pushes, each once and in order, across {reconnects} cuts"
+            );
+            total_cuts += reconnects;
+        }
+        assert!(total_cuts >= 200);
     })
     .await;
 }

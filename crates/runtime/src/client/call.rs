@@ -8,7 +8,7 @@ use std::borrow::Cow;
 pub use reqwest::Method;
 
 /// A request being built. Encoding errors are kept and reported when it is sent.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Call {
     http: reqwest::Client,
     base: String,
@@ -21,6 +21,8 @@ pub struct Call {
     cookies: Vec<(String, String)>,
     body: Option<(Cow<'static, str>, Vec<u8>)>,
     error: Option<EncodeError>,
+    /// A push stream of this call may reconnect and resume.
+    resumable: bool,
 }
 
 impl Call {
@@ -43,7 +45,28 @@ impl Call {
             cookies: Vec::new(),
             body: None,
             error: None,
+            resumable: false,
         }
+    }
+
+    /// Marks the call as one whose push stream may reconnect and resume: a `GET`, or an
+    /// operation marked `x-push-resumable: true` (generated code says which).
+    pub fn resumable(mut self) -> Self {
+        self.resumable = true;
+        self
+    }
+
+    pub(super) fn is_resumable(&self) -> bool {
+        self.resumable
+    }
+
+    /// The call again, resuming after the push with id `id`.
+    pub(super) fn resuming_after(&self, id: Option<&str>) -> Call {
+        let mut call = self.clone();
+        if let Some(id) = id {
+            call.headers.push(("last-event-id".into(), id.into()));
+        }
+        call
     }
 
     /// The client's configuration for this call; a stream may change it before it

@@ -114,6 +114,11 @@ impl Reader {
         }
     }
 
+    /// The wait before reconnecting that the stream asked for (SSE's `retry:`).
+    pub(super) fn retry(&self) -> Option<Duration> {
+        self.decoder.retry()
+    }
+
     /// The next frame; `Ok(None)` at the end of the body.
     pub(super) fn poll_frame(
         &mut self,

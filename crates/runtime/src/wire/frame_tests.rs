@@ -191,8 +191,9 @@ fn line(text: &str) -> Framed<Push, Done> {
 
 fn pushed(framed: Framed<Push, Done>) -> Push {
     match framed {
-        Framed::Push(push) => push,
+        Framed::Push(push, _) => push,
         Framed::Final(done) => panic!("a final response, {done:?}"),
+        Framed::Gap(oldest) => panic!("a gap, {oldest:?}"),
         Framed::Skip => panic!("skipped"),
     }
 }
@@ -387,4 +388,15 @@ fn broken_frames_are_errors_not_panics() {
             }
         }
     }
+}
+
+#[test]
+fn a_line_gives_its_id_and_a_gap_line_reads_as_a_gap() {
+    let text = written(&pushes()[0], Media::NdJson, Some("41"));
+    assert!(matches!(line(text.trim_end()), Framed::Push(_, Some(id)) if id == "41"));
+    assert!(matches!(line(r#"{"gap":{"oldest":"7"}}"#), Framed::Gap(Some(id)) if id == "7"));
+    assert!(matches!(
+        line(r#"{"gap":{"oldest":null}}"#),
+        Framed::Gap(None)
+    ));
 }

@@ -159,8 +159,12 @@ pub(crate) fn read_parts<O>(
 
 /// What one frame of an envelope-mode stream turned out to be.
 pub(crate) enum Framed<P, R> {
-    Push(P),
+    /// A push, with the id its line carries.
+    Push(P, Option<String>),
     Final(R),
+    /// The server no longer holds what the client asked to resume after
+    /// (`{"gap":{"oldest":ID}}`).
+    Gap(Option<String>),
     /// A push or line of a kind this version does not know (a newer server's): skipped.
     Skip,
 }
@@ -198,9 +202,12 @@ pub(crate) fn read_line<P: PushMessage, R: ResponseParts>(
         Shape::Line(PhantomData::<R>),
         "a push line",
     )?;
+    if let Some(gap) = object.gap {
+        return Ok(Framed::Gap(gap));
+    }
     Ok(match (object.final_response, object.out) {
         (Some(response), _) => Framed::Final(response),
-        (None, Some(Some(push))) => Framed::Push(push),
+        (None, Some(Some(push))) => Framed::Push(push, object.id),
         (None, _) => Framed::Skip,
     })
 }
@@ -274,6 +281,10 @@ impl<R: ResponseParts> Target for Responses<R> {
 struct Object<O, F> {
     out: Option<O>,
     final_response: Option<F>,
+    /// A line's `"id"`.
+    id: Option<String>,
+    /// A line's `"gap"`: the oldest id the server holds.
+    gap: Option<Option<String>>,
 }
 
 fn read_object<T: Target, R: ResponseParts>(
@@ -307,6 +318,7 @@ enum Key {
     Body,
     Id,
     Final,
+    Gap,
     #[serde(other)]
     Other,
 }
@@ -339,6 +351,8 @@ impl<'de, T: Target, R: ResponseParts> Visitor<'de> for ObjectVisitor<'_, T, R> 
         let mut out = None;
         let mut raw_body: Option<&'de RawValue> = None;
         let mut final_response = None;
+        let mut id: Option<Cow<'de, str>> = None;
+        let mut gap = None;
         while let Some(key) = map.next_key::<Key>()? {
             match key {
                 Key::Push if line => name = Some(map.next_value::<Text<'de>>()?.0),
@@ -378,22 +392,22 @@ impl<'de, T: Target, R: ResponseParts> Visitor<'de> for ObjectVisitor<'_, T, R> 
                         _response: PhantomData,
                     })?);
                 }
-                Key::Id | Key::Final | Key::Other | Key::Push => {
+                Key::Id if line => id = Some(map.next_value::<Text<'de>>()?.0),
+                Key::Gap if line => gap = Some(map.next_value::<GapJson>()?.oldest),
+                Key::Id | Key::Final | Key::Gap | Key::Other | Key::Push => {
                     map.next_value::<IgnoredAny>()?;
                 }
             }
         }
-        if final_response.is_some() {
+        let id = id.map(Cow::into_owned);
+        if final_response.is_some() || gap.is_some() || (line && name.is_none()) {
+            // A final response, a gap, or neither a push nor either (a newer server's
+            // line).
             return Ok(Object {
                 out: None,
                 final_response,
-            });
-        }
-        if line && name.is_none() {
-            // Neither a push nor a final response: a newer server's line.
-            return Ok(Object {
-                out: None,
-                final_response: None,
+                id,
+                gap,
             });
         }
         if out.is_none() {
@@ -427,8 +441,16 @@ impl<'de, T: Target, R: ResponseParts> Visitor<'de> for ObjectVisitor<'_, T, R> 
         Ok(Object {
             out,
             final_response: None,
+            id,
+            gap: None,
         })
     }
+}
+
+/// A gap's object: `{"oldest":ID}` or `{"oldest":null}`.
+#[derive(Deserialize)]
+struct GapJson {
+    oldest: Option<String>,
 }
 
 /// Hands a body to the generated reader.

@@ -81,7 +81,7 @@ impl PushBenchmarkClient {
         params: &operations::envelope::Params,
         observer: &mut impl EnvelopeObserver,
     ) -> ::std::result::Result<operations::envelope::Response, Error> {
-        let mut stream = self.envelope_stream(params);
+        let mut stream = self.envelope_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::envelope::Push::Record(push)) => {
@@ -91,6 +91,7 @@ impl PushBenchmarkClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -99,6 +100,9 @@ impl PushBenchmarkClient {
     /// as the last item. The request is sent when the stream is first polled, in the
     /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
     /// in the one `.binding(..)` on the returned stream picks.
+    ///
+    /// A connection that breaks off is resumed: the client reconnects with
+    /// `Last-Event-ID`, as the client's `Reconnect` configuration says.
     pub fn envelope_stream(
         &self,
         params: &operations::envelope::Params,
@@ -110,6 +114,7 @@ impl PushBenchmarkClient {
             .request(::pushgen_runtime::codegen::client::Method::GET, "/envelope")
             .query("count", &params.count)
             .query("size", &params.size)
+            .resumable()
             .push_stream()
     }
 
@@ -193,6 +198,12 @@ pub trait EnvelopeObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::envelope::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

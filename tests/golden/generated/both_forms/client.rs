@@ -77,7 +77,7 @@ impl BothPushFormsClient {
         body: &types::Order,
         observer: &mut impl PlaceOrderObserver,
     ) -> ::std::result::Result<operations::place_order::Response, Error> {
-        let mut stream = self.place_order_stream(body);
+        let mut stream = self.place_order_stream(body).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::place_order::Push::Status(push)) => {
@@ -87,6 +87,7 @@ impl BothPushFormsClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -117,7 +118,7 @@ impl BothPushFormsClient {
         body: &types::Order,
         observer: &mut impl PlaceReturnObserver,
     ) -> ::std::result::Result<operations::place_return::Response, Error> {
-        let mut stream = self.place_return_stream(body);
+        let mut stream = self.place_return_stream(body).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::place_return::Push::Status(push)) => {
@@ -127,6 +128,7 @@ impl BothPushFormsClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -163,6 +165,12 @@ pub trait PlaceOrderObserver {
     fn on_final(&mut self, response: &operations::place_order::Response) {
         let _ = response;
     }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
+    }
 }
 
 impl PlaceOrderObserver for () {}
@@ -180,6 +188,12 @@ pub trait PlaceReturnObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::place_return::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

@@ -81,7 +81,7 @@ impl ConsumerApiClient {
         body: &types::CreateConsumerRequest,
         observer: &mut impl CreateConsumerObserver,
     ) -> ::std::result::Result<operations::create_consumer::Response, Error> {
-        let mut stream = self.create_consumer_stream(body);
+        let mut stream = self.create_consumer_stream(body).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::create_consumer::Push::Events(push)) => {
@@ -91,6 +91,7 @@ impl ConsumerApiClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -126,6 +127,12 @@ pub trait CreateConsumerObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::create_consumer::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

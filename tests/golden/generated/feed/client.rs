@@ -81,7 +81,7 @@ impl FeedsClient {
         params: &operations::watch_feed::Params,
         observer: &mut impl WatchFeedObserver,
     ) -> ::std::result::Result<operations::watch_feed::Response, Error> {
-        let mut stream = self.watch_feed_stream(params);
+        let mut stream = self.watch_feed_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::watch_feed::Push::Entry(push)) => {
@@ -91,6 +91,7 @@ impl FeedsClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -99,6 +100,9 @@ impl FeedsClient {
     /// as the last item. The request is sent when the stream is first polled, in the
     /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
     /// in the one `.binding(..)` on the returned stream picks.
+    ///
+    /// A connection that breaks off is resumed: the client reconnects with
+    /// `Last-Event-ID`, as the client's `Reconnect` configuration says.
     pub fn watch_feed_stream(
         &self,
         params: &operations::watch_feed::Params,
@@ -109,6 +113,7 @@ impl FeedsClient {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/feeds/{feed}")
             .path(&params.feed)
+            .resumable()
             .push_stream()
     }
 }
@@ -126,6 +131,12 @@ pub trait WatchFeedObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::watch_feed::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

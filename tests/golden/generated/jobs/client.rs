@@ -83,7 +83,7 @@ impl JobsClient {
         body: &types::RunJobRequest,
         observer: &mut impl RunJobObserver,
     ) -> ::std::result::Result<operations::run_job::Response, Error> {
-        let mut stream = self.run_job_stream(params, body);
+        let mut stream = self.run_job_stream(params, body).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::run_job::Push::Progress(push)) => {
@@ -99,6 +99,7 @@ impl JobsClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -107,6 +108,9 @@ impl JobsClient {
     /// as the last item. The request is sent when the stream is first polled, in the
     /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
     /// in the one `.binding(..)` on the returned stream picks.
+    ///
+    /// A connection that breaks off is resumed: the client reconnects with
+    /// `Last-Event-ID`, as the client's `Reconnect` configuration says.
     pub fn run_job_stream(
         &self,
         params: &operations::run_job::Params,
@@ -124,6 +128,7 @@ impl JobsClient {
             .query("dryRun", &params.dry_run)
             .header("X-Request-Id", &params.x_request_id)
             .json("application/json", body)
+            .resumable()
             .push_stream()
     }
 
@@ -183,6 +188,12 @@ pub trait RunJobObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::run_job::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

@@ -101,7 +101,7 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
         &self,
         observer: &mut impl PostMessageObserver,
     ) -> ::std::result::Result<operations::post_message::Response, Error> {
-        let mut stream = self.post_message_stream();
+        let mut stream = self.post_message_stream().with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::post_message::Push::Messages(push)) => {
@@ -123,6 +123,7 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -209,6 +210,12 @@ pub trait PostMessageObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::post_message::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

@@ -77,7 +77,7 @@ impl RoomsClient {
         params: &operations::join::Params,
         observer: &mut impl JoinObserver,
     ) -> ::std::result::Result<operations::join::Response, Error> {
-        let mut stream = self.join_stream(params);
+        let mut stream = self.join_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::join::Push::Messages(push)) => {
@@ -90,6 +90,7 @@ impl RoomsClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -98,6 +99,9 @@ impl RoomsClient {
     /// as the last item. The request is sent when the stream is first polled, in the
     /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
     /// in the one `.binding(..)` on the returned stream picks.
+    ///
+    /// A connection that breaks off is resumed: the client reconnects with
+    /// `Last-Event-ID`, as the client's `Reconnect` configuration says.
     pub fn join_stream(
         &self,
         params: &operations::join::Params,
@@ -112,6 +116,7 @@ impl RoomsClient {
             )
             .path(&params.room_id)
             .query("as", &params.as_)
+            .resumable()
             .push_stream()
     }
 
@@ -149,6 +154,12 @@ pub trait JoinObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::join::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

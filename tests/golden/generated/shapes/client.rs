@@ -80,7 +80,7 @@ impl ShapesClient {
         body: &types::NewOrder,
         observer: &mut impl PlaceOrderObserver,
     ) -> ::std::result::Result<operations::place_order::Response, Error> {
-        let mut stream = self.place_order_stream(body);
+        let mut stream = self.place_order_stream(body).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::place_order::Push::Delivery(push)) => {
@@ -90,6 +90,7 @@ impl ShapesClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -125,6 +126,12 @@ pub trait PlaceOrderObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::place_order::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

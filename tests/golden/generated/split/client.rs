@@ -77,7 +77,7 @@ impl SplitNotificationsClient {
         params: &operations::watch_inbox::Params,
         observer: &mut impl WatchInboxObserver,
     ) -> ::std::result::Result<operations::watch_inbox::Response, Error> {
-        let mut stream = self.watch_inbox_stream(params);
+        let mut stream = self.watch_inbox_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::watch_inbox::Push::Notifications(push)) => {
@@ -87,6 +87,7 @@ impl SplitNotificationsClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -95,6 +96,9 @@ impl SplitNotificationsClient {
     /// as the last item. The request is sent when the stream is first polled, in the
     /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
     /// in the one `.binding(..)` on the returned stream picks.
+    ///
+    /// A connection that breaks off is resumed: the client reconnects with
+    /// `Last-Event-ID`, as the client's `Reconnect` configuration says.
     pub fn watch_inbox_stream(
         &self,
         params: &operations::watch_inbox::Params,
@@ -105,6 +109,7 @@ impl SplitNotificationsClient {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/inbox/{user}")
             .path(&params.user)
+            .resumable()
             .push_stream()
     }
 }
@@ -122,6 +127,12 @@ pub trait WatchInboxObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::watch_inbox::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 

@@ -90,7 +90,7 @@ impl MarketTicksClient {
         params: &operations::watch_ticks::Params,
         observer: &mut impl WatchTicksObserver,
     ) -> ::std::result::Result<operations::watch_ticks::Response, Error> {
-        let mut stream = self.watch_ticks_stream(params);
+        let mut stream = self.watch_ticks_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
                 Pushed::Push(operations::watch_ticks::Push::Tick(push)) => {
@@ -103,6 +103,7 @@ impl MarketTicksClient {
                     observer.on_final(&response);
                     return Ok(response);
                 }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
             }
         }
     }
@@ -111,6 +112,9 @@ impl MarketTicksClient {
     /// as the last item. The request is sent when the stream is first polled, in the
     /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
     /// in the one `.binding(..)` on the returned stream picks.
+    ///
+    /// A connection that breaks off is resumed: the client reconnects with
+    /// `Last-Event-ID`, as the client's `Reconnect` configuration says.
     pub fn watch_ticks_stream(
         &self,
         params: &operations::watch_ticks::Params,
@@ -126,6 +130,7 @@ impl MarketTicksClient {
             .path(&params.symbol)
             .query("limit", &params.limit)
             .query("venues", &params.venues)
+            .resumable()
             .push_stream()
     }
 }
@@ -148,6 +153,12 @@ pub trait WatchTicksObserver {
     /// The final response, after every push.
     fn on_final(&mut self, response: &operations::watch_ticks::Response) {
         let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
     }
 }
 
