@@ -521,3 +521,49 @@ async fn cut_after_cut_the_generated_client_gets_every_push_once_and_in_order() 
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_stream_that_may_not_reconnect_fails_with_the_last_id_it_got() {
+    bounded(async {
+        let hub = Hub::memory();
+        let server = serve(hub.clone()).await;
+        publish(&hub, "news", 0..200).await;
+        // The first connection is cut after 4 KiB, some way into the pushes.
+        let proxy = cutting_proxy(server, vec![4096]).await;
+        let client = FeedsClient::new(format!("http://{proxy}"));
+        let mut stream = client
+            .watch_feed_stream(&watch_feed::Params {
+                feed: "news".into(),
+            })
+            .without_reconnect()
+            .with_notices();
+        let mut last = None;
+        let error = loop {
+            match stream.next_event().await {
+                Ok(Pushed::Push(watch_feed::Push::Entry(entry))) => last = Some(entry.seq),
+                Ok(other) => panic!("{other:?}"),
+                Err(e) => break e,
+            }
+        };
+        let last = last.expect("some pushes came through before the cut");
+        match error {
+            pushgen_runtime::client::Error::Interrupted {
+                last_event_id,
+                cause,
+            } => {
+                // The in-memory log's ids are sequence numbers from 1.
+                assert_eq!(last_event_id, (last + 1).to_string());
+                assert!(
+                    matches!(
+                        *cause,
+                        pushgen_runtime::client::Error::Request(_)
+                            | pushgen_runtime::client::Error::Truncated
+                    ),
+                    "{cause:?}"
+                );
+            }
+            other => panic!("not Interrupted: {other:?}"),
+        }
+    })
+    .await;
+}

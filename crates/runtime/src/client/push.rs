@@ -39,18 +39,20 @@ impl Call {
 /// got: no push is yielded twice.
 pub struct PushStream<P, R> {
     state: State<R>,
-    /// What resuming needs, once the stream has started: `None` for a stream that is
-    /// not resumed.
+    /// What resuming needs, once the stream has started.
     resume: Option<Resume>,
     /// Yield [`Pushed::Notice`]s.
     notices: bool,
     _push: PhantomData<fn(P)>,
 }
 
-/// What a resumable stream keeps to come back.
+/// What a stream keeps to come back (or to say where it broke off).
 struct Resume {
-    /// The request, to repeat.
-    call: Call,
+    /// The operation is resumable and reconnecting is on.
+    may_reconnect: bool,
+    /// The request, to repeat (kept only when it may be).
+    call: Option<Call>,
+    reconnect: super::Reconnect,
     accept: String,
     /// The last push's id.
     last_id: Option<String>,
@@ -150,8 +152,8 @@ where
             self.state = State::Done;
             return Some(Err(cause));
         };
-        let limit = resume.call.config_ref().reconnect;
-        if resume.attempt >= limit.attempts || !resumable_cause(&cause) {
+        let limit = resume.reconnect;
+        if !resume.may_reconnect || resume.attempt >= limit.attempts || !resumable_cause(&cause) {
             self.state = State::Done;
             return Some(Err(match resume.last_id.take() {
                 Some(last_event_id) => Error::Interrupted {
@@ -182,7 +184,7 @@ where
         let Some(id) = id else {
             return true;
         };
-        if !resume.seen.insert(id) {
+        if resume.may_reconnect && !resume.seen.insert(id) {
             tracing::debug!(id, "dropping a push that arrived before");
             return false;
         }
@@ -221,27 +223,38 @@ where
                     if let State::Pending(call) = std::mem::replace(&mut this.state, State::Done) {
                         let media = call.config_ref().push_binding.media();
                         let accept = format!("{}, application/json;q=0.9", media.content_type());
-                        if call.is_resumable() && call.config_ref().reconnect.attempts > 0 {
-                            this.resume = Some(Resume {
-                                call: call.clone(),
-                                accept: accept.clone(),
-                                last_id: None,
-                                seen: RecentIds::default(),
-                                attempt: 0,
-                                retry: None,
-                                reconnected: false,
-                            });
-                        }
+                        // Kept for every stream, for the last id an error reports; only
+                        // a resumable one reconnects.
+                        let reconnect = call.config_ref().reconnect;
+                        let may_reconnect = call.is_resumable() && reconnect.attempts > 0;
+                        this.resume = Some(Resume {
+                            may_reconnect,
+                            call: may_reconnect.then(|| call.clone()),
+                            reconnect,
+                            accept: accept.clone(),
+                            last_id: None,
+                            seen: RecentIds::default(),
+                            attempt: 0,
+                            retry: None,
+                            reconnected: false,
+                        });
                         this.state = State::Connecting(read::connect(call.build(&accept)));
                     }
                 }
                 State::Waiting(sleep) => {
                     ready!(sleep.as_mut().poll(cx));
-                    let Some(resume) = &mut this.resume else {
+                    let Some(resume) = this.resume.as_mut() else {
                         this.state = State::Done;
                         continue;
                     };
-                    let call = resume.call.resuming_after(resume.last_id.as_deref());
+                    let Some(call) = resume
+                        .call
+                        .as_ref()
+                        .map(|call| call.resuming_after(resume.last_id.as_deref()))
+                    else {
+                        this.state = State::Done;
+                        continue;
+                    };
                     resume.reconnected = true;
                     this.state = State::Connecting(read::connect(call.build(&resume.accept)));
                 }
