@@ -12,9 +12,12 @@
 
 use bytes::Bytes;
 use futures_util::future::{BoxFuture, FutureExt};
+use futures_util::stream::{self, BoxStream, StreamExt};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
 
 /// The longest event id a log looks up: a longer `Last-Event-ID` is answered as a gap,
 /// without a search.
@@ -52,6 +55,22 @@ pub enum Replay {
     /// (a garbage or over-long id, an unknown stream). `oldest` is the oldest id still
     /// held, from which a client may resume knowing it missed what came before.
     Gap { oldest: Option<String> },
+}
+
+/// What a [`ReplayLog::tail`] yields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Tailed {
+    /// The next event.
+    Event(Entry),
+    /// The stream's end, its last event: nothing follows.
+    End(Entry),
+    /// Events are missing here: the one the tail was to start after is not in the log,
+    /// or the tail fell so far behind that the log let go of its next events. What
+    /// follows starts from `oldest`, the oldest event held.
+    Gap { oldest: Option<String> },
+    /// The id the tail was to start after is the stream's end: there is nothing to
+    /// follow (a server answers `204 No Content`).
+    AtEnd(Entry),
 }
 
 /// Why a log could not do what it was asked.
@@ -110,6 +129,16 @@ pub trait ReplayLog: Send + Sync + 'static {
         stream: &'a str,
         after: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Replay, LogError>>;
+
+    /// The events of `stream` after `after` (everything held when `None`), then each
+    /// one appended later, as it is appended, until the end: a watcher's view, with no
+    /// gap or repeat between what was held and what came live. It ends after
+    /// [`Tailed::End`] or [`Tailed::AtEnd`].
+    fn tail<'a>(
+        &'a self,
+        stream: &'a str,
+        after: Option<&'a str>,
+    ) -> BoxStream<'a, Result<Tailed, LogError>>;
 }
 
 /// How much a [`MemoryLog`] keeps.
@@ -165,6 +194,8 @@ struct Stream {
     /// The stream's last event, once it ended.
     end: Option<Entry>,
     touched: u64,
+    /// Tails waiting for the next event.
+    waiting: Vec<Waker>,
 }
 
 impl MemoryLog {
@@ -190,8 +221,8 @@ impl MemoryLog {
         event: Option<&str>,
         data: Bytes,
     ) -> Result<String, LogError> {
-        let mut streams = self.lock();
-        let streams = &mut *streams;
+        let mut guard = self.lock();
+        let streams = &mut *guard;
         streams.clock += 1;
         if !streams.by_name.contains_key(name) {
             streams.make_room();
@@ -218,6 +249,10 @@ impl MemoryLog {
         {
             stream.evict_oldest();
         }
+        let waiting = std::mem::take(&mut stream.waiting);
+        // Woken once the lock is let go: they take it first thing.
+        drop(guard);
+        waiting.into_iter().for_each(Waker::wake);
         Ok(id)
     }
 
@@ -228,8 +263,8 @@ impl MemoryLog {
         event: Option<&str>,
         data: Bytes,
     ) -> Result<String, LogError> {
-        let mut streams = self.lock();
-        let streams = &mut *streams;
+        let mut guard = self.lock();
+        let streams = &mut *guard;
         streams.clock += 1;
         if !streams.by_name.contains_key(name) {
             streams.make_room();
@@ -247,6 +282,10 @@ impl MemoryLog {
             event: event.map(str::to_owned),
             data,
         });
+        let waiting = std::mem::take(&mut stream.waiting);
+        // Woken once the lock is let go: they take it first thing.
+        drop(guard);
+        waiting.into_iter().for_each(Waker::wake);
         Ok(id)
     }
 
@@ -327,6 +366,78 @@ impl Stream {
     }
 }
 
+/// A [`MemoryLog`]'s tail: it reads the log's own events by sequence number, so a tail
+/// holds no buffer of its own, and one that falls behind the log's bounds gets a gap.
+struct Tail {
+    log: MemoryLog,
+    name: String,
+    /// Until the first poll: the id to start after.
+    after: Option<Option<String>>,
+    /// The sequence number of the next event to yield.
+    next: u64,
+    done: bool,
+}
+
+impl stream::Stream for Tail {
+    type Item = Result<Tailed, LogError>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = &mut *self;
+        if this.done {
+            return Poll::Ready(None);
+        }
+        let log = this.log.clone();
+        let mut guard = log.lock();
+        let streams = &mut *guard;
+        if !streams.by_name.contains_key(&this.name) {
+            streams.make_room();
+        }
+        let stream = streams.by_name.entry(this.name.clone()).or_default();
+        let first = stream
+            .entries
+            .front()
+            .map_or(stream.next + 1, |(seq, _)| *seq);
+        if let Some(after) = this.after.take() {
+            match after {
+                None => this.next = first,
+                Some(id) => {
+                    if let Some(end) = stream.end.as_ref().filter(|end| end.id == id) {
+                        this.done = true;
+                        return Poll::Ready(Some(Ok(Tailed::AtEnd(end.clone()))));
+                    }
+                    match stream.index.get(&id).filter(|_| id.len() <= MAX_ID_LEN) {
+                        Some(&seq) => this.next = seq + 1,
+                        None => {
+                            this.next = first;
+                            let oldest = stream.entries.front().map(|(_, e)| e.id.clone());
+                            return Poll::Ready(Some(Ok(Tailed::Gap { oldest })));
+                        }
+                    }
+                }
+            }
+        }
+        if this.next < first {
+            // Fell behind: the log let go of what this tail had not read yet.
+            this.next = first;
+            let oldest = stream.entries.front().map(|(_, e)| e.id.clone());
+            return Poll::Ready(Some(Ok(Tailed::Gap { oldest })));
+        }
+        let at = usize::try_from(this.next - first).unwrap_or(usize::MAX);
+        if let Some((_, entry)) = stream.entries.get(at) {
+            this.next += 1;
+            return Poll::Ready(Some(Ok(Tailed::Event(entry.clone()))));
+        }
+        if let Some(end) = &stream.end {
+            this.done = true;
+            return Poll::Ready(Some(Ok(Tailed::End(end.clone()))));
+        }
+        if !stream.waiting.iter().any(|w| w.will_wake(cx.waker())) {
+            stream.waiting.push(cx.waker().clone());
+        }
+        Poll::Pending
+    }
+}
+
 impl fmt::Debug for MemoryLog {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let streams = self.lock();
@@ -365,6 +476,21 @@ impl ReplayLog for MemoryLog {
         after: Option<&'a str>,
     ) -> BoxFuture<'a, Result<Replay, LogError>> {
         std::future::ready(Ok(self.replay_now(stream, after))).boxed()
+    }
+
+    fn tail<'a>(
+        &'a self,
+        stream: &'a str,
+        after: Option<&'a str>,
+    ) -> BoxStream<'a, Result<Tailed, LogError>> {
+        Tail {
+            log: self.clone(),
+            name: stream.to_owned(),
+            after: Some(after.map(str::to_owned)),
+            next: 0,
+            done: false,
+        }
+        .boxed()
     }
 }
 

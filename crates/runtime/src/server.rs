@@ -28,7 +28,7 @@ mod items;
 mod pipe;
 mod push;
 mod stream;
-pub use hub::{Hub, HubConfig, PublishError, WatchError};
+pub use hub::{Behind, Hub, HubConfig, PublishError, WatchError};
 pub use incoming::{Binding, Incoming, Rejection, RequestContext};
 pub use items::ItemSink;
 pub use push::PushSink;

@@ -15,7 +15,7 @@ use pushgen_golden::feed::types;
 use pushgen_runtime::client::{Notice, PushBinding, Pushed, Reconnect};
 use pushgen_runtime::replay::{Bounds, MemoryLog};
 use pushgen_runtime::reqwest;
-use pushgen_runtime::server::{Hub, HubConfig, PushSink, RequestContext, ServerConfig};
+use pushgen_runtime::server::{Behind, Hub, HubConfig, PushSink, RequestContext, ServerConfig};
 use pushgen_runtime::sse;
 use serde_json::Value;
 use std::net::SocketAddr;
@@ -309,7 +309,14 @@ async fn every_watcher_gets_every_entry_and_the_generated_client_reads_them() {
 #[tokio::test]
 async fn a_watcher_that_falls_behind_is_cut_and_the_others_keep_going() {
     bounded(async {
-        let hub = Hub::memory().config(HubConfig { lag: 4 });
+        // The log holds 64 entries: a watcher further behind than that is cut.
+        let hub = Hub::new(MemoryLog::new(Bounds {
+            entries: 64,
+            ..Bounds::default()
+        }))
+        .config(HubConfig {
+            behind: Behind::Cut,
+        });
         let addr = serve(hub.clone()).await;
         let (done, published) = tokio::sync::oneshot::channel::<()>();
         // Reads nothing until everything is published.
@@ -340,7 +347,7 @@ async fn a_watcher_that_falls_behind_is_cut_and_the_others_keep_going() {
             lines
         });
         // 64 KiB entries, until the slow watcher's buffers (its pipe, the sockets') are
-        // full and it falls more than four behind.
+        // full and it falls behind the log.
         let text = "x".repeat(64 * 1024);
         for seq in 0..400 {
             hub.publish("big", &entry("big", seq, &text)).await.unwrap();

@@ -1,4 +1,5 @@
 use super::*;
+use futures_util::StreamExt;
 
 fn log(entries: usize, bytes: usize, streams: usize) -> MemoryLog {
     MemoryLog::new(Bounds {
@@ -192,4 +193,76 @@ fn a_first_connection_gets_all_that_is_held() {
         append(&log, "s", d);
     }
     assert_eq!(data(&log.replay_now("s", None)), ["b", "c"]);
+}
+
+fn next(tail: &mut BoxStream<'_, Result<Tailed, LogError>>) -> Option<Tailed> {
+    use futures_util::FutureExt;
+    tail.next()
+        .now_or_never()
+        .map(|item| item.unwrap().unwrap())
+}
+
+fn event_data(tailed: Option<Tailed>) -> String {
+    match tailed {
+        Some(Tailed::Event(entry)) => String::from_utf8(entry.data.to_vec()).unwrap(),
+        other => panic!("not an event: {other:?}"),
+    }
+}
+
+#[test]
+fn a_tail_gives_what_is_held_then_what_comes_then_the_end() {
+    let log = MemoryLog::default();
+    append(&log, "s", "a");
+    let mut tail = log.tail("s", None);
+    assert_eq!(event_data(next(&mut tail)), "a");
+    assert_eq!(next(&mut tail), None, "waits for more");
+    append(&log, "s", "b");
+    assert_eq!(event_data(next(&mut tail)), "b");
+    log.end_now("s", None, Some("final"), Bytes::from_static(b"{}"))
+        .unwrap();
+    assert!(matches!(next(&mut tail), Some(Tailed::End(end)) if end.id == "3"));
+    use futures_util::FutureExt;
+    assert!(
+        matches!(tail.next().now_or_never(), Some(None)),
+        "and then ends"
+    );
+}
+
+#[test]
+fn a_tail_starts_after_its_id_with_a_gap_or_at_the_end() {
+    let log = log(2, usize::MAX, 8);
+    for d in ["a", "b", "c"] {
+        append(&log, "s", d);
+    }
+    let mut tail = log.tail("s", Some("2"));
+    assert_eq!(event_data(next(&mut tail)), "c");
+    let mut gone = log.tail("s", Some("1"));
+    assert_eq!(
+        next(&mut gone),
+        Some(Tailed::Gap {
+            oldest: Some("2".into())
+        })
+    );
+    assert_eq!(event_data(next(&mut gone)), "b");
+    let end = log.end_now("s", None, None, Bytes::new()).unwrap();
+    let mut at_end = log.tail("s", Some(&end));
+    assert!(matches!(next(&mut at_end), Some(Tailed::AtEnd(_))));
+}
+
+#[test]
+fn a_tail_that_falls_behind_the_log_gets_a_gap_and_carries_on() {
+    let log = log(2, usize::MAX, 8);
+    let mut tail = log.tail("s", None);
+    assert_eq!(next(&mut tail), None);
+    for d in ["a", "b", "c", "d"] {
+        append(&log, "s", d);
+    }
+    assert_eq!(
+        next(&mut tail),
+        Some(Tailed::Gap {
+            oldest: Some("3".into())
+        })
+    );
+    assert_eq!(event_data(next(&mut tail)), "c");
+    assert_eq!(event_data(next(&mut tail)), "d");
 }

@@ -24,48 +24,38 @@
 
 use super::push::PushSink;
 use super::{PushError, RequestContext};
-use crate::replay::{Entry, LogError, MemoryLog, Replay, ReplayLog};
+use crate::replay::{Entry, LogError, MemoryLog, ReplayLog, Tailed};
 use crate::wire::{self, DecodeError, EncodeError, FINAL_EVENT, PushMessage, ResponseParts};
 use bytes::Bytes;
-use std::collections::{HashMap, HashSet};
+use futures_util::StreamExt;
 use std::fmt;
-use std::sync::{Arc, Mutex, MutexGuard};
-use tokio::sync::broadcast;
+use std::sync::Arc;
 
-/// How a [`Hub`] treats its watchers.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct HubConfig {
-    /// Live events a watcher may fall behind by. One that falls further is cut: its
-    /// stream ends early, and its client resumes from the log, so a slow client never
-    /// slows the others or grows the server's memory.
-    pub lag: usize,
+/// What a [`Hub`] does with a watcher that falls so far behind that the log no longer
+/// holds the events it has yet to send (its client reads too slowly).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Behind {
+    /// Cut its stream: its client reconnects and resumes, and is told of the gap then.
+    #[default]
+    Cut,
+    /// Send a `gap` and carry on from the oldest event held.
+    Gap,
 }
 
-impl Default for HubConfig {
-    fn default() -> Self {
-        HubConfig { lag: 1024 }
-    }
+/// How a [`Hub`] treats its watchers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct HubConfig {
+    pub behind: Behind,
 }
 
 /// Topics that many clients watch, with resumption from a [`ReplayLog`].
+///
+/// The hub holds no events itself: each watcher tails the log, so the log's bounds are
+/// the bound on memory, however many watch, and a slow watcher slows nobody else.
 #[derive(Clone)]
 pub struct Hub {
     log: Arc<dyn ReplayLog>,
-    topics: Arc<Mutex<HashMap<String, Arc<Topic>>>>,
     config: HubConfig,
-}
-
-struct Topic {
-    /// Held across the log's append and the broadcast, so that live watchers see events
-    /// in the log's order.
-    order: tokio::sync::Mutex<()>,
-    live: broadcast::Sender<Live>,
-}
-
-#[derive(Clone)]
-enum Live {
-    Event(Arc<Entry>),
-    End(Arc<Entry>),
 }
 
 /// Why a publish failed.
@@ -91,8 +81,8 @@ impl std::error::Error for PublishError {}
 pub enum WatchError {
     /// The client is gone.
     Closed,
-    /// The watcher fell more than [`HubConfig::lag`] events behind; its stream is cut,
-    /// and its client resumes from the log.
+    /// The watcher fell behind the log and was cut ([`Behind::Cut`]): its client
+    /// resumes from the log.
     Lagged,
     /// The log failed.
     Log(LogError),
@@ -138,7 +128,6 @@ impl Hub {
     pub fn with_log(log: Arc<dyn ReplayLog>) -> Self {
         Hub {
             log,
-            topics: Arc::default(),
             config: HubConfig::default(),
         }
     }
@@ -151,23 +140,6 @@ impl Hub {
     pub fn config(mut self, config: HubConfig) -> Self {
         self.config = config;
         self
-    }
-
-    fn lock(&self) -> MutexGuard<'_, HashMap<String, Arc<Topic>>> {
-        self.topics.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    fn topic(&self, name: &str) -> Arc<Topic> {
-        let mut topics = self.lock();
-        topics
-            .entry(name.to_owned())
-            .or_insert_with(|| {
-                Arc::new(Topic {
-                    order: tokio::sync::Mutex::new(()),
-                    live: broadcast::channel(self.config.lag.max(1)).0,
-                })
-            })
-            .clone()
     }
 
     /// Publishes `push` on `topic` with an id the log assigns, and returns the id.
@@ -197,22 +169,11 @@ impl Hub {
     ) -> Result<String, PublishError> {
         let envelope = push.encode().map_err(PublishError::Encode)?;
         let data = wire::envelope_json(&envelope).map_err(PublishError::Encode)?;
-        let handle = self.topic(topic);
-        let _order = handle.order.lock().await;
-        let data = Bytes::from(data);
-        let id = self
-            .log
-            .append(topic, id, Some(&envelope.event), data.clone())
+        // Watchers tail the log: appending is publishing.
+        self.log
+            .append(topic, id, Some(&envelope.event), Bytes::from(data))
             .await
-            .map_err(PublishError::Log)?;
-        let entry = Entry {
-            id: id.clone(),
-            event: Some(envelope.event.into_owned()),
-            data,
-        };
-        // No watcher is not an error: the log has it.
-        let _ = handle.live.send(Live::Event(Arc::new(entry)));
-        Ok(id)
+            .map_err(PublishError::Log)
     }
 
     /// Ends `topic` with the final response `response`: watchers get it and their
@@ -224,22 +185,10 @@ impl Hub {
     ) -> Result<String, PublishError> {
         let parts = response.to_parts().map_err(PublishError::Encode)?;
         let data = Bytes::from(wire::final_json(&parts).map_err(PublishError::Encode)?);
-        let handle = self.topic(topic);
-        let _order = handle.order.lock().await;
-        let id = self
-            .log
-            .end(topic, None, Some(FINAL_EVENT), data.clone())
+        self.log
+            .end(topic, None, Some(FINAL_EVENT), data)
             .await
-            .map_err(PublishError::Log)?;
-        let entry = Entry {
-            id: id.clone(),
-            event: Some(FINAL_EVENT.to_owned()),
-            data,
-        };
-        let _ = handle.live.send(Live::End(Arc::new(entry)));
-        // Later watchers find the end in the log.
-        self.lock().remove(topic);
-        Ok(id)
+            .map_err(PublishError::Log)
     }
 
     /// Streams `topic` into `sink` for the request `context`: from after its
@@ -255,75 +204,49 @@ impl Hub {
         P: PushMessage,
         R: ResponseParts,
     {
-        // Subscribed before the log is read, so that nothing published in between is
-        // missed; what arrives twice is dropped by id.
-        let mut live = self.topic(topic).live.subscribe();
-        let after = context.last_event_id.as_deref();
-        let (entries, ended) = match self.log.replay(topic, after).await? {
-            Replay::Ended(end) => {
-                if let Some(pipe) = sink.pipe() {
-                    pipe.answer_no_content();
-                }
-                return final_response(&end);
-            }
-            Replay::After { entries, ended } => (entries, ended),
-            Replay::Gap { oldest } => {
-                sink.send_gap(oldest.as_deref()).await?;
-                match self.log.replay(topic, None).await? {
-                    Replay::After { entries, ended } => (entries, ended),
-                    // The log lost the topic between the two reads.
-                    _ => (Vec::new(), None),
-                }
-            }
-        };
-        let mut seen = HashSet::with_capacity(entries.len());
-        for entry in &entries {
-            sink.send_entry(entry).await?;
-            seen.insert(entry.id.clone());
-        }
-        if let Some(end) = ended {
-            return self.end(sink, &end);
-        }
+        let mut tail = self.log.tail(topic, context.last_event_id.as_deref());
+        let mut sent = false;
         loop {
             let next = tokio::select! {
-                next = live.recv() => next,
+                next = tail.next() => next,
                 () = sink.closed() => return Err(WatchError::Closed),
             };
-            match next {
-                Ok(Live::Event(entry)) if seen.contains(&entry.id) => {}
-                Ok(Live::Event(entry)) => sink.send_entry(&entry).await?,
-                Ok(Live::End(end)) => return self.end(sink, &end),
-                Err(broadcast::error::RecvError::Lagged(_)) => {
-                    if let Some(pipe) = sink.pipe() {
-                        pipe.cut();
-                    }
-                    return Err(WatchError::Lagged);
+            let Some(next) = next else {
+                return Err(WatchError::Log(LogError::Unavailable(
+                    "the log's tail ended before the topic did".into(),
+                )));
+            };
+            match next? {
+                Tailed::Event(entry) => {
+                    sink.send_entry(&entry).await?;
+                    sent = true;
                 }
-                Err(broadcast::error::RecvError::Closed) => {
-                    // The topic ended while this watcher was being set up: the log has
-                    // its end.
-                    return match self.log.replay(topic, None).await? {
-                        Replay::After {
-                            ended: Some(end), ..
-                        } => self.end(sink, &end),
-                        _ => Err(WatchError::Log(LogError::Unavailable(
-                            "the topic closed without an end".into(),
-                        ))),
-                    };
+                // What the client asked to resume after is gone: say so, then send what
+                // is held.
+                Tailed::Gap { oldest } if !sent => sink.send_gap(oldest.as_deref()).await?,
+                Tailed::Gap { oldest } => match self.config.behind {
+                    Behind::Gap => sink.send_gap(oldest.as_deref()).await?,
+                    Behind::Cut => {
+                        if let Some(pipe) = sink.pipe() {
+                            pipe.cut();
+                        }
+                        return Err(WatchError::Lagged);
+                    }
+                },
+                Tailed::End(end) => {
+                    if let Some(pipe) = sink.pipe() {
+                        pipe.set_final_id(end.id.clone());
+                    }
+                    return final_response(&end);
+                }
+                Tailed::AtEnd(end) => {
+                    if let Some(pipe) = sink.pipe() {
+                        pipe.answer_no_content();
+                    }
+                    return final_response(&end);
                 }
             }
         }
-    }
-
-    fn end<P: PushMessage, R: ResponseParts>(
-        &self,
-        sink: &PushSink<P>,
-        end: &Entry,
-    ) -> Result<R, WatchError> {
-        if let Some(pipe) = sink.pipe() {
-            pipe.set_final_id(end.id.clone());
-        }
-        final_response(end)
     }
 }
 
@@ -336,8 +259,7 @@ fn final_response<R: ResponseParts>(end: &Entry) -> Result<R, WatchError> {
 impl fmt::Debug for Hub {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Hub")
-            .field("topics", &self.lock().len())
             .field("config", &self.config)
-            .finish()
+            .finish_non_exhaustive()
     }
 }
