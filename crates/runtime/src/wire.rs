@@ -7,15 +7,25 @@
 //! the bytes lives here, in [`crate::binding`] (the framing of each format) and in
 //! [`crate::item`] (item mode).
 
-#[cfg(test)]
+#[cfg(all(test, feature = "client", feature = "server"))]
 mod frame_tests;
+#[cfg_attr(
+    not(feature = "client"),
+    allow(dead_code, reason = "the frame reader serves the client")
+)]
 mod read;
 mod text;
+#[cfg_attr(
+    not(feature = "server"),
+    allow(dead_code, reason = "the frame writer serves the server")
+)]
 mod write;
 
+#[cfg(feature = "client")]
 pub(crate) use read::{Framed, read_line, read_sse_final, read_sse_push};
 pub use read::{Head, ReadError, Variables, body, no_body};
 pub use serde::Deserializer;
+#[cfg(feature = "server")]
 pub(crate) use write::FrameWriter;
 pub use write::{PathValue, WriteParts, WritePush};
 

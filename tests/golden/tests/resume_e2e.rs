@@ -368,64 +368,6 @@ async fn a_watcher_that_falls_behind_is_cut_and_the_others_keep_going() {
     .await;
 }
 
-/// A TCP proxy that cuts its `i`th connection after `cuts[i]` bytes from the server
-/// (connections past the list are not cut): the network failing under a stream.
-async fn cutting_proxy(upstream: SocketAddr, cuts: Vec<usize>) -> SocketAddr {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        let mut cuts = cuts.into_iter();
-        loop {
-            let Ok((client, _)) = listener.accept().await else {
-                return;
-            };
-            let cut = cuts.next();
-            tokio::spawn(async move {
-                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
-                    return;
-                };
-                let (mut client_read, mut client_write) = client.into_split();
-                let (mut server_read, mut server_write) = server.into_split();
-                let up = tokio::spawn(async move {
-                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
-                });
-                let mut left = cut.unwrap_or(usize::MAX);
-                let mut buf = vec![0; 16 * 1024];
-                while left > 0 {
-                    let Ok(n) = server_read.read(&mut buf).await else {
-                        break;
-                    };
-                    if n == 0 {
-                        break;
-                    }
-                    let n = n.min(left);
-                    if client_write.write_all(&buf[..n]).await.is_err() {
-                        break;
-                    }
-                    left -= n;
-                }
-                // Both sides dropped: the client sees its body end early, the server
-                // its client gone.
-                up.abort();
-            });
-        }
-    });
-    addr
-}
-
-/// A small deterministic generator, for cut points that are the same on every run.
-struct XorShift(u64);
-
-impl XorShift {
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n
-    }
-}
-
 /// Reads `feed` through the generated client, counting reconnects.
 async fn read_all(
     client: FeedsClient,
@@ -466,14 +408,14 @@ async fn cut_after_cut_the_generated_client_gets_every_push_once_and_in_order() 
         let server =
             support::serve_router(router_with_config(FeedServer { hub: hub.clone() }, config))
                 .await;
-        let mut rng = XorShift(0x5eed_cafe);
+        let mut rng = support::XorShift(0x5eed_cafe);
         let mut total_cuts = 0;
         for (binding, feed) in [(PushBinding::Sse, "sse"), (PushBinding::NdJson, "ndjson")] {
             // Cuts every 1–12 KiB of the ~1.5 MB stream: well over a hundred per binding.
             let cuts: Vec<usize> = (0..400)
                 .map(|_| 1024 + rng.below(11 * 1024) as usize)
                 .collect();
-            let proxy = cutting_proxy(server, cuts).await;
+            let proxy = support::cutting_proxy(&[server], cuts).await;
             let config = pushgen_runtime::client::Config {
                 reconnect: Reconnect {
                     attempts: 8,
@@ -536,7 +478,7 @@ async fn a_stream_that_may_not_reconnect_fails_with_the_last_id_it_got() {
         let server = serve(hub.clone()).await;
         publish(&hub, "news", 0..200).await;
         // The first connection is cut after 4 KiB, some way into the pushes.
-        let proxy = cutting_proxy(server, vec![4096]).await;
+        let proxy = support::cutting_proxy(&[server], vec![4096]).await;
         let client = FeedsClient::new(format!("http://{proxy}"));
         let mut stream = client
             .watch_feed_stream(&watch_feed::Params {

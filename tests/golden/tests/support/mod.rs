@@ -175,3 +175,65 @@ pub async fn bounded<F: std::future::Future>(f: F) -> F::Output {
         .await
         .expect("the test took longer than 60 s")
 }
+
+/// A TCP proxy that cuts its `i`th connection after `cuts[i]` bytes from the server
+/// (connections past the list are not cut): the network failing under a stream. The
+/// `i`th connection goes to `upstreams[i % len]`: with two, a client cut off from one
+/// server node comes back on the other.
+pub async fn cutting_proxy(upstreams: &[SocketAddr], cuts: Vec<usize>) -> SocketAddr {
+    let upstreams = upstreams.to_vec();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let mut cuts = cuts.into_iter();
+        for i in 0.. {
+            let Ok((client, _)) = listener.accept().await else {
+                return;
+            };
+            let cut = cuts.next();
+            let upstream = upstreams[i % upstreams.len()];
+            tokio::spawn(async move {
+                let Ok(server) = tokio::net::TcpStream::connect(upstream).await else {
+                    return;
+                };
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut server_read, mut server_write) = server.into_split();
+                let up = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut client_read, &mut server_write).await;
+                });
+                let mut left = cut.unwrap_or(usize::MAX);
+                let mut buf = vec![0; 16 * 1024];
+                while left > 0 {
+                    let Ok(n) = server_read.read(&mut buf).await else {
+                        break;
+                    };
+                    if n == 0 {
+                        break;
+                    }
+                    let n = n.min(left);
+                    if client_write.write_all(&buf[..n]).await.is_err() {
+                        break;
+                    }
+                    left -= n;
+                }
+                // Both sides dropped: the client sees its body end early, the server
+                // its client gone.
+                up.abort();
+            });
+        }
+    });
+    addr
+}
+
+/// A small deterministic generator, for cut points that are the same on every run.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
