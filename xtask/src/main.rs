@@ -35,7 +35,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&root(), &args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | fuzz [--seconds N] | bench codegen|push"
+                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | fuzz [--seconds N] | bench codegen|push|idle"
             );
             return ExitCode::FAILURE;
         }

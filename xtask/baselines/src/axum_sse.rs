@@ -16,7 +16,9 @@ use crate::Job;
 use crate::record::{self, Expect, Params, Record};
 
 pub async fn serve(listener: TcpListener) -> Result<(), String> {
-    let app = Router::new().route("/stream", get(records));
+    let app = Router::new()
+        .route("/stream", get(records))
+        .route("/idle", get(idle));
     axum::serve(listener, app)
         .await
         .map_err(|e| format!("axum: {e}"))
@@ -36,6 +38,14 @@ async fn records(Query(params): Query<Params>) -> Result<Events, (StatusCode, St
         })
     });
     Ok(Sse::new(Box::pin(events)))
+}
+
+/// One event, then nothing but keep-alives (every 15 s, as pushgen's): an idle
+/// subscription, for `cargo xtask bench idle`'s memory figure.
+async fn idle() -> Sse<impl Stream<Item = Result<Event, axum::Error>>> {
+    let first = stream::once(async { Ok(Event::default().event("tick").data("{}")) });
+    Sse::new(first.chain(stream::pending()))
+        .keep_alive(axum::response::sse::KeepAlive::new().interval(Duration::from_secs(15)))
 }
 
 pub async fn consume(job: Job) -> Result<Duration, String> {

@@ -165,14 +165,14 @@ fn build(root: &Path, baselines: bool) -> Result<Programs, String> {
 }
 
 /// A server process, killed when dropped.
-struct Server {
+pub(super) struct Server {
     child: Child,
-    addr: String,
+    pub(super) addr: String,
 }
 
 impl Server {
     /// Starts `program serve [kind]` and waits for its `listening ADDR` line.
-    fn start(program: &Path, kind: Option<&str>) -> Result<Server, String> {
+    pub(super) fn start(program: &Path, kind: Option<&str>) -> Result<Server, String> {
         let mut command = Command::new(program);
         command.arg("serve").args(kind);
         let mut child = command
@@ -197,6 +197,10 @@ impl Server {
             .ok_or_else(|| format!("{} serve printed {line:?}", program.display()))?;
         server.addr = addr.to_owned();
         Ok(server)
+    }
+
+    pub(super) fn pid(&self) -> u32 {
+        self.child.id()
     }
 }
 
