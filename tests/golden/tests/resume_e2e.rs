@@ -309,9 +309,11 @@ async fn every_watcher_gets_every_entry_and_the_generated_client_reads_them() {
 #[tokio::test]
 async fn a_watcher_that_falls_behind_is_cut_and_the_others_keep_going() {
     bounded(async {
-        // The log holds 64 entries: a watcher further behind than that is cut.
+        // The log holds 128 entries (8 MiB): a watcher further behind than that is cut.
+        // The fast one has all of that as slack, on a busy machine too.
         let hub = Hub::new(MemoryLog::new(Bounds {
-            entries: 64,
+            entries: 128,
+            bytes: usize::MAX,
             ..Bounds::default()
         }))
         .config(HubConfig {
@@ -349,14 +351,14 @@ async fn a_watcher_that_falls_behind_is_cut_and_the_others_keep_going() {
         // 64 KiB entries, until the slow watcher's buffers (its pipe, the sockets') are
         // full and it falls behind the log.
         let text = "x".repeat(64 * 1024);
-        for seq in 0..400 {
+        for seq in 0..600 {
             hub.publish("big", &entry("big", seq, &text)).await.unwrap();
-            tokio::time::sleep(Duration::from_millis(2)).await;
+            tokio::time::sleep(Duration::from_millis(1)).await;
         }
-        close(&hub, "big", 400).await;
+        close(&hub, "big", 600).await;
         assert_eq!(
             fast.await.unwrap(),
-            401,
+            601,
             "the fast watcher got every entry and the end"
         );
         done.send(()).unwrap();
