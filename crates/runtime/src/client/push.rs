@@ -396,3 +396,47 @@ fn read_frame<P: PushMessage, R: ResponseParts>(frame: &Frame) -> Result<Read<P,
         other => Err(Error::Decode(other)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::RecentIds;
+    use crate::client::Reconnect;
+    use std::time::Duration;
+
+    const MS: Duration = Duration::from_millis(1);
+
+    #[test]
+    fn the_wait_doubles_per_attempt_honours_retry_and_stays_in_bounds() {
+        let reconnect = Reconnect {
+            attempts: 8,
+            delay: 100 * MS,
+            min_delay: 10 * MS,
+            max_delay: 1000 * MS,
+        };
+        // No jitter: the base, doubled per attempt in a row, capped.
+        let waits: Vec<_> = (1..=6).map(|n| reconnect.wait(n, None, 0.0)).collect();
+        assert_eq!(waits, [100, 200, 400, 800, 1000, 1000].map(|ms| ms * MS));
+        // A server's `retry:` replaces the first wait, clamped into the bounds.
+        assert_eq!(reconnect.wait(1, Some(50 * MS), 0.0), 50 * MS);
+        assert_eq!(reconnect.wait(1, Some(MS), 0.0), 10 * MS);
+        assert_eq!(reconnect.wait(1, Some(60_000 * MS), 0.0), 1000 * MS);
+        // Jitter adds at most a fifth, and never passes the cap.
+        assert_eq!(reconnect.wait(1, None, 1.0), 120 * MS);
+        assert_eq!(reconnect.wait(5, None, 1.0), 1000 * MS);
+        // A huge attempt count neither overflows nor passes the cap.
+        assert_eq!(reconnect.wait(u32::MAX, None, 0.5), 1000 * MS);
+    }
+
+    #[test]
+    fn recent_ids_drop_a_repeat_and_forget_the_oldest_past_their_bound() {
+        let mut ids = RecentIds::default();
+        assert!(ids.insert("a"));
+        assert!(!ids.insert("a"), "a repeat is refused");
+        for n in 0..RecentIds::KEEP {
+            assert!(ids.insert(&n.to_string()));
+        }
+        assert_eq!(ids.order.len(), RecentIds::KEEP);
+        assert!(ids.insert("a"), "the oldest was forgotten");
+        assert!(!ids.insert(&(RecentIds::KEEP - 1).to_string()));
+    }
+}
