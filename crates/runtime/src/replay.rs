@@ -301,26 +301,19 @@ impl MemoryLog {
                 Some(_) => Replay::Gap { oldest: None },
             };
         };
-        let Some(after) = after else {
-            return Replay::After {
-                entries: stream.entries.iter().map(|(_, e)| e.clone()).collect(),
-                ended: stream.end.clone(),
-            };
-        };
-        let oldest = || stream.entries.front().map(|(_, e)| e.id.clone());
-        if after.len() > MAX_ID_LEN {
-            return Replay::Gap { oldest: oldest() };
-        }
-        if let Some(end) = stream.end.as_ref().filter(|end| end.id == after) {
-            return Replay::Ended(end.clone());
-        }
-        let Some(&seq) = stream.index.get(after) else {
-            return Replay::Gap { oldest: oldest() };
+        let from = match stream.start_after(after) {
+            Start::AtEnd(end) => return Replay::Ended(end),
+            Start::Gap => {
+                return Replay::Gap {
+                    oldest: stream.oldest(),
+                };
+            }
+            Start::From(seq) => seq,
         };
         let entries = stream
             .entries
             .iter()
-            .filter(|(s, _)| *s > seq)
+            .filter(|(s, _)| *s >= from)
             .map(|(_, entry)| entry.clone())
             .collect();
         Replay::After {
@@ -328,6 +321,16 @@ impl MemoryLog {
             ended: stream.end.clone(),
         }
     }
+}
+
+/// Where reading a stream after an id starts.
+enum Start {
+    /// At the event with this sequence number.
+    From(u64),
+    /// The id is not held: at the oldest event held, after saying so.
+    Gap,
+    /// The id is the stream's end: nothing follows.
+    AtEnd(Entry),
 }
 
 impl Streams {
@@ -348,6 +351,34 @@ impl Streams {
 }
 
 impl Stream {
+    /// Where reading after `after` starts: after the event it names, at the oldest held
+    /// on a first connection (`None`), or a gap for an id not held (over-long ids are
+    /// never looked up).
+    fn start_after(&self, after: Option<&str>) -> Start {
+        let Some(after) = after else {
+            return Start::From(self.first());
+        };
+        if after.len() > MAX_ID_LEN {
+            return Start::Gap;
+        }
+        if let Some(end) = self.end.as_ref().filter(|end| end.id == after) {
+            return Start::AtEnd(end.clone());
+        }
+        match self.index.get(after) {
+            Some(&seq) => Start::From(seq + 1),
+            None => Start::Gap,
+        }
+    }
+
+    /// The sequence number of the oldest event held (the next one's, when none is).
+    fn first(&self) -> u64 {
+        self.entries.front().map_or(self.next + 1, |(seq, _)| *seq)
+    }
+
+    fn oldest(&self) -> Option<String> {
+        self.entries.front().map(|(_, e)| e.id.clone())
+    }
+
     /// The id for the event with sequence number `seq`: `id` if it is new here.
     fn claim(&self, id: Option<&str>, seq: u64) -> Result<String, LogError> {
         let id = id.map_or_else(|| seq.to_string(), str::to_owned);
@@ -393,34 +424,25 @@ impl stream::Stream for Tail {
             streams.make_room();
         }
         let stream = streams.by_name.entry(this.name.clone()).or_default();
-        let first = stream
-            .entries
-            .front()
-            .map_or(stream.next + 1, |(seq, _)| *seq);
+        let first = stream.first();
         if let Some(after) = this.after.take() {
-            match after {
-                None => this.next = first,
-                Some(id) => {
-                    if let Some(end) = stream.end.as_ref().filter(|end| end.id == id) {
-                        this.done = true;
-                        return Poll::Ready(Some(Ok(Tailed::AtEnd(end.clone()))));
-                    }
-                    match stream.index.get(&id).filter(|_| id.len() <= MAX_ID_LEN) {
-                        Some(&seq) => this.next = seq + 1,
-                        None => {
-                            this.next = first;
-                            let oldest = stream.entries.front().map(|(_, e)| e.id.clone());
-                            return Poll::Ready(Some(Ok(Tailed::Gap { oldest })));
-                        }
-                    }
+            match stream.start_after(after.as_deref()) {
+                Start::From(seq) => this.next = seq,
+                Start::AtEnd(end) => {
+                    this.done = true;
+                    return Poll::Ready(Some(Ok(Tailed::AtEnd(end))));
                 }
+                // Below `first`: reported as a gap just below, as falling behind is.
+                Start::Gap => this.next = 0,
             }
         }
         if this.next < first {
-            // Fell behind: the log let go of what this tail had not read yet.
+            // Not held: the id named was not, or the log let go of what this tail had
+            // not read yet.
             this.next = first;
-            let oldest = stream.entries.front().map(|(_, e)| e.id.clone());
-            return Poll::Ready(Some(Ok(Tailed::Gap { oldest })));
+            return Poll::Ready(Some(Ok(Tailed::Gap {
+                oldest: stream.oldest(),
+            })));
         }
         let at = usize::try_from(this.next - first).unwrap_or(usize::MAX);
         if let Some((_, entry)) = stream.entries.get(at) {
