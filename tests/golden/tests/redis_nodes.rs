@@ -8,37 +8,15 @@ mod support;
 
 use pushgen_golden::feed::client::FeedsClient;
 use pushgen_golden::feed::operations::watch_feed;
-use pushgen_golden::feed::server::{Feeds, router_with_config};
+use pushgen_golden::feed::server::router_with_config;
 use pushgen_golden::feed::types;
 use pushgen_redis::testing::RedisServer;
 use pushgen_redis::{Options, RedisLog};
 use pushgen_runtime::client::{Config, Notice, Pushed, Reconnect};
-use pushgen_runtime::server::{Hub, PushSink, RequestContext, ServerConfig};
+use pushgen_runtime::server::{Hub, ServerConfig};
 use std::net::SocketAddr;
 use std::time::Duration;
-use support::bounded;
-
-struct Node {
-    hub: Hub,
-}
-
-impl Feeds for Node {
-    async fn watch_feed(
-        &self,
-        context: RequestContext,
-        params: watch_feed::Params,
-        push: PushSink<watch_feed::Push>,
-    ) -> watch_feed::Response {
-        match self.hub.watch(&params.feed, &context, &push).await {
-            Ok(response) => response,
-            Err(e) => watch_feed::Response::ServiceUnavailable {
-                body: types::Problem {
-                    message: e.to_string(),
-                },
-            },
-        }
-    }
-}
+use support::{HubFeeds, bounded};
 
 /// A server node with its own connection to Redis, as a process of its own would have.
 async fn node(redis: &RedisServer, max_len: usize) -> (Hub, SocketAddr) {
@@ -53,7 +31,8 @@ async fn node(redis: &RedisServer, max_len: usize) -> (Hub, SocketAddr) {
         retry: Some(Duration::from_millis(5)),
         ..ServerConfig::default()
     };
-    let addr = support::serve_router(router_with_config(Node { hub: hub.clone() }, config)).await;
+    let addr =
+        support::serve_router(router_with_config(HubFeeds { hub: hub.clone() }, config)).await;
     (hub, addr)
 }
 

@@ -10,39 +10,17 @@ mod support;
 use futures_util::StreamExt;
 use pushgen_golden::feed::client::FeedsClient;
 use pushgen_golden::feed::operations::watch_feed;
-use pushgen_golden::feed::server::{Feeds, router_with_config};
+use pushgen_golden::feed::server::router_with_config;
 use pushgen_golden::feed::types;
 use pushgen_runtime::client::{Notice, PushBinding, Pushed, Reconnect};
 use pushgen_runtime::replay::{Bounds, MemoryLog};
 use pushgen_runtime::reqwest;
-use pushgen_runtime::server::{Behind, Hub, HubConfig, PushSink, RequestContext, ServerConfig};
+use pushgen_runtime::server::{Behind, Hub, HubConfig, ServerConfig};
 use pushgen_runtime::sse;
 use serde_json::Value;
 use std::net::SocketAddr;
 use std::time::Duration;
-use support::bounded;
-
-struct FeedServer {
-    hub: Hub,
-}
-
-impl Feeds for FeedServer {
-    async fn watch_feed(
-        &self,
-        context: RequestContext,
-        params: watch_feed::Params,
-        push: PushSink<watch_feed::Push>,
-    ) -> watch_feed::Response {
-        match self.hub.watch(&params.feed, &context, &push).await {
-            Ok(response) => response,
-            Err(e) => watch_feed::Response::ServiceUnavailable {
-                body: types::Problem {
-                    message: e.to_string(),
-                },
-            },
-        }
-    }
-}
+use support::{HubFeeds, bounded};
 
 fn entry(feed: &str, seq: i64, text: &str) -> watch_feed::Push {
     watch_feed::Push::Entry(watch_feed::Entry {
@@ -81,7 +59,7 @@ async fn serve(hub: Hub) -> SocketAddr {
         retry: Some(Duration::from_millis(500)),
         ..ServerConfig::default()
     };
-    support::serve_router(router_with_config(FeedServer { hub }, config)).await
+    support::serve_router(router_with_config(HubFeeds { hub }, config)).await
 }
 
 fn get(addr: SocketAddr, feed: &str, accept: &str, last: Option<&str>) -> reqwest::RequestBuilder {
@@ -408,8 +386,7 @@ async fn cut_after_cut_the_generated_client_gets_every_push_once_and_in_order() 
             ..ServerConfig::default()
         };
         let server =
-            support::serve_router(router_with_config(FeedServer { hub: hub.clone() }, config))
-                .await;
+            support::serve_router(router_with_config(HubFeeds { hub: hub.clone() }, config)).await;
         let mut rng = support::XorShift(0x5eed_cafe);
         let mut total_cuts = 0;
         for (binding, feed) in [(PushBinding::Sse, "sse"), (PushBinding::NdJson, "ndjson")] {

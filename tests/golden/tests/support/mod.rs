@@ -237,3 +237,28 @@ impl XorShift {
         self.0 % n
     }
 }
+
+/// The feed API of `fixtures/feed.yaml` on a `Hub`: its one operation watches the topic
+/// the request names, and answers `503` with the reason when watching fails.
+pub struct HubFeeds {
+    pub hub: pushgen_runtime::server::Hub,
+}
+
+impl pushgen_golden::feed::server::Feeds for HubFeeds {
+    async fn watch_feed(
+        &self,
+        context: RequestContext,
+        params: pushgen_golden::feed::operations::watch_feed::Params,
+        push: PushSink<pushgen_golden::feed::operations::watch_feed::Push>,
+    ) -> pushgen_golden::feed::operations::watch_feed::Response {
+        use pushgen_golden::feed::{operations::watch_feed, types};
+        match self.hub.watch(&params.feed, &context, &push).await {
+            Ok(response) => response,
+            Err(e) => watch_feed::Response::ServiceUnavailable {
+                body: types::Problem {
+                    message: e.to_string(),
+                },
+            },
+        }
+    }
+}
