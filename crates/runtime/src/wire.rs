@@ -22,11 +22,13 @@ mod text;
 mod write;
 
 #[cfg(feature = "client")]
-pub(crate) use read::{Framed, read_line, read_sse_final, read_sse_push};
+pub(crate) use read::{Framed, read_line, read_sse_final, read_sse_gap, read_sse_push};
 pub use read::{Head, ReadError, Variables, body, no_body};
 pub use serde::Deserializer;
 #[cfg(feature = "server")]
 pub(crate) use write::FrameWriter;
+#[cfg(feature = "server")]
+pub(crate) use write::json_str;
 pub use write::{PathValue, WriteParts, WritePush};
 
 use bytes::Bytes;

@@ -359,11 +359,7 @@ fn read_frame<P: PushMessage, R: ResponseParts>(frame: &Frame) -> Result<Read<P,
                 None => Read::Skip,
             })
         }
-        Some(GAP_EVENT) => {
-            let gap: serde_json::Value = serde_json::from_str(frame.data()).unwrap_or_default();
-            let oldest = gap["oldest"].as_str().map(str::to_owned);
-            return Ok(Read::Gap(oldest));
-        }
+        Some(GAP_EVENT) => return Ok(Read::Gap(wire::read_sse_gap(frame.data()))),
         Some(event) => {
             // A push this version does not know (a newer server's), or an event that is
             // not a push at all: skipped unread.

@@ -72,7 +72,7 @@ impl Ending for FinalResponse {
                     let mut line = line;
                     line.pop();
                     line.push_str(",\"id\":");
-                    line.push_str(&serde_json::to_string(id).unwrap_or_default());
+                    wire::json_str(&mut line, id);
                     line.push('}');
                     line
                 }
@@ -176,14 +176,11 @@ impl<P: PushMessage> PushSink<P> {
                     .and_then(|d| d.strip_suffix('}'))
                     .ok_or_else(|| PushError::Encode("a logged event is not an envelope".into()))?;
                 line.push_str("{\"push\":");
-                line.push_str(
-                    &serde_json::to_string(entry.event.as_deref().unwrap_or(""))
-                        .unwrap_or_default(),
-                );
+                wire::json_str(line, entry.event.as_deref().unwrap_or(""));
                 line.push(',');
                 line.push_str(inner);
                 line.push_str(",\"id\":");
-                line.push_str(&serde_json::to_string(&entry.id).unwrap_or_default());
+                wire::json_str(line, &entry.id);
                 line.push('}');
                 media
                     .encode(buf, None, None, line)

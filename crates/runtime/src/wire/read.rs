@@ -447,6 +447,12 @@ impl<'de, T: Target, R: ResponseParts> Visitor<'de> for ObjectVisitor<'_, T, R> 
     }
 }
 
+/// The oldest id a gap names, from the data of an SSE `gap` event; `None` for `null`
+/// (or data that is not a gap's: the gap is reported all the same).
+pub(crate) fn read_sse_gap(data: &str) -> Option<String> {
+    serde_json::from_str::<GapJson>(data).ok()?.oldest
+}
+
 /// A gap's object: `{"oldest":ID}` or `{"oldest":null}`.
 #[derive(Deserialize)]
 struct GapJson {

@@ -103,7 +103,7 @@ impl WritePush for Envelope {
 }
 
 /// Text that JSON strings and frames are written into.
-pub(super) trait Out {
+pub(crate) trait Out {
     fn put_text(&mut self, text: &str);
 }
 
@@ -121,7 +121,7 @@ impl Out for BytesMut {
 
 /// Appends `text` as a JSON string, escaped as `serde_json` escapes it, without the
 /// allocation `serde_json::to_string` makes.
-pub(super) fn json_str(out: &mut impl Out, text: &str) {
+pub(crate) fn json_str(out: &mut impl Out, text: &str) {
     out.put_text("\"");
     json_str_content(out, text);
     out.put_text("\"");
