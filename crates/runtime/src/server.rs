@@ -27,11 +27,13 @@ mod incoming;
 mod items;
 mod pipe;
 mod push;
+mod serve;
 mod stream;
 pub use hub::{Behind, Hub, HubConfig, PublishError, WatchError};
 pub use incoming::{Binding, Incoming, Rejection, RequestContext};
 pub use items::ItemSink;
 pub use push::PushSink;
+pub use serve::{ConnectionConfig, Serve, serve};
 
 /// How generated routers behave.
 #[derive(Debug, Clone)]
@@ -65,15 +67,15 @@ impl Default for ServerConfig {
 /// A signal that ends every open push stream of the routers configured with it.
 ///
 /// ```no_run
-/// # use pushgen_runtime::{axum, server::Shutdown};
+/// # use pushgen_runtime::{axum, server::{serve, Shutdown}};
 /// # async fn run(listener: tokio::net::TcpListener, app: axum::Router, shutdown: Shutdown,
 /// #              stop_requested: impl std::future::Future<Output = ()> + Send + 'static) {
 /// // app = router_with_config(api, ServerConfig::default().shutdown(&shutdown))
 /// let stop = shutdown.clone();
-/// axum::serve(listener, app)
+/// serve(listener, app)
 ///     .with_graceful_shutdown(async move {
 ///         stop_requested.await;
-///         stop.trigger(); // open streams end; axum then finishes the other requests
+///         stop.trigger(); // open streams end; the server then finishes the other requests
 ///     })
 ///     .await
 ///     .unwrap();

@@ -75,5 +75,5 @@ async fn main() -> std::io::Result<()> {
         "consumer API listening on http://{}",
         listener.local_addr()?
     );
-    pushgen_runtime::axum::serve(listener, router(Consumers)).await
+    pushgen_runtime::server::serve(listener, router(Consumers)).await
 }

@@ -75,7 +75,7 @@ async fn serve() -> Result<(), String> {
     println!("listening {addr}");
     std::io::stdout().flush().map_err(|e| e.to_string())?;
     exit_with_stdin();
-    pushgen_runtime::axum::serve(listener, router(Idle { hub }))
+    pushgen_runtime::server::serve(listener, router(Idle { hub }))
         .await
         .map_err(|e| e.to_string())
 }

@@ -181,7 +181,7 @@ async fn serve() -> Result<(), String> {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         std::process::exit(0);
     });
-    pushgen_runtime::axum::serve(listener, router(Bench))
+    pushgen_runtime::server::serve(listener, router(Bench))
         .await
         .map_err(|e| e.to_string())
 }

@@ -145,7 +145,7 @@ pub async fn serve_router(app: pushgen_runtime::axum::Router) -> SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
-        pushgen_runtime::axum::serve(listener, app).await.unwrap();
+        pushgen_runtime::server::serve(listener, app).await.unwrap();
     });
     addr
 }

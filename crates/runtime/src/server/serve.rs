@@ -1,0 +1,190 @@
+//! Serving a generated router over TCP, HTTP/1.1 and HTTP/2 (cleartext, either found
+//! from the first bytes), with the connection settings a push server needs.
+//!
+//! `axum::serve` also serves a router, but leaves hyper's buffers at their defaults
+//! (about 400 KiB a connection may buffer for writing, which with thousands of open
+//! streams is most of a server's memory) and sets no timer, so a client that never
+//! finishes its request head holds its connection forever. [`serve`] bounds both.
+
+use axum::Router;
+use axum::body::Body;
+use futures_util::future::BoxFuture;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
+use std::future::{Future, IntoFuture};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_service::Service;
+
+/// How [`serve`] treats each connection.
+#[derive(Debug, Clone)]
+pub struct ConnectionConfig {
+    /// How long a client may take to send a request's head; then its connection is
+    /// closed. Without it, clients that send heads a byte at a time (a slowloris) hold
+    /// connections open until the server runs out. `None` waits forever.
+    pub header_read_timeout: Option<Duration>,
+    /// The most one connection buffers: a request head being read (a longer one is
+    /// refused with `431`), and over HTTP/1.1 a response body being written, beyond
+    /// what a stream's push buffer holds. At least 8 KiB.
+    pub max_buf_size: usize,
+    /// Over HTTP/2, the most one stream buffers for writing.
+    pub max_send_buf_size: usize,
+    /// Disables Nagle's algorithm on every connection, so that a lone push leaves at
+    /// once rather than after the peer's delayed acknowledgement.
+    pub nodelay: bool,
+}
+
+impl Default for ConnectionConfig {
+    /// A 30 s head timeout, 64 KiB of buffer, no Nagle.
+    fn default() -> Self {
+        ConnectionConfig {
+            header_read_timeout: Some(Duration::from_secs(30)),
+            max_buf_size: 64 * 1024,
+            max_send_buf_size: 64 * 1024,
+            nodelay: true,
+        }
+    }
+}
+
+/// hyper refuses a smaller buffer: one must hold a typical request head.
+const MIN_BUF_SIZE: usize = 8 * 1024;
+
+/// Serves `app` on `listener` until the listener fails for good, or the graceful
+/// shutdown signal (if one is set) fires and every connection has finished.
+///
+/// ```no_run
+/// # async fn run(app: pushgen_runtime::axum::Router) -> std::io::Result<()> {
+/// let listener = tokio::net::TcpListener::bind("127.0.0.1:3000").await?;
+/// pushgen_runtime::server::serve(listener, app).await
+/// # }
+/// ```
+pub fn serve(listener: TcpListener, app: Router) -> Serve {
+    Serve {
+        listener,
+        app,
+        config: ConnectionConfig::default(),
+        signal: None,
+    }
+}
+
+/// A server being set up; `.await` it to run it.
+#[must_use = "a server does nothing until it is awaited"]
+pub struct Serve {
+    listener: TcpListener,
+    app: Router,
+    config: ConnectionConfig,
+    signal: Option<BoxFuture<'static, ()>>,
+}
+
+impl Serve {
+    pub fn config(mut self, config: ConnectionConfig) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// When `signal` resolves, the server stops accepting connections, asks each open
+    /// one to finish (HTTP/2 `GOAWAY`; HTTP/1.1 closes after the response in flight),
+    /// and returns once all have. Open push streams only end if their router's
+    /// [`ServerConfig::shutdown`](super::ServerConfig::shutdown) is triggered too.
+    pub fn with_graceful_shutdown(
+        mut self,
+        signal: impl Future<Output = ()> + Send + 'static,
+    ) -> Self {
+        self.signal = Some(Box::pin(signal));
+        self
+    }
+
+    async fn run(self) -> io::Result<()> {
+        let builder = Arc::new(builder(&self.config));
+        let (stop, stopped) = tokio::sync::watch::channel(());
+        let mut signal = self
+            .signal
+            .unwrap_or_else(|| Box::pin(std::future::pending()));
+        loop {
+            let accepted = tokio::select! {
+                accepted = self.listener.accept() => accepted,
+                () = &mut signal => break,
+            };
+            let socket = match accepted {
+                Ok((socket, _)) => socket,
+                Err(e) => {
+                    pause_after(&e).await;
+                    continue;
+                }
+            };
+            if self.config.nodelay {
+                // Only a hint: a socket that refuses it is served all the same.
+                let _ = socket.set_nodelay(true);
+            }
+            let app = self.app.clone();
+            let builder = builder.clone();
+            let mut stopped = stopped.clone();
+            tokio::spawn(async move {
+                let service = hyper::service::service_fn(move |request| {
+                    let mut app = app.clone();
+                    async move { app.call(request.map(Body::new)).await }
+                });
+                let conn = builder.serve_connection(TokioIo::new(socket), service);
+                let mut conn = std::pin::pin!(conn);
+                tokio::select! {
+                    result = conn.as_mut() => return finished(result),
+                    _ = stopped.changed() => conn.as_mut().graceful_shutdown(),
+                }
+                finished(conn.await);
+            });
+        }
+        drop(self.listener);
+        // Each connection's task holds a receiver: once all are dropped, all are done.
+        stop.send_replace(());
+        drop(stopped);
+        stop.closed().await;
+        Ok(())
+    }
+}
+
+impl IntoFuture for Serve {
+    type Output = io::Result<()>;
+    type IntoFuture = BoxFuture<'static, io::Result<()>>;
+
+    fn into_future(self) -> Self::IntoFuture {
+        Box::pin(self.run())
+    }
+}
+
+fn builder(config: &ConnectionConfig) -> auto::Builder<TokioExecutor> {
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .max_buf_size(config.max_buf_size.max(MIN_BUF_SIZE));
+    builder
+        .http2()
+        .timer(TokioTimer::new())
+        .max_send_buf_size(config.max_send_buf_size.max(MIN_BUF_SIZE));
+    builder
+}
+
+fn finished(result: Result<(), Box<dyn std::error::Error + Send + Sync>>) {
+    if let Err(e) = result {
+        // A peer that goes away mid-request is ordinary for a server on a network.
+        tracing::debug!(error = %e, "a connection ended with an error");
+    }
+}
+
+/// After a failed `accept`: a connection that failed before it was accepted is the
+/// peer's problem, and the next is tried at once; anything else (out of file
+/// descriptors, say) is given a moment to pass, rather than spinning on it.
+async fn pause_after(e: &io::Error) {
+    use io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::warn!(error = %e, "accepting a connection failed; retrying in 100 ms");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
