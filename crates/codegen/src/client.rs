@@ -32,13 +32,16 @@ pub fn generate(api: &Api) -> TokenStream {
     };
     let runtime_imports = if api.operations.is_empty() {
         TokenStream::new()
-    } else if api.push_operations().next().is_some() {
-        quote!(
-            use #RT::client::{Error, Pushed};
-        )
     } else {
+        // What the observer methods match on, named once here.
+        let pushed = api.push_operations().next().map(|_| quote!(Pushed,));
+        let item_event = api
+            .operations
+            .iter()
+            .any(|op| matches!(op.streaming, Streaming::Items(_)))
+            .then(|| quote!(ItemEvent,));
         quote!(
-            use #RT::client::Error;
+            use #RT::client::{Error, #item_event #pushed};
         )
     };
     quote! {

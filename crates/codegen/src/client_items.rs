@@ -7,12 +7,26 @@ use crate::operations::signature;
 use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
-use pushgen_ir::{ConditionalStream, ItemStream, Operation};
+use pushgen_ir::{ConditionalStream, ItemStream, Operation, StreamMedia};
 use quote::quote;
 
 /// Whether the stream's items are an enum of named events (else `Item` is one type).
 fn named(stream: &ItemStream) -> bool {
     stream.items.len() > 1 || stream.items.iter().any(|i| i.event.is_some())
+}
+
+/// `.resumable()` for a stream that reconnects when its connection breaks off: a safe
+/// method or `x-push-resumable`, over SSE (the line formats carry no ids to resume from).
+fn resumable(stream: &ItemStream) -> Option<TokenStream> {
+    (stream.resumable && stream.media == StreamMedia::EventStream).then(|| quote!(.resumable()))
+}
+
+fn resumes(stream: &ItemStream) -> &'static str {
+    if resumable(stream).is_some() {
+        "\n A connection that breaks off is resumed: the client reconnects with `Last-Event-ID`,\n as the client's `Reconnect` configuration says."
+    } else {
+        ""
+    }
 }
 
 fn ends(stream: &ItemStream) -> &'static str {
@@ -41,20 +55,28 @@ pub fn item_methods(
         request,
     } = call;
     let stream_doc = format!(
-        " The items arrive as `{}`, each as it comes, as a `Stream` of\n `Result<Item, Error>`; the request is sent when it is first polled.{}\n A declared response the server answers with instead (an error before the first\n item) is `Error::Response`: read it with `error.response::<operations::{}::Response>()`.",
+        " The items arrive as `{}`, each as it comes, as a `Stream` of\n `Result<Item, Error>`; the request is sent when it is first polled.{}\n A declared response the server answers with instead (an error before the first\n item) is `Error::Response`: read it with `error.response::<operations::{}::Response>()`.{}",
         stream.media.as_str(),
         ends(stream),
         op.name.snake,
+        resumes(stream),
     );
+    let resumable = resumable(stream);
     let dispatch = if named(stream) {
         let arms = stream.items.iter().map(|item| {
             let variant = ident(&item.name.camel);
             let on = ident_fmt(format_args!("on_{}", item.name.snake));
-            quote!(operations::#module::Item::#variant(item) => observer.#on(item),)
+            quote!(ItemEvent::Item(operations::#module::Item::#variant(item)) => observer.#on(item),)
         });
-        quote!(match item? { #(#arms)* })
+        quote!(match event? {
+            #(#arms)*
+            ItemEvent::Notice(notice) => observer.on_notice(&notice),
+        })
     } else {
-        quote!(observer.on_item(item?))
+        quote!(match event? {
+            ItemEvent::Item(item) => observer.on_item(item),
+            ItemEvent::Notice(notice) => observer.on_notice(&notice),
+        })
     };
     let observe_doc = format!(
         " [`Self::{}`], each item handed to `observer` as it arrives. Returns once the\n stream has ended, or with its first error.",
@@ -68,7 +90,7 @@ pub fn item_methods(
             &self,
             #(#args),*
         ) -> #RT::client::ItemStream<operations::#module::Items> {
-            #request.item_stream()
+            #request #resumable.item_stream()
         }
 
         #[doc = #observe_doc]
@@ -78,7 +100,7 @@ pub fn item_methods(
             observer: &mut impl #observer,
         ) -> ::std::result::Result<(), Error> {
             let mut stream = self.#name(#(#names),*);
-            while let Some(item) = stream.next_item().await {
+            while let Some(event) = stream.next_event().await {
                 #dispatch
             }
             Ok(())
@@ -96,21 +118,23 @@ pub fn conditional_stream(
     let stream_name = ident_fmt(format_args!("{}_stream", op.name.snake));
     let Call { args, request, .. } = call;
     let docs = format!(
-        " `{}` (`{}`) streamed: sends `{}: true` and returns the items as they arrive, as\n `{}`, as a `Stream` of `Result<Item, Error>`; [`Self::{}`] asks for the whole answer\n instead. The request is sent when the stream is first polled.{}",
+        " `{}` (`{}`) streamed: sends `{}: true` and returns the items as they arrive, as\n `{}`, as a `Stream` of `Result<Item, Error>`; [`Self::{}`] asks for the whole answer\n instead. The request is sent when the stream is first polled.{}{}",
         op.label(),
         signature(op),
         conditional.flag,
         conditional.stream.media.as_str(),
         op.name.snake,
         ends(&conditional.stream),
+        resumes(&conditional.stream),
     );
+    let resumable = resumable(&conditional.stream);
     quote! {
         #[doc = #docs]
         pub fn #stream_name(
             &self,
             #(#args),*
         ) -> #RT::client::ItemStream<operations::#module::Items> {
-            #request.item_stream()
+            #request #resumable.item_stream()
         }
     }
 }
@@ -159,6 +183,12 @@ pub fn observer(op: &Operation, stream: &ItemStream) -> TokenStream {
         /// what it needs. `()` observes nothing.
         pub trait #observer {
             #(#methods)*
+
+            /// Something that happened to the stream on the way: a reconnect, or items
+            /// the server could no longer replay.
+            fn on_notice(&mut self, notice: &#RT::client::Notice) {
+                let _ = notice;
+            }
         }
 
         impl #observer for () {}

@@ -276,6 +276,8 @@ fn sse_idiom(
         None => vec![(schema, at.clone())],
     };
     let mut scope = Scope::new();
+    // The observer's method for news of the stream itself.
+    scope.reserve(&["notice", "on_notice"]);
     let mut items = Vec::with_capacity(members.len());
     for (member, member_at) in members {
         let properties = member.get("properties")?;

@@ -14,9 +14,10 @@ mod call;
 mod items;
 mod push;
 mod read;
+mod resume;
 
 pub use call::{Call, Method};
-pub use items::ItemStream;
+pub use items::{ItemEvent, ItemStream};
 pub use push::PushStream;
 
 /// Why a call failed. A declared response is not an `Error` when the operation returns

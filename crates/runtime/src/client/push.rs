@@ -1,13 +1,13 @@
 //! Envelope mode on the client: typed pushes, then the final response.
 
 use super::read::{self, Opened, Reader};
+use super::resume::{BrokeOff, Resume, resumable_cause};
 use super::{Call, Error, Notice, PushBinding, Pushed};
 use crate::binding::Frame;
 use crate::wire::{self, DecodeError, FINAL_EVENT, GAP_EVENT, Line, PushMessage, ResponseParts};
 use futures_util::future::BoxFuture;
 use futures_util::ready;
 use futures_util::stream::{Stream, StreamExt};
-use std::collections::{HashSet, VecDeque};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -44,52 +44,6 @@ pub struct PushStream<P, R> {
     /// Yield [`Pushed::Notice`]s.
     notices: bool,
     _push: PhantomData<fn(P)>,
-}
-
-/// What a stream keeps to come back (or to say where it broke off).
-struct Resume {
-    /// The operation is resumable and reconnecting is on.
-    may_reconnect: bool,
-    /// The request, to repeat (kept only when it may be).
-    call: Option<Call>,
-    reconnect: super::Reconnect,
-    accept: String,
-    /// The last push's id.
-    last_id: Option<String>,
-    /// Ids of the latest pushes, to drop one that arrives again.
-    seen: RecentIds,
-    /// Reconnects in a row without a push between.
-    attempt: u32,
-    /// The server's `retry:`.
-    retry: Option<std::time::Duration>,
-    /// The connection is a reconnect (a `204` then means there is nothing to resume).
-    reconnected: bool,
-}
-
-/// The ids of the latest pushes, bounded.
-#[derive(Default)]
-struct RecentIds {
-    order: VecDeque<String>,
-    set: HashSet<String>,
-}
-
-impl RecentIds {
-    const KEEP: usize = 1024;
-
-    /// Notes `id`; `false` if it was already there.
-    fn insert(&mut self, id: &str) -> bool {
-        if self.set.contains(id) {
-            return false;
-        }
-        if self.order.len() == Self::KEEP
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.set.remove(&oldest);
-        }
-        self.order.push_back(id.to_owned());
-        self.set.insert(id.to_owned());
-        true
-    }
 }
 
 // Polled by hand rather than built from `stream::unfold`, which makes a new future and
@@ -152,60 +106,22 @@ where
             self.state = State::Done;
             return Some(Err(cause));
         };
-        let limit = resume.reconnect;
-        if !resume.may_reconnect || resume.attempt >= limit.attempts || !resumable_cause(&cause) {
-            self.state = State::Done;
-            return Some(Err(match resume.last_id.take() {
-                Some(last_event_id) => Error::Interrupted {
-                    last_event_id,
-                    cause: Box::new(cause),
-                },
-                None => cause,
-            }));
+        match resume.broke_off(cause) {
+            BrokeOff::Fail(e) => {
+                self.state = State::Done;
+                Some(Err(e))
+            }
+            BrokeOff::Wait(sleep, notice) => {
+                self.state = State::Waiting(sleep);
+                self.notices.then_some(Ok(Pushed::Notice(notice)))
+            }
         }
-        resume.attempt += 1;
-        let after = limit.wait(resume.attempt, resume.retry, jitter());
-        tracing::debug!(attempt = resume.attempt, ?after, error = %cause, "reconnecting");
-        self.state = State::Waiting(Box::pin(tokio::time::sleep(after)));
-        let notice = Notice::Reconnecting {
-            attempt: resume.attempt,
-            after,
-            last_event_id: resume.last_id.clone(),
-            cause: cause.to_string(),
-        };
-        self.notices.then_some(Ok(Pushed::Notice(notice)))
     }
 
     /// A push arrived with `id`: `false` if it arrived before and is to be dropped.
     fn arrived(&mut self, id: Option<&str>) -> bool {
-        let Some(resume) = &mut self.resume else {
-            return true;
-        };
-        let Some(id) = id else {
-            return true;
-        };
-        if resume.may_reconnect && !resume.seen.insert(id) {
-            tracing::debug!(id, "dropping a push that arrived before");
-            return false;
-        }
-        resume.last_id = Some(id.to_owned());
-        resume.attempt = 0;
-        true
+        self.resume.as_mut().is_none_or(|resume| resume.arrived(id))
     }
-}
-
-/// Whether a stream that broke off this way is worth reconnecting: the connection or
-/// its bytes ended early, not the server's answer or the API.
-fn resumable_cause(cause: &Error) -> bool {
-    matches!(cause, Error::Truncated | Error::Request(_) | Error::Idle(_))
-}
-
-/// A number in 0..1 for spreading reconnects: no generator is worth a dependency here.
-fn jitter() -> f64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
-    hasher.write_u64(0);
-    (hasher.finish() % 1000) as f64 / 1000.0
 }
 
 impl<P, R> Stream for PushStream<P, R>
@@ -223,46 +139,23 @@ where
                     if let State::Pending(call) = std::mem::replace(&mut this.state, State::Done) {
                         let media = call.config_ref().push_binding.media();
                         let accept = format!("{}, application/json;q=0.9", media.content_type());
-                        // Kept for every stream, for the last id an error reports; only
-                        // a resumable one reconnects.
-                        let reconnect = call.config_ref().reconnect;
-                        let may_reconnect = call.is_resumable() && reconnect.attempts > 0;
-                        this.resume = Some(Resume {
-                            may_reconnect,
-                            call: may_reconnect.then(|| call.clone()),
-                            reconnect,
-                            accept: accept.clone(),
-                            last_id: None,
-                            seen: RecentIds::default(),
-                            attempt: 0,
-                            retry: None,
-                            reconnected: false,
-                        });
-                        this.state = State::Connecting(read::connect(call.build(&accept)));
+                        let (resume, connecting) = Resume::start(call, accept, true);
+                        this.resume = Some(resume);
+                        this.state = State::Connecting(connecting);
                     }
                 }
                 State::Waiting(sleep) => {
                     ready!(sleep.as_mut().poll(cx));
-                    let Some(resume) = this.resume.as_mut() else {
-                        this.state = State::Done;
-                        continue;
+                    this.state = match this.resume.as_mut().and_then(Resume::reconnect) {
+                        Some(connecting) => State::Connecting(connecting),
+                        None => State::Done,
                     };
-                    let Some(call) = resume
-                        .call
-                        .as_ref()
-                        .map(|call| call.resuming_after(resume.last_id.as_deref()))
-                    else {
-                        this.state = State::Done;
-                        continue;
-                    };
-                    resume.reconnected = true;
-                    this.state = State::Connecting(read::connect(call.build(&resume.accept)));
                 }
                 State::Connecting(connecting) => match ready!(connecting.as_mut().poll(cx)) {
                     Ok((Opened::Stream(reader), _)) => this.state = State::Reading(reader),
                     Ok((Opened::Plain(response), _))
                         if response.status() == reqwest::StatusCode::NO_CONTENT
-                            && this.resume.as_ref().is_some_and(|r| r.reconnected) =>
+                            && this.resume.as_ref().is_some_and(Resume::reconnected) =>
                     {
                         // The server says the last push this client got was the end; but
                         // the final response never arrived.
@@ -292,8 +185,8 @@ where
                         Ok(None) => Err(Error::Truncated),
                         Err(e) => Err(e),
                     };
-                    if let (Some(resume), Some(retry)) = (&mut this.resume, retry) {
-                        resume.retry = Some(retry);
+                    if let Some(resume) = &mut this.resume {
+                        resume.note_retry(retry);
                     }
                     match read {
                         Ok(Read::Push(push, id)) => {
@@ -391,48 +284,4 @@ fn read_frame<P: PushMessage, R: ResponseParts>(frame: &Frame) -> Result<Read<P,
         }
         other => Err(Error::Decode(other)),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::RecentIds;
-    use crate::client::Reconnect;
-    use std::time::Duration;
-
-    const MS: Duration = Duration::from_millis(1);
-
-    #[test]
-    fn the_wait_doubles_per_attempt_honours_retry_and_stays_in_bounds() {
-        let reconnect = Reconnect {
-            attempts: 8,
-            delay: 100 * MS,
-            min_delay: 10 * MS,
-            max_delay: 1000 * MS,
-        };
-        // No jitter: the base, doubled per attempt in a row, capped.
-        let waits: Vec<_> = (1..=6).map(|n| reconnect.wait(n, None, 0.0)).collect();
-        assert_eq!(waits, [100, 200, 400, 800, 1000, 1000].map(|ms| ms * MS));
-        // A server's `retry:` replaces the first wait, clamped into the bounds.
-        assert_eq!(reconnect.wait(1, Some(50 * MS), 0.0), 50 * MS);
-        assert_eq!(reconnect.wait(1, Some(MS), 0.0), 10 * MS);
-        assert_eq!(reconnect.wait(1, Some(60_000 * MS), 0.0), 1000 * MS);
-        // Jitter adds at most a fifth, and never passes the cap.
-        assert_eq!(reconnect.wait(1, None, 1.0), 120 * MS);
-        assert_eq!(reconnect.wait(5, None, 1.0), 1000 * MS);
-        // A huge attempt count neither overflows nor passes the cap.
-        assert_eq!(reconnect.wait(u32::MAX, None, 0.5), 1000 * MS);
-    }
-
-    #[test]
-    fn recent_ids_drop_a_repeat_and_forget_the_oldest_past_their_bound() {
-        let mut ids = RecentIds::default();
-        assert!(ids.insert("a"));
-        assert!(!ids.insert("a"), "a repeat is refused");
-        for n in 0..RecentIds::KEEP {
-            assert!(ids.insert(&n.to_string()));
-        }
-        assert_eq!(ids.order.len(), RecentIds::KEEP);
-        assert!(ids.insert("a"), "the oldest was forgotten");
-        assert!(!ids.insert(&(RecentIds::KEEP - 1).to_string()));
-    }
 }

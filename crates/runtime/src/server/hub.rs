@@ -22,8 +22,12 @@
 //! a `gap` event naming the oldest id still held, then everything held, when the id is
 //! not in the log.
 
+use super::items::{ItemSink, marker_is_item};
+use super::pipe::Pipe;
 use super::push::PushSink;
 use super::{PushError, RequestContext};
+use crate::binding::Media;
+use crate::item::{self, ItemCodec, Terminator};
 use crate::replay::{Entry, LogError, MemoryLog, ReplayLog, Tailed};
 use crate::wire::{self, DecodeError, EncodeError, FINAL_EVENT, PushMessage, ResponseParts};
 use bytes::Bytes;
@@ -204,7 +208,110 @@ impl Hub {
         P: PushMessage,
         R: ResponseParts,
     {
-        let mut tail = self.log.tail(topic, context.last_event_id.as_deref());
+        let after = context.last_event_id.as_deref();
+        match self.follow(topic, after, sink).await? {
+            Followed::End(end, _) => {
+                if let Some(pipe) = sink.pipe() {
+                    pipe.set_final_id(end.id.clone());
+                }
+                final_response(&end)
+            }
+            Followed::AtEnd(end) => {
+                if let Some(pipe) = sink.pipe() {
+                    pipe.answer_no_content();
+                }
+                final_response(&end)
+            }
+        }
+    }
+
+    /// Publishes an item of an item-mode operation on `topic`, with an id the log
+    /// assigns, and returns the id.
+    pub async fn publish_item<C: ItemCodec>(
+        &self,
+        topic: &str,
+        item: &C::Item,
+    ) -> Result<String, PublishError> {
+        let (event, data) = encode_item::<C>(item)?;
+        self.log
+            .append(topic, None, event, data)
+            .await
+            .map_err(PublishError::Log)
+    }
+
+    /// Ends an item-mode `topic`: watchers get `last` (when given: the item that ends
+    /// the stream, as a `done` event does that is declared its terminal marker), then
+    /// the declared marker if it is a frame of its own, and their streams end; a later
+    /// reconnect naming the end is answered `204 No Content`.
+    pub async fn finish_items<C: ItemCodec>(
+        &self,
+        topic: &str,
+        last: Option<&C::Item>,
+    ) -> Result<String, PublishError> {
+        let (event, data) = match last {
+            Some(item) => encode_item::<C>(item)?,
+            None => match C::TERMINATOR {
+                Some(Terminator::Data(text)) => (None, Bytes::from_static(text.as_bytes())),
+                Some(Terminator::Event(name)) => (Some(name), Bytes::new()),
+                None => (None, Bytes::new()),
+            },
+        };
+        self.log
+            .end(topic, None, event, data)
+            .await
+            .map_err(PublishError::Log)
+    }
+
+    /// [`Hub::watch`] for an item-mode operation: streams the items of `topic` into
+    /// `items`, then ends the stream as the topic ended. The handler then returns its
+    /// `2xx` response, which ends the stream with its marker.
+    ///
+    /// Over SSE every item carries its id, and so does the marker. The line formats have
+    /// no place for ids: a client cannot resume there, and a `Last-Event-ID` it sends is
+    /// not looked up (every watcher starts from the oldest item held); a watcher that
+    /// falls behind is cut, whatever [`HubConfig::behind`] says, as a gap cannot be said.
+    pub async fn watch_items<C: ItemCodec>(
+        &self,
+        topic: &str,
+        context: &RequestContext,
+        items: &ItemSink<C>,
+    ) -> Result<(), WatchError> {
+        let after = match C::MEDIA {
+            Media::EventStream => context.last_event_id.as_deref(),
+            _ => None,
+        };
+        let (end, at_end, sent) = match self.follow(topic, after, items).await? {
+            Followed::End(end, sent) => (end, false, sent),
+            Followed::AtEnd(end) => (end, true, false),
+        };
+        let Some(pipe) = items.pipe() else {
+            return Ok(());
+        };
+        let event = end.event.as_deref();
+        let data = std::str::from_utf8(&end.data).unwrap_or_default();
+        let is_marker = item::is_terminator(C::TERMINATOR, event, data) && !marker_is_item::<C>();
+        let is_nothing = C::TERMINATOR.is_none() && event.is_none() && data.is_empty();
+        if at_end || (is_nothing && !sent) {
+            // Nothing follows what the client has: say so, so that an `EventSource` stops
+            // reconnecting.
+            pipe.answer_no_content();
+        } else if is_marker || is_nothing {
+            pipe.set_final_id(end.id.clone());
+        } else {
+            // The end is an item (the last one, or the declared marker event carrying one).
+            items.send_entry(&end).await?;
+        }
+        Ok(())
+    }
+
+    /// Tails `topic` into `sink` after `after`, until the topic's end.
+    async fn follow<S: Watcher>(
+        &self,
+        topic: &str,
+        after: Option<&str>,
+        sink: &S,
+    ) -> Result<Followed, WatchError> {
+        let mut tail = self.log.tail(topic, after);
         let mut sent = false;
         loop {
             let next = tokio::select! {
@@ -218,36 +325,84 @@ impl Hub {
             };
             match next? {
                 Tailed::Event(entry) => {
-                    sink.send_entry(&entry).await?;
+                    sink.entry(&entry).await?;
                     sent = true;
                 }
                 // What the client asked to resume after is gone: say so, then send what
-                // is held.
-                Tailed::Gap { oldest } if !sent => sink.send_gap(oldest.as_deref()).await?,
-                Tailed::Gap { oldest } => match self.config.behind {
-                    Behind::Gap => sink.send_gap(oldest.as_deref()).await?,
-                    Behind::Cut => {
+                // is held. Where a gap cannot be said, the client never had an id.
+                Tailed::Gap { oldest } if !sent => {
+                    sink.gap(oldest.as_deref()).await?;
+                }
+                Tailed::Gap { oldest } => {
+                    let said =
+                        self.config.behind == Behind::Gap && sink.gap(oldest.as_deref()).await?;
+                    if !said {
                         if let Some(pipe) = sink.pipe() {
                             pipe.cut();
                         }
                         return Err(WatchError::Lagged);
                     }
-                },
-                Tailed::End(end) => {
-                    if let Some(pipe) = sink.pipe() {
-                        pipe.set_final_id(end.id.clone());
-                    }
-                    return final_response(&end);
                 }
-                Tailed::AtEnd(end) => {
-                    if let Some(pipe) = sink.pipe() {
-                        pipe.answer_no_content();
-                    }
-                    return final_response(&end);
-                }
+                Tailed::End(end) => return Ok(Followed::End(end, sent)),
+                Tailed::AtEnd(end) => return Ok(Followed::AtEnd(end)),
             }
         }
     }
+}
+
+/// How following a topic ended.
+enum Followed {
+    /// At the topic's end, after what came before it; whether anything came.
+    End(Entry, bool),
+    /// The client already had everything: its id was the end's.
+    AtEnd(Entry),
+}
+
+/// What a [`Hub`] writes a topic to: an envelope-mode or an item-mode sink.
+trait Watcher {
+    async fn entry(&self, entry: &Entry) -> Result<(), PushError>;
+    /// `false` when a gap cannot be said in this stream.
+    async fn gap(&self, oldest: Option<&str>) -> Result<bool, PushError>;
+    fn pipe(&self) -> Option<&Arc<Pipe>>;
+    async fn closed(&self);
+}
+
+impl<P: PushMessage> Watcher for PushSink<P> {
+    async fn entry(&self, entry: &Entry) -> Result<(), PushError> {
+        self.send_entry(entry).await
+    }
+    async fn gap(&self, oldest: Option<&str>) -> Result<bool, PushError> {
+        self.send_gap(oldest).await.map(|()| true)
+    }
+    fn pipe(&self) -> Option<&Arc<Pipe>> {
+        PushSink::pipe(self)
+    }
+    async fn closed(&self) {
+        PushSink::closed(self).await
+    }
+}
+
+impl<C: ItemCodec> Watcher for ItemSink<C> {
+    async fn entry(&self, entry: &Entry) -> Result<(), PushError> {
+        self.send_entry(entry).await
+    }
+    async fn gap(&self, oldest: Option<&str>) -> Result<bool, PushError> {
+        self.send_gap(oldest).await
+    }
+    fn pipe(&self) -> Option<&Arc<Pipe>> {
+        ItemSink::pipe(self)
+    }
+    async fn closed(&self) {
+        ItemSink::closed(self).await
+    }
+}
+
+fn encode_item<C: ItemCodec>(
+    item: &C::Item,
+) -> Result<(Option<&'static str>, Bytes), PublishError> {
+    let mut data = String::new();
+    let event = C::encode(item, &mut data).map_err(PublishError::Encode)?;
+    Ok((event, Bytes::from(data)))
 }
 
 fn final_response<R: ResponseParts>(end: &Entry) -> Result<R, WatchError> {

@@ -4,8 +4,11 @@
 use super::pipe::Pipe;
 use super::stream::{self, Cut, Ending};
 use super::{PushError, Shared};
+use crate::binding::Media;
 use crate::item::{ItemCodec, Terminator};
-use crate::wire::{self, Parts, ResponseParts};
+use crate::replay::Entry;
+use crate::sse;
+use crate::wire::{self, GAP_EVENT, Parts, ResponseParts};
 use axum::body::Bytes;
 use axum::response::Response;
 use bytes::BytesMut;
@@ -31,6 +34,15 @@ impl<A> Shared<A> {
         Fut: Future<Output = R> + Send + 'static,
     {
         let pipe = Pipe::new(self.config().push_buffer);
+        if let (true, Media::EventStream, Some(retry)) = (streaming, C::MEDIA, self.config().retry)
+        {
+            let mut field = BytesMut::new();
+            sse::encode_retry(
+                &mut field,
+                u64::try_from(retry.as_millis()).unwrap_or(u64::MAX),
+            );
+            pipe.prefill(&field);
+        }
         let sink = ItemSink {
             pipe: streaming.then(|| pipe.clone()),
             _codec: PhantomData,
@@ -61,10 +73,10 @@ impl<C: ItemCodec> Ending for ItemsEnd<C> {
     fn last_bytes(
         &self,
         parts: Result<Parts, wire::EncodeError>,
-        _id: Option<&str>,
+        id: Option<&str>,
     ) -> Result<Option<Bytes>, Cut> {
         match parts {
-            Ok(parts) if success(&parts) => Ok(terminator::<C>()),
+            Ok(parts) if success(&parts) => Ok(terminator::<C>(id)),
             Ok(parts) => {
                 tracing::warn!(
                     status = parts.status,
@@ -81,18 +93,25 @@ impl<C: ItemCodec> Ending for ItemsEnd<C> {
     }
 }
 
-/// The bytes of the declared terminal marker. An event terminator that is also an item's
-/// event is the handler's to send (it carries a typed item); the runtime cannot.
-fn terminator<C: ItemCodec>() -> Option<Bytes> {
+/// The bytes of the declared terminal marker, with the stream's last id (SSE only: the
+/// line formats have no place for one). An event terminator that is also an item's event
+/// is the handler's to send (it carries a typed item); the runtime cannot.
+fn terminator<C: ItemCodec>(id: Option<&str>) -> Option<Bytes> {
     let mut buf = BytesMut::new();
     match C::TERMINATOR? {
-        Terminator::Data(text) => C::MEDIA.encode(&mut buf, None, None, text).ok()?,
-        Terminator::Event(name) if !C::EVENTS.contains(&name) => {
-            C::MEDIA.encode(&mut buf, Some(name), None, "").ok()?
+        Terminator::Data(text) => C::MEDIA.encode(&mut buf, None, id, text).ok()?,
+        Terminator::Event(name) if !marker_is_item::<C>() => {
+            C::MEDIA.encode(&mut buf, Some(name), id, "").ok()?
         }
         Terminator::Event(_) => return None,
     }
     Some(buf.freeze())
+}
+
+/// Whether the declared marker is an event that carries an item (`x-ms-sse-terminal-event`
+/// naming one of the items), rather than a frame of its own.
+pub(super) fn marker_is_item<C: ItemCodec>() -> bool {
+    matches!(C::TERMINATOR, Some(Terminator::Event(name)) if C::EVENTS.contains(&name))
 }
 
 /// Where an item-mode operation's handler sends items.
@@ -146,6 +165,39 @@ impl<C: ItemCodec> ItemSink<C> {
         .await
     }
 
+    /// Writes a logged item (resumption): over SSE with its event name and id, in the
+    /// line formats as it is (they carry no ids).
+    pub(super) async fn send_entry(&self, entry: &Entry) -> Result<(), PushError> {
+        let Some(pipe) = &self.pipe else {
+            return Ok(());
+        };
+        let data = std::str::from_utf8(&entry.data)
+            .map_err(|_| PushError::Encode("a logged item is not UTF-8".into()))?;
+        pipe.send(|buf, _| frame::<C>(buf, entry.event.as_deref(), Some(&entry.id), data))
+            .await
+    }
+
+    /// Tells an SSE client that what it asked to resume from is gone: the event `gap`
+    /// with data `{"oldest":ID}` (or `null`). `false` where it cannot be said: in the line
+    /// formats, and when an item's own event is named `gap`.
+    pub(super) async fn send_gap(&self, oldest: Option<&str>) -> Result<bool, PushError> {
+        let Some(pipe) = &self.pipe else {
+            return Ok(true);
+        };
+        if !can_say_gap::<C>() {
+            return Ok(false);
+        }
+        let gap = serde_json::json!({ "oldest": oldest }).to_string();
+        pipe.send(|buf, _| frame::<C>(buf, Some(GAP_EVENT), None, &gap))
+            .await?;
+        Ok(true)
+    }
+
+    /// The pipe, when items reach the client.
+    pub(super) fn pipe(&self) -> Option<&Arc<Pipe>> {
+        self.pipe.as_ref()
+    }
+
     /// Sends the declared error item (`x-push-error`), as a stream that fails after it
     /// has started does; the handler then returns. The error is the stream's last frame:
     /// later sends fail with [`PushError::Closed`], and no terminal marker follows,
@@ -185,6 +237,12 @@ impl<C: ItemCodec> ItemSink<C> {
             None => std::future::pending().await,
         }
     }
+}
+
+/// Whether a stream of these items has a `gap` event of its own to tell a client it
+/// missed some: over SSE, unless an item is named `gap`.
+pub(super) fn can_say_gap<C: ItemCodec>() -> bool {
+    C::MEDIA == Media::EventStream && !C::EVENTS.contains(&GAP_EVENT)
 }
 
 fn frame<C: ItemCodec>(
