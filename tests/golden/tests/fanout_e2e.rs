@@ -72,8 +72,9 @@ const LOG_ENTRIES: usize = 2048;
 const LOG_BYTES: usize = 4 * 1024 * 1024;
 /// What one watcher may hold on the server: its pipe's buffer (64 KiB, or 64 pushes,
 /// and one push over, in an allocation that may have doubled past it), hyper's write
-/// buffer (`ConnectionConfig::max_buf_size`, 64 KiB) and the connection itself (its
-/// tasks, hyper's read buffer, the request: about 35 KiB, measured).
+/// queue (under `ConnectionConfig::max_buf_size`, 8 KiB, and the one chunk that passed
+/// it, up to the pipe's 64 KiB) and the connection itself (its tasks, hyper's two 8 KiB
+/// buffers, the request: about 23 KiB, measured).
 const PER_WATCHER: usize = (2 * 64 + 64 + 48) * 1024;
 /// The bound the heap must stay under while the topic is watched, over what it held
 /// before the watchers came: the log's bytes, its bookkeeping, and each watcher's share.

@@ -6,7 +6,7 @@ use crate::wire;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
 use axum::response::{IntoResponse, Response};
-use http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, Uri, header};
 use serde::de::DeserializeOwned;
 
 /// How the client asked to receive an envelope-mode operation's pushes.
@@ -151,11 +151,15 @@ impl Incoming {
             .unwrap_or(default)
     }
 
+    /// The request's context, for the handler. Its URI and headers are copies: hyper's
+    /// are slices of the connection's read buffer, and a handler that keeps them for the
+    /// life of a long stream would keep that buffer (8 KiB, beside the one hyper reads
+    /// the next request into) for as long, for every open stream.
     pub fn context(&self) -> RequestContext {
         RequestContext {
             method: self.method.clone(),
-            uri: self.uri.clone(),
-            headers: self.headers.clone(),
+            uri: detached_uri(&self.uri),
+            headers: detached_headers(&self.headers),
             last_event_id: self
                 .headers
                 .get("last-event-id")
@@ -375,4 +379,27 @@ impl Incoming {
             bytes,
         })
     }
+}
+
+/// `uri`, in memory of its own.
+fn detached_uri(uri: &Uri) -> Uri {
+    // The URI was valid, so its text is: the fallback is never taken.
+    Uri::from_maybe_shared(Bytes::copy_from_slice(uri.to_string().as_bytes()))
+        .unwrap_or_else(|_| uri.clone())
+}
+
+/// `headers`, in memory of their own.
+fn detached_headers(headers: &HeaderMap) -> HeaderMap {
+    let mut copy = HeaderMap::with_capacity(headers.len());
+    for (name, value) in headers {
+        // A standard name is static; a custom one is copied with `from_bytes`. The value
+        // was valid, so its copy is.
+        let name =
+            HeaderName::from_bytes(name.as_str().as_bytes()).unwrap_or_else(|_| name.clone());
+        let mut detached =
+            HeaderValue::from_bytes(value.as_bytes()).unwrap_or_else(|_| value.clone());
+        detached.set_sensitive(value.is_sensitive());
+        copy.append(name, detached);
+    }
+    copy
 }

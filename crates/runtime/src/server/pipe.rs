@@ -6,7 +6,7 @@
 //! frames would cost an allocation, a semaphore and a possible wake-up per push.
 //!
 //! When the body is woken: the handler's own sends leave it asleep until the handler
-//! next waits (its future is wrapped in [`Flushing`]) or [`CHUNK`] bytes are buffered,
+//! next waits (its future is wrapped in [`Handling`]) or [`CHUNK`] bytes are buffered,
 //! so a burst is one write and a lone push goes out at once; sends from any other task
 //! wake it straight away.
 //!
@@ -158,7 +158,7 @@ impl Pipe {
                 state.wake_reader();
             } else {
                 // The handler's own task: the body is woken when it next waits (see
-                // `Flushing`), so a burst goes out as one chunk.
+                // `Handling`), so a burst goes out as one chunk.
                 state.unflushed = true;
             }
             Poll::Ready(Ok(()))
@@ -338,29 +338,63 @@ impl State {
     }
 }
 
-/// The handler's future, which wakes the body whenever the handler waits (returns
-/// `Pending`): whatever it sent since is then ready, and goes out together. This is how a
-/// burst of pushes becomes one write without delaying a lone push at all.
-pub(super) struct Flushing<F> {
-    pub(super) inner: F,
-    pub(super) pipe: Arc<Pipe>,
-}
-
-impl<F: Future + Unpin> Future for Flushing<F> {
-    type Output = F::Output;
-
-    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
-        let polled = Pin::new(&mut self.inner).poll(cx);
-        if polled.is_pending() {
-            self.pipe.flush();
-        }
-        polled
+pin_project_lite::pin_project! {
+    /// The handler's task. It wakes the body whenever the handler waits (returns
+    /// `Pending`): whatever it sent since is then ready, and goes out together. This is
+    /// how a burst of pushes becomes one write without delaying a lone push at all. When
+    /// the handler returns, its response ends the pipe; when the task is dropped before
+    /// that (a panic), the pipe ends as abandoned, so the body does not wait forever.
+    ///
+    /// A hand-written future rather than an `async` block around the handler's: the
+    /// block would hold the handler's future twice over (once as captured, once as
+    /// awaited), and the task is, for every open stream, most of its memory.
+    pub(super) struct Handling<F> {
+        #[pin]
+        running: F,
+        end: HandlerEnd,
+        started: bool,
     }
 }
 
-/// The handler's side: ends the pipe as abandoned when the handler's task is dropped
-/// before it ended it (a panic), so the body does not wait forever.
-pub(super) struct HandlerEnd(pub(super) Arc<Pipe>);
+impl<F> Handling<F> {
+    pub(super) fn new(running: F, pipe: Arc<Pipe>) -> Self {
+        Handling {
+            running,
+            end: HandlerEnd(pipe),
+            started: false,
+        }
+    }
+}
+
+impl<F> Future for Handling<F>
+where
+    F: Future,
+    F::Output: wire::ResponseParts,
+{
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.project();
+        let pipe = &this.end.0;
+        if !*this.started {
+            *this.started = true;
+            pipe.run_by_this_task();
+        }
+        match this.running.poll(cx) {
+            Poll::Pending => {
+                pipe.flush();
+                Poll::Pending
+            }
+            Poll::Ready(response) => {
+                pipe.end(End::Returned(wire::ResponseParts::to_parts(&response)));
+                Poll::Ready(())
+            }
+        }
+    }
+}
+
+/// Ends the pipe as abandoned when dropped before the handler ended it.
+struct HandlerEnd(Arc<Pipe>);
 
 impl Drop for HandlerEnd {
     fn drop(&mut self) {

@@ -2,9 +2,10 @@
 //! from the first bytes), with the connection settings a push server needs.
 //!
 //! `axum::serve` also serves a router, but leaves hyper's buffers at their defaults
-//! (about 400 KiB a connection may buffer for writing, which with thousands of open
-//! streams is most of a server's memory) and sets no timer, so a client that never
-//! finishes its request head holds its connection forever. [`serve`] bounds both.
+//! (up to about 400 KiB a connection, and 24 KiB held by each idle one, which with
+//! thousands of open streams is most of a server's memory) and sets no timer, so a
+//! client that never finishes its request head holds its connection forever. [`serve`]
+//! bounds both.
 
 use axum::Router;
 use axum::body::Body;
@@ -26,8 +27,12 @@ pub struct ConnectionConfig {
     /// connections open until the server runs out. `None` waits forever.
     pub header_read_timeout: Option<Duration>,
     /// The most one connection buffers: a request head being read (a longer one is
-    /// refused with `431`), and over HTTP/1.1 a response body being written, beyond
-    /// what a stream's push buffer holds. At least 8 KiB.
+    /// refused with `431 Request Header Fields Too Large`), and over HTTP/1.1 a response
+    /// body being written, beyond what a stream's push buffer holds. At least 8 KiB,
+    /// the default: hyper then keeps one 8 KiB read buffer per connection (past 8 KiB it
+    /// grows to 16 KiB as soon as a connection has read its first request), which for a
+    /// server holding thousands of quiet streams is most of its memory. Raise it for
+    /// clients that send larger heads (many cookies, large tokens).
     pub max_buf_size: usize,
     /// Over HTTP/2, the most one stream buffers for writing.
     pub max_send_buf_size: usize,
@@ -37,11 +42,12 @@ pub struct ConnectionConfig {
 }
 
 impl Default for ConnectionConfig {
-    /// A 30 s head timeout, 64 KiB of buffer, no Nagle.
+    /// A 30 s head timeout, 8 KiB of connection buffer and 64 KiB per HTTP/2 stream, no
+    /// Nagle.
     fn default() -> Self {
         ConnectionConfig {
             header_read_timeout: Some(Duration::from_secs(30)),
-            max_buf_size: 64 * 1024,
+            max_buf_size: 8 * 1024,
             max_send_buf_size: 64 * 1024,
             nodelay: true,
         }

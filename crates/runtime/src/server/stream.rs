@@ -2,7 +2,7 @@
 //! handler's task, keep-alives and shutdown. Back-pressure, and writing what is ready as
 //! one chunk, come from the pipe the sinks write to (`pipe.rs`).
 
-use super::pipe::{BodyEnd, End, First, Flushing, HandlerEnd, Pipe, Read};
+use super::pipe::{BodyEnd, End, First, Handling, Pipe, Read};
 use super::{ServerConfig, Shutdown, internal_error, plain};
 use crate::binding::Media;
 use crate::wire::{self, Parts};
@@ -61,16 +61,7 @@ where
 {
     // Dropped with this future too, should the request go before its head is sent.
     let body_end = BodyEnd(pipe.clone());
-    let handler_end = HandlerEnd(pipe.clone());
-    tokio::spawn(async move {
-        handler_end.0.run_by_this_task();
-        let flushing = Flushing {
-            inner: Box::pin(running),
-            pipe: handler_end.0.clone(),
-        };
-        let response = flushing.await;
-        handler_end.0.end(End::Returned(response.to_parts()));
-    });
+    tokio::spawn(Handling::new(running, pipe.clone()));
     match poll_fn(|cx| pipe.poll_first(cx)).await {
         // A reconnect that named the stream's end: nothing follows it.
         First::Returned(End::Returned(_)) if pipe.no_content() => no_content(),
