@@ -1,7 +1,6 @@
 //! Turns the scripts' answers into the log's types.
 
-use bytes::Bytes;
-use pushgen_runtime::replay::{Entry, LogError, Replay};
+use pushgen_runtime::replay::{ByteString, Entry, LogError, Replay};
 use std::collections::HashMap;
 
 /// One stream entry as XRANGE gives it: its entry id and its fields.
@@ -43,7 +42,10 @@ pub(crate) fn replay((kind, rows): RawReplay) -> Result<Replay, LogError> {
         }
         "gap" => Ok(Replay::Gap {
             // A stream holding only its end has no event to resume from.
-            oldest: held.into_iter().find(|h| !h.is_end).map(|h| h.entry.id),
+            oldest: held
+                .into_iter()
+                .find(|h| !h.is_end)
+                .map(|h| h.entry.id.to_string()),
         }),
         _ => Err(unexpected("the replay script")),
     }
@@ -76,11 +78,14 @@ fn held((entry_id, mut fields): RawEntry) -> Result<Held, LogError> {
     let data = fields.remove("data").ok_or_else(|| {
         LogError::Unavailable(format!("stream entry {entry_id} has no `data` field"))
     })?;
+    let data = String::from_utf8(data).map_err(|_| {
+        LogError::Unavailable(format!("stream entry {entry_id} holds non-UTF-8 data"))
+    })?;
     Ok(Held {
         entry: Entry {
-            id,
-            event,
-            data: Bytes::from(data),
+            id: ByteString::from(id),
+            event: event.map(ByteString::from),
+            data: ByteString::from(data),
         },
         is_end: fields.contains_key("end"),
     })

@@ -4,10 +4,9 @@ use crate::decode::{self, RawReplay};
 use crate::keys::Keys;
 use crate::options::Options;
 use crate::scripts::{APPEND, REPLAY};
-use bytes::Bytes;
 use futures_util::future::{BoxFuture, FutureExt};
 use futures_util::stream::BoxStream;
-use pushgen_runtime::replay::{LogError, MAX_ID_LEN, Replay, ReplayLog, Tailed};
+use pushgen_runtime::replay::{ByteString, LogError, MAX_ID_LEN, Replay, ReplayLog, Tailed};
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use redis::{FromRedisValue, RedisResult, ScriptInvocation};
 use std::fmt;
@@ -80,7 +79,7 @@ impl RedisLog {
         ending: bool,
         id: Option<&str>,
         event: Option<&str>,
-        data: Bytes,
+        data: ByteString,
     ) -> Result<String, LogError> {
         let keys = Keys::new(&self.options.prefix, stream);
         let mut call = APPEND.prepare_invoke();
@@ -93,7 +92,7 @@ impl RedisLog {
             .arg(id.unwrap_or(""))
             .arg(u8::from(event.is_some()))
             .arg(event.unwrap_or(""))
-            .arg(data.as_ref());
+            .arg(data.as_bytes().as_ref());
         let answer: Vec<String> = self.invoke(&call).await?;
         decode::appended(answer, id)
     }
@@ -152,7 +151,7 @@ impl ReplayLog for RedisLog {
         stream: &'a str,
         id: Option<&'a str>,
         event: Option<&'a str>,
-        data: Bytes,
+        data: ByteString,
     ) -> BoxFuture<'a, Result<String, LogError>> {
         self.write(stream, false, id, event, data).boxed()
     }
@@ -162,7 +161,7 @@ impl ReplayLog for RedisLog {
         stream: &'a str,
         id: Option<&'a str>,
         event: Option<&'a str>,
-        data: Bytes,
+        data: ByteString,
     ) -> BoxFuture<'a, Result<String, LogError>> {
         self.write(stream, true, id, event, data).boxed()
     }

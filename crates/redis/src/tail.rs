@@ -82,7 +82,7 @@ impl Tail<'_> {
             }
             Replay::After { entries, ended } => {
                 if let Some(last) = entries.last() {
-                    self.after = Some(last.id.clone());
+                    self.after = Some(last.id.to_string());
                 }
                 self.ready.extend(entries.into_iter().map(Tailed::Event));
                 if let Some(end) = ended {

@@ -3,9 +3,8 @@
 
 mod support;
 
-use bytes::Bytes;
 use pushgen_redis::RedisLog;
-use pushgen_runtime::replay::{LogError, MAX_ID_LEN, Replay, ReplayLog};
+use pushgen_runtime::replay::{ByteString, LogError, MAX_ID_LEN, Replay, ReplayLog};
 use support::{RedisServer, TEST_LIMIT, options};
 
 /// Runs `body` on a fresh server's log keeping `max_len` events, within the test limit.
@@ -29,7 +28,7 @@ async fn append(log: &RedisLog, stream: &str, data: &str) -> String {
         stream,
         None,
         Some("tick"),
-        Bytes::copy_from_slice(data.as_bytes()),
+        ByteString::from(data.to_owned()),
     )
     .await
     .unwrap()
@@ -41,10 +40,7 @@ async fn replay(log: &RedisLog, stream: &str, after: Option<&str>) -> Replay {
 
 fn data(replay: &Replay) -> Vec<String> {
     match replay {
-        Replay::After { entries, .. } => entries
-            .iter()
-            .map(|e| String::from_utf8(e.data.to_vec()).unwrap())
-            .collect(),
+        Replay::After { entries, .. } => entries.iter().map(|e| e.data.to_string()).collect(),
         other => panic!("not events: {other:?}"),
     }
 }
@@ -87,12 +83,13 @@ async fn ids_a_handler_gives_are_kept_and_must_be_unique() {
     with_log!("ids_a_handler_gives", 1024, |log| {
         for id in ["job-7/a", "job-7/b"] {
             let kept = log
-                .append("s", Some(id), None, Bytes::from_static(b"{}"))
+                .append("s", Some(id), None, ByteString::from_static("{}"))
                 .await;
             assert_eq!(kept.as_deref(), Ok(id));
         }
         assert_eq!(
-            log.append("s", Some("job-7/a"), None, Bytes::new()).await,
+            log.append("s", Some("job-7/a"), None, ByteString::new())
+                .await,
             Err(LogError::DuplicateId("job-7/a".into()))
         );
         match replay(&log, "s", Some("job-7/a")).await {
@@ -100,7 +97,7 @@ async fn ids_a_handler_gives_are_kept_and_must_be_unique() {
                 assert_eq!(entries.len(), 1);
                 assert_eq!(entries[0].id, "job-7/b");
                 assert_eq!(entries[0].event, None);
-                assert_eq!(entries[0].data, Bytes::from_static(b"{}"));
+                assert_eq!(entries[0].data, ByteString::from_static("{}"));
                 assert_eq!(ended, None);
             }
             other => panic!("{other:?}"),
@@ -108,12 +105,13 @@ async fn ids_a_handler_gives_are_kept_and_must_be_unique() {
         // A given id may look like an entry id; the ids clients see stay unique.
         let assigned = append(&log, "s", "x").await;
         assert_eq!(
-            log.append("s", Some(&assigned), None, Bytes::new()).await,
+            log.append("s", Some(&assigned), None, ByteString::new())
+                .await,
             Err(LogError::DuplicateId(assigned.clone()))
         );
         let (ms, seq) = entry_id(&assigned);
         let ahead = format!("{ms}-{}", seq + 1);
-        log.append("s", Some(&ahead), None, Bytes::from_static(b"given"))
+        log.append("s", Some(&ahead), None, ByteString::from_static("given"))
             .await
             .unwrap();
         let next = append(&log, "s", "y").await;
@@ -135,7 +133,7 @@ async fn an_ended_stream_replays_its_end_then_answers_ended() {
                 "s",
                 None,
                 Some("final"),
-                Bytes::from_static(b"{\"status\":200}"),
+                ByteString::from_static("{\"status\":200}"),
             )
             .await
             .unwrap();
@@ -145,31 +143,31 @@ async fn an_ended_stream_replays_its_end_then_answers_ended() {
                 assert!(entries.is_empty());
                 let ended = ended.unwrap();
                 assert_eq!(
-                    (ended.id.as_str(), ended.event.as_deref()),
+                    (&*ended.id, ended.event.as_deref()),
                     (end.as_str(), Some("final"))
                 );
-                assert_eq!(ended.data, Bytes::from_static(b"{\"status\":200}"));
+                assert_eq!(ended.data, ByteString::from_static("{\"status\":200}"));
             }
             other => panic!("{other:?}"),
         }
         assert!(matches!(replay(&log, "s", Some(&end)).await, Replay::Ended(e) if e.id == end));
         assert_eq!(
-            log.append("s", None, None, Bytes::new()).await,
+            log.append("s", None, None, ByteString::new()).await,
             Err(LogError::Ended)
         );
         assert_eq!(
-            log.end("s", None, None, Bytes::new()).await,
+            log.end("s", None, None, ByteString::new()).await,
             Err(LogError::Ended)
         );
         // A given id on the end is kept too.
-        log.end("u", Some("done"), None, Bytes::new())
+        log.end("u", Some("done"), None, ByteString::new())
             .await
             .unwrap();
         assert!(
             matches!(replay(&log, "u", Some("done")).await, Replay::Ended(e) if e.id == "done")
         );
         assert_eq!(
-            log.append("u", Some("done"), None, Bytes::new()).await,
+            log.append("u", Some("done"), None, ByteString::new()).await,
             Err(LogError::Ended)
         );
     });
@@ -192,7 +190,9 @@ async fn an_id_that_left_the_log_is_a_gap_with_the_oldest_id_held() {
         // A given id that left the log leaves its hash entry too: it is a gap, and may be
         // given again, as in `MemoryLog`.
         for id in ["g1", "g2", "g3", "g4"] {
-            log.append("t", Some(id), None, Bytes::new()).await.unwrap();
+            log.append("t", Some(id), None, ByteString::new())
+                .await
+                .unwrap();
         }
         assert_eq!(
             replay(&log, "t", Some("g1")).await,
@@ -200,14 +200,14 @@ async fn an_id_that_left_the_log_is_a_gap_with_the_oldest_id_held() {
                 oldest: Some("g2".into())
             }
         );
-        log.append("t", Some("g1"), None, Bytes::new())
+        log.append("t", Some("g1"), None, ByteString::new())
             .await
             .unwrap();
         // The end is kept beside the last `max_len` events, not in place of one.
-        log.end("t", None, None, Bytes::new()).await.unwrap();
+        log.end("t", None, None, ByteString::new()).await.unwrap();
         match replay(&log, "t", None).await {
             Replay::After { entries, ended } => {
-                let ids: Vec<_> = entries.iter().map(|e| e.id.as_str()).collect();
+                let ids: Vec<_> = entries.iter().map(|e| &*e.id).collect();
                 assert_eq!(ids, ["g3", "g4", "g1"]);
                 assert!(ended.is_some());
             }
@@ -233,7 +233,7 @@ async fn garbage_unknown_and_over_long_ids_are_gaps() {
         );
         // Even when an event was given that over-long id: it is never looked up.
         let long = "x".repeat(MAX_ID_LEN + 1);
-        log.append("s", Some(&long), None, Bytes::new())
+        log.append("s", Some(&long), None, ByteString::new())
             .await
             .unwrap();
         assert_eq!(replay(&log, "s", Some(&long)).await, oldest);
@@ -264,7 +264,12 @@ async fn a_first_connection_gets_all_that_is_held() {
 #[tokio::test]
 async fn data_comes_back_byte_for_byte() {
     with_log!("data_comes_back_byte_for_byte", 1024, |log| {
-        let bytes = Bytes::from((0..=255u8).collect::<Vec<u8>>());
+        // Every ASCII byte, NUL and line breaks included, and text beyond it.
+        let text: String = (0..=127u8)
+            .map(char::from)
+            .chain("é日本😀".chars())
+            .collect();
+        let bytes = ByteString::from(text);
         let id = log
             .append("s", None, Some("é"), bytes.clone())
             .await

@@ -2,8 +2,7 @@
 
 mod support;
 
-use bytes::Bytes;
-use pushgen_runtime::replay::{LogError, Replay, ReplayLog};
+use pushgen_runtime::replay::{ByteString, LogError, Replay, ReplayLog};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 use support::{RedisServer, TEST_LIMIT, options};
@@ -18,32 +17,33 @@ async fn two_nodes_see_each_others_appends() {
         let a: Arc<dyn ReplayLog> = Arc::new(server.log(options(1024)).await);
         let b: Arc<dyn ReplayLog> = Arc::new(server.log(options(1024)).await);
         let first = a
-            .append("job", None, Some("tick"), Bytes::from_static(b"1"))
+            .append("job", None, Some("tick"), ByteString::from_static("1"))
             .await
             .unwrap();
         b.append(
             "job",
             Some("from-b"),
             Some("tick"),
-            Bytes::from_static(b"2"),
+            ByteString::from_static("2"),
         )
         .await
         .unwrap();
         // Ids are unique across nodes, whichever node gave one first.
         assert_eq!(
-            a.append("job", Some("from-b"), None, Bytes::new()).await,
+            a.append("job", Some("from-b"), None, ByteString::new())
+                .await,
             Err(LogError::DuplicateId("from-b".into()))
         );
         let end = a
-            .end("job", None, Some("final"), Bytes::from_static(b"3"))
+            .end("job", None, Some("final"), ByteString::from_static("3"))
             .await
             .unwrap();
         // A client of `a` reconnects to `b`, and the other way round.
         match b.replay("job", Some(&first)).await.unwrap() {
             Replay::After { entries, ended } => {
-                let ids: Vec<_> = entries.iter().map(|e| e.id.as_str()).collect();
+                let ids: Vec<_> = entries.iter().map(|e| &*e.id).collect();
                 assert_eq!(ids, ["from-b"]);
-                assert_eq!(ended.map(|e| e.id), Some(end.clone()));
+                assert_eq!(ended.map(|e| e.id.to_string()), Some(end.clone()));
             }
             other => panic!("{other:?}"),
         }
@@ -51,7 +51,7 @@ async fn two_nodes_see_each_others_appends() {
             matches!(a.replay("job", Some(&end)).await.unwrap(), Replay::Ended(e) if e.id == end)
         );
         assert_eq!(
-            b.append("job", None, None, Bytes::new()).await,
+            b.append("job", None, None, ByteString::new()).await,
             Err(LogError::Ended)
         );
     };
@@ -72,11 +72,14 @@ async fn two_nodes_appending_at_once_keep_one_order_and_unique_ids() {
             for i in 0..50 {
                 // Both nodes try the same given ids: exactly one of each pair lands.
                 let id = format!("shared-{i}");
-                match log.append("race", Some(&id), None, Bytes::from(node)).await {
+                match log
+                    .append("race", Some(&id), None, ByteString::from_static(node))
+                    .await
+                {
                     Ok(_) | Err(LogError::DuplicateId(_)) => {}
                     Err(e) => panic!("{e}"),
                 }
-                log.append("race", None, None, Bytes::from(node))
+                log.append("race", None, None, ByteString::from_static(node))
                     .await
                     .unwrap();
             }
@@ -114,7 +117,7 @@ async fn redis_gone_answers_unavailable_within_the_timeout() {
         let timeout = opts.timeout;
         let log = server.log(opts).await;
         let id = log
-            .append("s", None, None, Bytes::from_static(b"1"))
+            .append("s", None, None, ByteString::from_static("1"))
             .await
             .unwrap();
         server.kill();
@@ -122,12 +125,14 @@ async fn redis_gone_answers_unavailable_within_the_timeout() {
         // ones a reconnection that cannot succeed.
         for _ in 0..2 {
             let started = Instant::now();
-            let appended = log.append("s", None, None, Bytes::from_static(b"2")).await;
+            let appended = log
+                .append("s", None, None, ByteString::from_static("2"))
+                .await;
             assert!(
                 matches!(appended, Err(LogError::Unavailable(_))),
                 "{appended:?}"
             );
-            let ended = log.end("s", None, None, Bytes::new()).await;
+            let ended = log.end("s", None, None, ByteString::new()).await;
             assert!(matches!(ended, Err(LogError::Unavailable(_))), "{ended:?}");
             let replayed = log.replay("s", Some(&id)).await;
             assert!(
@@ -180,7 +185,7 @@ async fn a_watcher_on_one_node_sees_what_another_node_appends_as_it_comes() {
     let run = async {
         let a = server.log(options(1024)).await;
         let b = server.log(options(1024)).await;
-        a.append("feed", None, Some("tick"), Bytes::from_static(b"0"))
+        a.append("feed", None, Some("tick"), ByteString::from_static("0"))
             .await
             .unwrap();
         // Node B's watcher: what node A held, then what A appends while B waits.
@@ -204,17 +209,17 @@ async fn a_watcher_on_one_node_sees_what_another_node_appends_as_it_comes() {
             if n % 10 == 0 {
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
-            a.append("feed", None, Some("tick"), Bytes::from(vec![n]))
+            a.append("feed", None, Some("tick"), ByteString::from(n.to_string()))
                 .await
                 .unwrap();
         }
-        a.end("feed", None, Some("final"), Bytes::from_static(b"end"))
+        a.end("feed", None, Some("final"), ByteString::from_static("end"))
             .await
             .unwrap();
         let seen = watcher.await.unwrap();
-        let mut expected: Vec<Bytes> = vec![Bytes::from_static(b"0")];
-        expected.extend((1..50u8).map(|n| Bytes::from(vec![n])));
-        expected.push(Bytes::from_static(b"end"));
+        let mut expected: Vec<ByteString> = vec![ByteString::from_static("0")];
+        expected.extend((1..50u8).map(|n| ByteString::from(n.to_string())));
+        expected.push(ByteString::from_static("end"));
         assert_eq!(seen, expected, "every event once, in order, then the end");
         // A tail that starts after an id that left the log says so first.
         let c = server.log(options(4)).await;

@@ -10,7 +10,7 @@
 //! stream, for several server nodes behind one balancer); [`MemoryLog`] is the bounded
 //! in-memory implementation, for one node.
 
-use bytes::Bytes;
+pub use bytestring::ByteString;
 use futures_util::future::{BoxFuture, FutureExt};
 use futures_util::stream::{self, BoxStream, StreamExt};
 use std::collections::{HashMap, VecDeque};
@@ -25,16 +25,18 @@ pub const MAX_ID_LEN: usize = 256;
 
 /// One logged event: its id, its event name (SSE's `event:`, or an envelope's push
 /// name; `None` for a line-format item) and its data, the JSON text it was sent with.
+/// Text that is shared, not copied, when a watcher reads it: a clone costs a reference
+/// count, whatever the size.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Entry {
-    pub id: String,
-    pub event: Option<String>,
-    pub data: Bytes,
+    pub id: ByteString,
+    pub event: Option<ByteString>,
+    pub data: ByteString,
 }
 
 impl Entry {
     fn size(&self) -> usize {
-        self.id.len() + self.event.as_ref().map_or(0, String::len) + self.data.len()
+        self.id.len() + self.event.as_ref().map_or(0, |e| e.len()) + self.data.len()
     }
 }
 
@@ -108,7 +110,7 @@ pub trait ReplayLog: Send + Sync + 'static {
         stream: &'a str,
         id: Option<&'a str>,
         event: Option<&'a str>,
-        data: Bytes,
+        data: ByteString,
     ) -> BoxFuture<'a, Result<String, LogError>>;
 
     /// Ends `stream` with its last event (the final response, or the terminal marker)
@@ -119,7 +121,7 @@ pub trait ReplayLog: Send + Sync + 'static {
         stream: &'a str,
         id: Option<&'a str>,
         event: Option<&'a str>,
-        data: Bytes,
+        data: ByteString,
     ) -> BoxFuture<'a, Result<String, LogError>>;
 
     /// What `stream` holds after the event `after`, or all it holds when `after` is
@@ -186,8 +188,9 @@ struct Streams {
 struct Stream {
     /// Events held, oldest first, each with its sequence number.
     entries: VecDeque<(u64, Entry)>,
-    /// Sequence numbers by id, for the events held.
-    index: HashMap<String, u64>,
+    /// Sequence numbers by id, for the events held whose id was given to the log. The
+    /// log's own ids are their sequence numbers, found without a lookup.
+    index: HashMap<ByteString, u64>,
     bytes: usize,
     /// The next sequence number.
     next: u64,
@@ -196,6 +199,8 @@ struct Stream {
     touched: u64,
     /// Tails waiting for the next event.
     waiting: Vec<Waker>,
+    /// The last event name appended, shared by the events that have it.
+    last_event: Option<ByteString>,
 }
 
 impl MemoryLog {
@@ -219,30 +224,31 @@ impl MemoryLog {
         name: &str,
         id: Option<&str>,
         event: Option<&str>,
-        data: Bytes,
+        data: ByteString,
     ) -> Result<String, LogError> {
         let mut guard = self.lock();
         let streams = &mut *guard;
         streams.clock += 1;
-        if !streams.by_name.contains_key(name) {
-            streams.make_room();
-        }
         let bounds = streams.bounds;
-        let stream = streams.by_name.entry(name.to_owned()).or_default();
-        stream.touched = streams.clock;
+        let clock = streams.clock;
+        let stream = streams.stream(name)?;
+        stream.touched = clock;
         if stream.end.is_some() {
             return Err(LogError::Ended);
         }
         let seq = stream.next + 1;
+        let given = id.is_some();
         let id = stream.claim(id, seq)?;
         stream.next = seq;
         let entry = Entry {
             id: id.clone(),
-            event: event.map(str::to_owned),
+            event: event.map(|event| stream.event_name(event)),
             data,
         };
         stream.bytes += entry.size();
-        stream.index.insert(id.clone(), seq);
+        if given {
+            stream.index.insert(id.clone(), seq);
+        }
         stream.entries.push_back((seq, entry));
         while stream.entries.len() > bounds.entries
             || (stream.bytes > bounds.bytes && stream.entries.len() > 1)
@@ -253,7 +259,7 @@ impl MemoryLog {
         // Woken once the lock is let go: they take it first thing.
         drop(guard);
         waiting.into_iter().for_each(Waker::wake);
-        Ok(id)
+        Ok(id.to_string())
     }
 
     fn end_now(
@@ -261,16 +267,14 @@ impl MemoryLog {
         name: &str,
         id: Option<&str>,
         event: Option<&str>,
-        data: Bytes,
+        data: ByteString,
     ) -> Result<String, LogError> {
         let mut guard = self.lock();
         let streams = &mut *guard;
         streams.clock += 1;
-        if !streams.by_name.contains_key(name) {
-            streams.make_room();
-        }
-        let stream = streams.by_name.entry(name.to_owned()).or_default();
-        stream.touched = streams.clock;
+        let clock = streams.clock;
+        let stream = streams.stream(name)?;
+        stream.touched = clock;
         if stream.end.is_some() {
             return Err(LogError::Ended);
         }
@@ -279,14 +283,14 @@ impl MemoryLog {
         stream.next = seq;
         stream.end = Some(Entry {
             id: id.clone(),
-            event: event.map(str::to_owned),
+            event: event.map(ByteString::from),
             data,
         });
         let waiting = std::mem::take(&mut stream.waiting);
         // Woken once the lock is let go: they take it first thing.
         drop(guard);
         waiting.into_iter().for_each(Waker::wake);
-        Ok(id)
+        Ok(id.to_string())
     }
 
     fn replay_now(&self, name: &str, after: Option<&str>) -> Replay {
@@ -334,6 +338,19 @@ enum Start {
 }
 
 impl Streams {
+    /// The stream `name`, made (after making room for it) if it is new. Looked up once
+    /// when it is there: this is every append's and every read's way in.
+    fn stream(&mut self, name: &str) -> Result<&mut Stream, LogError> {
+        if !self.by_name.contains_key(name) {
+            self.make_room();
+            self.by_name.insert(name.to_owned(), Stream::default());
+        }
+        // Just made if it was missing: the error is never seen.
+        self.by_name
+            .get_mut(name)
+            .ok_or_else(|| LogError::Unavailable(format!("stream `{name}` vanished")))
+    }
+
     /// Makes room for one more stream.
     fn make_room(&mut self) {
         while self.by_name.len() >= self.bounds.streams.max(1) {
@@ -364,10 +381,36 @@ impl Stream {
         if let Some(end) = self.end.as_ref().filter(|end| end.id == after) {
             return Start::AtEnd(end.clone());
         }
-        match self.index.get(after) {
-            Some(&seq) => Start::From(seq + 1),
+        match self.lookup(after) {
+            Some(seq) => Start::From(seq + 1),
             None => Start::Gap,
         }
+    }
+
+    /// `event` as a shared name: most events of a stream have the same one or few.
+    fn event_name(&mut self, event: &str) -> ByteString {
+        match &self.last_event {
+            Some(last) if last == event => last.clone(),
+            _ => {
+                let name = ByteString::from(event);
+                self.last_event = Some(name.clone());
+                name
+            }
+        }
+    }
+
+    /// The sequence number of the event held with id `id`.
+    fn lookup(&self, id: &str) -> Option<u64> {
+        if let Some(&seq) = self.index.get(id) {
+            return Some(seq);
+        }
+        // One of the log's own: its sequence number, if that event is held under it.
+        let seq = id.parse::<u64>().ok()?;
+        let at = usize::try_from(seq.checked_sub(self.first())?).ok()?;
+        self.entries
+            .get(at)
+            .filter(|(_, entry)| entry.id == id)
+            .map(|(seq, _)| *seq)
     }
 
     /// The sequence number of the oldest event held (the next one's, when none is).
@@ -376,15 +419,15 @@ impl Stream {
     }
 
     fn oldest(&self) -> Option<String> {
-        self.entries.front().map(|(_, e)| e.id.clone())
+        self.entries.front().map(|(_, e)| e.id.to_string())
     }
 
     /// The id for the event with sequence number `seq`: `id` if it is new here.
-    fn claim(&self, id: Option<&str>, seq: u64) -> Result<String, LogError> {
-        let id = id.map_or_else(|| seq.to_string(), str::to_owned);
+    fn claim(&self, id: Option<&str>, seq: u64) -> Result<ByteString, LogError> {
+        let id = id.map_or_else(|| ByteString::from(seq.to_string()), ByteString::from);
         let is_end = self.end.as_ref().is_some_and(|end| end.id == id);
-        if self.index.contains_key(&id) || is_end {
-            return Err(LogError::DuplicateId(id));
+        if self.lookup(&id).is_some() || is_end {
+            return Err(LogError::DuplicateId(id.to_string()));
         }
         Ok(id)
     }
@@ -392,7 +435,9 @@ impl Stream {
     fn evict_oldest(&mut self) {
         if let Some((_, entry)) = self.entries.pop_front() {
             self.bytes -= entry.size();
-            self.index.remove(&entry.id);
+            if !self.index.is_empty() {
+                self.index.remove(&entry.id);
+            }
         }
     }
 }
@@ -419,11 +464,13 @@ impl stream::Stream for Tail {
         }
         let log = this.log.clone();
         let mut guard = log.lock();
-        let streams = &mut *guard;
-        if !streams.by_name.contains_key(&this.name) {
-            streams.make_room();
-        }
-        let stream = streams.by_name.entry(this.name.clone()).or_default();
+        let stream = match guard.stream(&this.name) {
+            Ok(stream) => stream,
+            Err(e) => {
+                this.done = true;
+                return Poll::Ready(Some(Err(e)));
+            }
+        };
         let first = stream.first();
         if let Some(after) = this.after.take() {
             match stream.start_after(after.as_deref()) {
@@ -476,7 +523,7 @@ impl ReplayLog for MemoryLog {
         stream: &'a str,
         id: Option<&'a str>,
         event: Option<&'a str>,
-        data: Bytes,
+        data: ByteString,
     ) -> BoxFuture<'a, Result<String, LogError>> {
         let appended = self.append_now(stream, id, event, data);
         std::future::ready(appended).boxed()
@@ -487,7 +534,7 @@ impl ReplayLog for MemoryLog {
         stream: &'a str,
         id: Option<&'a str>,
         event: Option<&'a str>,
-        data: Bytes,
+        data: ByteString,
     ) -> BoxFuture<'a, Result<String, LogError>> {
         std::future::ready(self.end_now(stream, id, event, data)).boxed()
     }

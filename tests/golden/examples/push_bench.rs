@@ -7,7 +7,10 @@
 //! push_bench consume KIND ADDR COUNT SIZE [main|worker]
 //! ```
 //!
-//! `KIND` is `envelope-sse`, `envelope-ndjson`, `items-sse` or `items-ndjson`. `consume`
+//! `KIND` is `envelope-sse`, `envelope-ndjson`, `items-sse` or `items-ndjson`, or
+//! `envelope-log-sse` / `envelope-log-ndjson`: the same envelope stream, but through a
+//! `Hub` (a publisher task appends every record to the in-memory replay log, and the
+//! handler watches the topic), for what resumption costs. `consume`
 //! reads `COUNT` records of about `SIZE` bytes of JSON each, checks that they arrive in
 //! order with none lost, and prints `events=COUNT seconds=S`. It reads in the future
 //! that `#[tokio::main]` blocks on (`main`, as most users write it) unless told to read
@@ -19,9 +22,11 @@ use pushgen_golden::bench::operations::{envelope, items_ndjson, items_sse};
 use pushgen_golden::bench::server::{PushBenchmark, router};
 use pushgen_golden::bench::types::Record;
 use pushgen_runtime::client::{Error, PushBinding, Pushed};
-use pushgen_runtime::server::{ItemSink, PushSink, RequestContext};
+use pushgen_runtime::replay::{Bounds, MemoryLog};
+use pushgen_runtime::server::{Hub, ItemSink, PushSink, RequestContext};
 use std::io::{Read, Write};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 /// No run may take longer than this.
@@ -40,15 +45,72 @@ fn record(seq: i64, payload: &str) -> Record {
     }
 }
 
-struct Bench;
+/// The request header that sends an envelope stream through the hub.
+const VIA_LOG: &str = "x-bench-via-log";
+
+struct Bench {
+    runs: AtomicU64,
+}
+
+impl Bench {
+    /// The envelope stream through the replay log: a publisher task appends the
+    /// records to a topic, and the handler watches it. The log holds the whole run (the
+    /// publisher may run far ahead of the reader).
+    async fn via_log(
+        &self,
+        context: RequestContext,
+        params: envelope::Params,
+        push: PushSink<envelope::Push>,
+    ) -> envelope::Response {
+        let topic = format!("run-{}", self.runs.fetch_add(1, Ordering::Relaxed));
+        // A log of the run's own, let go of once the run is over: dropping a million
+        // events is no part of streaming them.
+        let hub = Hub::new(MemoryLog::new(Bounds {
+            entries: 2_000_000,
+            bytes: 2 << 30,
+            streams: 1,
+        }));
+        let watching = hub.clone();
+        let publishing = topic.clone();
+        tokio::spawn(async move {
+            let payload = payload(params.size);
+            for seq in 0..params.count {
+                let pushed = envelope::Push::Record(envelope::Record {
+                    seq: seq.to_string(),
+                    response: envelope::RecordResponse::Ok {
+                        body: record(seq, &payload),
+                    },
+                });
+                if hub.publish(&publishing, &pushed).await.is_err() {
+                    return;
+                }
+            }
+            let end = envelope::Response::Ok {
+                body: pushgen_golden::bench::types::Summary {
+                    count: params.count,
+                },
+            };
+            let _ = hub.finish(&publishing, &end).await;
+        });
+        watching
+            .watch(&topic, &context, &push)
+            .await
+            .unwrap_or(envelope::Response::Ok {
+                body: pushgen_golden::bench::types::Summary { count: -1 },
+            })
+    }
+}
 
 impl PushBenchmark for Bench {
     async fn envelope(
         &self,
-        _context: RequestContext,
+        context: RequestContext,
         params: envelope::Params,
         push: PushSink<envelope::Push>,
     ) -> envelope::Response {
+        if context.headers.contains_key(VIA_LOG) {
+            return self.via_log(context, params, push).await;
+        }
         let payload = payload(params.size);
         let mut count = 0;
         for seq in 0..params.count {
@@ -118,13 +180,25 @@ impl Tally {
 }
 
 async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f64, String> {
-    let client = PushBenchmarkClient::new(format!("http://{addr}"));
+    let base = format!("http://{addr}");
+    let client = match kind.strip_prefix("envelope-log-") {
+        Some(_) => {
+            let mut headers = pushgen_runtime::reqwest::header::HeaderMap::new();
+            headers.insert(VIA_LOG, "1".parse().map_err(|_| "header")?);
+            let http = pushgen_runtime::reqwest::Client::builder()
+                .default_headers(headers)
+                .build()
+                .map_err(|e| e.to_string())?;
+            PushBenchmarkClient::with_http_client(base, http)
+        }
+        None => PushBenchmarkClient::new(base),
+    };
     let failed = |e: Error| e.to_string();
     let mut tally = Tally { next: 0 };
     let started = Instant::now();
     match kind.as_str() {
-        "envelope-sse" | "envelope-ndjson" => {
-            let binding = if kind == "envelope-sse" {
+        "envelope-sse" | "envelope-ndjson" | "envelope-log-sse" | "envelope-log-ndjson" => {
+            let binding = if kind.ends_with("-sse") {
                 PushBinding::Sse
             } else {
                 PushBinding::NdJson
@@ -181,7 +255,10 @@ async fn serve() -> Result<(), String> {
         let _ = std::io::stdin().read_to_end(&mut Vec::new());
         std::process::exit(0);
     });
-    pushgen_runtime::server::serve(listener, router(Bench))
+    let bench = Bench {
+        runs: AtomicU64::new(0),
+    };
+    pushgen_runtime::server::serve(listener, router(bench))
         .await
         .map_err(|e| e.to_string())
 }

@@ -52,9 +52,19 @@ const fn baseline(label: &'static str, kind: &'static str) -> Case {
     }
 }
 
-const CASES: [Case; 9] = [
+const CASES: [Case; 11] = [
     generated("pushgen envelope, SSE", "envelope-sse", "main"),
     generated("pushgen envelope, NDJSON", "envelope-ndjson", "main"),
+    generated(
+        "pushgen envelope, SSE, through a `Hub` (replay log)",
+        "envelope-log-sse",
+        "main",
+    ),
+    generated(
+        "pushgen envelope, NDJSON, through a `Hub` (replay log)",
+        "envelope-log-ndjson",
+        "main",
+    ),
     generated("pushgen items, SSE", "items-sse", "main"),
     generated("pushgen items, NDJSON", "items-ndjson", "main"),
     generated(
@@ -433,9 +443,39 @@ fn report(rows: &[Row], options: &Options) -> String {
             }
             let _ = writeln!(out);
         }
+        // What resumption costs: the same stream through the hub's replay log.
+        let generated_median = |kind: &str| {
+            at_size
+                .iter()
+                .find(|r| r.case.program == Program::Generated && r.case.kind == kind)
+                .map(|r| r.median())
+        };
+        let mut costs = Vec::new();
+        for (direct, via_log) in REPLAY_COST {
+            if let (Some(without), Some(with)) =
+                (generated_median(direct), generated_median(via_log))
+            {
+                let ratio = with / without;
+                let verdict = if ratio >= 0.9 { "met" } else { "**not met**" };
+                costs.push(format!(
+                    "- `{via_log}` at least 0.9x `{direct}` (the in-memory replay log costs at \
+                     most 10%): {ratio:.2}x, {verdict}."
+                ));
+            }
+        }
+        if !costs.is_empty() {
+            let _ = writeln!(out, "The replay log's cost, from this run:\n");
+            let _ = writeln!(out, "{}\n", costs.join("\n"));
+        }
     }
     out
 }
+
+/// (the stream straight from its handler, the same stream through a `Hub`).
+const REPLAY_COST: [(&str, &str); 2] = [
+    ("envelope-sse", "envelope-log-sse"),
+    ("envelope-ndjson", "envelope-log-ndjson"),
+];
 
 #[cfg(test)]
 mod tests {

@@ -14,17 +14,14 @@ fn append(log: &MemoryLog, stream: &str, data: &str) -> String {
         stream,
         None,
         Some("tick"),
-        Bytes::copy_from_slice(data.as_bytes()),
+        ByteString::from(data.to_owned()),
     )
     .unwrap()
 }
 
 fn data(replay: &Replay) -> Vec<String> {
     match replay {
-        Replay::After { entries, .. } => entries
-            .iter()
-            .map(|e| String::from_utf8(e.data.to_vec()).unwrap())
-            .collect(),
+        Replay::After { entries, .. } => entries.iter().map(|e| e.data.to_string()).collect(),
         other => panic!("not events: {other:?}"),
     }
 }
@@ -49,11 +46,11 @@ fn a_replay_has_what_came_after_the_id_and_nothing_before() {
 fn ids_a_handler_gives_are_kept_and_must_be_unique() {
     let log = MemoryLog::default();
     for id in ["job-7/a", "job-7/b"] {
-        log.append_now("s", Some(id), None, Bytes::from_static(b"{}"))
+        log.append_now("s", Some(id), None, ByteString::from_static("{}"))
             .unwrap();
     }
     assert_eq!(
-        log.append_now("s", Some("job-7/a"), None, Bytes::new()),
+        log.append_now("s", Some("job-7/a"), None, ByteString::new()),
         Err(LogError::DuplicateId("job-7/a".into()))
     );
     match log.replay_now("s", Some("job-7/a")) {
@@ -76,7 +73,7 @@ fn an_ended_stream_replays_its_end_then_answers_ended() {
             "s",
             None,
             Some("final"),
-            Bytes::from_static(b"{\"status\":200}"),
+            ByteString::from_static("{\"status\":200}"),
         )
         .unwrap();
     assert_eq!(end, "2");
@@ -84,20 +81,17 @@ fn an_ended_stream_replays_its_end_then_answers_ended() {
         Replay::After { entries, ended } => {
             assert!(entries.is_empty());
             let ended = ended.unwrap();
-            assert_eq!(
-                (ended.id.as_str(), ended.event.as_deref()),
-                ("2", Some("final"))
-            );
+            assert_eq!((&*ended.id, ended.event.as_deref()), ("2", Some("final")));
         }
         other => panic!("{other:?}"),
     }
     assert!(matches!(log.replay_now("s", Some("2")), Replay::Ended(end) if end.id == "2"));
     assert_eq!(
-        log.append_now("s", None, None, Bytes::new()),
+        log.append_now("s", None, None, ByteString::new()),
         Err(LogError::Ended)
     );
     assert_eq!(
-        log.end_now("s", None, None, Bytes::new()),
+        log.end_now("s", None, None, ByteString::new()),
         Err(LogError::Ended)
     );
 }
@@ -175,10 +169,10 @@ fn the_stream_bound_drops_the_stream_appended_to_least_recently() {
 async fn the_trait_object_answers_as_the_log_does() {
     let log: Arc<dyn ReplayLog> = Arc::new(MemoryLog::default());
     let id = log
-        .append("s", None, Some("tick"), Bytes::from_static(b"1"))
+        .append("s", None, Some("tick"), ByteString::from_static("1"))
         .await
         .unwrap();
-    log.append("s", None, Some("tick"), Bytes::from_static(b"2"))
+    log.append("s", None, Some("tick"), ByteString::from_static("2"))
         .await
         .unwrap();
     let replay = log.replay("s", Some(id.as_str())).await.unwrap();
@@ -204,7 +198,7 @@ fn next(tail: &mut BoxStream<'_, Result<Tailed, LogError>>) -> Option<Tailed> {
 
 fn event_data(tailed: Option<Tailed>) -> String {
     match tailed {
-        Some(Tailed::Event(entry)) => String::from_utf8(entry.data.to_vec()).unwrap(),
+        Some(Tailed::Event(entry)) => entry.data.to_string(),
         other => panic!("not an event: {other:?}"),
     }
 }
@@ -218,7 +212,7 @@ fn a_tail_gives_what_is_held_then_what_comes_then_the_end() {
     assert_eq!(next(&mut tail), None, "waits for more");
     append(&log, "s", "b");
     assert_eq!(event_data(next(&mut tail)), "b");
-    log.end_now("s", None, Some("final"), Bytes::from_static(b"{}"))
+    log.end_now("s", None, Some("final"), ByteString::from_static("{}"))
         .unwrap();
     assert!(matches!(next(&mut tail), Some(Tailed::End(end)) if end.id == "3"));
     use futures_util::FutureExt;
@@ -244,7 +238,7 @@ fn a_tail_starts_after_its_id_with_a_gap_or_at_the_end() {
         })
     );
     assert_eq!(event_data(next(&mut gone)), "b");
-    let end = log.end_now("s", None, None, Bytes::new()).unwrap();
+    let end = log.end_now("s", None, None, ByteString::new()).unwrap();
     let mut at_end = log.tail("s", Some(&end));
     assert!(matches!(next(&mut at_end), Some(Tailed::AtEnd(_))));
 }

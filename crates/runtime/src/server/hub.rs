@@ -30,10 +30,11 @@ use crate::binding::Media;
 use crate::item::{self, ItemCodec, Terminator};
 use crate::replay::{Entry, LogError, MemoryLog, ReplayLog, Tailed};
 use crate::wire::{self, DecodeError, EncodeError, FINAL_EVENT, PushMessage, ResponseParts};
-use bytes::Bytes;
+use bytes::BytesMut;
+use bytestring::ByteString;
 use futures_util::StreamExt;
 use std::fmt;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// What a [`Hub`] does with a watcher that falls so far behind that the log no longer
 /// holds the events it has yet to send (its client reads too slowly).
@@ -60,6 +61,10 @@ pub struct HubConfig {
 pub struct Hub {
     log: Arc<dyn ReplayLog>,
     config: HubConfig,
+    /// Where pushes are encoded: each is split off as it is published, so the log's
+    /// events share a few large buffers instead of costing an allocation each (and a
+    /// second one the first time a watcher clones one).
+    scratch: Arc<Mutex<BytesMut>>,
 }
 
 /// Why a publish failed.
@@ -133,6 +138,7 @@ impl Hub {
         Hub {
             log,
             config: HubConfig::default(),
+            scratch: Arc::new(Mutex::new(BytesMut::new())),
         }
     }
 
@@ -171,13 +177,29 @@ impl Hub {
         id: Option<&str>,
         push: &P,
     ) -> Result<String, PublishError> {
-        let envelope = push.encode().map_err(PublishError::Encode)?;
-        let data = wire::envelope_json(&envelope).map_err(PublishError::Encode)?;
+        let (event, data) = self.encode(push)?;
         // Watchers tail the log: appending is publishing.
         self.log
-            .append(topic, id, Some(&envelope.event), Bytes::from(data))
+            .append(topic, id, Some(event), data)
             .await
             .map_err(PublishError::Log)
+    }
+
+    /// The envelope JSON of `push` in one pass, as a stream would write it, unframed,
+    /// and its name.
+    fn encode<P: PushMessage>(&self, push: &P) -> Result<(&'static str, ByteString), PublishError> {
+        let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
+        if scratch.capacity() < SCRATCH / 8 {
+            scratch.reserve(SCRATCH);
+        }
+        let mut text = String::new();
+        let mut writer = wire::FrameWriter::envelope(&mut scratch, &mut text);
+        let written = push.write(&mut writer);
+        let event = writer.event();
+        let finished = written.and_then(|()| writer.finish());
+        let data = scratch.split();
+        finished.map_err(PublishError::Encode)?;
+        Ok((event, utf8(data)?))
     }
 
     /// Ends `topic` with the final response `response`: watchers get it and their
@@ -188,7 +210,7 @@ impl Hub {
         response: &R,
     ) -> Result<String, PublishError> {
         let parts = response.to_parts().map_err(PublishError::Encode)?;
-        let data = Bytes::from(wire::final_json(&parts).map_err(PublishError::Encode)?);
+        let data = ByteString::from(wire::final_json(&parts).map_err(PublishError::Encode)?);
         self.log
             .end(topic, None, Some(FINAL_EVENT), data)
             .await
@@ -212,7 +234,7 @@ impl Hub {
         match self.follow(topic, after, sink).await? {
             Followed::End(end, _) => {
                 if let Some(pipe) = sink.pipe() {
-                    pipe.set_final_id(end.id.clone());
+                    pipe.set_final_id(end.id.to_string());
                 }
                 final_response(&end)
             }
@@ -251,9 +273,9 @@ impl Hub {
         let (event, data) = match last {
             Some(item) => encode_item::<C>(item)?,
             None => match C::TERMINATOR {
-                Some(Terminator::Data(text)) => (None, Bytes::from_static(text.as_bytes())),
-                Some(Terminator::Event(name)) => (Some(name), Bytes::new()),
-                None => (None, Bytes::new()),
+                Some(Terminator::Data(text)) => (None, ByteString::from_static(text)),
+                Some(Terminator::Event(name)) => (Some(name), ByteString::new()),
+                None => (None, ByteString::new()),
             },
         };
         self.log
@@ -288,7 +310,7 @@ impl Hub {
             return Ok(());
         };
         let event = end.event.as_deref();
-        let data = std::str::from_utf8(&end.data).unwrap_or_default();
+        let data: &str = &end.data;
         let is_marker = item::is_terminator(C::TERMINATOR, event, data) && !marker_is_item::<C>();
         let is_nothing = C::TERMINATOR.is_none() && event.is_none() && data.is_empty();
         if at_end || (is_nothing && !sent) {
@@ -296,7 +318,7 @@ impl Hub {
             // reconnecting.
             pipe.answer_no_content();
         } else if is_marker || is_nothing {
-            pipe.set_final_id(end.id.clone());
+            pipe.set_final_id(end.id.to_string());
         } else {
             // The end is an item (the last one, or the declared marker event carrying one).
             items.send_entry(&end).await?;
@@ -313,10 +335,13 @@ impl Hub {
     ) -> Result<Followed, WatchError> {
         let mut tail = self.log.tail(topic, after);
         let mut sent = false;
+        // Made once: a new waiter per event would cost a registration each.
+        let closed = sink.closed();
+        let mut closed = std::pin::pin!(closed);
         loop {
             let next = tokio::select! {
                 next = tail.next() => next,
-                () = sink.closed() => return Err(WatchError::Closed),
+                () = &mut closed => return Err(WatchError::Closed),
             };
             let Some(next) = next else {
                 return Err(WatchError::Log(LogError::Unavailable(
@@ -399,16 +424,23 @@ impl<C: ItemCodec> Watcher for ItemSink<C> {
 
 fn encode_item<C: ItemCodec>(
     item: &C::Item,
-) -> Result<(Option<&'static str>, Bytes), PublishError> {
+) -> Result<(Option<&'static str>, ByteString), PublishError> {
     let mut data = String::new();
     let event = C::encode(item, &mut data).map_err(PublishError::Encode)?;
-    Ok((event, Bytes::from(data)))
+    Ok((event, ByteString::from(data)))
+}
+
+/// What the encoding buffer grows by: pushes share buffers of about this size.
+const SCRATCH: usize = 64 * 1024;
+
+/// The text a writer wrote: checked once here, so that no watcher checks it again.
+fn utf8(data: BytesMut) -> Result<ByteString, PublishError> {
+    ByteString::try_from(data.freeze())
+        .map_err(|_| PublishError::Encode(EncodeError("a push was written as non-UTF-8".into())))
 }
 
 fn final_response<R: ResponseParts>(end: &Entry) -> Result<R, WatchError> {
-    let data = std::str::from_utf8(&end.data)
-        .map_err(|_| WatchError::Decode(DecodeError::invalid("the final response is not UTF-8")))?;
-    wire::read_sse_final(data).map_err(WatchError::Decode)
+    wire::read_sse_final(&end.data).map_err(WatchError::Decode)
 }
 
 impl fmt::Debug for Hub {

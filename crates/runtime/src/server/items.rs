@@ -171,9 +171,7 @@ impl<C: ItemCodec> ItemSink<C> {
         let Some(pipe) = &self.pipe else {
             return Ok(());
         };
-        let data = std::str::from_utf8(&entry.data)
-            .map_err(|_| PushError::Encode("a logged item is not UTF-8".into()))?;
-        pipe.send(|buf, _| frame::<C>(buf, entry.event.as_deref(), Some(&entry.id), data))
+        pipe.send(|buf, _| frame::<C>(buf, entry.event.as_deref(), Some(&entry.id), &entry.data))
             .await
     }
 

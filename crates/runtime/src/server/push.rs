@@ -163,28 +163,32 @@ impl<P: PushMessage> PushSink<P> {
             return Ok(());
         };
         let media = *media;
-        let data = std::str::from_utf8(&entry.data)
-            .map_err(|_| PushError::Encode("a logged event is not UTF-8".into()))?;
-        pipe.send(|buf, line| match media {
+        let data: &str = &entry.data;
+        pipe.send(|buf, _| match media {
             Media::EventStream => media
                 .encode(buf, entry.event.as_deref(), Some(&entry.id), data)
                 .map_err(|e| PushError::Encode(e.to_string())),
             _ => {
-                // The envelope `{"path":…}` becomes the line `{"push":NAME,"path":…,"id":ID}`.
+                // The envelope `{"path":…}` becomes the line `{"push":NAME,"path":…,"id":ID}`,
+                // written where it is buffered.
                 let inner = data
                     .strip_prefix('{')
                     .and_then(|d| d.strip_suffix('}'))
                     .ok_or_else(|| PushError::Encode("a logged event is not an envelope".into()))?;
-                line.push_str("{\"push\":");
-                wire::json_str(line, entry.event.as_deref().unwrap_or(""));
-                line.push(',');
-                line.push_str(inner);
-                line.push_str(",\"id\":");
-                wire::json_str(line, &entry.id);
-                line.push('}');
-                media
-                    .encode(buf, None, None, line)
-                    .map_err(|e| PushError::Encode(e.to_string()))
+                if memchr::memchr2(b'\n', b'\r', inner.as_bytes()).is_some() {
+                    return Err(PushError::Encode("a logged event spans lines".into()));
+                }
+                if media == Media::JsonSeq {
+                    buf.extend_from_slice(b"\x1e");
+                }
+                buf.extend_from_slice(b"{\"push\":");
+                wire::json_str(buf, entry.event.as_deref().unwrap_or(""));
+                buf.extend_from_slice(b",");
+                buf.extend_from_slice(inner.as_bytes());
+                buf.extend_from_slice(b",\"id\":");
+                wire::json_str(buf, &entry.id);
+                buf.extend_from_slice(b"}\n");
+                Ok(())
             }
         })
         .await

@@ -179,6 +179,25 @@ fn the_frame_writer_writes_what_the_envelope_functions_write() {
 }
 
 #[test]
+fn the_unframed_writer_writes_the_envelope_json_and_keeps_the_name() {
+    for push in pushes() {
+        let mut buf = BytesMut::new();
+        let mut text = String::new();
+        let mut writer = FrameWriter::envelope(&mut buf, &mut text);
+        push.write(&mut writer).unwrap();
+        let event = writer.event();
+        writer.finish().unwrap();
+        let envelope = push.encode().unwrap();
+        assert_eq!(event, envelope.event, "{push:?}");
+        assert_eq!(
+            String::from_utf8(buf.to_vec()).unwrap(),
+            envelope_json(&envelope).unwrap(),
+            "{push:?}"
+        );
+    }
+}
+
+#[test]
 fn the_frame_writer_refuses_an_id_with_a_line_break() {
     let mut buf = BytesMut::new();
     let mut text = String::new();

@@ -204,9 +204,12 @@ pub(crate) struct FrameWriter<'a> {
     buf: &'a mut BytesMut,
     /// Scratch space for a value's text.
     text: &'a mut String,
-    media: Media,
+    /// `None`: the envelope JSON alone, unframed, as a replay log keeps it (the SSE
+    /// event's data); its name is kept in `event`.
+    media: Option<Media>,
     id: Option<&'a str>,
     at: At,
+    event: &'static str,
 }
 
 /// How far a [`FrameWriter`] has got.
@@ -233,10 +236,30 @@ impl<'a> FrameWriter<'a> {
         Ok(FrameWriter {
             buf,
             text,
-            media,
+            media: Some(media),
             id,
             at: At::Start,
+            event: "",
         })
+    }
+
+    /// A writer of the envelope JSON alone, `{"path":…,"status":…,"headers":{…},"body":…}`,
+    /// without framing: what a replay log keeps of a push. [`FrameWriter::event`] then
+    /// gives its name.
+    pub(crate) fn envelope(buf: &'a mut BytesMut, text: &'a mut String) -> Self {
+        FrameWriter {
+            buf,
+            text,
+            media: None,
+            id: None,
+            at: At::Start,
+            event: "",
+        }
+    }
+
+    /// The push's name, once written.
+    pub(crate) fn event(&self) -> &'static str {
+        self.event
     }
 
     fn out_of_order(&self, what: &str) -> EncodeError {
@@ -251,8 +274,9 @@ impl<'a> FrameWriter<'a> {
             _ => return Err(self.out_of_order("the end of a push")),
         }
         match self.media {
-            Media::EventStream => self.buf.put_text("}\n\n"),
-            _ => {
+            None => self.buf.put_text("}"),
+            Some(Media::EventStream) => self.buf.put_text("}\n\n"),
+            Some(_) => {
                 if let Some(id) = self.id {
                     self.buf.put_text(",\"id\":");
                     json_str(self.buf, id);
@@ -325,8 +349,10 @@ impl WritePush for FrameWriter<'_> {
         if self.at != At::Start {
             return Err(self.out_of_order("a push name"));
         }
+        self.event = event;
         match self.media {
-            Media::EventStream => {
+            None => self.buf.put_text("{\"path\":\""),
+            Some(Media::EventStream) => {
                 if event.contains(['\r', '\n']) {
                     return Err(EncodeError(format!(
                         "push name `{event}` contains a line break"
@@ -340,7 +366,7 @@ impl WritePush for FrameWriter<'_> {
                 }
                 self.buf.put_text("\ndata: {\"path\":\"");
             }
-            media => {
+            Some(media) => {
                 if media == Media::JsonSeq {
                     self.buf.put_text("\u{1e}");
                 }
