@@ -18,7 +18,8 @@ use crate::record::{self, Expect, Params, Record};
 pub async fn serve(listener: TcpListener) -> Result<(), String> {
     let app = Router::new()
         .route("/stream", get(records))
-        .route("/idle", get(idle));
+        .route("/idle", get(idle))
+        .route("/broadcast", get(crate::broadcast::subscribe));
     axum::serve(listener, app)
         .await
         .map_err(|e| format!("axum: {e}"))

@@ -13,6 +13,10 @@
 //! | `axum-ndjson` | axum 0.8 `Body::from_stream`                | reqwest `bytes_stream` + memchr + serde_json |
 //! | `tonic`       | tonic 0.14 server streaming over h2c        | the generated tonic client                   |
 //!
+//! `axum-sse` also serves `/idle` (one event, then keep-alives) for `bench idle`, and
+//! `/broadcast` (a `tokio::sync::broadcast` channel, `broadcast.rs`) for `bench fanout`,
+//! whose `publish TOPIC COUNT SIZE` lines come on the server's standard input.
+//!
 //! The command line (the driver depends on it exactly):
 //!
 //! - `baselines serve KIND` binds `127.0.0.1:0`, prints `listening 127.0.0.1:PORT`,
@@ -35,6 +39,7 @@
 
 mod axum_ndjson;
 mod axum_sse;
+mod broadcast;
 mod grpc;
 mod raw_tcp;
 mod record;
@@ -150,8 +155,15 @@ async fn serve(kind: Kind) -> Result<(), String> {
 
     // No server outlives the driver: when the driver dies, or closes our stdin,
     // the copy reaches EOF and the process exits.
+    // A line `publish …` is a broadcast to send (`broadcast.rs`).
     std::thread::spawn(|| {
-        let _ = std::io::copy(&mut std::io::stdin().lock(), &mut std::io::sink());
+        use std::io::BufRead as _;
+        for line in std::io::stdin().lock().lines() {
+            let Ok(line) = line else { break };
+            if let Err(e) = broadcast::command(&line) {
+                eprintln!("baselines: {e}");
+            }
+        }
         std::process::exit(0);
     });
 

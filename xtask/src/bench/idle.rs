@@ -2,7 +2,7 @@
 //! opens many SSE subscriptions to a server process and keeps them, each having had its
 //! stream head and one event; the figure is the growth of the server's resident memory
 //! divided by the number held. The generated feed server on a `Hub`
-//! (`tests/golden/examples/idle_bench.rs`) against the hand-written axum `Sse` server's
+//! (`tests/golden/examples/hub_bench.rs`) against the hand-written axum `Sse` server's
 //! idle endpoint (`xtask/baselines`), both read by the same holder.
 
 use super::push::Server;
@@ -103,7 +103,7 @@ fn build(root: &Path) -> Result<(PathBuf, PathBuf), String> {
             "-p",
             "pushgen-golden",
             "--example",
-            "idle_bench",
+            "hub_bench",
         ],
         &[],
     )?;
@@ -122,7 +122,7 @@ fn build(root: &Path) -> Result<(PathBuf, PathBuf), String> {
     )?;
     let target = root.join("target");
     Ok((
-        target.join("release/examples/idle_bench"),
+        target.join("release/examples/hub_bench"),
         target.join("baselines/release/baselines"),
     ))
 }

@@ -212,6 +212,15 @@ impl Server {
     pub(super) fn pid(&self) -> u32 {
         self.child.id()
     }
+
+    /// Writes a line to the server's standard input (the Hub benches' `publish …`).
+    pub(super) fn command(&mut self, line: &str) -> Result<(), String> {
+        use std::io::Write as _;
+        let stdin = self.child.stdin.as_mut().ok_or("no stdin")?;
+        writeln!(stdin, "{line}")
+            .and_then(|()| stdin.flush())
+            .map_err(|e| format!("the server's stdin: {e}"))
+    }
 }
 
 impl Drop for Server {
