@@ -57,7 +57,14 @@ impl RedisLog {
         let Some(client) = &self.client else {
             return Err(LogError::Unavailable("no client to connect with".into()));
         };
-        within(&self.options, client.get_multiplexed_async_connection()).await
+        // No response timeout of the client's own (half a second by default): a
+        // blocking read outlasts it by design, and the tail bounds its waits itself.
+        let config = redis::AsyncConnectionConfig::new().set_response_timeout(None);
+        within(
+            &self.options,
+            client.get_multiplexed_async_connection_with_config(&config),
+        )
+        .await
     }
 
     /// Runs one command on the shared connection, within [`Options::timeout`].

@@ -284,3 +284,25 @@ async fn data_comes_back_byte_for_byte() {
         }
     });
 }
+
+#[tokio::test]
+async fn a_tail_waits_out_a_quiet_stream() {
+    // The redis client's connections time a reply out after half a second by default: a
+    // tail's blocking read must not be one of them.
+    with_log!("a_tail_waits_out_a_quiet_stream", 1024, |log| {
+        use futures_util::StreamExt;
+        use pushgen_runtime::replay::Tailed;
+        append(&log, "quiet", "0").await;
+        let mut tail = log.tail("quiet", None);
+        assert!(matches!(tail.next().await, Some(Ok(Tailed::Event(_)))));
+        let appending = async {
+            tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+            append(&log, "quiet", "1").await;
+        };
+        let (next, ()) = tokio::join!(tail.next(), appending);
+        match next {
+            Some(Ok(Tailed::Event(entry))) => assert_eq!(&*entry.data, "1"),
+            other => panic!("{other:?}"),
+        }
+    });
+}

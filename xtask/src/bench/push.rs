@@ -521,13 +521,14 @@ mod tests {
             baselines: false,
         };
         let rows = measure(&programs, &options).expect("the generated cases run");
-        assert_eq!(rows.len(), 2 * 5, "five generated cases at two sizes");
+        assert_eq!(rows.len(), 2 * 7, "seven generated cases at two sizes");
         for row in &rows {
             assert_eq!(row.per_second.len(), 1);
             assert!(row.median() > 0.0, "{}: no figure", row.case.label);
         }
         let report = report(&rows, &options);
         assert!(report.contains("| pushgen items, NDJSON |"), "{report}");
+        assert!(report.contains("The replay log's cost"), "{report}");
         assert!(
             report.contains("### 500 records of about 100 B"),
             "{report}"
