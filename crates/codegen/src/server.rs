@@ -67,13 +67,17 @@ pub fn generate(api: &Api) -> TokenStream {
         ///
         /// Routes name path variables by position (`{p2}` is the path's second segment),
         /// so no two operations' names for a variable can clash; each handler reads its
-        /// parameters by its operation's own path template.
+        /// parameters by its operation's own path template. A path no operation has is
+        /// answered `404`, a method its operations do not have `405` with `Allow`, both
+        /// as RFC 9457 problem documents.
         pub fn router_with_config<A: #trait_name>(
             api: A,
             config: #RT::server::ServerConfig,
         ) -> #RT::axum::Router {
             #RT::axum::Router::new()
                 #routes
+                .fallback(#RT::server::no_operation)
+                .method_not_allowed_fallback(#RT::server::method_not_allowed)
                 .with_state(#RT::server::Shared::new(api, config))
         }
 

@@ -187,8 +187,13 @@ pub(crate) fn parameters(
         let name = if name.snake.ends_with(|c: char| c.is_ascii_digit())
             && !data.name.ends_with(|c: char| c.is_ascii_digit())
         {
-            // A clash: say where the parameter lives rather than numbering it.
-            scope.name(&format!("{} {location_word}", data.name), "param")
+            // A clash: say where the parameter lives rather than numbering it. Only the
+            // Rust name changes: the wire name stays the spec's.
+            let located = scope.name(&format!("{} {location_word}", data.name), "param");
+            pushgen_ir::Name {
+                original: data.name.clone(),
+                ..located
+            }
         } else {
             name
         };

@@ -229,6 +229,21 @@ pub fn not_found() -> Response {
     .into_response()
 }
 
+/// The router's answer to a path that no operation has: `404`, as an RFC 9457 problem.
+pub async fn no_operation() -> Response {
+    not_found()
+}
+
+/// The router's answer to a method that the path's operations do not include: `405`, as
+/// an RFC 9457 problem (axum adds `Allow`, listing the methods they do include).
+pub async fn method_not_allowed() -> Response {
+    Rejection {
+        status: 405,
+        message: "no operation of this path has this method".into(),
+    }
+    .into_response()
+}
+
 /// Answers a plain (non-push) operation.
 pub fn respond<R: ResponseParts>(response: &R) -> Response {
     plain(response.to_parts())

@@ -180,3 +180,46 @@ async fn a_path_that_fits_no_operation_is_not_found() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_router_answers_unknown_paths_and_methods_with_problem_documents() {
+    support::bounded(async {
+        let addr = support::serve_router(router(Named)).await;
+        let http = pushgen_runtime::reqwest::Client::new();
+        let problem = |response: pushgen_runtime::reqwest::Response| async move {
+            let content_type = response.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .to_owned();
+            let body: serde_json::Value =
+                serde_json::from_str(&response.text().await.unwrap()).unwrap();
+            (content_type, body)
+        };
+
+        let response = http
+            .get(format!("http://{addr}/nowhere/at/all"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 404);
+        let (content_type, body) = problem(response).await;
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(body["status"], 404, "{body}");
+
+        // `/users/{id}` has GET and DELETE, not PUT.
+        let response = http
+            .put(format!("http://{addr}/users/7"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 405);
+        let allow = response.headers()["allow"].to_str().unwrap().to_owned();
+        let mut methods: Vec<&str> = allow.split(',').map(str::trim).collect();
+        methods.sort_unstable();
+        assert_eq!(methods, ["DELETE", "GET", "HEAD"], "{allow}");
+        let (content_type, body) = problem(response).await;
+        assert_eq!(content_type, "application/problem+json");
+        assert_eq!(body["status"], 405, "{body}");
+    })
+    .await;
+}

@@ -86,7 +86,7 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
             .request(::pushgen_runtime::codegen::client::Method::POST, "/type/{self}")
             .path(&params.self_)
             .query("type", &params.type_)
-            .header("type header", &params.type_header)
+            .header("type", &params.type_header)
             .query("123abc", &params._123abc)
             .json_opt("application/json", body)
             .send()

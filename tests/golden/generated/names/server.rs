@@ -77,7 +77,9 @@ pub fn router<A: HostileNamesEveryIdentifierRuleAtOnce>(
 ///
 /// Routes name path variables by position (`{p2}` is the path's second segment),
 /// so no two operations' names for a variable can clash; each handler reads its
-/// parameters by its operation's own path template.
+/// parameters by its operation's own path template. A path no operation has is
+/// answered `404`, a method its operations do not have `405` with `Allow`, both
+/// as RFC 9457 problem documents.
 pub fn router_with_config<A: HostileNamesEveryIdentifierRuleAtOnce>(
     api: A,
     config: ::pushgen_runtime::codegen::server::ServerConfig,
@@ -105,6 +107,10 @@ pub fn router_with_config<A: HostileNamesEveryIdentifierRuleAtOnce>(
             "/get_user",
             ::pushgen_runtime::codegen::axum::routing::get(handlers::get_user_2::<A>),
         )
+        .fallback(::pushgen_runtime::codegen::server::no_operation)
+        .method_not_allowed_fallback(
+            ::pushgen_runtime::codegen::server::method_not_allowed,
+        )
         .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
 
@@ -127,7 +133,7 @@ mod handlers {
                 operations::post_type_by_self::Params {
                     self_: request.path_var("/type/{self}", "self")?,
                     type_: request.query_opt("type")?,
-                    type_header: request.header_opt("type header")?,
+                    type_header: request.header_opt("type")?,
                     _123abc: request.query_opt("123abc")?,
                 },
                 request.json_opt::<types::Option>()?,

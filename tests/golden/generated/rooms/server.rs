@@ -41,7 +41,9 @@ pub fn router<A: Rooms>(api: A) -> ::pushgen_runtime::codegen::axum::Router {
 ///
 /// Routes name path variables by position (`{p2}` is the path's second segment),
 /// so no two operations' names for a variable can clash; each handler reads its
-/// parameters by its operation's own path template.
+/// parameters by its operation's own path template. A path no operation has is
+/// answered `404`, a method its operations do not have `405` with `Allow`, both
+/// as RFC 9457 problem documents.
 pub fn router_with_config<A: Rooms>(
     api: A,
     config: ::pushgen_runtime::codegen::server::ServerConfig,
@@ -54,6 +56,10 @@ pub fn router_with_config<A: Rooms>(
         .route(
             "/rooms/{p2}/messages",
             ::pushgen_runtime::codegen::axum::routing::get(handlers::list_messages::<A>),
+        )
+        .fallback(::pushgen_runtime::codegen::server::no_operation)
+        .method_not_allowed_fallback(
+            ::pushgen_runtime::codegen::server::method_not_allowed,
         )
         .with_state(::pushgen_runtime::codegen::server::Shared::new(api, config))
 }
