@@ -79,13 +79,22 @@ pub fn server_read(body: &RequestBody) -> TokenStream {
         Encoding::Bytes => quote!(bytes),
         Encoding::Raw => quote!(raw),
     };
-    if body.required {
+    let read = if body.required {
         quote!(request.#reader())
     } else if encoding(&body.content_type) == Encoding::Json {
         quote!(request.json_opt::<#ty>())
     } else {
         quote!(request.optional(#RT::server::Incoming::#reader))
-    }
+    };
+    // What the server reads: the declared media types that travel as the chosen one
+    // does. A body in any other is refused with 415, never read as if it were one.
+    let chosen = encoding(&body.content_type);
+    let accepted = body
+        .content
+        .iter()
+        .map(|b| b.content_type.as_str())
+        .filter(|media| encoding(media) == chosen);
+    quote!(request.check_media(&[#(#accepted),*]).and_then(|()| #read))
 }
 
 /// The client's step that adds the body to the request.

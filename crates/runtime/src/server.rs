@@ -222,11 +222,7 @@ pub(crate) fn plain(parts: Result<Parts, wire::EncodeError>) -> Response {
 
 /// `404`, as an RFC 9457 problem: a path that fits a route but none of its operations.
 pub fn not_found() -> Response {
-    Rejection {
-        status: 404,
-        message: "no operation has this path".into(),
-    }
-    .into_response()
+    Rejection::new(404, "no operation has this path".into()).into_response()
 }
 
 /// The router's answer to a path that no operation has: `404`, as an RFC 9457 problem.
@@ -237,11 +233,7 @@ pub async fn no_operation() -> Response {
 /// The router's answer to a method that the path's operations do not include: `405`, as
 /// an RFC 9457 problem (axum adds `Allow`, listing the methods they do include).
 pub async fn method_not_allowed() -> Response {
-    Rejection {
-        status: 405,
-        message: "no operation of this path has this method".into(),
-    }
-    .into_response()
+    Rejection::new(405, "no operation of this path has this method".into()).into_response()
 }
 
 /// Answers a plain (non-push) operation.

@@ -248,6 +248,55 @@ async fn a_malformed_request_body_is_a_400_that_says_why() {
 }
 
 #[tokio::test]
+async fn a_body_in_an_undeclared_media_type_is_refused_with_415_and_never_handled() {
+    bounded(async {
+        let observed = Observed::default();
+        let addr = serve(observed.clone(), ServerConfig::default()).await;
+        let post = |content_type: Option<&'static str>| {
+            let request = pushgen_runtime::reqwest::Client::new()
+                .post(format!("http://{addr}/consumers"))
+                .header("accept", "application/json")
+                .body(r#"{"topic":"orders","maxEvents":1}"#);
+            match content_type {
+                Some(content_type) => request.header("content-type", content_type),
+                None => request,
+            }
+        };
+        // A page on another origin may send `text/plain` without a preflight; a body
+        // with no media type at all is no better.
+        for content_type in [
+            Some("text/plain"),
+            Some("application/x-www-form-urlencoded"),
+            None,
+        ] {
+            let raw = post(content_type).send().await.unwrap();
+            assert_eq!(raw.status().as_u16(), 415, "{content_type:?}");
+            assert_eq!(
+                raw.headers()["accept"],
+                "application/json",
+                "{content_type:?}"
+            );
+            assert_eq!(raw.headers()["content-type"], "application/problem+json");
+            let problem: serde_json::Value =
+                serde_json::from_str(&raw.text().await.unwrap()).unwrap();
+            assert_eq!(problem["status"], 415);
+        }
+        assert_eq!(
+            observed.handled.load(std::sync::atomic::Ordering::SeqCst),
+            0,
+            "the handler ran for a refused body"
+        );
+        // Parameters and case do not matter; the media type does.
+        let raw = post(Some("Application/JSON; charset=utf-8"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status().as_u16(), 201);
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn events_the_client_does_not_know_are_skipped_unread() {
     use pushgen_runtime::axum::{Router, routing::post};
     bounded(async {

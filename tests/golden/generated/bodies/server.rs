@@ -100,7 +100,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.form::<types::SubmitFormRequest>() {
+        let body = match request
+            .check_media(&["application/x-www-form-urlencoded"])
+            .and_then(|()| request.form::<types::SubmitFormRequest>())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
@@ -118,7 +121,10 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let body = match request
-            .optional(::pushgen_runtime::codegen::server::Incoming::text)
+            .check_media(&["text/plain"])
+            .and_then(|()| {
+                request.optional(::pushgen_runtime::codegen::server::Incoming::text)
+            })
         {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
@@ -136,7 +142,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.bytes() {
+        let body = match request
+            .check_media(&["application/octet-stream"])
+            .and_then(|()| request.bytes())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
@@ -153,7 +162,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.raw() {
+        let body = match request
+            .check_media(&["multipart/form-data"])
+            .and_then(|()| request.raw())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };

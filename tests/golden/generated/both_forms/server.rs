@@ -82,7 +82,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.json::<types::Order>() {
+        let body = match request
+            .check_media(&["application/json"])
+            .and_then(|()| request.json::<types::Order>())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
@@ -100,7 +103,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.json::<types::Order>() {
+        let body = match request
+            .check_media(&["application/json"])
+            .and_then(|()| request.json::<types::Order>())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };

@@ -76,7 +76,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.json::<types::GenerateRequest>() {
+        let body = match request
+            .check_media(&["application/json"])
+            .and_then(|()| request.json::<types::GenerateRequest>())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
@@ -94,7 +97,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.json::<types::PullRequest>() {
+        let body = match request
+            .check_media(&["application/json"])
+            .and_then(|()| request.json::<types::PullRequest>())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };

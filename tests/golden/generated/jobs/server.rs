@@ -102,7 +102,9 @@ mod handlers {
                     dry_run: request.query_opt("dryRun")?,
                     x_request_id: request.header_opt("X-Request-Id")?,
                 },
-                request.json::<types::RunJobRequest>()?,
+                request
+                    .check_media(&["application/json"])
+                    .and_then(|()| request.json::<types::RunJobRequest>())?,
             ))
         };
         let (params, body) = match read() {

@@ -136,7 +136,9 @@ mod handlers {
                     type_header: request.header_opt("type")?,
                     _123abc: request.query_opt("123abc")?,
                 },
-                request.json_opt::<types::Option>()?,
+                request
+                    .check_media(&["application/json"])
+                    .and_then(|()| request.json_opt::<types::Option>())?,
             ))
         };
         let (params, body) = match read() {

@@ -65,7 +65,10 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let body = match request.json::<types::NewOrder>() {
+        let body = match request
+            .check_media(&["application/json"])
+            .and_then(|()| request.json::<types::NewOrder>())
+        {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };

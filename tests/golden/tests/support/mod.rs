@@ -19,6 +19,8 @@ pub struct Observed {
     pub send_failures: Arc<Mutex<Option<mpsc::UnboundedSender<u64>>>>,
     /// Notified by a test once its client has read the first push of `"until-read"`.
     pub first_read: Arc<tokio::sync::Notify>,
+    /// How many times the handler ran.
+    pub handled: Arc<std::sync::atomic::AtomicUsize>,
 }
 
 /// The test implementation. Topics:
@@ -62,6 +64,9 @@ impl ConsumerApi for TestConsumers {
         body: types::CreateConsumerRequest,
         push: PushSink<Push>,
     ) -> Response {
+        self.observed
+            .handled
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
         let bad = |message: &str| Response::BadRequest {
             body: types::Error {
                 message: message.to_string(),
