@@ -286,6 +286,16 @@ async fn a_body_in_an_undeclared_media_type_is_refused_with_415_and_never_handle
             0,
             "the handler ran for a refused body"
         );
+        // Past the body limit (2 MiB): 413, a problem document too.
+        let raw = pushgen_runtime::reqwest::Client::new()
+            .post(format!("http://{addr}/consumers"))
+            .header("content-type", "application/json")
+            .body(vec![b' '; 3 << 20])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(raw.status().as_u16(), 413);
+        assert_eq!(raw.headers()["content-type"], "application/problem+json");
         // Parameters and case do not matter; the media type does.
         let raw = post(Some("Application/JSON; charset=utf-8"))
             .send()

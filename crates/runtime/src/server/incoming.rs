@@ -49,7 +49,10 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
         let headers = parts.headers.clone();
         let body = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(IntoResponse::into_response)?;
+            // As every error answer, a problem document: `413` past the body limit
+            // (axum's, 2 MiB unless a `DefaultBodyLimit` layer says otherwise), `400`
+            // for a body that broke off.
+            .map_err(|e| Rejection::new(e.status().as_u16(), e.body_text()).into_response())?;
         Ok(Incoming {
             method,
             uri,
