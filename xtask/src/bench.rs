@@ -44,6 +44,43 @@ fn write_section(root: &Path, name: &str, text: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Builds the golden crate's example `name` in release, and returns its path.
+fn build_example(root: &Path, name: &str) -> Result<std::path::PathBuf, String> {
+    crate::cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "-p",
+            "pushgen-golden",
+            "--example",
+            name,
+        ],
+        &[],
+    )?;
+    Ok(root.join("target/release/examples").join(name))
+}
+
+/// Builds the hand-written baselines (their own workspace and target directory, so that
+/// the default build never compiles them), and returns the program's path.
+fn build_baselines(root: &Path) -> Result<std::path::PathBuf, String> {
+    crate::cargo(
+        root,
+        &[
+            "build",
+            "--release",
+            "--locked",
+            "--manifest-path",
+            "xtask/baselines/Cargo.toml",
+            "--target-dir",
+            "target/baselines",
+        ],
+        &[],
+    )?;
+    Ok(root.join("target/baselines/release/baselines"))
+}
+
 fn machine() -> String {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let model = std::fs::read_to_string("/proc/cpuinfo")

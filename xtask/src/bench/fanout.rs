@@ -132,36 +132,9 @@ fn millions(per_second: f64) -> String {
 }
 
 fn build(root: &Path) -> Result<(PathBuf, PathBuf), String> {
-    crate::cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "pushgen-golden",
-            "--example",
-            "hub_bench",
-        ],
-        &[],
-    )?;
-    crate::cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "--manifest-path",
-            "xtask/baselines/Cargo.toml",
-            "--target-dir",
-            "target/baselines",
-        ],
-        &[],
-    )?;
-    let target = root.join("target");
     Ok((
-        target.join("release/examples/hub_bench"),
-        target.join("baselines/release/baselines"),
+        super::build_example(root, "hub_bench")?,
+        super::build_baselines(root)?,
     ))
 }
 

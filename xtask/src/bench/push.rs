@@ -137,41 +137,14 @@ struct Programs {
 }
 
 fn build(root: &Path, baselines: bool) -> Result<Programs, String> {
-    crate::cargo(
-        root,
-        &[
-            "build",
-            "--release",
-            "--locked",
-            "-p",
-            "pushgen-golden",
-            "--example",
-            "push_bench",
-        ],
-        &[],
-    )?;
-    let target = root.join("target");
-    let mut programs = Programs {
-        generated: target.join("release/examples/push_bench"),
-        baselines: None,
-    };
-    if baselines {
-        crate::cargo(
-            root,
-            &[
-                "build",
-                "--release",
-                "--locked",
-                "--manifest-path",
-                "xtask/baselines/Cargo.toml",
-                "--target-dir",
-                "target/baselines",
-            ],
-            &[],
-        )?;
-        programs.baselines = Some(target.join("baselines/release/baselines"));
-    }
-    Ok(programs)
+    Ok(Programs {
+        generated: super::build_example(root, "push_bench")?,
+        baselines: if baselines {
+            Some(super::build_baselines(root)?)
+        } else {
+            None
+        },
+    })
 }
 
 /// A server process, killed when dropped.
