@@ -2,7 +2,7 @@
 //! body or at the declared terminal marker.
 
 use super::read::{self, Opened, Reader};
-use super::resume::{BrokeOff, Resume, resumable_cause};
+use super::resume::{self, BrokeOff, Resume, resumable_cause};
 use super::{Call, Error, Notice};
 use crate::binding::{Frame, Media};
 use crate::item::{self, ItemCodec, Terminator};
@@ -97,11 +97,7 @@ impl<C: ItemCodec> ItemStream<C> {
 
     /// The stream broke off with `cause`: reconnect if it may, else fail.
     fn broke_off(&mut self, cause: Error) -> Option<Result<ItemEvent<C::Item>, Error>> {
-        let Some(resume) = &mut self.resume else {
-            self.state = State::Done;
-            return Some(Err(cause));
-        };
-        match resume.broke_off(cause) {
+        match resume::broke_off(self.resume.as_mut(), cause) {
             BrokeOff::Fail(e) => {
                 self.state = State::Done;
                 Some(Err(e))

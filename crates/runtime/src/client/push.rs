@@ -1,7 +1,7 @@
 //! Envelope mode on the client: typed pushes, then the final response.
 
 use super::read::{self, Opened, Reader};
-use super::resume::{BrokeOff, Resume, resumable_cause};
+use super::resume::{self, BrokeOff, Resume, resumable_cause};
 use super::{Call, Error, Notice, PushBinding, Pushed};
 use crate::binding::Frame;
 use crate::wire::{self, DecodeError, FINAL_EVENT, GAP_EVENT, Line, PushMessage, ResponseParts};
@@ -102,11 +102,7 @@ where
 
     /// The stream broke off with `cause`: reconnect if it may, else fail.
     fn broke_off(&mut self, cause: Error) -> Option<Result<Pushed<P, R>, Error>> {
-        let Some(resume) = &mut self.resume else {
-            self.state = State::Done;
-            return Some(Err(cause));
-        };
-        match resume.broke_off(cause) {
+        match resume::broke_off(self.resume.as_mut(), cause) {
             BrokeOff::Fail(e) => {
                 self.state = State::Done;
                 Some(Err(e))

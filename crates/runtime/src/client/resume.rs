@@ -49,9 +49,17 @@ impl Resume {
     pub(super) fn start(call: Call, accept: String, can_resume: bool) -> (Resume, Connecting) {
         let reconnect = call.config_ref().reconnect;
         let may_reconnect = can_resume && call.is_resumable() && reconnect.attempts > 0;
-        let resume = Resume {
+        let kept = may_reconnect.then(|| call.clone());
+        let resume = Resume::new(may_reconnect, kept, reconnect, accept);
+        let connecting = read::connect(call.build(&resume.accept));
+        (resume, connecting)
+    }
+
+    /// A stream that has not received anything yet.
+    fn new(may_reconnect: bool, call: Option<Call>, reconnect: Reconnect, accept: String) -> Self {
+        Resume {
             may_reconnect,
-            call: may_reconnect.then(|| call.clone()),
+            call,
             reconnect,
             accept,
             last_id: None,
@@ -61,9 +69,7 @@ impl Resume {
             retry: None,
             reconnected: false,
             lost_place: false,
-        };
-        let connecting = read::connect(call.build(&resume.accept));
-        (resume, connecting)
+        }
     }
 
     /// The stream broke off with `cause`: reconnect if it may, else fail (with
@@ -134,6 +140,15 @@ impl Resume {
     }
 }
 
+/// What a stream that broke off with `cause` does, given what it keeps to resume
+/// (`None` before it started: it fails).
+pub(super) fn broke_off(resume: Option<&mut Resume>, cause: Error) -> BrokeOff {
+    match resume {
+        Some(resume) => resume.broke_off(cause),
+        None => BrokeOff::Fail(cause),
+    }
+}
+
 /// Whether a stream that broke off this way is worth reconnecting: the connection or
 /// its bytes ended early, not the server's answer or the API.
 pub(super) fn resumable_cause(cause: &Error) -> bool {
@@ -183,19 +198,7 @@ mod tests {
     const MS: Duration = Duration::from_millis(1);
 
     fn fresh() -> Resume {
-        Resume {
-            may_reconnect: true,
-            call: None,
-            reconnect: Reconnect::default(),
-            accept: String::new(),
-            last_id: None,
-            in_force: None,
-            seen: RecentIds::default(),
-            attempt: 0,
-            retry: None,
-            reconnected: false,
-            lost_place: false,
-        }
+        Resume::new(true, None, Reconnect::default(), String::new())
     }
 
     #[tokio::test]
