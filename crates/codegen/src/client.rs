@@ -6,15 +6,16 @@ use crate::ident::{ident, ident_fmt};
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use crate::runtime::RT;
+use crate::validate::Plan;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation, Streaming};
 use quote::quote;
 
-pub fn generate(api: &Api) -> TokenStream {
+pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let client = ident_fmt(format_args!("{}Client", api.name.camel));
     let client_doc = doc(&format!("A client of the {} ({}).", api.title, api.version));
     let api_doc = doc_opt(api.description.as_deref());
-    let methods = api.operations.iter().map(method);
+    let methods = api.operations.iter().map(|op| method(op, plan));
     let methods = quote!(#(#methods)*);
     let observers = api.operations.iter().map(|op| match &op.streaming {
         Streaming::Envelope(push) => observer(op, push),
@@ -97,6 +98,14 @@ pub fn generate(api: &Api) -> TokenStream {
                 self
             }
 
+            /// Whether to check each request against the rules its schemas declare
+            /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+            /// `Error::Invalid` instead (default: no; the server checks them anyway).
+            pub fn with_request_validation(mut self, on: bool) -> Self {
+                self.inner.config_mut().validate_requests = on;
+                self
+            }
+
             #methods
         }
 
@@ -113,7 +122,7 @@ pub(crate) struct Call {
 
 /// `flag`: for a stream-conditional operation, the body property that asks for the
 /// stream and the value this method sends.
-fn call(op: &Operation, flag: Option<(&str, bool)>) -> Call {
+fn call(op: &Operation, flag: Option<(&str, bool)>, plan: &Plan<'_>) -> Call {
     let module = ident(&op.name.snake);
     let mut args = Vec::new();
     let mut names = Vec::new();
@@ -124,6 +133,12 @@ fn call(op: &Operation, flag: Option<(&str, bool)>) -> Call {
     let method = ident(http_method(op.method));
     let template = &op.path.template;
     let mut steps = Vec::new();
+    if let Some((params, body)) = plan.request_args(op) {
+        let params = params.then(|| quote!(params));
+        let body = body.then(|| quote!(body));
+        let args = params.into_iter().chain(body);
+        steps.push(quote!(.checked(|| operations::#module::check_request(#(#args),*))));
+    }
     for var in op.path.variables() {
         if let Some(p) = op
             .parameters
@@ -185,7 +200,7 @@ fn call(op: &Operation, flag: Option<(&str, bool)>) -> Call {
     }
 }
 
-fn method(op: &Operation) -> TokenStream {
+fn method(op: &Operation, plan: &Plan<'_>) -> TokenStream {
     let mut docs = Vec::new();
     if let Some(summary) = &op.summary {
         docs.push(doc(summary));
@@ -204,18 +219,18 @@ fn method(op: &Operation) -> TokenStream {
     let docs = quote!(#(#docs)*);
     // The one place this backend tells the streaming shapes apart.
     match &op.streaming {
-        Streaming::None => plain_method(op, &docs, call(op, None)),
-        Streaming::Envelope(push) => envelope_methods(op, push, &docs),
+        Streaming::None => plain_method(op, &docs, call(op, None, plan)),
+        Streaming::Envelope(push) => envelope_methods(op, push, &docs, plan),
         Streaming::Items(stream) => {
-            crate::client_items::item_methods(op, stream, &docs, call(op, None))
+            crate::client_items::item_methods(op, stream, &docs, call(op, None, plan))
         }
         Streaming::Conditional(conditional) => {
             let flag = conditional.flag.as_str();
-            let plain = plain_method(op, &docs, call(op, Some((flag, false))));
+            let plain = plain_method(op, &docs, call(op, Some((flag, false)), plan));
             let streaming = crate::client_items::conditional_stream(
                 op,
                 conditional,
-                call(op, Some((flag, true))),
+                call(op, Some((flag, true)), plan),
             );
             quote!(#plain #streaming)
         }
@@ -235,14 +250,19 @@ fn plain_method(op: &Operation, docs: &TokenStream, call: Call) -> TokenStream {
     }
 }
 
-fn envelope_methods(op: &Operation, push: &EnvelopePush, docs: &TokenStream) -> TokenStream {
+fn envelope_methods(
+    op: &Operation,
+    push: &EnvelopePush,
+    docs: &TokenStream,
+    plan: &Plan<'_>,
+) -> TokenStream {
     let name = ident(&op.name.snake);
     let module = ident(&op.name.snake);
     let Call {
         args,
         names: arg_names,
         request,
-    } = call(op, None);
+    } = call(op, None, plan);
     let response = quote!(operations::#module::Response);
     let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
     let stream = ident_fmt(format_args!("{}_stream", op.name.snake));

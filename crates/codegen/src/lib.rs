@@ -33,6 +33,7 @@ mod runtime;
 mod rust_type;
 mod server;
 mod types;
+mod validate;
 
 pub use examples::{ExampleSuite, examples_test};
 use pushgen_ir::Api;
@@ -106,25 +107,28 @@ pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
     let header = render::header(&api.source);
     let sent = types::sent_by_clients(api);
     let sent = &sent;
+    let plan = validate::Plan::new(api, parts.strict);
+    let plan = &plan;
     // The biggest single pieces first, so no worker is left with one at the end.
     let mut pieces = Vec::new();
     if parts.server {
-        pieces.push(Piece::new(|| server::generate(api)));
+        pieces.push(Piece::new(|| server::generate(api, plan)));
     }
     if parts.client {
-        pieces.push(Piece::new(|| client::generate(api)));
+        pieces.push(Piece::new(|| client::generate(api, plan)));
     }
     let fixed = pieces.len();
     let type_chunks = api.types.chunks(TYPES_PER_PIECE);
     let type_pieces = type_chunks.len();
     let strict = parts.strict;
     pieces.extend(
-        type_chunks.map(|chunk| Piece::new(move || types::generate_some(chunk, sent, strict))),
+        type_chunks
+            .map(|chunk| Piece::new(move || types::generate_some(chunk, sent, plan, strict))),
     );
     pieces.extend(
         api.operations
             .chunks(OPERATIONS_PER_PIECE)
-            .map(|chunk| Piece::tracking_types(move || operations::modules(chunk))),
+            .map(|chunk| Piece::tracking_types(move || operations::modules(chunk, plan))),
     );
     let rendered = parallel::render_all(pieces);
 
@@ -135,15 +139,18 @@ pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
         name: "mod.rs".to_string(),
         content: render::file(&header, module::generate(api, parts)),
     }];
+    let type_imports = render::items(types::imports(plan));
+    let mut types = vec![type_imports.as_str()];
+    types.extend(text(fixed..fixed + type_pieces));
     files.push(GeneratedFile {
         name: "types.rs".to_string(),
-        content: render::join(&header, &text(fixed..fixed + type_pieces)),
+        content: render::join(&header, &types),
     });
     let operation_pieces = fixed + type_pieces..rendered.len();
     let uses_types = rendered[operation_pieces.clone()]
         .iter()
         .any(|r| r.uses_types);
-    let imports = render::items(operations::imports(api, uses_types));
+    let imports = render::items(operations::imports(api, plan, uses_types));
     let mut operations = vec![imports.as_str()];
     operations.extend(text(operation_pieces));
     files.push(GeneratedFile {

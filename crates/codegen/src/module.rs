@@ -47,17 +47,18 @@ pub fn generate(api: &Api, parts: Parts) -> TokenStream {
 
 /// Every part as an inline module, for `include!`: outer docs only.
 pub fn single_file(api: &Api, parts: Parts) -> TokenStream {
-    let types = crate::types::generate(api, parts.strict);
-    let operations = crate::operations::generate(api);
+    let plan = crate::validate::Plan::new(api, parts.strict);
+    let types = crate::types::generate(api, &plan, parts.strict);
+    let operations = crate::operations::generate(api, &plan);
     let server = parts.server.then(|| {
-        let server = crate::server::generate(api);
+        let server = crate::server::generate(api, &plan);
         quote! {
             /// The server side: the API's trait, and `router(impl) -> axum::Router`.
             pub mod server { #server }
         }
     });
     let client = parts.client.then(|| {
-        let client = crate::client::generate(api);
+        let client = crate::client::generate(api, &plan);
         quote! {
             /// The client side: a client with a method per operation, observers, streams.
             pub mod client { #client }

@@ -7,13 +7,14 @@ use crate::ident::{ident, ident_fmt};
 use crate::runtime::RT;
 use crate::rust_type::{Site, optional, rust_type};
 use crate::types::variant_names_allowance;
+use crate::validate::Plan;
 use proc_macro2::{Ident, Literal, TokenStream};
 use pushgen_ir::{Api, EnvelopePush, Operation, PushItem, Response, StatusMatch, Streaming};
 use quote::quote;
 
-pub fn generate(api: &Api) -> TokenStream {
-    let modules = modules(&api.operations);
-    let imports = imports(api, crate::imports::uses_types(&modules));
+pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
+    let modules = modules(&api.operations, plan);
+    let imports = imports(api, plan, crate::imports::uses_types(&modules));
     quote! {
         #imports
 
@@ -22,7 +23,7 @@ pub fn generate(api: &Api) -> TokenStream {
 }
 
 /// The `use` lines at the top of `operations.rs`.
-pub fn imports(api: &Api, uses_types: bool) -> TokenStream {
+pub fn imports(api: &Api, plan: &Plan<'_>, uses_types: bool) -> TokenStream {
     let types = uses_types.then(|| {
         quote!(
             use super::types;
@@ -34,12 +35,15 @@ pub fn imports(api: &Api, uses_types: bool) -> TokenStream {
             use #RT::wire;
         )
     });
-    quote!(#types #wire)
+    let validate = plan
+        .validates_requests(&api.operations)
+        .then(crate::validate::import);
+    quote!(#types #wire #validate)
 }
 
 /// The modules of some operations: `operations.rs` is rendered in pieces.
-pub fn modules(operations: &[Operation]) -> TokenStream {
-    let modules = operations.iter().map(operation_module);
+pub fn modules(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
+    let modules = operations.iter().map(|op| operation_module(op, plan));
     quote!(#(#modules)*)
 }
 
@@ -48,7 +52,7 @@ pub fn signature(op: &Operation) -> String {
     format!("{} {}", op.method.as_str().to_uppercase(), op.path.template)
 }
 
-fn operation_module(op: &Operation) -> TokenStream {
+fn operation_module(op: &Operation, plan: &Plan<'_>) -> TokenStream {
     let module = ident(&op.name.snake);
     let title = match &op.operation_id {
         Some(id) => format!(" Types of `{id}`: `{}`.", signature(op)),
@@ -69,16 +73,13 @@ fn operation_module(op: &Operation) -> TokenStream {
         Streaming::Items(stream) => crate::items::item_types(op, stream),
         Streaming::Conditional(conditional) => crate::items::item_types(op, &conditional.stream),
     };
-    let body = quote!(#params #response #streamed);
-    let imports = if crate::imports::uses_types(&body) {
-        quote!(
-            use super::{types, wire};
-        )
-    } else {
-        quote!(
-            use super::wire;
-        )
-    };
+    let check = plan.check_request(op);
+    let body = quote!(#params #check #response #streamed);
+    let types = crate::imports::uses_types(&body).then(|| quote!(types,));
+    let validate = (!check.is_empty()).then(|| quote!(validate,));
+    let imports = quote!(
+        use super::{#types #validate wire};
+    );
     quote! {
         #[doc = #title]
         pub mod #module {

@@ -5,11 +5,12 @@ use crate::ident::ident;
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use crate::runtime::RT;
+use crate::validate::Plan;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, Operation, ParamLocation, Streaming, TypeRef};
 use quote::quote;
 
-pub fn generate(api: &Api) -> TokenStream {
+pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let trait_name = ident(&api.name.camel);
     let trait_doc = doc(&format!(
         "The {} ({}), as a server implements it.",
@@ -18,7 +19,10 @@ pub fn generate(api: &Api) -> TokenStream {
     let api_doc = doc_opt(api.description.as_deref());
     let methods = api.operations.iter().map(trait_method);
     let (routes, dispatch) = crate::routes::routes(api, &trait_name);
-    let handlers = api.operations.iter().map(|op| handler(op, &trait_name));
+    let handlers = api
+        .operations
+        .iter()
+        .map(|op| handler(op, &trait_name, plan));
     let handlers = quote!(#(#handlers)* #dispatch);
     let operations = uses(&handlers, "operations").then(|| quote!(operations,));
     let types = uses(&handlers, "types").then(|| quote!(types,));
@@ -127,7 +131,7 @@ fn trait_method(op: &Operation) -> TokenStream {
     }
 }
 
-fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
+fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> TokenStream {
     let name = ident(&op.name.snake);
     let module = ident(&op.name.snake);
     let mut bindings = Vec::new();
@@ -204,6 +208,28 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
             };
         }
     };
+    // What the spec declares beyond types is checked before the handler runs.
+    let check = plan.request_args(op).map(|(params, body)| {
+        let mut args = Vec::new();
+        if params {
+            args.push(quote!(&params));
+        }
+        if body {
+            let required = op.request_body.as_ref().is_some_and(|b| b.required);
+            args.push(if required {
+                quote!(&body)
+            } else {
+                quote!(body.as_ref())
+            });
+        }
+        quote! {
+            if let ::std::result::Result::Err(violations) =
+                operations::#module::check_request(#(#args),*)
+            {
+                return #RT::server::Rejection::invalid(violations).into_response();
+            }
+        }
+    });
     let mut call_args = vec![quote!(context)];
     call_args.extend(bindings.iter().cloned());
     let body = match &op.streaming {
@@ -248,6 +274,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident) -> TokenStream {
             request: Incoming,
         ) -> Response {
             #read
+            #check
             let context = request.context();
             #body
         }

@@ -4,6 +4,7 @@ use crate::docs::doc_opt;
 use crate::ident::ident;
 use crate::runtime::RT;
 use crate::rust_type::{Site, boxed_type, optional, rust_type};
+use crate::validate::Plan;
 use proc_macro2::TokenStream;
 use pushgen_ir::{
     Access, Api, Field, IntEnum, NamedType, StringEnum, Struct, TypeKind, TypeRef, Union,
@@ -11,16 +12,36 @@ use pushgen_ir::{
 use quote::quote;
 use std::collections::{HashMap, HashSet};
 
-pub fn generate(api: &Api, strict: bool) -> TokenStream {
-    generate_some(&api.types, &sent_by_clients(api), strict)
+pub fn generate(api: &Api, plan: &Plan<'_>, strict: bool) -> TokenStream {
+    let imports = imports(plan);
+    let types = generate_some(&api.types, &sent_by_clients(api), plan, strict);
+    quote!(#imports #types)
 }
 
-/// The models of some of the API's types: `types.rs` is rendered in pieces. `sent` are
-/// the types that request bodies contain ([`sent_by_clients`]).
-pub fn generate_some(types: &[NamedType], sent: &HashSet<&str>, strict: bool) -> TokenStream {
-    let types = types
-        .iter()
-        .map(|ty| named_type(ty, sent.contains(&*ty.name.camel), strict));
+/// The `use` lines at the top of `types.rs`.
+pub fn imports(plan: &Plan<'_>) -> TokenStream {
+    if plan.validates_types() {
+        crate::validate::import()
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// The models of some of the API's types, each with its `impl Validate` when it has one
+/// ([`Plan::impl_for`]): `types.rs` is rendered in pieces. `sent` are the types that
+/// request bodies contain ([`sent_by_clients`]).
+pub fn generate_some(
+    types: &[NamedType],
+    sent: &HashSet<&str>,
+    plan: &Plan<'_>,
+    strict: bool,
+) -> TokenStream {
+    let types = types.iter().map(|ty| {
+        let sent = sent.contains(&*ty.name.camel);
+        let model = named_type(ty, sent, strict);
+        let validate = plan.impl_for(ty, sent);
+        quote!(#model #validate)
+    });
     quote! { #(#types)* }
 }
 
@@ -97,16 +118,7 @@ fn struct_type(
     // serde cannot deny unknown fields beside a flattened map, which takes them anyway.
     let deny = (strict && s.additional.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
     let additional = s.additional.as_ref().map(|value| {
-        let taken = |n: &str| s.fields.iter().any(|f| f.name.snake == n);
-        let field_name = [
-            "additional_properties",
-            "extra_properties",
-            "other_properties",
-        ]
-        .into_iter()
-        .find(|n| !taken(n))
-        .unwrap_or("additional_properties_");
-        let field_name = ident(field_name);
+        let field_name = ident(&additional_field(s));
         let value = rust_type(value, Site::Types);
         quote! {
             /// Properties not listed above.
@@ -123,6 +135,21 @@ fn struct_type(
             #additional
         }
     }
+}
+
+/// The name of the flattened map that holds a struct's unlisted properties: one its
+/// listed properties do not take.
+pub fn additional_field(s: &Struct) -> String {
+    let taken = |n: &str| s.fields.iter().any(|f| f.name.snake == n);
+    [
+        "additional_properties",
+        "extra_properties",
+        "other_properties",
+    ]
+    .into_iter()
+    .find(|n| !taken(n))
+    .unwrap_or("additional_properties_")
+    .to_string()
 }
 
 fn field(f: &Field, sent: bool) -> TokenStream {

@@ -124,11 +124,22 @@ pub fn push_pointer(pointer: &str, token: &str) -> String {
 #[derive(Debug, Default)]
 pub(crate) struct Diagnostics {
     pub errors: Vec<SpecError>,
+    /// What does not stop generation but should be said (a `pattern` that is not
+    /// checked), located as errors are.
+    pub warnings: Vec<SpecError>,
 }
 
 impl Diagnostics {
     pub fn error(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
         self.errors.push(SpecError::new(pointer, message));
+    }
+
+    pub fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
+        let warning = SpecError::new(pointer, message);
+        // A schema reached from several places is read once per place.
+        if !self.warnings.contains(&warning) {
+            self.warnings.push(warning);
+        }
     }
 
     pub fn push(&mut self, error: SpecError) {

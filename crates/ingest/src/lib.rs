@@ -189,10 +189,23 @@ fn ingest_with(
     let api = build(&doc, source, &mut diags);
     timings.ir = start.elapsed();
     if diags.errors.is_empty() {
+        let mut warnings = applied.warnings;
+        warnings.extend(
+            origins
+                .fail(diags.warnings)
+                .errors
+                .into_iter()
+                .map(|w| Warning {
+                    file: w.file.unwrap_or_else(|| source.to_string()),
+                    pointer: w.pointer,
+                    message: w.message,
+                    location: w.location,
+                }),
+        );
         Ok(Ingested {
             api,
             files: files.into_iter().map(|f| f.path).collect(),
-            warnings: applied.warnings,
+            warnings,
         })
     } else {
         Err(origins.fail(diags.errors))
@@ -213,6 +226,9 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
         "new",
         "with_http_client",
         "with_sse_limits",
+        "with_config",
+        "with_push_binding",
+        "with_request_validation",
         "base_url",
         "http_client",
         "types",
@@ -551,6 +567,7 @@ fn add_undeclared_path_params(
                 required: true,
                 ty: pushgen_ir::TypeRef::Scalar(pushgen_ir::Scalar::String),
                 description: None,
+                checks: pushgen_ir::Checks::default(),
             });
         }
     }

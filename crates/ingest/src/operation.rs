@@ -6,8 +6,8 @@ use crate::names::Scope;
 use crate::schema::{SchemaRef, TypeBuilder, local_pointer};
 use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
 use pushgen_ir::{
-    Body, Header, ParamLocation, ParamStyle, Parameter as IrParameter, PathPart, PathTemplate,
-    RequestBody, Response, Scalar, StatusMatch, TypeRef,
+    Body, Checks, Header, ParamLocation, ParamStyle, Parameter as IrParameter, PathPart,
+    PathTemplate, RequestBody, Response, Scalar, StatusMatch, TypeRef,
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -157,22 +157,25 @@ pub(crate) fn parameters(
         let data = param.parameter_data_ref();
         let loc = location(param);
         let hint = format!("{hint} {}", data.name);
-        let ty = match &data.format {
+        let (ty, checks) = match &data.format {
             ParameterSchemaOrContent::Schema(schema) => {
-                types.type_ref(schema.into(), &push_pointer(at, "schema"), &hint, diags)
+                let p = push_pointer(at, "schema");
+                let ty = types.type_ref(schema.into(), &p, &hint, diags);
+                (ty, types.checks(schema.into(), &p, diags))
             }
             ParameterSchemaOrContent::Content(content) => match pick_media(content) {
                 Some((ct, media)) => match &media.schema {
                     Some(schema) => {
                         let p =
                             push_pointer(&push_pointer(&push_pointer(at, "content"), ct), "schema");
-                        types.type_ref(schema.into(), &p, &hint, diags)
+                        let ty = types.type_ref(schema.into(), &p, &hint, diags);
+                        (ty, types.checks(schema.into(), &p, diags))
                     }
-                    None => Some(TypeRef::Any),
+                    None => (Some(TypeRef::Any), Checks::default()),
                 },
                 None => {
                     diags.error(push_pointer(at, "content"), "parameter `content` is empty");
-                    None
+                    (None, Checks::default())
                 }
             },
         };
@@ -207,6 +210,7 @@ pub(crate) fn parameters(
             required: data.required || loc == ParamLocation::Path,
             ty,
             description: data.description.clone(),
+            checks,
         });
     }
     out
@@ -340,13 +344,16 @@ pub(crate) fn request_body(
     };
     // A body without `content` (invalid, but found in real specs) says nothing to send.
     let (content_type, media) = pick_media(&body.content)?;
+    let mut checks = Checks::default();
     let ty = match &media.schema {
         Some(schema) => {
             let p = push_pointer(
                 &push_pointer(&push_pointer(&at, "content"), content_type),
                 "schema",
             );
-            types.type_ref(schema.into(), &p, &format!("{hint} request"), diags)?
+            let ty = types.type_ref(schema.into(), &p, &format!("{hint} request"), diags)?;
+            checks = types.checks(schema.into(), &p, diags);
+            ty
         }
         None => TypeRef::Any,
     };
@@ -368,6 +375,7 @@ pub(crate) fn request_body(
         ty,
         description: body.description.clone(),
         content,
+        checks,
     })
 }
 

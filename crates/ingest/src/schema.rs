@@ -21,6 +21,7 @@ use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 
 mod all_of;
+mod checks;
 mod union;
 use all_of::AllOfShape;
 
@@ -125,6 +126,7 @@ impl<'a> TypeBuilder<'a> {
                             name: self.name_of(&ident, name),
                             description: None,
                             kind: TypeKind::Alias(target),
+                            checks: Default::default(),
                         });
                     }
                 }
@@ -524,10 +526,12 @@ impl<'a> TypeBuilder<'a> {
         }
         self.defined_at
             .insert(ident.to_string(), pointer.to_string());
+        let checks = self.schema_checks(schema, pointer, diags);
         self.types.push(NamedType {
             name: self.name_of(ident, original),
             description: schema.schema_data.description.clone(),
             kind,
+            checks,
         });
         Some(())
     }
@@ -562,6 +566,7 @@ impl<'a> TypeBuilder<'a> {
             {
                 self.example(push_pointer(&at, "example"), &ty, example);
             }
+            let checks = self.checks(schema.into(), &at, diags);
             let access = match data {
                 Some(d) if d.read_only => Access::ReadOnly,
                 Some(d) if d.write_only => Access::WriteOnly,
@@ -575,6 +580,7 @@ impl<'a> TypeBuilder<'a> {
                 boxed: false,
                 default: data.and_then(|d| d.default.as_ref()).map(|v| v.to_string()),
                 access,
+                checks,
             });
         }
         let additional = match additional {

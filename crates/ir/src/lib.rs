@@ -11,6 +11,9 @@
 
 use serde::Serialize;
 
+mod checks;
+pub use checks::{Bound, Checks, Format, Number, Rule};
+
 /// One API: everything a spec describes that the backends generate code for.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Api {
@@ -385,6 +388,8 @@ pub struct Parameter {
     pub required: bool,
     pub ty: TypeRef,
     pub description: Option<String>,
+    /// What the value must satisfy beyond its type.
+    pub checks: Checks,
 }
 
 /// How a parameter's value is written (OpenAPI `style`).
@@ -409,6 +414,9 @@ pub struct RequestBody {
     pub description: Option<String>,
     /// Every media type the spec offers, in order.
     pub content: Vec<Body>,
+    /// What the body must satisfy beyond its type (its own schema's keywords; a named
+    /// type's are the type's).
+    pub checks: Checks,
 }
 
 /// Which statuses a response covers.
@@ -494,6 +502,9 @@ pub struct NamedType {
     pub name: Name,
     pub description: Option<String>,
     pub kind: TypeKind,
+    /// What a value must satisfy beyond its type: for an alias, the checks on the
+    /// aliased value; for a struct, `minProperties` / `maxProperties`.
+    pub checks: Checks,
 }
 
 /// What a [`NamedType`] is.
@@ -532,6 +543,8 @@ pub struct Field {
     /// property is optional in the generated type even when `required`: it is absent in
     /// one direction.
     pub access: Access,
+    /// What the value must satisfy beyond its type.
+    pub checks: Checks,
 }
 
 /// Who sends a property.

@@ -59,6 +59,9 @@ pub enum Error {
         last_event_id: String,
         cause: Box<Error>,
     },
+    /// The request breaks rules its schemas declare (`maxLength`, `minimum`, …), and the
+    /// client checks before it sends ([`Config::validate_requests`]): nothing was sent.
+    Invalid(crate::validate::Violations),
 }
 
 /// How much of an undeclared answer's body an error keeps.
@@ -133,6 +136,7 @@ impl fmt::Debug for Error {
                 .field("last_event_id", last_event_id)
                 .field("cause", cause)
                 .finish(),
+            Error::Invalid(v) => f.debug_tuple("Invalid").field(v).finish(),
         }
     }
 }
@@ -169,6 +173,7 @@ impl fmt::Display for Error {
                 f,
                 "the stream broke off after the push with id `{last_event_id}`: {cause}"
             ),
+            Error::Invalid(v) => write!(f, "the request breaks its schema's rules: {v}"),
         }
     }
 }
@@ -180,6 +185,7 @@ impl std::error::Error for Error {
             Error::Encode(e) => Some(e),
             Error::Decode(e) => Some(e),
             Error::Frame(e) => Some(e),
+            Error::Invalid(e) => Some(e),
             _ => None,
         }
     }
@@ -298,6 +304,11 @@ pub struct Config {
     pub push_binding: PushBinding,
     /// How push streams of resumable operations reconnect.
     pub reconnect: Reconnect,
+    /// Check each request against the rules its schemas declare (`maxLength`,
+    /// `minimum`, `pattern`, …) before sending it, and fail with [`Error::Invalid`]
+    /// instead of sending one the server would refuse. Off by default: a generated
+    /// server checks them anyway, and the check costs a walk of the body.
+    pub validate_requests: bool,
 }
 
 impl Default for Config {
@@ -309,6 +320,7 @@ impl Default for Config {
             idle_timeout: Some(Duration::from_secs(120)),
             push_binding: PushBinding::Sse,
             reconnect: Reconnect::default(),
+            validate_requests: false,
         }
     }
 }

@@ -76,6 +76,19 @@ macro_rules! string_enum {
             }
         }
 
+        /// A server reads values it does not list as `Unknown`, and refuses them here.
+        impl $crate::validate::Validate for $name {
+            fn validate(
+                &self,
+                at: $crate::validate::Pointer<'_>,
+                check: &mut $crate::validate::Check,
+            ) {
+                if let Self::Unknown(value) = self {
+                    check.not_listed(at, value, Self::VALUES);
+                }
+            }
+        }
+
         $crate::string_enum!(@common $name);
     };
     (
@@ -114,7 +127,14 @@ macro_rules! string_enum {
             }
         }
 
+        $crate::string_enum!(@strict $name);
         $crate::string_enum!(@common $name);
+    };
+    (@strict $name:ident) => {
+        /// Every value of a strict enum is one the spec lists: reading refused the others.
+        impl $crate::validate::Validate for $name {
+            fn validate(&self, _: $crate::validate::Pointer<'_>, _: &mut $crate::validate::Check) {}
+        }
     };
     (@common $name:ident) => {
         impl ::std::fmt::Display for $name {
@@ -191,6 +211,19 @@ macro_rules! integer_enum {
             }
         }
 
+        /// A server reads values it does not list as `Unknown`, and refuses them here.
+        impl $crate::validate::Validate for $name {
+            fn validate(
+                &self,
+                at: $crate::validate::Pointer<'_>,
+                check: &mut $crate::validate::Check,
+            ) {
+                if let Self::Unknown(value) = self {
+                    check.not_listed(at, value, Self::VALUES);
+                }
+            }
+        }
+
         $crate::integer_enum!(@common $name);
     };
     (
@@ -225,6 +258,7 @@ macro_rules! integer_enum {
             }
         }
 
+        $crate::string_enum!(@strict $name);
         $crate::integer_enum!(@common $name);
     };
     (@common $name:ident) => {
@@ -384,6 +418,25 @@ mod tests {
         assert_eq!(serde_json::to_string(&Level::Unknown(7)).unwrap(), "7");
         assert_eq!(Level::Low.to_string(), "1");
         assert_eq!(Level::VALUES, [1, -1]);
+    }
+
+    #[test]
+    fn validation_refuses_values_an_open_enum_kept() {
+        use crate::validate::{Check, Pointer, Validate};
+        let mut check = Check::new();
+        Sort::Created.validate(Pointer::body(), &mut check);
+        Level::Low.validate(Pointer::body(), &mut check);
+        StrictSort::Created.validate(Pointer::body(), &mut check);
+        assert!(check.finish().is_ok());
+        let mut check = Check::new();
+        Sort::Unknown("stars".into()).validate(Pointer::body(), &mut check);
+        Level::Unknown(7).validate(Pointer::body(), &mut check);
+        let violations = check.finish().unwrap_err();
+        assert_eq!(
+            violations.to_string(),
+            "the body is `stars`, not one of `created`, `updated` (enum); \
+             the body is `7`, not one of `1`, `-1` (enum)"
+        );
     }
 
     #[test]

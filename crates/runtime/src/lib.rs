@@ -22,6 +22,7 @@ pub mod path;
 pub mod replay;
 pub mod sse;
 pub mod styles;
+pub mod validate;
 pub mod wire;
 
 #[cfg(feature = "client")]

@@ -42,6 +42,10 @@ pub mod jobs;
 pub mod names;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/orders/mod.rs"]
+pub mod orders;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/rooms/mod.rs"]
 pub mod rooms;
 

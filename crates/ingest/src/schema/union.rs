@@ -230,7 +230,7 @@ pub(super) fn is_null(member: &ReferenceOr<Schema>) -> bool {
 
 /// The index of the one member that is not `null`, when there are `null` members and
 /// exactly one other.
-fn only_real_member(members: &[ReferenceOr<Schema>]) -> Option<usize> {
+pub(super) fn only_real_member(members: &[ReferenceOr<Schema>]) -> Option<usize> {
     if !members.iter().any(is_null) {
         return None;
     }

@@ -1,6 +1,7 @@
 //! Building a request for a generated client method.
 
 use super::{Config, Error};
+use crate::validate::Violations;
 use crate::wire::{self, EncodeError};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -21,6 +22,8 @@ pub struct Call {
     cookies: Vec<(String, String)>,
     body: Option<(Cow<'static, str>, Vec<u8>)>,
     error: Option<EncodeError>,
+    /// The rules the request breaks, when the client checked them.
+    invalid: Option<Violations>,
     /// A push stream of this call may reconnect and resume.
     resumable: bool,
 }
@@ -45,6 +48,7 @@ impl Call {
             cookies: Vec::new(),
             body: None,
             error: None,
+            invalid: None,
             resumable: false,
         }
     }
@@ -53,6 +57,18 @@ impl Call {
     /// operation marked `x-push-resumable: true` (generated code says which).
     pub fn resumable(mut self) -> Self {
         self.resumable = true;
+        self
+    }
+
+    /// Runs `check` (the operation's generated `check_request`) when the client's
+    /// configuration asks to check requests before sending them; what it finds fails
+    /// the call with [`Error::Invalid`] and nothing is sent.
+    pub fn checked(mut self, check: impl FnOnce() -> Result<(), Violations>) -> Self {
+        if self.config.validate_requests
+            && let Err(violations) = check()
+        {
+            self.invalid = Some(violations);
+        }
         self
     }
 
@@ -253,6 +269,9 @@ impl Call {
     }
 
     pub(super) fn build(self, accept: &str) -> Result<(reqwest::RequestBuilder, Config), Error> {
+        if let Some(violations) = self.invalid {
+            return Err(Error::Invalid(violations));
+        }
         if let Some(e) = self.error {
             return Err(Error::Encode(e));
         }

@@ -2,6 +2,7 @@
 //! bodies in every media type, and the rejection when they do not fit.
 
 use crate::binding::Media;
+use crate::validate::{Place, Violation, Violations};
 use crate::wire;
 use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, Request};
@@ -71,6 +72,9 @@ pub struct Rejection {
     /// For `415`: the media types the operation reads, sent as `Accept` (RFC 9110,
     /// section 15.5.16).
     pub accept: Option<String>,
+    /// For a request that breaks its schemas' rules: each broken rule, sent as the
+    /// problem's `errors` member.
+    pub violations: Option<Violations>,
 }
 
 impl Rejection {
@@ -80,6 +84,31 @@ impl Rejection {
             status,
             message,
             accept: None,
+            violations: None,
+        }
+    }
+
+    /// `400` for a request that breaks the rules its schemas declare (`maxLength`,
+    /// `minimum`, …), listing each: what [`Check::finish`](crate::validate::Check::finish)
+    /// found.
+    pub fn invalid(violations: Violations) -> Self {
+        let count = violations.len();
+        let first = &violations.violations()[0];
+        let message = if count == 1 {
+            format!("the request breaks a rule of its schema: {first}")
+        } else {
+            format!(
+                "the request breaks {count} rules of its schemas, `errors` lists {}; the first: {first}",
+                if count > violations.violations().len() {
+                    format!("the first {}", violations.violations().len())
+                } else {
+                    "each".to_string()
+                }
+            )
+        };
+        Rejection {
+            violations: Some(violations),
+            ..Rejection::bad(message)
         }
     }
 
@@ -91,12 +120,15 @@ impl Rejection {
     /// since the operation's own error type cannot be built here.
     pub fn into_response(self) -> Response {
         let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
-        let problem = serde_json::json!({
+        let mut problem = serde_json::json!({
             "type": "about:blank",
             "title": status.canonical_reason().unwrap_or("Bad Request"),
             "status": status.as_u16(),
             "detail": self.message,
         });
+        if let Some(violations) = &self.violations {
+            problem["errors"] = violations.violations().iter().map(problem_error).collect();
+        }
         let mut response = Response::new(Body::from(problem.to_string()));
         *response.status_mut() = status;
         response.headers_mut().insert(
@@ -108,6 +140,27 @@ impl Rejection {
         }
         response
     }
+}
+
+/// One broken rule as a member of a problem's `errors` (the shape RFC 9457's own example
+/// uses: `detail` and `pointer`, a JSON pointer into the body as a URI fragment), with
+/// the parameter named in place of a pointer where the value was one.
+fn problem_error(violation: &Violation) -> serde_json::Value {
+    let mut error = serde_json::json!({
+        "detail": violation.to_string(),
+        "rule": violation.rule,
+    });
+    match violation.place {
+        Place::Body => error["pointer"] = format!("#{}", violation.pointer).into(),
+        Place::Parameter { location, name } => {
+            error["in"] = location.into();
+            error["parameter"] = name.into();
+            if !violation.pointer.is_empty() {
+                error["pointer"] = format!("#{}", violation.pointer).into();
+            }
+        }
+    }
+    error
 }
 
 impl IntoResponse for Rejection {
@@ -361,6 +414,7 @@ impl Incoming {
             None => "not given".to_string(),
         };
         Err(Rejection {
+            violations: None,
             status: 415,
             message: format!(
                 "the request body's media type is {given}; this operation reads {list}"

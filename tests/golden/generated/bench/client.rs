@@ -70,6 +70,14 @@ impl PushBenchmarkClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// Pushes `count` records, then a summary as the final response.
     ///
     /// `GET /envelope`
@@ -112,6 +120,7 @@ impl PushBenchmarkClient {
     > {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/envelope")
+            .checked(|| operations::envelope::check_request(params))
             .query("count", &params.count)
             .query("size", &params.size)
             .resumable()
@@ -134,6 +143,7 @@ impl PushBenchmarkClient {
     ) -> ::pushgen_runtime::codegen::client::ItemStream<operations::items_sse::Items> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/items/sse")
+            .checked(|| operations::items_sse::check_request(params))
             .query("count", &params.count)
             .query("size", &params.size)
             .resumable()
@@ -172,6 +182,7 @@ impl PushBenchmarkClient {
     > {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/items/ndjson")
+            .checked(|| operations::items_ndjson::check_request(params))
             .query("count", &params.count)
             .query("size", &params.size)
             .item_stream()

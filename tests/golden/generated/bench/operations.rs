@@ -2,10 +2,11 @@
 
 use super::types;
 use ::pushgen_runtime::codegen::wire;
+use ::pushgen_runtime::codegen::validate;
 
 /// Types of `envelope`: `GET /envelope`.
 pub mod envelope {
-    use super::{types, wire};
+    use super::{types, validate, wire};
 
     /// Parameters of `envelope`.
     #[derive(Debug, Clone, PartialEq)]
@@ -14,6 +15,22 @@ pub mod envelope {
         pub count: i64,
         /// About how many bytes of JSON each record is.
         pub size: i64,
+    }
+
+    /// Checks a request of `envelope` against the rules its schemas declare beyond types
+    /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
+    /// rule broken, or `Ok`. The server runs it before the handler; the client
+    /// before sending, when its configuration says `validate_requests`.
+    pub fn check_request(
+        params: &Params,
+    ) -> ::std::result::Result<(), validate::Violations> {
+        let mut found = validate::Check::new();
+        let check = &mut found;
+        let at = validate::Pointer::parameter("query", "count");
+        check.minimum(at, params.count, 0i64);
+        let at = validate::Pointer::parameter("query", "size");
+        check.minimum(at, params.size, 0i64);
+        found.finish()
     }
 
     /// Responses of `envelope`.
@@ -162,7 +179,7 @@ pub mod envelope {
 
 /// Types of `itemsSse`: `GET /items/sse`.
 pub mod items_sse {
-    use super::{types, wire};
+    use super::{types, validate, wire};
 
     /// Parameters of `itemsSse`.
     #[derive(Debug, Clone, PartialEq)]
@@ -171,6 +188,22 @@ pub mod items_sse {
         pub count: i64,
         /// About how many bytes of JSON each record is.
         pub size: i64,
+    }
+
+    /// Checks a request of `itemsSse` against the rules its schemas declare beyond types
+    /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
+    /// rule broken, or `Ok`. The server runs it before the handler; the client
+    /// before sending, when its configuration says `validate_requests`.
+    pub fn check_request(
+        params: &Params,
+    ) -> ::std::result::Result<(), validate::Violations> {
+        let mut found = validate::Check::new();
+        let check = &mut found;
+        let at = validate::Pointer::parameter("query", "count");
+        check.minimum(at, params.count, 0i64);
+        let at = validate::Pointer::parameter("query", "size");
+        check.minimum(at, params.size, 0i64);
+        found.finish()
     }
 
     /// Responses of `itemsSse`.
@@ -258,7 +291,7 @@ pub mod items_sse {
 
 /// Types of `itemsNdjson`: `GET /items/ndjson`.
 pub mod items_ndjson {
-    use super::{types, wire};
+    use super::{types, validate, wire};
 
     /// Parameters of `itemsNdjson`.
     #[derive(Debug, Clone, PartialEq)]
@@ -267,6 +300,22 @@ pub mod items_ndjson {
         pub count: i64,
         /// About how many bytes of JSON each record is.
         pub size: i64,
+    }
+
+    /// Checks a request of `itemsNdjson` against the rules its schemas declare beyond types
+    /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
+    /// rule broken, or `Ok`. The server runs it before the handler; the client
+    /// before sending, when its configuration says `validate_requests`.
+    pub fn check_request(
+        params: &Params,
+    ) -> ::std::result::Result<(), validate::Violations> {
+        let mut found = validate::Check::new();
+        let check = &mut found;
+        let at = validate::Pointer::parameter("query", "count");
+        check.minimum(at, params.count, 0i64);
+        let at = validate::Pointer::parameter("query", "size");
+        check.minimum(at, params.size, 0i64);
+        found.finish()
     }
 
     /// Responses of `itemsNdjson`.

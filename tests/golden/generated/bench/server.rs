@@ -117,6 +117,12 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
+        if let ::std::result::Result::Err(violations) = operations::envelope::check_request(
+            &params,
+        ) {
+            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
+                .into_response();
+        }
         let context = request.context();
         let api = shared.api();
         shared
@@ -144,6 +150,12 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
+        if let ::std::result::Result::Err(violations) = operations::items_sse::check_request(
+            &params,
+        ) {
+            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
+                .into_response();
+        }
         let context = request.context();
         let api = shared.api();
         shared
@@ -171,6 +183,12 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
+        if let ::std::result::Result::Err(violations) = operations::items_ndjson::check_request(
+            &params,
+        ) {
+            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
+                .into_response();
+        }
         let context = request.context();
         let api = shared.api();
         shared

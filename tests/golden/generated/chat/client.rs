@@ -67,6 +67,14 @@ impl ChatClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// Completes a conversation. With `stream: true` the completion arrives as
     /// server-sent events, one chunk per event, ending with `data: [DONE]`.
     ///
@@ -80,6 +88,7 @@ impl ChatClient {
                 ::pushgen_runtime::codegen::client::Method::POST,
                 "/chat/completions",
             )
+            .checked(|| operations::create_completion::check_request(body))
             .json_flag("application/json", body, "stream", false)
             .send()
             .await
@@ -99,6 +108,7 @@ impl ChatClient {
                 ::pushgen_runtime::codegen::client::Method::POST,
                 "/chat/completions",
             )
+            .checked(|| operations::create_completion::check_request(body))
             .json_flag("application/json", body, "stream", true)
             .item_stream()
     }

@@ -57,7 +57,7 @@ pub fn router_with_config<A: Chat>(
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
-    use super::{types, Chat};
+    use super::{operations, types, Chat};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
     use ::pushgen_runtime::codegen::server::{Incoming, Shared};
@@ -73,6 +73,12 @@ mod handlers {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
+        if let ::std::result::Result::Err(violations) = operations::create_completion::check_request(
+            &body,
+        ) {
+            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
+                .into_response();
+        }
         let context = request.context();
         let api = shared.api();
         shared

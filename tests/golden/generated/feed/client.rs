@@ -70,6 +70,14 @@ impl FeedsClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// Pushes the feed's entries, then a summary once the feed closes.
     ///
     /// `GET /feeds/{feed}`

@@ -68,6 +68,14 @@ impl JobsClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// Run a job
     ///
     /// Starts a job and pushes what happens while it runs. The final response

@@ -76,6 +76,14 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// `POST /type/{self}`
     pub async fn post_type_by_self(
         &self,

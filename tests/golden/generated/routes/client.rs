@@ -71,6 +71,14 @@ impl RoutesClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// `GET /users/me`
     pub async fn me(&self) -> ::std::result::Result<operations::me::Response, Error> {
         self.inner

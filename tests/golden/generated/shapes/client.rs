@@ -69,6 +69,14 @@ impl ShapesClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// Places an order and pushes its delivery's progress.
     ///
     /// `POST /orders`
@@ -108,6 +116,7 @@ impl ShapesClient {
     > {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::POST, "/orders")
+            .checked(|| operations::place_order::check_request(body))
             .json("application/json", body)
             .push_stream()
     }

@@ -2,10 +2,24 @@
 
 use super::types;
 use ::pushgen_runtime::codegen::wire;
+use ::pushgen_runtime::codegen::validate;
 
 /// Types of `placeOrder`: `POST /orders`.
 pub mod place_order {
-    use super::{types, wire};
+    use super::{types, validate, wire};
+
+    /// Checks a request of `placeOrder` against the rules its schemas declare beyond types
+    /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
+    /// rule broken, or `Ok`. The server runs it before the handler; the client
+    /// before sending, when its configuration says `validate_requests`.
+    pub fn check_request(
+        body: &types::NewOrder,
+    ) -> ::std::result::Result<(), validate::Violations> {
+        let mut found = validate::Check::new();
+        let check = &mut found;
+        validate::Validate::validate(body, validate::Pointer::body(), check);
+        found.finish()
+    }
 
     /// Responses of `placeOrder`.
     #[allow(

@@ -56,7 +56,7 @@ pub fn router_with_config<A: Shapes>(
 
 /// One axum handler per operation: read the request, call the trait, answer.
 mod handlers {
-    use super::{types, Shapes};
+    use super::{operations, types, Shapes};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
     use ::pushgen_runtime::codegen::server::{Incoming, Shared};
@@ -72,6 +72,12 @@ mod handlers {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
+        if let ::std::result::Result::Err(violations) = operations::place_order::check_request(
+            &body,
+        ) {
+            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
+                .into_response();
+        }
         let context = request.context();
         let api = shared.api();
         shared

@@ -68,6 +68,14 @@ impl SplitNotificationsClient {
         self
     }
 
+    /// Whether to check each request against the rules its schemas declare
+    /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
+    /// `Error::Invalid` instead (default: no; the server checks them anyway).
+    pub fn with_request_validation(mut self, on: bool) -> Self {
+        self.inner.config_mut().validate_requests = on;
+        self
+    }
+
     /// `GET /inbox/{user}`
     ///
     /// Each push is handed to `observer` as it arrives, then the final response,

@@ -1,0 +1,721 @@
+//! Validation as code: what a schema allows beyond its type (`minimum`, `maxLength`,
+//! `pattern`, `uniqueItems`, …) becomes one call to the runtime's `Check` per keyword.
+//!
+//! `types.rs` gets an `impl Validate` for each type a request can hold that has anything
+//! to check (types only servers send get none: they cost nothing to compile), and
+//! `operations.rs` a `check_request` per operation whose parameters or body have
+//! anything to check, which the server's handler calls before the trait's method and
+//! the client calls before sending when asked to. Enums implement `Validate` in the
+//! runtime's macros: an open enum's `Unknown` is a value the spec does not list.
+//!
+//! Both files name the runtime's module once, `use ::pushgen_runtime::codegen::validate;`
+//! ([`import`]), and the checks through it.
+//!
+//! [`Plan::has_work`] decides whether a value needs any code, and [`Plan::value`] writes
+//! that code; the two follow the same cases, so a call is only written to a type that
+//! has an `impl`.
+
+use crate::ident::ident;
+use crate::runtime::RT;
+use crate::rust_type::{Site, rust_type};
+use proc_macro2::{Literal, TokenStream};
+use pushgen_ir::{
+    Access, Api, Checks, Format, NamedType, Number, Operation, ParamLocation, Rule, Scalar, Struct,
+    TypeKind, TypeRef, Union,
+};
+use quote::{format_ident, quote};
+use std::collections::{HashMap, HashSet};
+
+/// What is validated where, worked out once for an API.
+pub struct Plan<'a> {
+    types: HashMap<&'a str, &'a NamedType>,
+    /// Named types (not aliases) whose `Validate` has something to do.
+    needs: HashSet<&'a str>,
+    /// Those of them that requests can hold: the ones that get an `impl`.
+    validated: HashSet<&'a str>,
+    strict: bool,
+}
+
+/// A value being checked: the place (`self.age`, `*value`) for a `Copy` read, a
+/// reference to it (`&self.age`, `value`), and what a method is called on
+/// (`self.tags`, `value`).
+struct Value {
+    place: TokenStream,
+    reference: TokenStream,
+    receiver: TokenStream,
+}
+
+impl Value {
+    /// `owner.name`: a field of `self`, or of a parameters struct.
+    fn field(owner: TokenStream, name: &proc_macro2::Ident) -> Value {
+        Value {
+            place: quote!(#owner.#name),
+            reference: quote!(&#owner.#name),
+            receiver: quote!(#owner.#name),
+        }
+    }
+
+    /// A binding that holds a reference.
+    fn bound(name: &proc_macro2::Ident) -> Value {
+        Value {
+            place: quote!(*#name),
+            reference: quote!(#name),
+            receiver: quote!(#name),
+        }
+    }
+}
+
+impl<'a> Plan<'a> {
+    pub fn new(api: &'a Api, strict: bool) -> Plan<'a> {
+        let types: HashMap<&str, &NamedType> =
+            api.types.iter().map(|t| (&*t.name.camel, t)).collect();
+        let mut plan = Plan {
+            types,
+            needs: HashSet::new(),
+            validated: HashSet::new(),
+            strict,
+        };
+        // A type needs checking if it holds one that does: grow the set until it stops,
+        // which also settles types that hold themselves.
+        loop {
+            let found: Vec<&'a str> = api
+                .types
+                .iter()
+                .filter(|t| !plan.needs.contains(&*t.name.camel) && plan.type_needs(t))
+                .map(|t| &*t.name.camel)
+                .collect();
+            if found.is_empty() {
+                break;
+            }
+            plan.needs.extend(found);
+        }
+        let requests = api.operations.iter().flat_map(|op| {
+            let body = op.request_body.iter().map(|b| &b.ty);
+            op.parameters.iter().map(|p| &p.ty).chain(body)
+        });
+        plan.validated = plan
+            .reachable(requests)
+            .into_iter()
+            .filter(|name| plan.needs.contains(name))
+            .collect();
+        plan
+    }
+
+    /// The named types that `roots` contain, however deep.
+    fn reachable(&self, roots: impl Iterator<Item = &'a TypeRef>) -> HashSet<&'a str> {
+        let mut seen = HashSet::new();
+        let mut todo: Vec<&'a TypeRef> = roots.collect();
+        while let Some(ty) = todo.pop() {
+            match ty {
+                TypeRef::Named(name) => {
+                    let Some(named) = self.types.get(name.as_str()).copied() else {
+                        continue;
+                    };
+                    if !seen.insert(&*named.name.camel) {
+                        continue;
+                    }
+                    match &named.kind {
+                        TypeKind::Struct(s) => {
+                            todo.extend(s.fields.iter().map(|f| &f.ty));
+                            todo.extend(s.additional.iter());
+                        }
+                        TypeKind::Union(u) => todo.extend(u.variants.iter().map(|v| &v.ty)),
+                        TypeKind::Alias(target) => todo.push(target),
+                        TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+                    }
+                }
+                TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
+                    todo.push(inner)
+                }
+                TypeRef::Scalar(_) | TypeRef::Any => {}
+            }
+        }
+        seen
+    }
+
+    fn type_needs(&self, t: &NamedType) -> bool {
+        match &t.kind {
+            // Strict enums refuse unlisted values when read; open ones keep them.
+            TypeKind::Enum(_) | TypeKind::IntEnum(_) => !self.strict,
+            TypeKind::Union(u) => {
+                self.unknown_kinds(u)
+                    || u.variants
+                        .iter()
+                        .any(|v| self.has_work(&v.ty, &Checks::default()))
+            }
+            TypeKind::Struct(s) => {
+                own_property_rules(&t.checks).next().is_some()
+                    || s.fields.iter().any(|f| self.has_work(&f.ty, &f.checks))
+                    || s.additional.as_ref().is_some_and(|value| {
+                        self.has_work(value, t.checks.values.as_deref().unwrap_or(&NONE))
+                    })
+            }
+            // An alias has no `impl` of its own: its checks are written where it is used.
+            TypeKind::Alias(_) => false,
+        }
+    }
+
+    /// A tagged union that keeps kinds it does not know in `Unknown`.
+    fn unknown_kinds(&self, u: &Union) -> bool {
+        u.discriminator.is_some() && !self.strict
+    }
+
+    /// Whether a value of type `ty`, with the `checks` of where it is used, has anything
+    /// to check.
+    pub fn has_work(&self, ty: &TypeRef, checks: &Checks) -> bool {
+        self.has_work_within(ty, checks, 0)
+    }
+
+    fn has_work_within(&self, ty: &TypeRef, checks: &Checks, depth: usize) -> bool {
+        // Aliases of aliases end (ingest refuses cycles); this bounds a malformed IR.
+        if depth > 64 {
+            return false;
+        }
+        match ty {
+            TypeRef::Nullable(inner) => self.has_work_within(inner, checks, depth + 1),
+            TypeRef::Named(name) => match self.types.get(name.as_str()) {
+                Some(NamedType {
+                    kind: TypeKind::Alias(target),
+                    checks: own,
+                    ..
+                }) => self.has_work_within(target, &merged(checks, own), depth + 1),
+                Some(_) => self.needs.contains(name.as_str()),
+                None => false,
+            },
+            TypeRef::Scalar(scalar) => checks.rules.iter().any(|r| applies(r, *scalar)),
+            TypeRef::Array(item) => {
+                checks.rules.iter().any(is_items_rule)
+                    || self.has_work_within(
+                        item,
+                        checks.items.as_deref().unwrap_or(&NONE),
+                        depth + 1,
+                    )
+            }
+            TypeRef::Map(value) => {
+                own_property_rules(checks).next().is_some()
+                    || self.has_work_within(
+                        value,
+                        checks.values.as_deref().unwrap_or(&NONE),
+                        depth + 1,
+                    )
+            }
+            TypeRef::Any => false,
+        }
+    }
+
+    /// The code that checks `value`, of type `ty` with the `checks` of where it is used,
+    /// at the pointer `at` (an expression); `depth` keeps nested bindings apart.
+    fn value(
+        &self,
+        value: &Value,
+        ty: &TypeRef,
+        checks: &Checks,
+        at: &TokenStream,
+        depth: usize,
+    ) -> Vec<TokenStream> {
+        if depth > 64 || !self.has_work(ty, checks) {
+            return Vec::new();
+        }
+        let reference = &value.reference;
+        let receiver = &value.receiver;
+        match ty {
+            TypeRef::Nullable(inner) => {
+                let bound = binding("value", depth);
+                let inner = self.value(&Value::bound(&bound), inner, checks, at, depth + 1);
+                vec![quote! {
+                    if let ::std::option::Option::Some(#bound) = #reference {
+                        #(#inner)*
+                    }
+                }]
+            }
+            TypeRef::Named(name) => match self.types.get(name.as_str()) {
+                Some(NamedType {
+                    kind: TypeKind::Alias(target),
+                    checks: own,
+                    ..
+                }) => self.value(value, target, &merged(checks, own), at, depth + 1),
+                _ => vec![quote!(validate::Validate::validate(#reference, #at, check);)],
+            },
+            TypeRef::Scalar(scalar) => checks
+                .rules
+                .iter()
+                .filter(|r| applies(r, *scalar))
+                .map(|rule| scalar_rule(rule, value, at))
+                .collect(),
+            TypeRef::Array(item) => {
+                let mut out: Vec<TokenStream> = checks
+                    .rules
+                    .iter()
+                    .filter(|r| is_items_rule(r))
+                    .map(|rule| match rule {
+                        Rule::MinItems(n) => {
+                            let n = Literal::u64_unsuffixed(*n);
+                            quote!(check.min_items(#at, #reference, #n);)
+                        }
+                        Rule::MaxItems(n) => {
+                            let n = Literal::u64_unsuffixed(*n);
+                            quote!(check.max_items(#at, #reference, #n);)
+                        }
+                        _ => quote!(check.unique_items(#at, #reference);),
+                    })
+                    .collect();
+                let index = binding("index", depth);
+                let bound = binding("item", depth);
+                let at_item = quote!(#at.index(#index));
+                let inner = self.value(
+                    &Value::bound(&bound),
+                    item,
+                    checks.items.as_deref().unwrap_or(&NONE),
+                    &at_item,
+                    depth + 1,
+                );
+                if !inner.is_empty() {
+                    out.push(quote! {
+                        for (#index, #bound) in #receiver.iter().enumerate() {
+                            #(#inner)*
+                        }
+                    });
+                }
+                out
+            }
+            TypeRef::Map(item) => {
+                let count = quote!(#receiver.len());
+                let mut out: Vec<TokenStream> = own_property_rules(checks)
+                    .map(|rule| property_rule(rule, &count, at))
+                    .collect();
+                let key = binding("key", depth);
+                let bound = binding("item", depth);
+                let at_item = quote!(#at.key(#key));
+                let inner = self.value(
+                    &Value::bound(&bound),
+                    item,
+                    checks.values.as_deref().unwrap_or(&NONE),
+                    &at_item,
+                    depth + 1,
+                );
+                if !inner.is_empty() {
+                    out.push(quote! {
+                        for (#key, #bound) in #reference {
+                            #(#inner)*
+                        }
+                    });
+                }
+                out
+            }
+            TypeRef::Any => Vec::new(),
+        }
+    }
+
+    /// Whether any type gets an `impl Validate`.
+    pub fn validates_types(&self) -> bool {
+        !self.validated.is_empty()
+    }
+
+    /// Whether any operation gets a `check_request`.
+    pub fn validates_requests(&self, operations: &[Operation]) -> bool {
+        operations.iter().any(|op| self.request_args(op).is_some())
+    }
+
+    /// `impl Validate` for a named type that requests can hold and that has something
+    /// to check; `sent` says whether its optional nullable fields are `Option<Option<T>>`
+    /// (see `types::sent_by_clients`). Enums get theirs from the runtime's macros.
+    pub fn impl_for(&self, ty: &NamedType, sent: bool) -> TokenStream {
+        if !self.validated.contains(&*ty.name.camel) {
+            return TokenStream::new();
+        }
+        let body = match &ty.kind {
+            TypeKind::Struct(s) => self.struct_body(s, &ty.checks, sent),
+            TypeKind::Union(u) => self.union_body(u),
+            TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Alias(_) => {
+                return TokenStream::new();
+            }
+        };
+        let name = ident(&ty.name.camel);
+        quote! {
+            impl validate::Validate for #name {
+                fn validate(
+                    &self,
+                    at: validate::Pointer<'_>,
+                    check: &mut validate::Check,
+                ) {
+                    #(#body)*
+                }
+            }
+        }
+    }
+
+    fn struct_body(&self, s: &Struct, own: &Checks, sent: bool) -> Vec<TokenStream> {
+        let mut out = Vec::new();
+        let property_rules: Vec<&Rule> = own_property_rules(own).collect();
+        if !property_rules.is_empty() {
+            out.push(property_count(s));
+            let count = quote!(count);
+            out.extend(
+                property_rules
+                    .into_iter()
+                    .map(|rule| property_rule(rule, &count, &quote!(at))),
+            );
+        }
+        for f in &s.fields {
+            let name = ident(&f.name.snake);
+            let wire = &f.name.original;
+            let at = quote!(at.field(#wire));
+            let required = f.required && f.access == Access::Both;
+            if required {
+                out.extend(self.value(
+                    &Value::field(quote!(self), &name),
+                    &f.ty,
+                    &f.checks,
+                    &at,
+                    0,
+                ));
+                continue;
+            }
+            let (pattern, inner) = match &f.ty {
+                TypeRef::Nullable(inner) if sent => (
+                    quote!(::std::option::Option::Some(::std::option::Option::Some(
+                        value
+                    ))),
+                    &**inner,
+                ),
+                TypeRef::Nullable(inner) => (quote!(::std::option::Option::Some(value)), &**inner),
+                other => (quote!(::std::option::Option::Some(value)), other),
+            };
+            let checks = self.value(&Value::bound(&ident("value")), inner, &f.checks, &at, 1);
+            if !checks.is_empty() {
+                out.push(quote! {
+                    if let #pattern = &self.#name {
+                        #(#checks)*
+                    }
+                });
+            }
+        }
+        if let Some(value_ty) = &s.additional {
+            let field = ident(&crate::types::additional_field(s));
+            let map = TypeRef::Map(Box::new(value_ty.clone()));
+            let values = Checks {
+                values: own.values.clone(),
+                ..Checks::default()
+            };
+            out.extend(self.value(
+                &Value::field(quote!(self), &field),
+                &map,
+                &values,
+                &quote!(at),
+                0,
+            ));
+        }
+        out
+    }
+
+    fn union_body(&self, u: &Union) -> Vec<TokenStream> {
+        let mut arms = Vec::new();
+        let mut all = true;
+        for v in &u.variants {
+            let checks = self.value(&Value::bound(&ident("value")), &v.ty, &NONE, &quote!(at), 1);
+            if checks.is_empty() {
+                all = false;
+                continue;
+            }
+            let variant = ident(&v.name.camel);
+            arms.push(quote!(Self::#variant(value) => { #(#checks)* }));
+        }
+        let unknown = quote!(check.unknown_variant(at, "discriminator"));
+        if arms.is_empty() {
+            // Only `Unknown` to refuse: one arm is an `if let`.
+            return vec![quote! {
+                if let Self::Unknown(_) = self {
+                    #unknown;
+                }
+            }];
+        }
+        if self.unknown_kinds(u) {
+            arms.push(quote!(Self::Unknown(_) => #unknown,));
+        }
+        if !all {
+            arms.push(quote!(_ => {}));
+        }
+        vec![quote! {
+            match self {
+                #(#arms)*
+            }
+        }]
+    }
+
+    /// Which of `check_request`'s arguments an operation has: `(params, body)`, or
+    /// `None` when there is nothing to check (and no function).
+    pub fn request_args(&self, op: &Operation) -> Option<(bool, bool)> {
+        let params = op
+            .parameters
+            .iter()
+            .any(|p| self.has_work(&p.ty, &p.checks));
+        let body = op
+            .request_body
+            .as_ref()
+            .filter(|b| checks_body(b))
+            .is_some_and(|b| self.has_work(&b.ty, &b.checks));
+        (params || body).then_some((params, body))
+    }
+
+    /// `check_request` for an operation with something to check, in its module of
+    /// `operations.rs`.
+    pub fn check_request(&self, op: &Operation) -> TokenStream {
+        let Some((with_params, with_body)) = self.request_args(op) else {
+            return TokenStream::new();
+        };
+        let mut args = Vec::new();
+        let mut out = Vec::new();
+        if with_params {
+            args.push(quote!(params: &Params));
+            for p in &op.parameters {
+                let location = match p.location {
+                    ParamLocation::Path => "path",
+                    ParamLocation::Query => "query",
+                    ParamLocation::Header => "header",
+                    ParamLocation::Cookie => "cookie",
+                };
+                if !self.has_work(&p.ty, &p.checks) {
+                    continue;
+                }
+                let wire = &p.name.original;
+                out.push(quote!(let at = validate::Pointer::parameter(#location, #wire);));
+                let at = quote!(at);
+                let name = ident(&p.name.snake);
+                let value = Value::field(quote!(params), &name);
+                if p.required {
+                    out.extend(self.value(&value, &p.ty, &p.checks, &at, 0));
+                    continue;
+                }
+                let inner = match &p.ty {
+                    TypeRef::Nullable(inner) => &**inner,
+                    other => other,
+                };
+                let checks = self.value(&Value::bound(&ident("value")), inner, &p.checks, &at, 1);
+                if !checks.is_empty() {
+                    out.push(quote! {
+                        if let ::std::option::Option::Some(value) = &params.#name {
+                            #(#checks)*
+                        }
+                    });
+                }
+            }
+        }
+        if with_body && let Some(body) = &op.request_body {
+            let ty = rust_type(&body.ty, Site::Outside);
+            let at = quote!(validate::Pointer::body());
+            let bound = ident("body");
+            if body.required {
+                args.push(quote!(body: &#ty));
+                out.extend(self.value(&Value::bound(&bound), &body.ty, &body.checks, &at, 0));
+            } else {
+                args.push(quote!(body: ::std::option::Option<&#ty>));
+                let checks = self.value(
+                    &Value::bound(&ident("value")),
+                    &body.ty,
+                    &body.checks,
+                    &at,
+                    1,
+                );
+                out.push(quote! {
+                    if let ::std::option::Option::Some(value) = body {
+                        #(#checks)*
+                    }
+                });
+            }
+        }
+        let doc = crate::docs::doc(&format!(
+            "Checks a request of `{}` against the rules its schemas declare beyond types\n\
+             (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every\n\
+             rule broken, or `Ok`. The server runs it before the handler; the client\n\
+             before sending, when its configuration says `validate_requests`.",
+            op.label()
+        ));
+        quote! {
+            #doc
+            pub fn check_request(#(#args),*) -> ::std::result::Result<(), validate::Violations> {
+                let mut found = validate::Check::new();
+                let check = &mut found;
+                #(#out)*
+                found.finish()
+            }
+        }
+    }
+}
+
+/// The `use` line of a file whose code names the runtime's `validate` module.
+pub fn import() -> TokenStream {
+    quote!(use #RT::validate;)
+}
+
+/// Whether a body's encoding reads into the typed value that checks run on.
+fn checks_body(body: &pushgen_ir::RequestBody) -> bool {
+    matches!(
+        crate::body::encoding(&body.content_type),
+        crate::body::Encoding::Json | crate::body::Encoding::Form
+    )
+}
+
+static NONE: Checks = Checks {
+    rules: Vec::new(),
+    items: None,
+    values: None,
+};
+
+/// `index`, `index_1`, …: the binding of a loop `depth` levels in.
+fn binding(name: &str, depth: usize) -> proc_macro2::Ident {
+    if depth == 0 {
+        ident(name)
+    } else {
+        format_ident!("{name}_{depth}")
+    }
+}
+
+/// The checks of a use and of the alias it names, together.
+fn merged(a: &Checks, b: &Checks) -> Checks {
+    let nested = |x: &Option<Box<Checks>>, y: &Option<Box<Checks>>| match (x, y) {
+        (Some(x), Some(y)) => Some(Box::new(merged(x, y))),
+        (Some(one), None) | (None, Some(one)) => Some(one.clone()),
+        (None, None) => None,
+    };
+    Checks {
+        rules: a.rules.iter().chain(&b.rules).cloned().collect(),
+        items: nested(&a.items, &b.items),
+        values: nested(&a.values, &b.values),
+    }
+}
+
+/// Whether `rule` says anything about a scalar of this type. Lengths and formats are
+/// for text; a `date-time`'s or `uuid`'s own type has already checked its shape.
+fn applies(rule: &Rule, scalar: Scalar) -> bool {
+    let text = scalar == Scalar::String;
+    let number = matches!(
+        scalar,
+        Scalar::Int32 | Scalar::Int64 | Scalar::Float | Scalar::Double
+    );
+    match rule {
+        Rule::MinLength(_) | Rule::MaxLength(_) | Rule::Pattern(_) | Rule::Format(_) => text,
+        Rule::Minimum(_) | Rule::Maximum(_) | Rule::MultipleOf(_) => number,
+        _ => false,
+    }
+}
+
+fn is_items_rule(rule: &Rule) -> bool {
+    matches!(
+        rule,
+        Rule::MinItems(_) | Rule::MaxItems(_) | Rule::UniqueItems
+    )
+}
+
+fn own_property_rules(checks: &Checks) -> impl Iterator<Item = &Rule> {
+    checks
+        .rules
+        .iter()
+        .filter(|r| matches!(r, Rule::MinProperties(_) | Rule::MaxProperties(_)))
+}
+
+fn number(n: Number) -> Literal {
+    match n {
+        Number::Int(n) => Literal::i64_suffixed(n),
+        Number::Float(n) => Literal::f64_suffixed(n),
+    }
+}
+
+fn scalar_rule(rule: &Rule, value: &Value, at: &TokenStream) -> TokenStream {
+    let (place, reference) = (&value.place, &value.reference);
+    match rule {
+        Rule::Minimum(bound) => {
+            let limit = number(bound.value);
+            if bound.exclusive {
+                quote!(check.exclusive_minimum(#at, #place, #limit);)
+            } else {
+                quote!(check.minimum(#at, #place, #limit);)
+            }
+        }
+        Rule::Maximum(bound) => {
+            let limit = number(bound.value);
+            if bound.exclusive {
+                quote!(check.exclusive_maximum(#at, #place, #limit);)
+            } else {
+                quote!(check.maximum(#at, #place, #limit);)
+            }
+        }
+        Rule::MultipleOf(divisor) => {
+            let divisor = number(*divisor);
+            quote!(check.multiple_of(#at, #place, #divisor);)
+        }
+        Rule::MinLength(n) => {
+            let n = Literal::u64_unsuffixed(*n);
+            quote!(check.min_length(#at, #reference, #n);)
+        }
+        Rule::MaxLength(n) => {
+            let n = Literal::u64_unsuffixed(*n);
+            quote!(check.max_length(#at, #reference, #n);)
+        }
+        Rule::Pattern(pattern) => quote! {
+            {
+                static PATTERN: validate::Pattern = validate::Pattern::new(#pattern);
+                check.pattern(#at, #reference, &PATTERN);
+            }
+        },
+        Rule::Format(format) => {
+            let format = format_ident!(
+                "{}",
+                match format {
+                    Format::Email => "Email",
+                    Format::Uri => "Uri",
+                    Format::Hostname => "Hostname",
+                    Format::Ipv4 => "Ipv4",
+                    Format::Ipv6 => "Ipv6",
+                }
+            );
+            quote!(check.format(#at, #reference, validate::Format::#format);)
+        }
+        // `applies` lets only the rules above through.
+        _ => TokenStream::new(),
+    }
+}
+
+fn property_rule(rule: &Rule, count: &TokenStream, at: &TokenStream) -> TokenStream {
+    match rule {
+        Rule::MinProperties(n) => {
+            let n = Literal::u64_unsuffixed(*n);
+            quote!(check.min_properties(#at, #count, #n);)
+        }
+        Rule::MaxProperties(n) => {
+            let n = Literal::u64_unsuffixed(*n);
+            quote!(check.max_properties(#at, #count, #n);)
+        }
+        _ => TokenStream::new(),
+    }
+}
+
+/// `let count = …;`: how many properties a struct value has. Required properties are
+/// always there; optional ones when `Some`; extra ones in the flattened map.
+fn property_count(s: &Struct) -> TokenStream {
+    let required = s
+        .fields
+        .iter()
+        .filter(|f| f.required && f.access == Access::Both)
+        .count();
+    let mut terms: Vec<TokenStream> = Vec::new();
+    if required > 0 {
+        let required = Literal::usize_unsuffixed(required);
+        terms.push(quote!(#required));
+    }
+    for f in s
+        .fields
+        .iter()
+        .filter(|f| !(f.required && f.access == Access::Both))
+    {
+        let name = ident(&f.name.snake);
+        terms.push(quote!(usize::from(self.#name.is_some())));
+    }
+    if s.additional.is_some() {
+        let field = ident(&crate::types::additional_field(s));
+        terms.push(quote!(self.#field.len()));
+    }
+    if terms.is_empty() {
+        terms.push(quote!(0));
+    }
+    quote!(let count = #(#terms)+*;)
+}
