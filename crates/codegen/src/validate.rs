@@ -219,11 +219,12 @@ impl<'a> Plan<'a> {
         let reference = &value.reference;
         let receiver = &value.receiver;
         match ty {
-            TypeRef::Nullable(inner) => {
+            TypeRef::Nullable(_) => {
                 let bound = binding("value", depth);
+                let (pattern, inner) = some_pattern(ty, &bound);
                 let inner = self.value(&Value::bound(&bound), inner, checks, at, depth + 1);
                 vec![quote! {
-                    if let ::std::option::Option::Some(#bound) = #reference {
+                    if let #pattern = #reference {
                         #(#inner)*
                     }
                 }]
@@ -333,6 +334,11 @@ impl<'a> Plan<'a> {
         let name = ident(&ty.name.camel);
         quote! {
             impl validate::Validate for #name {
+                #[allow(
+                    clippy::collapsible_if,
+                    clippy::collapsible_match,
+                    reason = "one `if let` per `Option` an alias adds, as the types nest them"
+                )]
                 fn validate(
                     &self,
                     at: validate::Pointer<'_>,
@@ -371,16 +377,14 @@ impl<'a> Plan<'a> {
                 ));
                 continue;
             }
-            let (pattern, inner) = match &f.ty {
-                TypeRef::Nullable(inner) if sent => (
-                    quote!(::std::option::Option::Some(::std::option::Option::Some(
-                        value
-                    ))),
-                    &**inner,
-                ),
-                TypeRef::Nullable(inner) => (quote!(::std::option::Option::Some(value)), &**inner),
-                other => (quote!(::std::option::Option::Some(value)), other),
+            // Every `Option` of the field matched in one pattern: `Option<T>`, or for a
+            // nullable property in a type clients send, `Option<Option<T>>`.
+            let wrapped = match &f.ty {
+                TypeRef::Nullable(inner) if !sent => inner.as_ref().clone(),
+                other => other.clone(),
             };
+            let wrapped = TypeRef::Nullable(Box::new(wrapped));
+            let (pattern, inner) = some_pattern(&wrapped, &ident("value"));
             let checks = self.value(&Value::bound(&ident("value")), inner, &f.checks, &at, 1);
             if !checks.is_empty() {
                 out.push(quote! {
@@ -409,7 +413,8 @@ impl<'a> Plan<'a> {
     }
 
     fn union_body(&self, u: &Union) -> Vec<TokenStream> {
-        let mut arms = Vec::new();
+        // (pattern, what to do) per variant with something to check.
+        let mut arms: Vec<(TokenStream, TokenStream)> = Vec::new();
         let mut all = true;
         for v in &u.variants {
             let checks = self.value(&Value::bound(&ident("value")), &v.ty, &NONE, &quote!(at), 1);
@@ -418,26 +423,31 @@ impl<'a> Plan<'a> {
                 continue;
             }
             let variant = ident(&v.name.camel);
-            arms.push(quote!(Self::#variant(value) => { #(#checks)* }));
+            arms.push((quote!(Self::#variant(value)), quote!(#(#checks)*)));
         }
-        let unknown = quote!(check.unknown_variant(at, "discriminator"));
-        if arms.is_empty() {
-            // Only `Unknown` to refuse: one arm is an `if let`.
+        if self.unknown_kinds(u) {
+            arms.push((
+                quote!(Self::Unknown(_)),
+                quote!(check.unknown_variant(at, "discriminator");),
+            ));
+        }
+        if arms.len() == 1 && !all {
+            // One arm and the rest nothing: an `if let`.
+            let (pattern, body) = &arms[0];
             return vec![quote! {
-                if let Self::Unknown(_) = self {
-                    #unknown;
+                if let #pattern = self {
+                    #body
                 }
             }];
         }
-        if self.unknown_kinds(u) {
-            arms.push(quote!(Self::Unknown(_) => #unknown,));
-        }
-        if !all {
-            arms.push(quote!(_ => {}));
-        }
+        let rest = (!all).then(|| quote!(_ => {}));
+        let arms = arms
+            .iter()
+            .map(|(pattern, body)| quote!(#pattern => { #body }));
         vec![quote! {
             match self {
                 #(#arms)*
+                #rest
             }
         }]
     }
@@ -486,14 +496,15 @@ impl<'a> Plan<'a> {
                     out.extend(self.value(&value, &p.ty, &p.checks, &at, 0));
                     continue;
                 }
-                let inner = match &p.ty {
-                    TypeRef::Nullable(inner) => &**inner,
-                    other => other,
-                };
+                let wrapped = TypeRef::Nullable(Box::new(match &p.ty {
+                    TypeRef::Nullable(inner) => inner.as_ref().clone(),
+                    other => other.clone(),
+                }));
+                let (pattern, inner) = some_pattern(&wrapped, &ident("value"));
                 let checks = self.value(&Value::bound(&ident("value")), inner, &p.checks, &at, 1);
                 if !checks.is_empty() {
                     out.push(quote! {
-                        if let ::std::option::Option::Some(value) = &params.#name {
+                        if let #pattern = &params.#name {
                             #(#checks)*
                         }
                     });
@@ -532,6 +543,11 @@ impl<'a> Plan<'a> {
         ));
         quote! {
             #doc
+            #[allow(
+                clippy::collapsible_if,
+                clippy::collapsible_match,
+                reason = "one `if let` per `Option` an alias adds, as the types nest them"
+            )]
             pub fn check_request(#(#args),*) -> ::std::result::Result<(), validate::Violations> {
                 let mut found = validate::Check::new();
                 let check = &mut found;
@@ -560,6 +576,17 @@ static NONE: Checks = Checks {
     items: None,
     values: None,
 };
+
+/// `Some(Some(value))` for as many `Option`s as `ty` has, and what is inside them.
+fn some_pattern<'t>(ty: &'t TypeRef, bound: &proc_macro2::Ident) -> (TokenStream, &'t TypeRef) {
+    match ty {
+        TypeRef::Nullable(inner) => {
+            let (pattern, inside) = some_pattern(inner, bound);
+            (quote!(::std::option::Option::Some(#pattern)), inside)
+        }
+        other => (quote!(#bound), other),
+    }
+}
 
 /// `index`, `index_1`, …: the binding of a loop `depth` levels in.
 fn binding(name: &str, depth: usize) -> proc_macro2::Ident {

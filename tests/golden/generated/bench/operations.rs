@@ -21,6 +21,11 @@ pub mod envelope {
     /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
     /// rule broken, or `Ok`. The server runs it before the handler; the client
     /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     pub fn check_request(
         params: &Params,
     ) -> ::std::result::Result<(), validate::Violations> {
@@ -194,6 +199,11 @@ pub mod items_sse {
     /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
     /// rule broken, or `Ok`. The server runs it before the handler; the client
     /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     pub fn check_request(
         params: &Params,
     ) -> ::std::result::Result<(), validate::Violations> {
@@ -306,6 +316,11 @@ pub mod items_ndjson {
     /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
     /// rule broken, or `Ok`. The server runs it before the handler; the client
     /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     pub fn check_request(
         params: &Params,
     ) -> ::std::result::Result<(), validate::Violations> {

@@ -13,6 +13,11 @@ pub mod create_completion {
     /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
     /// rule broken, or `Ok`. The server runs it before the handler; the client
     /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     pub fn check_request(
         body: &types::CompletionRequest,
     ) -> ::std::result::Result<(), validate::Violations> {

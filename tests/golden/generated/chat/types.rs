@@ -69,6 +69,11 @@ pub struct CompletionRequest {
 }
 
 impl validate::Validate for CompletionRequest {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         for (index, item) in self.messages.iter().enumerate() {
             validate::Validate::validate(item, at.field("messages").index(index), check);
@@ -108,6 +113,11 @@ pub struct Message {
 }
 
 impl validate::Validate for Message {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         validate::Validate::validate(&self.role, at.field("role"), check);
     }

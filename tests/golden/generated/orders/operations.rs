@@ -23,6 +23,11 @@ pub mod place_order {
     /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
     /// rule broken, or `Ok`. The server runs it before the handler; the client
     /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     pub fn check_request(
         params: &Params,
         body: &types::Order,
@@ -241,6 +246,11 @@ pub mod get_order {
     /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
     /// rule broken, or `Ok`. The server runs it before the handler; the client
     /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     pub fn check_request(
         params: &Params,
     ) -> ::std::result::Result<(), validate::Violations> {

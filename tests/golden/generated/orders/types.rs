@@ -12,6 +12,11 @@ pub struct Address {
 }
 
 impl validate::Validate for Address {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         let count = 1 + usize::from(self.postcode.is_some())
             + usize::from(self.country.is_some());
@@ -37,6 +42,11 @@ pub struct Card {
 }
 
 impl validate::Validate for Card {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         {
             static PATTERN: validate::Pattern = validate::Pattern::new("^[0-9]{4}$");
@@ -60,6 +70,11 @@ pub struct Invoice {
 }
 
 impl validate::Validate for Invoice {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         if let ::std::option::Option::Some(value) = &self.due_in_days {
             check.minimum(at.field("dueInDays"), *value, 0i64);
@@ -116,6 +131,11 @@ pub struct Order {
 }
 
 impl validate::Validate for Order {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         {
             static PATTERN: validate::Pattern = validate::Pattern::new(
@@ -199,6 +219,11 @@ pub enum Payment {
 }
 
 impl validate::Validate for Payment {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         match self {
             Self::Card(value) => {
@@ -207,7 +232,9 @@ impl validate::Validate for Payment {
             Self::Invoice(value) => {
                 validate::Validate::validate(value, at, check);
             }
-            Self::Unknown(_) => check.unknown_variant(at, "discriminator"),
+            Self::Unknown(_) => {
+                check.unknown_variant(at, "discriminator");
+            }
         }
     }
 }

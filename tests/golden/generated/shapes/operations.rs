@@ -12,6 +12,11 @@ pub mod place_order {
     /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
     /// rule broken, or `Ok`. The server runs it before the handler; the client
     /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     pub fn check_request(
         body: &types::NewOrder,
     ) -> ::std::result::Result<(), validate::Violations> {

@@ -46,6 +46,11 @@ pub struct LineItem {
 }
 
 impl validate::Validate for LineItem {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         check.minimum(at.field("quantity"), self.quantity, 1i64);
     }
@@ -78,6 +83,11 @@ pub struct NewOrder {
 }
 
 impl validate::Validate for NewOrder {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         check.min_items(at.field("items"), &self.items, 1);
         for (index, item) in self.items.iter().enumerate() {
@@ -161,6 +171,11 @@ pub enum Payment {
 }
 
 impl validate::Validate for Payment {
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         if let Self::Unknown(_) = self {
             check.unknown_variant(at, "discriminator");
