@@ -54,20 +54,29 @@ pub fn generate_some(
 pub fn sent_by_clients(api: &Api) -> HashSet<&str> {
     let by_name: HashMap<&str, &NamedType> =
         api.types.iter().map(|t| (&*t.name.camel, t)).collect();
-    let mut sent = HashSet::new();
-    let mut todo: Vec<&TypeRef> = api
+    let bodies = api
         .operations
         .iter()
         .filter_map(|op| op.request_body.as_ref())
-        .flat_map(|body| std::iter::once(&body.ty).chain(body.content.iter().map(|b| &b.ty)))
-        .collect();
+        .flat_map(|body| std::iter::once(&body.ty).chain(body.content.iter().map(|b| &b.ty)));
+    reachable(&by_name, bodies)
+}
+
+/// The named types that `roots` contain, however deep (through fields, variants,
+/// aliases, items and values).
+pub fn reachable<'a>(
+    by_name: &HashMap<&'a str, &'a NamedType>,
+    roots: impl Iterator<Item = &'a TypeRef>,
+) -> HashSet<&'a str> {
+    let mut seen = HashSet::new();
+    let mut todo: Vec<&'a TypeRef> = roots.collect();
     while let Some(ty) = todo.pop() {
         match ty {
             TypeRef::Named(name) => {
-                let Some(named) = by_name.get(name.as_str()) else {
+                let Some(named) = by_name.get(name.as_str()).copied() else {
                     continue;
                 };
-                if !sent.insert(&*named.name.camel) {
+                if !seen.insert(&*named.name.camel) {
                     continue;
                 }
                 match &named.kind {
@@ -86,7 +95,7 @@ pub fn sent_by_clients(api: &Api) -> HashSet<&str> {
             TypeRef::Scalar(_) | TypeRef::Any => {}
         }
     }
-    sent
+    seen
 }
 
 fn named_type(ty: &NamedType, sent: bool, strict: bool) -> TokenStream {

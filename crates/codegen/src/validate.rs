@@ -93,44 +93,11 @@ impl<'a> Plan<'a> {
             let body = op.request_body.iter().map(|b| &b.ty);
             op.parameters.iter().map(|p| &p.ty).chain(body)
         });
-        plan.validated = plan
-            .reachable(requests)
+        plan.validated = crate::types::reachable(&plan.types, requests)
             .into_iter()
             .filter(|name| plan.needs.contains(name))
             .collect();
         plan
-    }
-
-    /// The named types that `roots` contain, however deep.
-    fn reachable(&self, roots: impl Iterator<Item = &'a TypeRef>) -> HashSet<&'a str> {
-        let mut seen = HashSet::new();
-        let mut todo: Vec<&'a TypeRef> = roots.collect();
-        while let Some(ty) = todo.pop() {
-            match ty {
-                TypeRef::Named(name) => {
-                    let Some(named) = self.types.get(name.as_str()).copied() else {
-                        continue;
-                    };
-                    if !seen.insert(&*named.name.camel) {
-                        continue;
-                    }
-                    match &named.kind {
-                        TypeKind::Struct(s) => {
-                            todo.extend(s.fields.iter().map(|f| &f.ty));
-                            todo.extend(s.additional.iter());
-                        }
-                        TypeKind::Union(u) => todo.extend(u.variants.iter().map(|v| &v.ty)),
-                        TypeKind::Alias(target) => todo.push(target),
-                        TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
-                    }
-                }
-                TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
-                    todo.push(inner)
-                }
-                TypeRef::Scalar(_) | TypeRef::Any => {}
-            }
-        }
-        seen
     }
 
     fn type_needs(&self, t: &NamedType) -> bool {
@@ -366,33 +333,9 @@ impl<'a> Plan<'a> {
             let name = ident(&f.name.snake);
             let wire = &f.name.original;
             let at = quote!(at.field(#wire));
-            let required = f.required && f.access == Access::Both;
-            if required {
-                out.extend(self.value(
-                    &Value::field(quote!(self), &name),
-                    &f.ty,
-                    &f.checks,
-                    &at,
-                    0,
-                ));
-                continue;
-            }
-            // Every `Option` of the field matched in one pattern: `Option<T>`, or for a
-            // nullable property in a type clients send, `Option<Option<T>>`.
-            let wrapped = match &f.ty {
-                TypeRef::Nullable(inner) if !sent => inner.as_ref().clone(),
-                other => other.clone(),
-            };
-            let wrapped = TypeRef::Nullable(Box::new(wrapped));
-            let (pattern, inner) = some_pattern(&wrapped, &ident("value"));
-            let checks = self.value(&Value::bound(&ident("value")), inner, &f.checks, &at, 1);
-            if !checks.is_empty() {
-                out.push(quote! {
-                    if let #pattern = &self.#name {
-                        #(#checks)*
-                    }
-                });
-            }
+            let optional = !(f.required && f.access == Access::Both);
+            let ty = stored(&f.ty, optional, sent);
+            out.extend(self.value(&Value::field(quote!(self), &name), &ty, &f.checks, &at, 0));
         }
         if let Some(value_ty) = &s.additional {
             let field = ident(&crate::types::additional_field(s));
@@ -491,48 +434,28 @@ impl<'a> Plan<'a> {
                 out.push(quote!(let at = validate::Pointer::parameter(#location, #wire);));
                 let at = quote!(at);
                 let name = ident(&p.name.snake);
-                let value = Value::field(quote!(params), &name);
-                if p.required {
-                    out.extend(self.value(&value, &p.ty, &p.checks, &at, 0));
-                    continue;
-                }
-                let wrapped = TypeRef::Nullable(Box::new(match &p.ty {
-                    TypeRef::Nullable(inner) => inner.as_ref().clone(),
-                    other => other.clone(),
-                }));
-                let (pattern, inner) = some_pattern(&wrapped, &ident("value"));
-                let checks = self.value(&Value::bound(&ident("value")), inner, &p.checks, &at, 1);
-                if !checks.is_empty() {
-                    out.push(quote! {
-                        if let #pattern = &params.#name {
-                            #(#checks)*
-                        }
-                    });
-                }
+                let ty = stored(&p.ty, !p.required, false);
+                out.extend(self.value(
+                    &Value::field(quote!(params), &name),
+                    &ty,
+                    &p.checks,
+                    &at,
+                    0,
+                ));
             }
         }
         if with_body && let Some(body) = &op.request_body {
             let ty = rust_type(&body.ty, Site::Outside);
             let at = quote!(validate::Pointer::body());
             let bound = ident("body");
-            if body.required {
-                args.push(quote!(body: &#ty));
-                out.extend(self.value(&Value::bound(&bound), &body.ty, &body.checks, &at, 0));
+            args.push(if body.required {
+                quote!(body: &#ty)
             } else {
-                args.push(quote!(body: ::std::option::Option<&#ty>));
-                let checks = self.value(
-                    &Value::bound(&ident("value")),
-                    &body.ty,
-                    &body.checks,
-                    &at,
-                    1,
-                );
-                out.push(quote! {
-                    if let ::std::option::Option::Some(value) = body {
-                        #(#checks)*
-                    }
-                });
-            }
+                quote!(body: ::std::option::Option<&#ty>)
+            });
+            // The client's `Option<&T>` is matched as it is: `T` keeps its own `Option`.
+            let ty = stored(&body.ty, !body.required, true);
+            out.extend(self.value(&Value::bound(&bound), &ty, &body.checks, &at, 0));
         }
         let doc = crate::docs::doc(&format!(
             "Checks a request of `{}` against the rules its schemas declare beyond types\n\
@@ -576,6 +499,19 @@ static NONE: Checks = Checks {
     items: None,
     values: None,
 };
+
+/// The type of the Rust value a property, parameter or body is held in: an optional one
+/// is an `Option` around its type, into which `rust_type::optional` folds a nullable
+/// type's own `Option` unless `keep_null` (a property of a type clients send).
+fn stored(ty: &TypeRef, optional: bool, keep_null: bool) -> std::borrow::Cow<'_, TypeRef> {
+    use std::borrow::Cow;
+    match ty {
+        _ if !optional => Cow::Borrowed(ty),
+        TypeRef::Nullable(_) if keep_null => Cow::Owned(TypeRef::Nullable(Box::new(ty.clone()))),
+        TypeRef::Nullable(_) => Cow::Borrowed(ty),
+        other => Cow::Owned(TypeRef::Nullable(Box::new(other.clone()))),
+    }
+}
 
 /// `Some(Some(value))` for as many `Option`s as `ty` has, and what is inside them.
 fn some_pattern<'t>(ty: &'t TypeRef, bound: &proc_macro2::Ident) -> (TokenStream, &'t TypeRef) {
