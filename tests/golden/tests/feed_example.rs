@@ -46,11 +46,13 @@ fn feed_server(program: &PathBuf, args: &[&str]) -> Running {
         .stderr(Stdio::inherit())
         .spawn()
         .unwrap();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
     let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
+    out.read_line(&mut line).unwrap();
     assert!(line.starts_with("feeds listening on"), "{line:?}");
+    // The server prints more (a publisher says what it publishes): keep reading, for a
+    // closed pipe would kill it with EPIPE on its next line.
+    std::thread::spawn(move || std::io::copy(&mut out, &mut std::io::sink()));
     Running(child)
 }
 
