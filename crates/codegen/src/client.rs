@@ -8,7 +8,7 @@ use crate::operations::signature;
 use crate::runtime::RT;
 use crate::validate::Plan;
 use proc_macro2::TokenStream;
-use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation, Streaming};
+use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation, SecurityKind, Streaming};
 use quote::quote;
 
 pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
@@ -17,6 +17,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let api_doc = doc_opt(api.description.as_deref());
     let methods = api.operations.iter().map(|op| method(op, plan));
     let methods = quote!(#(#methods)*);
+    let credentials = credential_setters(api, plan);
     let observers = api.operations.iter().map(|op| match &op.streaming {
         Streaming::Envelope(push) => observer(op, push),
         Streaming::Items(stream) => crate::client_items::observer(op, stream),
@@ -106,11 +107,95 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
                 self
             }
 
+            /// Headers sent with every request, unless a call sets the same one.
+            pub fn with_default_headers(mut self, headers: #RT::reqwest::header::HeaderMap) -> Self {
+                self.inner.credentials_mut().set_default_headers(headers);
+                self
+            }
+
+            /// Runs `hook` on every request just before it is sent, after credentials
+            /// and default headers are added (to sign it, say).
+            pub fn with_request_hook(
+                mut self,
+                hook: impl ::std::ops::Fn(&mut #RT::reqwest::Request) + ::std::marker::Send + ::std::marker::Sync + 'static,
+            ) -> Self {
+                self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
+                self
+            }
+
+            #credentials
+
             #methods
         }
 
         #observers
     }
+}
+
+/// A `with_<scheme>` setter per security scheme an operation uses: the credential is set
+/// once, and each request carries the ones its operation asks for.
+fn credential_setters(api: &Api, plan: &Plan<'_>) -> TokenStream {
+    const BUILDERS: &[&str] = &[
+        "with_http_client",
+        "with_sse_limits",
+        "with_config",
+        "with_push_binding",
+        "with_request_validation",
+        "with_default_headers",
+        "with_request_hook",
+    ];
+    let taken = |name: &str| {
+        BUILDERS.contains(&name) || api.operations.iter().any(|op| op.name.snake == name)
+    };
+    let mut made: Vec<String> = Vec::new();
+    let setters = plan.security.schemes().map(|(scheme, constant)| {
+        let mut name = format!("with_{}", constant.to_string().to_lowercase());
+        if taken(&name) || made.contains(&name) {
+            name.push_str("_credential");
+        }
+        made.push(name.clone());
+        let name = ident(&name);
+        let text = doc(&format!(
+            "Sends {} for the operations that accept the `{}` scheme.",
+            crate::security::describe(scheme),
+            scheme.name
+        ));
+        let (args, credential) = match &scheme.kind {
+            SecurityKind::ApiKey { .. } => (
+                quote!(key: impl ::std::convert::Into<::std::string::String>),
+                quote!(ApiKey(key.into())),
+            ),
+            SecurityKind::Http { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => (
+                quote!(
+                    user: impl ::std::convert::Into<::std::string::String>,
+                    password: impl ::std::convert::Into<::std::string::String>
+                ),
+                quote!(Basic {
+                    user: user.into(),
+                    password: password.into()
+                }),
+            ),
+            SecurityKind::Http { scheme, .. } if !scheme.eq_ignore_ascii_case("bearer") => (
+                quote!(value: impl ::std::convert::Into<::std::string::String>),
+                quote!(Http(value.into())),
+            ),
+            _ => (
+                quote!(token: impl ::std::convert::Into<::std::string::String>),
+                quote!(Bearer(token.into())),
+            ),
+        };
+        quote! {
+            #text
+            pub fn #name(mut self, #args) -> Self {
+                self.inner.set_credential(
+                    &operations::schemes::#constant,
+                    #RT::auth::Credential::#credential,
+                );
+                self
+            }
+        }
+    });
+    quote!(#(#setters)*)
 }
 
 /// Arguments shared by an operation's methods, and the request they build.
@@ -133,6 +218,9 @@ fn call(op: &Operation, flag: Option<(&str, bool)>, plan: &Plan<'_>) -> Call {
     let method = ident(http_method(op.method));
     let template = &op.path.template;
     let mut steps = Vec::new();
+    if plan.security.secures(op) {
+        steps.push(quote!(.secured(operations::#module::SECURITY)));
+    }
     if let Some((params, body)) = plan.request_args(op) {
         let params = params.then(|| quote!(params));
         let body = body.then(|| quote!(body));

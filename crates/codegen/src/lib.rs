@@ -31,6 +31,7 @@ mod render;
 mod routes;
 mod runtime;
 mod rust_type;
+mod security;
 mod server;
 mod types;
 mod validate;

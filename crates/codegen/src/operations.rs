@@ -38,7 +38,13 @@ pub fn imports(api: &Api, plan: &Plan<'_>, uses_types: bool) -> TokenStream {
     let validate = plan
         .validates_requests(&api.operations)
         .then(crate::validate::import);
-    quote!(#types #wire #validate)
+    let auth = plan.security.any().then(|| {
+        quote!(
+            use #RT::auth;
+        )
+    });
+    let schemes = plan.security.module();
+    quote!(#types #wire #validate #auth #schemes)
 }
 
 /// The modules of some operations: `operations.rs` is rendered in pieces.
@@ -74,11 +80,13 @@ fn operation_module(op: &Operation, plan: &Plan<'_>) -> TokenStream {
         Streaming::Conditional(conditional) => crate::items::item_types(op, &conditional.stream),
     };
     let check = plan.check_request(op);
-    let body = quote!(#params #check #response #streamed);
+    let security = plan.security.constant(op);
+    let body = quote!(#params #security #check #response #streamed);
     let types = crate::imports::uses_types(&body).then(|| quote!(types,));
     let validate = (!check.is_empty()).then(|| quote!(validate,));
+    let auth = (!security.is_empty()).then(|| quote!(auth,));
     let imports = quote!(
-        use super::{#types #validate wire};
+        use super::{#auth #types #validate wire};
     );
     quote! {
         #[doc = #title]

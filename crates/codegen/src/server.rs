@@ -17,7 +17,8 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
         api.title, api.version
     ));
     let api_doc = doc_opt(api.description.as_deref());
-    let methods = api.operations.iter().map(trait_method);
+    let methods = api.operations.iter().map(|op| trait_method(op, plan));
+    let authenticate = authenticate_method(plan);
     let (routes, dispatch) = crate::routes::routes(api, &trait_name);
     let handlers = api
         .operations
@@ -57,6 +58,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
         #[doc = ""]
         #api_doc
         pub trait #trait_name: ::std::marker::Send + ::std::marker::Sync + 'static {
+            #authenticate
             #methods
         }
 
@@ -89,7 +91,52 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     }
 }
 
-fn trait_method(op: &Operation) -> TokenStream {
+/// For an API with secured operations, the trait's `Identity` and `authenticate`,
+/// neither with a default: a server that does not say how it authenticates does not
+/// compile, so none is open by mistake.
+fn authenticate_method(plan: &Plan<'_>) -> TokenStream {
+    if !plan.security.any() {
+        return TokenStream::new();
+    }
+    let schemes: Vec<String> = plan
+        .security
+        .schemes()
+        .map(|(scheme, _)| {
+            format!(
+                " - `{}`: {}",
+                scheme.name,
+                crate::security::describe(scheme)
+            )
+        })
+        .collect();
+    quote! {
+        /// Who an accepted credential identifies: what [`Self::authenticate`] returns,
+        /// and what every secured operation's method receives as `identity`.
+        type Identity: ::std::marker::Send + ::std::marker::Sync + 'static;
+
+        /// Decides whether the credentials a request presents for one of an
+        /// operation's security requirements identify a caller who may call it; runs
+        /// before the operation's method, which runs only if this accepts.
+        ///
+        /// `attempt` holds every credential of the requirement (each scheme's, with the
+        /// scopes the operation needs of it: check them); requirements are tried in the
+        /// spec's order while the request carries their credentials. Return
+        /// `Refusal::unauthenticated` (`401`, with `WWW-Authenticate`) for credentials
+        /// that identify no one, `Refusal::forbidden` (`403`) for a caller who may not
+        /// do this. A request with no credentials for any requirement is answered `401`
+        /// without calling this. The schemes:
+        ///
+        #(#[doc = #schemes])*
+        fn authenticate(
+            &self,
+            attempt: #RT::server::Attempt,
+        ) -> impl ::std::future::Future<
+            Output = ::std::result::Result<Self::Identity, #RT::server::Refusal>,
+        > + ::std::marker::Send;
+    }
+}
+
+fn trait_method(op: &Operation, plan: &Plan<'_>) -> TokenStream {
     let name = ident(&op.name.snake);
     let module = ident(&op.name.snake);
     let mut docs = Vec::new();
@@ -110,6 +157,13 @@ fn trait_method(op: &Operation) -> TokenStream {
     let (sink_doc, sink) = sink(op);
     docs.push(sink_doc);
     let mut args = vec![quote!(context: #RT::server::RequestContext)];
+    if plan.security.secures(op) {
+        args.push(if plan.security.anonymous(op) {
+            quote!(identity: ::std::option::Option<Self::Identity>)
+        } else {
+            quote!(identity: Self::Identity)
+        });
+    }
     if !op.parameters.is_empty() {
         args.push(quote!(params: operations::#module::Params));
     }
@@ -230,7 +284,34 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             }
         }
     });
+    // Credentials first: a caller who may not call the operation learns nothing from
+    // how its request would have been read.
+    let authenticate = plan.security.secures(op).then(|| {
+        let label = op.label();
+        let function = if plan.security.anonymous(op) {
+            quote!(authenticate_optional)
+        } else {
+            quote!(authenticate)
+        };
+        quote! {
+            let authenticator = shared.api();
+            let identity = match #RT::server::#function(
+                &request,
+                #label,
+                &operations::#module::SECURITY,
+                |attempt| authenticator.authenticate(attempt),
+            )
+            .await
+            {
+                Ok(identity) => identity,
+                Err(refused) => return refused,
+            };
+        }
+    });
     let mut call_args = vec![quote!(context)];
+    if authenticate.is_some() {
+        call_args.push(quote!(identity));
+    }
     call_args.extend(bindings.iter().cloned());
     let body = match &op.streaming {
         Streaming::None => quote! {
@@ -273,6 +354,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             State(shared): State<Shared<A>>,
             request: Incoming,
         ) -> Response {
+            #authenticate
             #read
             #check
             let context = request.context();

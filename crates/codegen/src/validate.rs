@@ -34,6 +34,9 @@ pub struct Plan<'a> {
     /// Those of them that requests can hold: the ones that get an `impl`.
     validated: HashSet<&'a str>,
     strict: bool,
+    /// What the operations' security asks, which server and client both follow: beside
+    /// the checks, the other thing generated code enforces before a handler runs.
+    pub security: crate::security::Security<'a>,
 }
 
 /// A value being checked: the place (`self.age`, `*value`) for a `Copy` read, a
@@ -74,6 +77,7 @@ impl<'a> Plan<'a> {
             needs: HashSet::new(),
             validated: HashSet::new(),
             strict,
+            security: crate::security::Security::new(api),
         };
         // A type needs checking if it holds one that does: grow the set until it stops,
         // which also settles types that hold themselves.

@@ -221,7 +221,8 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
     }
 
     let mut op_scope = names::Scope::new();
-    // The generated client defines these next to one method per operation.
+    // The generated client defines these next to one method per operation, the server
+    // trait `authenticate`, and `operations.rs` these modules beside one per operation.
     op_scope.reserve(&[
         "new",
         "with_http_client",
@@ -229,14 +230,25 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
         "with_config",
         "with_push_binding",
         "with_request_validation",
+        "with_default_headers",
+        "with_request_hook",
         "base_url",
         "http_client",
+        "authenticate",
         "types",
         "wire",
+        "validate",
+        "auth",
+        "schemes",
         "handlers",
     ]);
     let mut operation_ids: HashMap<String, String> = HashMap::new();
     let mut operations = Vec::new();
+    let defined_schemes: Vec<&str> = spec
+        .components
+        .as_ref()
+        .map(|c| c.security_schemes.keys().map(String::as_str).collect())
+        .unwrap_or_default();
 
     for (path, item) in &spec.paths.paths {
         let path_pointer = push_pointer("/paths", path);
@@ -392,7 +404,10 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
                 streaming,
                 tags: op.tags.clone(),
                 deprecated: op.deprecated,
-                security: op.security.as_ref().map(|s| requirements(s)),
+                security: op.security.as_ref().map(|s| {
+                    let at = push_pointer(&op_pointer, "security");
+                    requirements(s, &at, &defined_schemes, diags)
+                }),
             });
         }
     }
@@ -437,17 +452,38 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
         security: spec
             .security
             .as_ref()
-            .map(|s| requirements(s))
+            .map(|s| requirements(s, "/security", &defined_schemes, diags))
             .unwrap_or_default(),
     }
 }
 
-fn requirements(list: &[openapiv3::SecurityRequirement]) -> Vec<pushgen_ir::SecurityRequirement> {
+/// A `security` list at `pointer`. A requirement naming a scheme that
+/// `components/securitySchemes` does not define is an error: no credential could
+/// satisfy it, and dropping it could open what the spec means to close.
+fn requirements(
+    list: &[openapiv3::SecurityRequirement],
+    pointer: &str,
+    defined: &[&str],
+    diags: &mut Diagnostics,
+) -> Vec<pushgen_ir::SecurityRequirement> {
     list.iter()
-        .map(|requirement| {
+        .enumerate()
+        .map(|(i, requirement)| {
+            let at = push_pointer(pointer, &i.to_string());
             requirement
                 .iter()
-                .map(|(scheme, scopes)| (scheme.clone(), scopes.clone()))
+                .map(|(scheme, scopes)| {
+                    if !defined.contains(&scheme.as_str()) {
+                        diags.error(
+                            push_pointer(&at, scheme),
+                            format!(
+                                "the security requirement names `{scheme}`, which \
+                                 `components/securitySchemes` does not define"
+                            ),
+                        );
+                    }
+                    (scheme.clone(), scopes.clone())
+                })
                 .collect()
         })
         .collect()

@@ -10,12 +10,14 @@ use std::any::Any;
 use std::fmt;
 use std::time::Duration;
 
+mod auth;
 mod call;
 mod items;
 mod push;
 mod read;
 mod resume;
 
+pub use auth::{Credentials, RequestHook};
 pub use call::{Call, Method};
 pub use items::{ItemEvent, ItemStream};
 pub use push::PushStream;
@@ -331,6 +333,7 @@ pub struct Inner {
     base: String,
     http: reqwest::Client,
     config: Config,
+    credentials: std::sync::Arc<Credentials>,
 }
 
 impl Inner {
@@ -343,6 +346,7 @@ impl Inner {
             base: base_url.trim_end_matches('/').to_string(),
             http,
             config: Config::default(),
+            credentials: Default::default(),
         }
     }
 
@@ -363,12 +367,28 @@ impl Inner {
         &mut self.config
     }
 
+    /// The credentials, default headers and hook every request gets. A client's clones
+    /// share them until one changes them.
+    pub fn credentials_mut(&mut self) -> &mut Credentials {
+        std::sync::Arc::make_mut(&mut self.credentials)
+    }
+
+    /// Sets the credential for `scheme`.
+    pub fn set_credential(
+        &mut self,
+        scheme: &'static crate::auth::Scheme,
+        credential: crate::auth::Credential,
+    ) {
+        self.credentials_mut().set(scheme, credential);
+    }
+
     /// Starts a request to `template` (an OpenAPI path template).
     pub fn request(&self, method: Method, template: &'static str) -> Call {
         Call::new(
             self.http.clone(),
             self.base.clone(),
             self.config,
+            self.credentials.clone(),
             method,
             template,
         )

@@ -9,7 +9,7 @@
 //! mismatch is a compile error that names both.
 
 pub use crate::{
-    binding, bytes, chrono, examples, formats, item, lines, nullable, path, serde_json, sse,
+    auth, binding, bytes, chrono, examples, formats, item, lines, nullable, path, serde_json, sse,
     styles, uuid, validate, wire,
 };
 pub use crate::{integer_enum, string_enum};

@@ -10,6 +10,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod binding;
 pub mod codegen;
 pub mod enums;

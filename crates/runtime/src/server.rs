@@ -22,6 +22,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod auth;
 mod hub;
 mod incoming;
 mod items;
@@ -29,6 +30,7 @@ mod pipe;
 mod push;
 mod serve;
 mod stream;
+pub use auth::{Attempt, Presented, Refusal, authenticate, authenticate_optional};
 pub use hub::{Behind, Hub, HubConfig, PublishError, WatchError};
 pub use incoming::{Binding, Incoming, Rejection, RequestContext};
 pub use items::ItemSink;

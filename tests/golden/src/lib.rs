@@ -64,3 +64,7 @@ pub mod split;
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/ticks/mod.rs"]
 pub mod ticks;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/vault/mod.rs"]
+pub mod vault;

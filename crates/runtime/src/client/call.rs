@@ -1,10 +1,13 @@
 //! Building a request for a generated client method.
 
+use super::auth::{Credentials, Placed};
 use super::{Config, Error};
+use crate::auth::Security;
 use crate::validate::Violations;
 use crate::wire::{self, EncodeError};
 use serde::Serialize;
 use std::borrow::Cow;
+use std::sync::Arc;
 
 pub use reqwest::Method;
 
@@ -26,6 +29,9 @@ pub struct Call {
     invalid: Option<Violations>,
     /// A push stream of this call may reconnect and resume.
     resumable: bool,
+    credentials: Arc<Credentials>,
+    /// The operation's security: which of the client's credentials the request carries.
+    security: Security,
 }
 
 impl Call {
@@ -33,10 +39,13 @@ impl Call {
         http: reqwest::Client,
         base: String,
         config: Config,
+        credentials: Arc<Credentials>,
         method: Method,
         template: &'static str,
     ) -> Self {
         Call {
+            credentials,
+            security: Security::NONE,
             http,
             base,
             config,
@@ -57,6 +66,13 @@ impl Call {
     /// operation marked `x-push-resumable: true` (generated code says which).
     pub fn resumable(mut self) -> Self {
         self.resumable = true;
+        self
+    }
+
+    /// Sends the client's credentials that `security` (the operation's) asks for: those
+    /// of its first requirement the client has every credential of.
+    pub fn secured(mut self, security: Security) -> Self {
+        self.security = security;
         self
     }
 
@@ -268,12 +284,22 @@ impl Call {
         }
     }
 
-    pub(super) fn build(self, accept: &str) -> Result<(reqwest::RequestBuilder, Config), Error> {
+    pub(super) fn build(
+        mut self,
+        accept: &str,
+    ) -> Result<(reqwest::RequestBuilder, Config), Error> {
         if let Some(violations) = self.invalid {
             return Err(Error::Invalid(violations));
         }
         if let Some(e) = self.error {
             return Err(Error::Encode(e));
+        }
+        for placed in self.credentials.for_security(&self.security) {
+            match placed {
+                Placed::Header(name, value) => self.headers.push((name, value)),
+                Placed::Query(name, value) => self.query.push((name, value)),
+                Placed::Cookie(name, value) => self.cookies.push((name, value)),
+            }
         }
         let path = wire::expand(self.template, &self.path).map_err(Error::Encode)?;
         let mut url = format!("{}{}", self.base, path);
@@ -303,6 +329,12 @@ impl Call {
             request = request
                 .header(reqwest::header::CONTENT_TYPE, content_type.as_ref())
                 .body(bytes);
+        }
+        if self.credentials.finishes() {
+            let (http, built) = request.build_split();
+            let mut built = built.map_err(Error::Request)?;
+            self.credentials.finish(&mut built);
+            request = reqwest::RequestBuilder::from_parts(http, built);
         }
         Ok((request, self.config))
     }

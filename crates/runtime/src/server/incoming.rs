@@ -75,6 +75,8 @@ pub struct Rejection {
     /// For a request that breaks its schemas' rules: each broken rule, sent as the
     /// problem's `errors` member.
     pub violations: Option<Violations>,
+    /// For `401`: the challenges, sent as `WWW-Authenticate` (RFC 9110, section 11.6.1).
+    pub www_authenticate: Option<String>,
 }
 
 impl Rejection {
@@ -85,6 +87,7 @@ impl Rejection {
             message,
             accept: None,
             violations: None,
+            www_authenticate: None,
         }
     }
 
@@ -137,6 +140,14 @@ impl Rejection {
         );
         if let Some(accept) = self.accept.and_then(|a| HeaderValue::from_str(&a).ok()) {
             response.headers_mut().insert(header::ACCEPT, accept);
+        }
+        if let Some(challenges) = self
+            .www_authenticate
+            .and_then(|c| HeaderValue::from_str(&c).ok())
+        {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, challenges);
         }
         response
     }
@@ -310,7 +321,11 @@ impl Incoming {
             .transpose()
     }
 
-    fn query_values(&self, name: &str) -> Vec<String> {
+    pub(crate) fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    pub(crate) fn query_values(&self, name: &str) -> Vec<String> {
         let query = self.uri.query().unwrap_or("");
         form_urlencoded::parse(query.as_bytes())
             .filter(|(k, _)| k == name)
@@ -374,16 +389,21 @@ impl Incoming {
 
     /// An optional cookie.
     pub fn cookie_opt<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Rejection> {
-        let found = self
-            .headers
+        self.cookie_value(name)
+            .map(|v| Self::parse("cookie", name, v))
+            .transpose()
+    }
+
+    /// The first cookie called `name`, as it came.
+    pub(crate) fn cookie_value(&self, name: &str) -> Option<&str> {
+        self.headers
             .get_all(header::COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
             .flat_map(|v| v.split(';'))
             .filter_map(|pair| pair.trim().split_once('='))
             .find(|(k, _)| *k == name)
-            .map(|(_, v)| v.to_string());
-        found.map(|v| Self::parse("cookie", name, &v)).transpose()
+            .map(|(_, v)| v)
     }
 
     /// Checks that a body comes in one of the media types the operation reads
@@ -415,6 +435,7 @@ impl Incoming {
         };
         Err(Rejection {
             violations: None,
+            www_authenticate: None,
             status: 415,
             message: format!(
                 "the request body's media type is {given}; this operation reads {list}"

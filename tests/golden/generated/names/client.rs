@@ -84,6 +84,27 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
         self
     }
 
+    /// Headers sent with every request, unless a call sets the same one.
+    pub fn with_default_headers(
+        mut self,
+        headers: ::pushgen_runtime::codegen::reqwest::header::HeaderMap,
+    ) -> Self {
+        self.inner.credentials_mut().set_default_headers(headers);
+        self
+    }
+
+    /// Runs `hook` on every request just before it is sent, after credentials
+    /// and default headers are added (to sign it, say).
+    pub fn with_request_hook(
+        mut self,
+        hook: impl ::std::ops::Fn(
+            &mut ::pushgen_runtime::codegen::reqwest::Request,
+        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+    ) -> Self {
+        self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
+        self
+    }
+
     /// `POST /type/{self}`
     pub async fn post_type_by_self(
         &self,
