@@ -117,3 +117,74 @@ async fn a_graceful_shutdown_waits_for_open_connections_then_returns() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn past_the_connection_bound_a_connection_waits_for_a_free_slot() {
+    bounded(async {
+        let (listener, addr) = listener().await;
+        let config = ConnectionConfig {
+            max_connections: Some(2),
+            ..ConnectionConfig::default()
+        };
+        tokio::spawn(serve(listener, app()).config(config).into_future());
+        let hello = b"GET /hello HTTP/1.1\r\nhost: x\r\n\r\n";
+        // Two connections hold both slots, each kept alive after its answer.
+        let mut held = Vec::new();
+        for _ in 0..2 {
+            let mut c = tokio::net::TcpStream::connect(addr).await.unwrap();
+            c.write_all(hello).await.unwrap();
+            let mut buf = [0u8; 512];
+            assert!(c.read(&mut buf).await.unwrap() > 0);
+            held.push(c);
+        }
+        // A third connects (the kernel's backlog takes it) but is not served...
+        let mut third = tokio::net::TcpStream::connect(addr).await.unwrap();
+        third.write_all(hello).await.unwrap();
+        let mut buf = [0u8; 512];
+        let waited = tokio::time::timeout(Duration::from_millis(500), third.read(&mut buf)).await;
+        assert!(waited.is_err(), "served past the bound");
+        // ...until a slot frees.
+        drop(held.pop());
+        let n = tokio::time::timeout(Duration::from_secs(5), third.read(&mut buf))
+            .await
+            .expect("not served once a slot was free")
+            .unwrap();
+        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_body_past_the_limit_is_refused_with_413() {
+    bounded(async {
+        let (listener, addr) = listener().await;
+        let config = ConnectionConfig {
+            max_request_body: 1024,
+            ..ConnectionConfig::default()
+        };
+        let app = Router::new().route(
+            "/echo",
+            pushgen_runtime::axum::routing::post(
+                |body: String| async move { body.len().to_string() },
+            ),
+        );
+        tokio::spawn(serve(listener, app).config(config).into_future());
+        let client = reqwest::Client::new();
+        let url = format!("http://{addr}/echo");
+        let small = client
+            .post(&url)
+            .body("x".repeat(1024))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(small.text().await.unwrap(), "1024");
+        let large = client
+            .post(&url)
+            .body("x".repeat(1025))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(large.status().as_u16(), 413);
+    })
+    .await;
+}

@@ -21,7 +21,10 @@ impl Bodies for Echo {
         body: types::SubmitFormRequest,
     ) -> submit_form::Response {
         submit_form::Response::Ok {
-            body: format!("{} {} {:?}", body.user, body.remember, body.attempts),
+            body: format!(
+                "{} {} {:?} {:?}",
+                body.user, body.remember, body.attempts, body.topic
+            ),
         }
     }
 
@@ -51,13 +54,18 @@ async fn every_kind_of_body_arrives_as_sent() {
         let addr = support::serve_router(router(Echo)).await;
         let client = BodiesClient::new(format!("http://{addr}"));
 
-        let form = types::SubmitFormRequest {
+        let mut form = types::SubmitFormRequest {
             user: "ada lovelace&co".into(),
             remember: true,
             attempts: Some(3),
+            topic: Some(vec!["a".into(), "b&c".into()]),
         };
         let submit_form::Response::Ok { body } = client.submit_form(&form).await.unwrap();
-        assert_eq!(body, "ada lovelace&co true Some(3)");
+        assert_eq!(body, r#"ada lovelace&co true Some(3) Some(["a", "b&c"])"#);
+        form.topic = Some(vec!["only".into()]);
+        form.attempts = None;
+        let submit_form::Response::Ok { body } = client.submit_form(&form).await.unwrap();
+        assert_eq!(body, r#"ada lovelace&co true None Some(["only"])"#);
 
         let put_note::Response::Ok { body } = client.put_note(Some("ünïcode")).await.unwrap();
         assert_eq!(body, "ünïcode");
@@ -86,6 +94,13 @@ async fn a_bad_form_is_a_bad_request() {
         let addr = support::serve_router(router(Echo)).await;
         let response = reqwest_post(&format!("http://{addr}/form"), "user=x&remember=maybe").await;
         assert_eq!(response, 400);
+        // A list as repeated keys, as browsers and Mercure's clients send it.
+        let response = reqwest_post(
+            &format!("http://{addr}/form"),
+            "user=x&remember=true&topic=a&topic=b",
+        )
+        .await;
+        assert_eq!(response, 200);
     })
     .await;
 }

@@ -217,7 +217,7 @@ impl Call {
 
     /// An `application/x-www-form-urlencoded` body.
     pub fn form<T: Serialize + ?Sized>(mut self, content_type: &'static str, body: &T) -> Self {
-        let text = serde_urlencoded::to_string(body).map_err(|e| EncodeError(e.to_string()));
+        let text = serde_html_form::to_string(body).map_err(|e| EncodeError(e.to_string()));
         if let Some(text) = self.keep(text) {
             self.body = Some((Cow::Borrowed(content_type), text.into_bytes()));
         }

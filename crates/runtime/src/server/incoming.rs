@@ -477,7 +477,7 @@ impl Incoming {
 
     /// An `application/x-www-form-urlencoded` body, typed.
     pub fn form<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
-        serde_urlencoded::from_bytes(self.required_body()?)
+        serde_html_form::from_bytes(self.required_body()?)
             .map_err(|e| Rejection::bad(format!("request body (form): {e}")))
     }
 

@@ -5,10 +5,11 @@
 //! (up to about 400 KiB a connection, and 24 KiB held by each idle one, which with
 //! thousands of open streams is most of a server's memory) and sets no timer, so a
 //! client that never finishes its request head holds its connection forever. [`serve`]
-//! bounds both.
+//! bounds both, and the number of connections and the size of request bodies.
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::DefaultBodyLimit;
 use futures_util::future::BoxFuture;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
@@ -17,6 +18,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tokio::sync::Semaphore;
 use tower_service::Service;
 
 /// How [`serve`] treats each connection.
@@ -39,17 +41,28 @@ pub struct ConnectionConfig {
     /// Disables Nagle's algorithm on every connection, so that a lone push leaves at
     /// once rather than after the peer's delayed acknowledgement.
     pub nodelay: bool,
+    /// The most connections served at once; past it, new ones wait in the listener's
+    /// backlog until one closes, so that a flood of connections cannot take every file
+    /// descriptor (and the memory each holds). `None` has no bound. Every open push
+    /// stream holds one connection over HTTP/1.1: size it for the watchers you expect.
+    pub max_connections: Option<usize>,
+    /// The longest request body read, in bytes; a longer one is refused with `413` as
+    /// soon as the limit is passed, without reading the rest. A router's own
+    /// `DefaultBodyLimit` layer takes precedence.
+    pub max_request_body: usize,
 }
 
 impl Default for ConnectionConfig {
     /// A 30 s head timeout, 8 KiB of connection buffer and 64 KiB per HTTP/2 stream, no
-    /// Nagle.
+    /// Nagle, 10,000 connections, 2 MiB bodies.
     fn default() -> Self {
         ConnectionConfig {
             header_read_timeout: Some(Duration::from_secs(30)),
             max_buf_size: 8 * 1024,
             max_send_buf_size: 64 * 1024,
             nodelay: true,
+            max_connections: Some(10_000),
+            max_request_body: 2 * 1024 * 1024,
         }
     }
 }
@@ -104,11 +117,27 @@ impl Serve {
 
     async fn run(self) -> io::Result<()> {
         let builder = Arc::new(builder(&self.config));
+        let app = self
+            .app
+            .layer(DefaultBodyLimit::max(self.config.max_request_body));
+        let slots = self
+            .config
+            .max_connections
+            .map(|n| Arc::new(Semaphore::new(n.max(1))));
         let (stop, stopped) = tokio::sync::watch::channel(());
         let mut signal = self
             .signal
             .unwrap_or_else(|| Box::pin(std::future::pending()));
         loop {
+            // A free slot first, then a connection: at the bound, connections wait in
+            // the kernel's backlog rather than in this process.
+            let slot = match &slots {
+                Some(slots) => tokio::select! {
+                    slot = slots.clone().acquire_owned() => slot.ok(),
+                    () = &mut signal => break,
+                },
+                None => None,
+            };
             let accepted = tokio::select! {
                 accepted = self.listener.accept() => accepted,
                 () = &mut signal => break,
@@ -124,10 +153,12 @@ impl Serve {
                 // Only a hint: a socket that refuses it is served all the same.
                 let _ = socket.set_nodelay(true);
             }
-            let app = self.app.clone();
+            let app = app.clone();
             let builder = builder.clone();
             let mut stopped = stopped.clone();
             tokio::spawn(async move {
+                // Held until the connection ends.
+                let _slot = slot;
                 let service = hyper::service::service_fn(move |request| {
                     let mut app = app.clone();
                     async move { app.call(request.map(Body::new)).await }

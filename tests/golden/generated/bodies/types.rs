@@ -14,4 +14,6 @@ pub struct SubmitFormRequest {
     pub remember: bool,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub attempts: ::std::option::Option<i64>,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub topic: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }

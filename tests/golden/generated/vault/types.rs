@@ -44,7 +44,7 @@ impl validate::Validate for Secret {
         check.min_length(at.field("value"), &self.value, 1);
         if let ::std::option::Option::Some(value) = &self.replicas {
             check.minimum(at.field("replicas"), *value, 1i64);
-            check.maximum(at.field("replicas"), *value, 5i64);
+            check.maximum(at.field("replicas"), *value, 100000i64);
         }
     }
 }
