@@ -38,7 +38,7 @@ pub fn generate_some(
 ) -> TokenStream {
     let types = types.iter().map(|ty| {
         let sent = sent.contains(&*ty.name.camel);
-        let model = named_type(ty, sent, strict);
+        let model = named_type(ty, sent, strict, plan);
         let validate = plan.impl_for(ty, sent);
         quote!(#model #validate)
     });
@@ -98,11 +98,11 @@ pub fn reachable<'a>(
     seen
 }
 
-fn named_type(ty: &NamedType, sent: bool, strict: bool) -> TokenStream {
+fn named_type(ty: &NamedType, sent: bool, strict: bool, plan: &Plan<'_>) -> TokenStream {
     let docs = doc_opt(ty.description.as_deref());
     let name = ident(&ty.name.camel);
     match &ty.kind {
-        TypeKind::Struct(s) => struct_type(&docs, &name, s, sent, strict),
+        TypeKind::Struct(s) => struct_type(&docs, &name, s, sent, strict, plan),
         TypeKind::Enum(e) => string_enum(&docs, &name, e, strict),
         TypeKind::IntEnum(e) => int_enum(&docs, &name, e, strict),
         TypeKind::Union(u) => union(&docs, &name, u, strict),
@@ -122,8 +122,9 @@ fn struct_type(
     s: &Struct,
     sent: bool,
     strict: bool,
+    plan: &Plan<'_>,
 ) -> TokenStream {
-    let fields = s.fields.iter().map(|f| field(f, sent));
+    let fields = s.fields.iter().map(|f| field(f, sent, plan));
     // serde cannot deny unknown fields beside a flattened map, which takes them anyway.
     let deny = (strict && s.additional.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
     let additional = s.additional.as_ref().map(|value| {
@@ -161,7 +162,7 @@ pub fn additional_field(s: &Struct) -> String {
     .to_string()
 }
 
-fn field(f: &Field, sent: bool) -> TokenStream {
+fn field(f: &Field, sent: bool, plan: &Plan<'_>) -> TokenStream {
     let docs = field_docs(f);
     let name = ident(&f.name.snake);
     let rename = rename(&f.name.original, &f.name.snake);
@@ -181,6 +182,18 @@ fn field(f: &Field, sent: bool) -> TokenStream {
         let deserialize_with = format!("{}::nullable::deserialize", crate::runtime::PATH);
         (
             quote!(::std::option::Option<#inner>),
+            quote!(#[serde(
+                default,
+                skip_serializing_if = "::std::option::Option::is_none",
+                deserialize_with = #deserialize_with
+            )]),
+        )
+    } else if sent && !plan.accepts_null(&f.ty) {
+        // `null` is not a value of the property's type: a generated server refuses it
+        // (the client, reading what servers send, takes it as absence).
+        let deserialize_with = format!("{}::nullable::not_null", crate::runtime::PATH);
+        (
+            optional(&f.ty, f.boxed, Site::Types),
             quote!(#[serde(
                 default,
                 skip_serializing_if = "::std::option::Option::is_none",
@@ -338,6 +351,18 @@ fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union, strict: bool)
         ),
         None => (quote!(#[serde(untagged)]), TokenStream::new()),
     };
+    // A discriminated union is read by its own impl (`tagged_deserialize`); serde's
+    // derive would take an integer tag as a variant's index.
+    let (derive, deserialize) = match &u.discriminator {
+        Some(tag) => (
+            quote!(#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]),
+            tagged_deserialize(name, u, tag, strict),
+        ),
+        None => (
+            quote!(#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]),
+            TokenStream::new(),
+        ),
+    };
     quote! {
         #docs
         #allow
@@ -345,11 +370,55 @@ fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union, strict: bool)
             clippy::large_enum_variant,
             reason = "variants mirror the spec's members; boxing all would cost every value an allocation"
         )]
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #derive
         #serde_attr
         pub enum #name {
             #(#variants)*
             #unknown
+        }
+
+        #deserialize
+    }
+}
+
+/// `Deserialize` for a union with a discriminator: the member its tag names (only a
+/// string tag names one), else `Unknown` with the value as it came, or (strict) an
+/// error listing the tags.
+fn tagged_deserialize(
+    name: &proc_macro2::Ident,
+    u: &Union,
+    property: &str,
+    strict: bool,
+) -> TokenStream {
+    // A member no tag names cannot be read by its tag.
+    let arms = u.variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
+        let variant = ident(&v.name.camel);
+        let tags = &v.tags;
+        quote! {
+            #(::std::option::Option::Some(#tags))|* => #RT::tagged::member(value, #property).map(Self::#variant),
+        }
+    });
+    let otherwise = if strict {
+        let expected = u.variants.iter().flat_map(|v| v.tags.iter());
+        quote! {
+            tag => ::std::result::Result::Err(#RT::tagged::unknown(tag, #property, &[#(#expected),*])),
+        }
+    } else {
+        quote! {
+            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+        }
+    };
+    quote! {
+        impl<'de> ::serde::Deserialize<'de> for #name {
+            fn deserialize<D: ::serde::Deserializer<'de>>(
+                deserializer: D,
+            ) -> ::std::result::Result<Self, D::Error> {
+                let (tag, value) = #RT::tagged::read(deserializer, #property)?;
+                match tag.as_deref() {
+                    #(#arms)*
+                    #otherwise
+                }
+            }
         }
     }
 }

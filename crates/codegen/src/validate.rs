@@ -104,6 +104,20 @@ impl<'a> Plan<'a> {
         plan
     }
 
+    /// Whether JSON `null` is a value of `ty`: nullable, any value, or an alias of one.
+    pub fn accepts_null(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Nullable(_) | TypeRef::Any => true,
+            TypeRef::Named(name) => match self.types.get(name.as_str()).map(|t| &t.kind) {
+                Some(TypeKind::Alias(inner)) => self.accepts_null(inner),
+                Some(_) => false,
+                // Not a type of this API: do not refuse what it may hold.
+                None => true,
+            },
+            TypeRef::Scalar(_) | TypeRef::Array(_) | TypeRef::Map(_) => false,
+        }
+    }
+
     fn type_needs(&self, t: &NamedType) -> bool {
         match &t.kind {
             // Strict enums refuse unlisted values when read; open ones keep them.

@@ -10,7 +10,7 @@
 
 pub use crate::{
     auth, binding, bytes, chrono, examples, formats, item, lines, nullable, path, serde_json, sse,
-    styles, uuid, validate, wire,
+    styles, tagged, uuid, validate, wire,
 };
 pub use crate::{integer_enum, string_enum};
 

@@ -23,6 +23,7 @@ pub mod path;
 pub mod replay;
 pub mod sse;
 pub mod styles;
+pub mod tagged;
 pub mod validate;
 pub mod wire;
 

@@ -451,9 +451,12 @@ impl Check {
             (Number::Int(v), Number::Int(d)) if d != 0 => v % d == 0,
             (v, d) => {
                 let quotient = v.as_f64() / d.as_f64();
+                let nearest = quotient.round();
+                // Within rounding of a whole quotient; but a value short of one divisor
+                // is a multiple only if it is zero (`5e-324` is not one of `0.01`).
                 quotient.is_finite()
-                    && (quotient - quotient.round()).abs()
-                        <= 4.0 * f64::EPSILON * quotient.abs().max(1.0)
+                    && (nearest != 0.0 || v.as_f64() == 0.0)
+                    && (quotient - nearest).abs() <= 4.0 * f64::EPSILON * quotient.abs().max(1.0)
             }
         };
         if !holds {
@@ -650,6 +653,9 @@ mod tests {
         assert!(broken(|c| c.multiple_of(at, 12i64, 4i64)).is_empty());
         assert_eq!(broken(|c| c.multiple_of(at, 13i64, 4i64)).len(), 1);
         assert_eq!(broken(|c| c.multiple_of(at, 0.35f64, 0.1f64)).len(), 1);
+        assert_eq!(broken(|c| c.multiple_of(at, 5e-324f64, 0.01f64)).len(), 1);
+        assert!(broken(|c| c.multiple_of(at, 0.0f64, 0.01f64)).is_empty());
+        assert!(broken(|c| c.multiple_of(at, -0.03f64, 0.01f64)).is_empty());
     }
 
     #[test]

@@ -10,7 +10,9 @@
 //! `KIND` is `envelope-sse`, `envelope-ndjson`, `items-sse` or `items-ndjson`, or
 //! `envelope-log-sse` / `envelope-log-ndjson`: the same envelope stream, but through a
 //! `Hub` (a publisher task appends every record to the in-memory replay log, and the
-//! handler watches the topic), for what resumption costs. `consume`
+//! handler watches the topic), for what resumption costs, or `envelope-secured-sse` /
+//! `envelope-secured-ndjson`: the same stream behind a bearer token, authenticated
+//! and validated, for what that costs. `consume`
 //! reads `COUNT` records of about `SIZE` bytes of JSON each, checks that they arrive in
 //! order with none lost, and prints `events=COUNT seconds=S`. It reads in the future
 //! that `#[tokio::main]` blocks on (`main`, as most users write it) unless told to read
@@ -18,12 +20,12 @@
 //! it never outlives the driver.
 
 use pushgen_golden::bench::client::PushBenchmarkClient;
-use pushgen_golden::bench::operations::{envelope, items_ndjson, items_sse};
+use pushgen_golden::bench::operations::{envelope, items_ndjson, items_sse, secured_envelope};
 use pushgen_golden::bench::server::{PushBenchmark, router};
 use pushgen_golden::bench::types::Record;
 use pushgen_runtime::client::{Error, PushBinding, Pushed};
 use pushgen_runtime::replay::{Bounds, MemoryLog};
-use pushgen_runtime::server::{Hub, ItemSink, PushSink, RequestContext};
+use pushgen_runtime::server::{Attempt, Hub, ItemSink, PushSink, Refusal, RequestContext};
 use std::io::{Read, Write};
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -47,6 +49,31 @@ fn record(seq: i64, payload: &str) -> Record {
 
 /// The request header that sends an envelope stream through the hub.
 const VIA_LOG: &str = "x-bench-via-log";
+
+/// The one token `securedEnvelope` accepts.
+const TOKEN: &str = "bench-token";
+
+/// Pushes `count` records of about `size` bytes, each made into the operation's push by
+/// `make`; how many were sent before the client left.
+async fn push_records<P>(
+    push: &PushSink<P>,
+    count: i64,
+    size: i64,
+    make: impl Fn(i64, Record) -> P,
+) -> i64
+where
+    P: pushgen_runtime::wire::PushMessage + Send + 'static,
+{
+    let payload = payload(size);
+    let mut sent = 0;
+    for seq in 0..count {
+        if push.send(make(seq, record(seq, &payload))).await.is_err() {
+            break;
+        }
+        sent += 1;
+    }
+    sent
+}
 
 struct Bench {
     runs: AtomicU64,
@@ -102,6 +129,33 @@ impl Bench {
 }
 
 impl PushBenchmark for Bench {
+    type Identity = ();
+
+    async fn authenticate(&self, attempt: Attempt) -> Result<(), Refusal> {
+        match attempt.credential("token") {
+            Some(token) if token.secret() == TOKEN => Ok(()),
+            _ => Err(Refusal::unauthenticated("not the bench token")),
+        }
+    }
+
+    async fn secured_envelope(
+        &self,
+        _context: RequestContext,
+        (): (),
+        params: secured_envelope::Params,
+        push: PushSink<secured_envelope::Push>,
+    ) -> secured_envelope::Response {
+        let count = push_records(&push, params.count, params.size, |seq, body| {
+            secured_envelope::Push::Record(secured_envelope::Record {
+                seq: seq.to_string(),
+                response: secured_envelope::RecordResponse::Ok { body },
+            })
+        })
+        .await;
+        secured_envelope::Response::Ok {
+            body: pushgen_golden::bench::types::Summary { count },
+        }
+    }
     async fn envelope(
         &self,
         context: RequestContext,
@@ -111,20 +165,13 @@ impl PushBenchmark for Bench {
         if context.headers.contains_key(VIA_LOG) {
             return self.via_log(context, params, push).await;
         }
-        let payload = payload(params.size);
-        let mut count = 0;
-        for seq in 0..params.count {
-            let pushed = envelope::Record {
+        let count = push_records(&push, params.count, params.size, |seq, body| {
+            envelope::Push::Record(envelope::Record {
                 seq: seq.to_string(),
-                response: envelope::RecordResponse::Ok {
-                    body: record(seq, &payload),
-                },
-            };
-            if push.send(pushed).await.is_err() {
-                break;
-            }
-            count += 1;
-        }
+                response: envelope::RecordResponse::Ok { body },
+            })
+        })
+        .await;
         envelope::Response::Ok {
             body: pushgen_golden::bench::types::Summary { count },
         }
@@ -179,6 +226,43 @@ impl Tally {
     }
 }
 
+/// The binding a consumer's `KIND` names by its suffix.
+fn binding(kind: &str) -> PushBinding {
+    if kind.ends_with("-sse") {
+        PushBinding::Sse
+    } else {
+        PushBinding::NdJson
+    }
+}
+
+/// Reads an envelope stream of the operation `module` (`envelope`, `securedEnvelope`:
+/// the same shape, in types of their own) to its end, tallying each record.
+macro_rules! read_envelope {
+    ($stream:expr, $module:ident, $tally:ident, $count:ident) => {{
+        let mut stream = $stream;
+        loop {
+            match stream
+                .next_event()
+                .await
+                .map_err(|e: Error| e.to_string())?
+            {
+                Pushed::Push($module::Push::Record(push)) => {
+                    let $module::RecordResponse::Ok { body } = &push.response;
+                    $tally.take(body)?;
+                }
+                Pushed::Final($module::Response::Ok { body }) => {
+                    if body.count != $count {
+                        return Err(format!("the server sent {} of {}", body.count, $count));
+                    }
+                    break;
+                }
+                // Asked for by `with_notices` only.
+                Pushed::Notice(_) => {}
+            }
+        }
+    }};
+}
+
 async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f64, String> {
     let base = format!("http://{addr}");
     let client = match kind.strip_prefix("envelope-log-") {
@@ -198,29 +282,17 @@ async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f6
     let started = Instant::now();
     match kind.as_str() {
         "envelope-sse" | "envelope-ndjson" | "envelope-log-sse" | "envelope-log-ndjson" => {
-            let binding = if kind.ends_with("-sse") {
-                PushBinding::Sse
-            } else {
-                PushBinding::NdJson
-            };
             let params = envelope::Params { count, size };
-            let mut stream = client.envelope_stream(&params).binding(binding);
-            loop {
-                match stream.next_event().await.map_err(failed)? {
-                    Pushed::Push(envelope::Push::Record(push)) => {
-                        let envelope::RecordResponse::Ok { body } = &push.response;
-                        tally.take(body)?;
-                    }
-                    Pushed::Final(envelope::Response::Ok { body }) => {
-                        if body.count != count {
-                            return Err(format!("the server sent {} of {count}", body.count));
-                        }
-                        break;
-                    }
-                    // Asked for by `with_notices` only.
-                    Pushed::Notice(_) => {}
-                }
-            }
+            let stream = client.envelope_stream(&params).binding(binding(&kind));
+            read_envelope!(stream, envelope, tally, count);
+        }
+        "envelope-secured-sse" | "envelope-secured-ndjson" => {
+            let params = secured_envelope::Params { count, size };
+            let stream = client
+                .with_token(TOKEN)
+                .secured_envelope_stream(&params)
+                .binding(binding(&kind));
+            read_envelope!(stream, secured_envelope, tally, count);
         }
         "items-sse" => {
             let mut stream = client.items_sse(&items_sse::Params { count, size });

@@ -7,11 +7,11 @@
 mod support;
 
 use pushgen_golden::bench::client::PushBenchmarkClient;
-use pushgen_golden::bench::operations::{envelope, items_ndjson, items_sse};
+use pushgen_golden::bench::operations::{envelope, items_ndjson, items_sse, secured_envelope};
 use pushgen_golden::bench::server::{PushBenchmark, router};
 use pushgen_golden::bench::types::{Record, Summary};
 use pushgen_runtime::client::{PushBinding, Pushed};
-use pushgen_runtime::server::{ItemSink, PushSink, RequestContext};
+use pushgen_runtime::server::{Attempt, ItemSink, PushSink, Refusal, RequestContext};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
@@ -40,6 +40,25 @@ fn record(seq: i64) -> Record {
 }
 
 impl PushBenchmark for Counted {
+    // The secured stream is the benchmark's; these tests give no one a credential.
+    type Identity = ();
+
+    async fn authenticate(&self, _: Attempt) -> Result<(), Refusal> {
+        Err(Refusal::unauthenticated("these tests issue no credentials"))
+    }
+
+    async fn secured_envelope(
+        &self,
+        _context: RequestContext,
+        (): (),
+        _: secured_envelope::Params,
+        _: PushSink<secured_envelope::Push>,
+    ) -> secured_envelope::Response {
+        secured_envelope::Response::Ok {
+            body: Summary { count: 0 },
+        }
+    }
+
     async fn envelope(
         &self,
         _context: RequestContext,

@@ -449,7 +449,8 @@ impl Incoming {
         if self.body.is_empty() {
             return Err(Rejection::bad("a request body is required".into()));
         }
-        serde_json::from_slice(&self.body).map_err(|e| Rejection::bad(format!("request body: {e}")))
+        crate::nullable::refusing_null(|| serde_json::from_slice(&self.body))
+            .map_err(|e| Rejection::bad(format!("request body: {e}")))
     }
 
     /// An optional JSON body: `None` when the request has none.

@@ -99,6 +99,20 @@ impl PushBenchmarkClient {
         self
     }
 
+    /// Sends a bearer token, as `Authorization: Bearer …` for the operations that accept the
+    /// `token` scheme.
+    pub fn with_token(
+        mut self,
+        token: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.inner
+            .set_credential(
+                &operations::schemes::TOKEN,
+                ::pushgen_runtime::codegen::auth::Credential::Bearer(token.into()),
+            );
+        self
+    }
+
     /// Pushes `count` records, then a summary as the final response.
     ///
     /// `GET /envelope`
@@ -142,6 +156,60 @@ impl PushBenchmarkClient {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/envelope")
             .checked(|| operations::envelope::check_request(params))
+            .query("count", &params.count)
+            .query("size", &params.size)
+            .resumable()
+            .push_stream()
+    }
+
+    /// `envelope`, behind a bearer token: what authentication costs a push stream (its
+    /// parameters are validated as `envelope`'s are).
+    ///
+    /// `GET /secured/envelope`
+    ///
+    /// Each push is handed to `observer` as it arrives, then the final response,
+    /// which is also returned. [`Self::secured_envelope_stream`] gives the same as a `Stream`.
+    pub async fn secured_envelope(
+        &self,
+        params: &operations::secured_envelope::Params,
+        observer: &mut impl SecuredEnvelopeObserver,
+    ) -> ::std::result::Result<operations::secured_envelope::Response, Error> {
+        let mut stream = self.secured_envelope_stream(params).with_notices();
+        loop {
+            match stream.next_event().await? {
+                Pushed::Push(operations::secured_envelope::Push::Record(push)) => {
+                    observer.on_record(push)
+                }
+                Pushed::Final(response) => {
+                    observer.on_final(&response);
+                    return Ok(response);
+                }
+                Pushed::Notice(notice) => observer.on_notice(&notice),
+            }
+        }
+    }
+
+    /// `securedEnvelope` as a `Stream`: every push, then the final response
+    /// as the last item. The request is sent when the stream is first polled, in the
+    /// client's push binding (SSE unless [`Self::with_push_binding`] chose another), or
+    /// in the one `.binding(..)` on the returned stream picks.
+    ///
+    /// A connection that breaks off is resumed: the client reconnects with
+    /// `Last-Event-ID`, as the client's `Reconnect` configuration says.
+    pub fn secured_envelope_stream(
+        &self,
+        params: &operations::secured_envelope::Params,
+    ) -> ::pushgen_runtime::codegen::client::PushStream<
+        operations::secured_envelope::Push,
+        operations::secured_envelope::Response,
+    > {
+        self.inner
+            .request(
+                ::pushgen_runtime::codegen::client::Method::GET,
+                "/secured/envelope",
+            )
+            .secured(operations::secured_envelope::SECURITY)
+            .checked(|| operations::secured_envelope::check_request(params))
             .query("count", &params.count)
             .query("size", &params.size)
             .resumable()
@@ -249,6 +317,30 @@ pub trait EnvelopeObserver {
 }
 
 impl EnvelopeObserver for () {}
+
+/// Receives what the server pushes while it handles `securedEnvelope` (`GET /secured/envelope`).
+///
+/// Every method does nothing unless implemented, so an observer implements only
+/// what it needs. `()` observes nothing.
+pub trait SecuredEnvelopeObserver {
+    /// A push of `/secured/envelope/records/{seq}`.
+    fn on_record(&mut self, push: operations::secured_envelope::Record) {
+        let _ = push;
+    }
+
+    /// The final response, after every push.
+    fn on_final(&mut self, response: &operations::secured_envelope::Response) {
+        let _ = response;
+    }
+
+    /// Something that happened to the stream on the way: a reconnect, or pushes
+    /// the server could no longer replay.
+    fn on_notice(&mut self, notice: &::pushgen_runtime::codegen::client::Notice) {
+        let _ = notice;
+    }
+}
+
+impl SecuredEnvelopeObserver for () {}
 
 /// Receives the items of `itemsSse` (`GET /items/sse`) as they arrive.
 ///

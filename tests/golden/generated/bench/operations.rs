@@ -3,6 +3,19 @@
 use super::types;
 use ::pushgen_runtime::codegen::wire;
 use ::pushgen_runtime::codegen::validate;
+use ::pushgen_runtime::codegen::auth;
+
+/// The security schemes the operations use (`components/securitySchemes`).
+pub mod schemes {
+    use ::pushgen_runtime::codegen::auth::{Scheme, SchemeKind};
+
+    /// The `token` scheme: a bearer token, as `Authorization: Bearer …`.
+    pub const TOKEN: Scheme = Scheme {
+        name: "token",
+        kind: SchemeKind::Bearer,
+        realm: "Push benchmark",
+    };
+}
 
 /// Types of `envelope`: `GET /envelope`.
 pub mod envelope {
@@ -143,6 +156,197 @@ pub mod envelope {
     }
 
     /// What a push of `/envelope/records/{seq}` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum RecordResponse {
+        /// 200: One record.
+        Ok { body: types::Record },
+    }
+
+    impl wire::ResponseParts for RecordResponse {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
+            match self {
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
+            }
+        }
+
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
+            }
+        }
+    }
+}
+
+/// Types of `securedEnvelope`: `GET /secured/envelope`.
+pub mod secured_envelope {
+    use super::{auth, types, validate, wire};
+
+    /// Parameters of `securedEnvelope`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Params {
+        /// How many records.
+        pub count: i64,
+        /// About how many bytes of JSON each record is.
+        pub size: i64,
+    }
+
+    /// The credentials `securedEnvelope` accepts: `token`.
+    pub const SECURITY: auth::Security = auth::Security {
+        requirements: &[
+            &[
+                auth::Need {
+                    scheme: &super::schemes::TOKEN,
+                    scopes: &[],
+                },
+            ],
+        ],
+    };
+
+    /// Checks a request of `securedEnvelope` against the rules its schemas declare beyond types
+    /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
+    /// rule broken, or `Ok`. The server runs it before the handler; the client
+    /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
+    pub fn check_request(
+        params: &Params,
+    ) -> ::std::result::Result<(), validate::Violations> {
+        let mut found = validate::Check::new();
+        let check = &mut found;
+        let at = validate::Pointer::parameter("query", "count");
+        check.minimum(at, params.count, 0i64);
+        let at = validate::Pointer::parameter("query", "size");
+        check.minimum(at, params.size, 0i64);
+        found.finish()
+    }
+
+    /// Responses of `securedEnvelope`.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Response {
+        /// 200: Every record was pushed.
+        Ok { body: types::Summary },
+    }
+
+    impl wire::ResponseParts for Response {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
+            match self {
+                Self::Ok { body } => {
+                    out.status(200);
+                    out.json(body)
+                }
+            }
+        }
+
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    Ok(Self::Ok {
+                        body: wire::body(body)?,
+                    })
+                }
+                status => Err(wire::DecodeError::status(status).into()),
+            }
+        }
+    }
+
+    /// What the server may push while it handles `securedEnvelope`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum Push {
+        /// `/secured/envelope/records/{seq}`.
+        Record(Record),
+    }
+
+    impl wire::PushMessage for Push {
+        const EVENTS: &'static [&'static str] = &["record"];
+
+        fn write<W: wire::WritePush>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
+            match self {
+                Self::Record(push) => {
+                    out.push("record", "/secured/envelope/records/{seq}", &[&push.seq])?;
+                    wire::ResponseParts::write(&push.response, out)
+                }
+            }
+        }
+
+        fn read<'de, D: wire::Deserializer<'de>>(
+            event: &str,
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<
+            ::std::option::Option<Self>,
+            wire::ReadError<D::Error>,
+        > {
+            match event {
+                "record" => {
+                    let variables = head
+                        .path_variables("/secured/envelope/records/{seq}")?;
+                    Ok(
+                        Some(
+                            Self::Record(Record {
+                                seq: variables.get(0)?,
+                                response: wire::ResponseParts::read(head, body)?,
+                            }),
+                        ),
+                    )
+                }
+                _ => {
+                    wire::no_body(body)?;
+                    Ok(None)
+                }
+            }
+        }
+    }
+
+    impl ::std::convert::From<Record> for Push {
+        fn from(push: Record) -> Self {
+            Self::Record(push)
+        }
+    }
+
+    /// A push of `/secured/envelope/records/{seq}`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct Record {
+        /// The push path's `{seq}`.
+        pub seq: ::std::string::String,
+        /// The pushed response.
+        pub response: RecordResponse,
+    }
+
+    /// What a push of `/secured/envelope/records/{seq}` carries.
     #[allow(
         clippy::large_enum_variant,
         reason = "one variant per declared response; boxing bodies would cost every response an allocation"

@@ -8,6 +8,33 @@ use super::operations;
 /// of JSON each, as envelope pushes (SSE or NDJSON, by `Accept`) and as item streams in
 /// SSE and NDJSON.
 pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
+    /// Who an accepted credential identifies: what [`Self::authenticate`] returns,
+    /// and what every secured operation's method receives as `identity`.
+    type Identity: ::std::marker::Send + ::std::marker::Sync + 'static;
+
+    /// Decides whether the credentials a request presents for one of an
+    /// operation's security requirements identify a caller who may call it; runs
+    /// before the operation's method, which runs only if this accepts.
+    ///
+    /// `attempt` holds every credential of the requirement (each scheme's, with the
+    /// scopes the operation needs of it: check them); requirements are tried in the
+    /// spec's order while the request carries their credentials. Return
+    /// `Refusal::unauthenticated` (`401`, with `WWW-Authenticate`) for credentials
+    /// that identify no one, `Refusal::forbidden` (`403`) for a caller who may not
+    /// do this. A request with no credentials for any requirement is answered `401`
+    /// without calling this. The schemes:
+    ///
+    /// - `token`: a bearer token, as `Authorization: Bearer …`
+    fn authenticate(
+        &self,
+        attempt: ::pushgen_runtime::codegen::server::Attempt,
+    ) -> impl ::std::future::Future<
+        Output = ::std::result::Result<
+            Self::Identity,
+            ::pushgen_runtime::codegen::server::Refusal,
+        >,
+    > + ::std::marker::Send;
+
     /// Pushes `count` records, then a summary as the final response.
     ///
     /// `GET /envelope`
@@ -22,6 +49,26 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
         push: ::pushgen_runtime::codegen::server::PushSink<operations::envelope::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::envelope::Response,
+    > + ::std::marker::Send;
+
+    /// `envelope`, behind a bearer token: what authentication costs a push stream (its
+    /// parameters are validated as `envelope`'s are).
+    ///
+    /// `GET /secured/envelope`
+    ///
+    /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
+    /// or JSON Lines) before the response returned here; other clients get only
+    /// the response.
+    fn secured_envelope(
+        &self,
+        context: ::pushgen_runtime::codegen::server::RequestContext,
+        identity: Self::Identity,
+        params: operations::secured_envelope::Params,
+        push: ::pushgen_runtime::codegen::server::PushSink<
+            operations::secured_envelope::Push,
+        >,
+    ) -> impl ::std::future::Future<
+        Output = operations::secured_envelope::Response,
     > + ::std::marker::Send;
 
     /// `count` records as server-sent events, one per event.
@@ -79,6 +126,12 @@ pub fn router_with_config<A: PushBenchmark>(
             ::pushgen_runtime::codegen::axum::routing::get(handlers::envelope::<A>),
         )
         .route(
+            "/secured/envelope",
+            ::pushgen_runtime::codegen::axum::routing::get(
+                handlers::secured_envelope::<A>,
+            ),
+        )
+        .route(
             "/items/sse",
             ::pushgen_runtime::codegen::axum::routing::get(handlers::items_sse::<A>),
         )
@@ -129,6 +182,53 @@ mod handlers {
             .serve_push(
                 &request,
                 move |push| async move { api.envelope(context, params, push).await },
+            )
+            .await
+    }
+
+    pub(super) async fn secured_envelope<A: PushBenchmark>(
+        State(shared): State<Shared<A>>,
+        request: Incoming,
+    ) -> Response {
+        let authenticator = shared.api();
+        let identity = match ::pushgen_runtime::codegen::server::authenticate(
+                &request,
+                "securedEnvelope",
+                &operations::secured_envelope::SECURITY,
+                |attempt| authenticator.authenticate(attempt),
+            )
+            .await
+        {
+            Ok(identity) => identity,
+            Err(refused) => return refused,
+        };
+        let read = || -> ::std::result::Result<
+            _,
+            ::pushgen_runtime::codegen::server::Rejection,
+        > {
+            Ok(operations::secured_envelope::Params {
+                count: request.query("count")?,
+                size: request.query("size")?,
+            })
+        };
+        let params = match read() {
+            Ok(read) => read,
+            Err(rejection) => return rejection.into_response(),
+        };
+        if let ::std::result::Result::Err(violations) = operations::secured_envelope::check_request(
+            &params,
+        ) {
+            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
+                .into_response();
+        }
+        let context = request.context();
+        let api = shared.api();
+        shared
+            .serve_push(
+                &request,
+                move |push| async move {
+                    api.secured_envelope(context, identity, params, push).await
+                },
             )
             .await
     }

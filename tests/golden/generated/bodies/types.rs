@@ -2,9 +2,17 @@
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct AttachRequest {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub file: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub caption: ::std::option::Option<::std::string::String>,
 }
 
@@ -12,8 +20,16 @@ pub struct AttachRequest {
 pub struct SubmitFormRequest {
     pub user: ::std::string::String,
     pub remember: bool,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub attempts: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub topic: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }

@@ -55,7 +55,11 @@ pub struct CompletionRequest {
     /// Stream the completion as server-sent events.
     ///
     /// Default: `false`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub stream: ::std::option::Option<bool>,
     /// 3.1's "one of these, or null", as OpenAI's spec writes it.
     #[serde(

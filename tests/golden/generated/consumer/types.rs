@@ -15,7 +15,11 @@ pub struct CreateConsumerRequest {
     pub topic: ::std::string::String,
     /// Stop after this many events; the server decides when absent.
     #[serde(rename = "maxEvents")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub max_events: ::std::option::Option<i32>,
 }
 
@@ -30,7 +34,7 @@ pub struct Error {
     clippy::large_enum_variant,
     reason = "variants mirror the spec's members; boxing all would cost every value an allocation"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(tag = "kind")]
 pub enum Event {
     #[serde(rename = "message")]
@@ -41,6 +45,28 @@ pub enum Event {
     /// one), kept as it came.
     #[serde(untagged)]
     Unknown(::pushgen_runtime::codegen::serde_json::Value),
+}
+
+impl<'de> ::serde::Deserialize<'de> for Event {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let (tag, value) = ::pushgen_runtime::codegen::tagged::read(
+            deserializer,
+            "kind",
+        )?;
+        match tag.as_deref() {
+            ::std::option::Option::Some("message") => {
+                ::pushgen_runtime::codegen::tagged::member(value, "kind")
+                    .map(Self::EventType1)
+            }
+            ::std::option::Option::Some("heartbeat") => {
+                ::pushgen_runtime::codegen::tagged::member(value, "kind")
+                    .map(Self::EventType2)
+            }
+            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+        }
+    }
 }
 
 /// A message published to the topic.

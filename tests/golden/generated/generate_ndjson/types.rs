@@ -24,7 +24,11 @@ pub struct GenerateRequest {
     /// Stream the answer as NDJSON (the default).
     ///
     /// Default: `true`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub stream: ::std::option::Option<bool>,
 }
 

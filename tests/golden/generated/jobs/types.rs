@@ -74,7 +74,11 @@ pub struct RunJobProgressOkBody {
 pub struct RunJobRequest {
     pub steps: ::std::vec::Vec<Step>,
     /// Free-form labels, kept with the job.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
@@ -84,12 +88,24 @@ pub struct RunJobRequest {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 pub struct Step {
     pub name: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub substeps: ::std::option::Option<::std::vec::Vec<Step>>,
     #[serde(rename = "onFailure")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub on_failure: ::std::option::Option<::std::boxed::Box<Step>>,
 }
 

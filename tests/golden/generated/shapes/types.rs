@@ -32,7 +32,11 @@ pub enum IdOrName {
 pub struct Invoice {
     /// Default: `14`.
     #[serde(rename = "dueInDays")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub due_in_days: ::std::option::Option<i64>,
 }
 
@@ -41,7 +45,11 @@ pub struct LineItem {
     pub sku: ::std::string::String,
     pub quantity: i32,
     #[serde(rename = "unitPrice")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub unit_price: ::std::option::Option<f32>,
 }
 
@@ -67,18 +75,38 @@ pub struct NewOrder {
         deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
     )]
     pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub priority: ::std::option::Option<Priority>,
     #[serde(rename = "deliverOn")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub payment: ::std::option::Option<Payment>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "::std::option::Option::is_none",
+        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
+    )]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -157,7 +185,7 @@ pub struct Order {
     clippy::large_enum_variant,
     reason = "variants mirror the spec's members; boxing all would cost every value an allocation"
 )]
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 #[serde(tag = "kind")]
 pub enum Payment {
     #[serde(rename = "card")]
@@ -168,6 +196,27 @@ pub enum Payment {
     /// one), kept as it came.
     #[serde(untagged)]
     Unknown(::pushgen_runtime::codegen::serde_json::Value),
+}
+
+impl<'de> ::serde::Deserialize<'de> for Payment {
+    fn deserialize<D: ::serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> ::std::result::Result<Self, D::Error> {
+        let (tag, value) = ::pushgen_runtime::codegen::tagged::read(
+            deserializer,
+            "kind",
+        )?;
+        match tag.as_deref() {
+            ::std::option::Option::Some("card") => {
+                ::pushgen_runtime::codegen::tagged::member(value, "kind").map(Self::Card)
+            }
+            ::std::option::Option::Some("invoice") => {
+                ::pushgen_runtime::codegen::tagged::member(value, "kind")
+                    .map(Self::Invoice)
+            }
+            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+        }
+    }
 }
 
 impl validate::Validate for Payment {

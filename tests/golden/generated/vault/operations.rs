@@ -249,6 +249,8 @@ pub mod store_secret {
     pub enum Response {
         /// 201: Stored on every replica
         Created { body: types::Stored },
+        /// 400: The request breaks the spec's rules
+        BadRequest { body: types::Problem },
         /// 401: No credentials, or ones that identify no one
         Unauthorized { body: types::Problem },
         /// 403: The caller may not do this
@@ -263,6 +265,10 @@ pub mod store_secret {
             match self {
                 Self::Created { body } => {
                     out.status(201);
+                    out.json(body)
+                }
+                Self::BadRequest { body } => {
+                    out.status(400);
                     out.json(body)
                 }
                 Self::Unauthorized { body } => {
@@ -283,6 +289,11 @@ pub mod store_secret {
             match head.status {
                 201 => {
                     Ok(Self::Created {
+                        body: wire::body(body)?,
+                    })
+                }
+                400 => {
+                    Ok(Self::BadRequest {
                         body: wire::body(body)?,
                     })
                 }
