@@ -308,6 +308,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             };
         }
     });
+    let negotiate = accept_check(op);
     let mut call_args = vec![quote!(context)];
     if authenticate.is_some() {
         call_args.push(quote!(identity));
@@ -355,12 +356,48 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             request: Incoming,
         ) -> Response {
             #authenticate
+            #negotiate
             #read
             #check
             let context = request.context();
             #body
         }
     }
+}
+
+/// For an operation that declares a `406` response: a request whose `Accept` allows
+/// none of the media types it answers with gets that `406` (as a problem document).
+fn accept_check(op: &Operation) -> Option<TokenStream> {
+    let declares = op
+        .responses
+        .iter()
+        .any(|r| r.status == pushgen_ir::StatusMatch::Code(406));
+    if !declares {
+        return None;
+    }
+    // Plain answers are JSON whatever the spec lists (docs/PROTOCOL.md, section 4).
+    let mut produced: Vec<&str> = Vec::new();
+    if op.responses.iter().any(|r| r.body.is_some()) {
+        produced.push("application/json");
+    }
+    match &op.streaming {
+        Streaming::None => {}
+        Streaming::Envelope(_) => produced.extend([
+            "text/event-stream",
+            "application/x-ndjson",
+            "application/jsonl",
+        ]),
+        Streaming::Items(stream) => produced.push(stream.media.as_str()),
+        Streaming::Conditional(c) => produced.push(c.stream.media.as_str()),
+    }
+    if produced.is_empty() {
+        return None;
+    }
+    Some(quote! {
+        if let ::std::result::Result::Err(rejection) = request.check_accept(&[#(#produced),*]) {
+            return rejection.into_response();
+        }
+    })
 }
 
 /// The sink a streaming operation's handler gets, and what its docs say about it: the

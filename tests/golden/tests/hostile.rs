@@ -255,6 +255,8 @@ fn catalogue() -> Vec<Case> {
             "`text/plain`",
         ),
         case("a body without Content-Type", request("PUT", "/secrets/db", &[("authorization", "Bearer oauth-writer")], Some(r#"{"value":"v"}"#)), 415, "not given"),
+        case("an Accept that allows no answer", get("/me", &[("authorization", "Bearer tok-ada"), ("accept", "text/html, application/json;q=0")]), 406, "answers with application/json"),
+        case("an Accept range that allows JSON", get("/me", &[("authorization", "Bearer tok-ada"), ("accept", "text/html;q=0.9, application/*;q=0.1")]), 200, "\"subject\":\"ada\""),
         case("a path no operation has", get("/../../etc/passwd", &[]), 404, "no operation"),
         case("a method the path does not have", request("DELETE", "/me", &[], None), 405, "no operation of this path"),
         case("invalid percent-encoding in the path", put_secret("%ZZ", r#"{"value":"v"}"#), 201, "\"name\":\"%ZZ\""),

@@ -444,6 +444,49 @@ impl Incoming {
         })
     }
 
+    /// Checks that `Accept` allows one of the media types the operation answers with
+    /// (`produced`): if it names none of them (and no range covering one, with `q` above
+    /// 0), `406` with a problem listing them. No `Accept` allows anything. Generated
+    /// handlers check this for operations that declare a `406` response; others answer
+    /// as they can whatever `Accept` says, as most servers do.
+    pub fn check_accept(&self, produced: &[&str]) -> Result<(), Rejection> {
+        let mut ranges = self
+            .headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter(|range| !range.trim().is_empty())
+            .peekable();
+        if ranges.peek().is_none() {
+            return Ok(());
+        }
+        let allowed = ranges.any(|range| {
+            let mut fields = range.split(';');
+            let media = fields.next().unwrap_or("").trim();
+            let refused = fields.any(|p| {
+                p.split_once('=')
+                    .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                    .and_then(|(_, q)| q.trim().parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            !refused
+                && produced
+                    .iter()
+                    .any(|offered| media_matches(media, &essence(offered)))
+        });
+        if allowed {
+            return Ok(());
+        }
+        Err(Rejection::new(
+            406,
+            format!(
+                "this operation answers with {}; `Accept` allows none of them",
+                produced.join(", ")
+            ),
+        ))
+    }
+
     /// The JSON body.
     pub fn json<T: DeserializeOwned>(&self) -> Result<T, Rejection> {
         if self.body.is_empty() {

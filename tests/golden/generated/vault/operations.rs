@@ -157,6 +157,8 @@ pub mod who_am_i {
         Ok { body: types::Caller },
         /// 401: No credentials, or ones that identify no one
         Unauthorized { body: types::Problem },
+        /// 406: The answer cannot be in a media type `Accept` allows
+        NotAcceptable { body: types::Problem },
     }
 
     impl wire::ResponseParts for Response {
@@ -171,6 +173,10 @@ pub mod who_am_i {
                 }
                 Self::Unauthorized { body } => {
                     out.status(401);
+                    out.json(body)
+                }
+                Self::NotAcceptable { body } => {
+                    out.status(406);
                     out.json(body)
                 }
             }
@@ -188,6 +194,11 @@ pub mod who_am_i {
                 }
                 401 => {
                     Ok(Self::Unauthorized {
+                        body: wire::body(body)?,
+                    })
+                }
+                406 => {
+                    Ok(Self::NotAcceptable {
                         body: wire::body(body)?,
                     })
                 }

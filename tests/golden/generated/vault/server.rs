@@ -203,6 +203,11 @@ mod handlers {
             Ok(identity) => identity,
             Err(refused) => return refused,
         };
+        if let ::std::result::Result::Err(rejection) = request
+            .check_accept(&["application/json"])
+        {
+            return rejection.into_response();
+        }
         let context = request.context();
         let response: operations::who_am_i::Response = shared
             .api()
