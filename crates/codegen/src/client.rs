@@ -156,9 +156,9 @@ fn credential_setters(api: &Api, plan: &Plan<'_>) -> TokenStream {
         made.push(name.clone());
         let name = ident(&name);
         let text = doc(&format!(
-            "Sends {} for the operations that accept the `{}` scheme.",
-            crate::security::describe(scheme),
-            scheme.name
+            "The credential of the `{}` scheme, sent to each operation that accepts it: {}.",
+            scheme.name,
+            crate::security::describe(scheme)
         ));
         let (args, credential) = match &scheme.kind {
             SecurityKind::ApiKey { .. } => (

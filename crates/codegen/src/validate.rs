@@ -294,7 +294,13 @@ impl<'a> Plan<'a> {
 
     /// Whether any type gets an `impl Validate`.
     pub fn validates_types(&self) -> bool {
-        !self.validated.is_empty()
+        // Enums get their impl from the runtime's macros, aliases none: only structs and
+        // unions write `validate::` in `types.rs`.
+        self.validated.iter().any(|name| {
+            self.types
+                .get(name)
+                .is_some_and(|t| matches!(t.kind, TypeKind::Struct(_) | TypeKind::Union(_)))
+        })
     }
 
     /// Whether any operation gets a `check_request`.

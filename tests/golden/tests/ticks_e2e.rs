@@ -87,6 +87,7 @@ async fn ticks_then_a_bodiless_push_then_the_summary() {
             symbol: "ACME/LN".into(),
             limit: Some(5),
             venues: Some(vec!["x".into(), "y z".into()]),
+            side: Some(types::Side::Buy),
         };
         let items: Vec<_> = client.watch_ticks_stream(&params).collect().await;
         assert_eq!(items.len(), 7, "{items:?}");
@@ -129,6 +130,7 @@ async fn a_bodiless_error_and_a_plain_operation() {
             symbol: "NOPE".into(),
             limit: None,
             venues: None,
+            side: None,
         };
         let response = client.watch_ticks(&params, &mut ()).await.unwrap();
         assert_eq!(response, watch_ticks::Response::NotFound);

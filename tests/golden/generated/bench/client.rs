@@ -99,8 +99,8 @@ impl PushBenchmarkClient {
         self
     }
 
-    /// Sends a bearer token, as `Authorization: Bearer …` for the operations that accept the
-    /// `token` scheme.
+    /// The credential of the `token` scheme, sent to each operation that accepts it: a bearer
+    /// token, as `Authorization: Bearer …`.
     pub fn with_token(
         mut self,
         token: impl ::std::convert::Into<::std::string::String>,

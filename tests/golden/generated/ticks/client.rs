@@ -156,9 +156,11 @@ impl MarketTicksClient {
                 ::pushgen_runtime::codegen::client::Method::GET,
                 "/markets/{symbol}/ticks",
             )
+            .checked(|| operations::watch_ticks::check_request(params))
             .path(&params.symbol)
             .query("limit", &params.limit)
             .query("venues", &params.venues)
+            .query("side", &params.side)
             .resumable()
             .push_stream()
     }

@@ -2,6 +2,7 @@
 
 use super::types;
 use ::pushgen_runtime::codegen::wire;
+use ::pushgen_runtime::codegen::validate;
 
 /// Types of `listMarkets`: `GET /markets`.
 pub mod list_markets {
@@ -49,7 +50,7 @@ pub mod list_markets {
 
 /// Types of `watchTicks`: `GET /markets/{symbol}/ticks`.
 pub mod watch_ticks {
-    use super::{types, wire};
+    use super::{types, validate, wire};
 
     /// Parameters of `watchTicks`.
     #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +59,29 @@ pub mod watch_ticks {
         /// Stop after this many ticks.
         pub limit: ::std::option::Option<i32>,
         pub venues: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        /// Only the ticks on this side (a request whose only rule is an enum's).
+        pub side: ::std::option::Option<types::Side>,
+    }
+
+    /// Checks a request of `watchTicks` against the rules its schemas declare beyond types
+    /// (`minimum`, `maxLength`, `pattern`, values an enum does not list, …): every
+    /// rule broken, or `Ok`. The server runs it before the handler; the client
+    /// before sending, when its configuration says `validate_requests`.
+    #[allow(
+        clippy::collapsible_if,
+        clippy::collapsible_match,
+        reason = "one `if let` per `Option` an alias adds, as the types nest them"
+    )]
+    pub fn check_request(
+        params: &Params,
+    ) -> ::std::result::Result<(), validate::Violations> {
+        let mut found = validate::Check::new();
+        let check = &mut found;
+        let at = validate::Pointer::parameter("query", "side");
+        if let ::std::option::Option::Some(value) = &params.side {
+            validate::Validate::validate(value, at, check);
+        }
+        found.finish()
     }
 
     /// Responses of `watchTicks`.

@@ -98,12 +98,19 @@ mod handlers {
                 symbol: request.path_var("/markets/{symbol}/ticks", "symbol")?,
                 limit: request.query_opt("limit")?,
                 venues: request.query_all_opt("venues")?,
+                side: request.query_opt("side")?,
             })
         };
         let params = match read() {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
+        if let ::std::result::Result::Err(violations) = operations::watch_ticks::check_request(
+            &params,
+        ) {
+            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
+                .into_response();
+        }
         let context = request.context();
         let api = shared.api();
         shared

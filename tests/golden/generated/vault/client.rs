@@ -100,8 +100,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends a bearer token (JWT), as `Authorization: Bearer …` for the operations that
-    /// accept the `bearerAuth` scheme.
+    /// The credential of the `bearerAuth` scheme, sent to each operation that accepts it: a
+    /// bearer token (JWT), as `Authorization: Bearer …`.
     pub fn with_bearer_auth(
         mut self,
         token: impl ::std::convert::Into<::std::string::String>,
@@ -114,8 +114,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends a user name and password, as `Authorization: Basic …` for the operations that
-    /// accept the `basicAuth` scheme.
+    /// The credential of the `basicAuth` scheme, sent to each operation that accepts it: a user
+    /// name and password, as `Authorization: Basic …`.
     pub fn with_basic_auth(
         mut self,
         user: impl ::std::convert::Into<::std::string::String>,
@@ -132,8 +132,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends an API key in the header `X-Api-Key` for the operations that accept the
-    /// `headerKey` scheme.
+    /// The credential of the `headerKey` scheme, sent to each operation that accepts it: an API
+    /// key in the header `X-Api-Key`.
     pub fn with_header_key(
         mut self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -146,8 +146,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends an API key in the query parameter `api_key` for the operations that accept the
-    /// `queryKey` scheme.
+    /// The credential of the `queryKey` scheme, sent to each operation that accepts it: an API
+    /// key in the query parameter `api_key`.
     pub fn with_query_key(
         mut self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -160,8 +160,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends an API key in the cookie `session` for the operations that accept the
-    /// `sessionCookie` scheme.
+    /// The credential of the `sessionCookie` scheme, sent to each operation that accepts it: an
+    /// API key in the cookie `session`.
     pub fn with_session_cookie(
         mut self,
         key: impl ::std::convert::Into<::std::string::String>,
@@ -174,8 +174,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends an OAuth 2.0 access token, as `Authorization: Bearer …` for the operations that
-    /// accept the `oauth` scheme.
+    /// The credential of the `oauth` scheme, sent to each operation that accepts it: an OAuth
+    /// 2.0 access token, as `Authorization: Bearer …`.
     pub fn with_oauth(
         mut self,
         token: impl ::std::convert::Into<::std::string::String>,
@@ -188,8 +188,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends an OpenID Connect token, as `Authorization: Bearer …` for the operations that
-    /// accept the `openId` scheme.
+    /// The credential of the `openId` scheme, sent to each operation that accepts it: an OpenID
+    /// Connect token, as `Authorization: Bearer …`.
     pub fn with_open_id(
         mut self,
         token: impl ::std::convert::Into<::std::string::String>,
@@ -202,8 +202,8 @@ impl VaultApiClient {
         self
     }
 
-    /// Sends `Authorization: Signature …` for the operations that accept the `signature`
-    /// scheme.
+    /// The credential of the `signature` scheme, sent to each operation that accepts it:
+    /// `Authorization: Signature …`.
     pub fn with_signature(
         mut self,
         value: impl ::std::convert::Into<::std::string::String>,
