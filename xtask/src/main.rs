@@ -1,4 +1,5 @@
-//! `cargo xtask …`: the project's own chores.
+//! `cargo xtask …`: the project's own chores; `cargo xtask help` lists them and
+//! `cargo xtask COMMAND --help` explains one (`help.rs`).
 //!
 //! - `cargo xtask bless`: regenerate the golden files of every fixture
 //!   (`tests/golden/generated/<fixture>/`) and the module list of the crate that compiles
@@ -19,6 +20,7 @@
 mod bench;
 mod corpus;
 mod fuzz;
+mod help;
 mod real;
 mod synthetic;
 
@@ -27,6 +29,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "help") || help::asked(&args) {
+        print!("{}", help::of(&args));
+        return ExitCode::SUCCESS;
+    }
     let result = match args.first().map(String::as_str) {
         Some("bless") => bless(),
         Some("corpus") => corpus::run(&root(), &args[1..]),
@@ -34,10 +40,8 @@ fn main() -> ExitCode {
         Some("real") => real::run(&root()),
         Some("fuzz") => fuzz::run(&root(), &args[1..]),
         _ => {
-            eprintln!(
-                "usage: cargo xtask bless | corpus [--limit N] [--compile N] | real | fuzz [--seconds N] | bench codegen|push|idle"
-            );
-            return ExitCode::FAILURE;
+            eprint!("{}", help::overview());
+            return ExitCode::from(2);
         }
     };
     match result {
