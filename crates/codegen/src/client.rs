@@ -6,6 +6,7 @@ use crate::ident::{ident, ident_fmt};
 use crate::imports::{uses, uses_types};
 use crate::operations::signature;
 use crate::runtime::RT;
+use crate::security::{Http, http};
 use crate::validate::Plan;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation, SecurityKind, Streaming};
@@ -165,7 +166,7 @@ fn credential_setters(api: &Api, plan: &Plan<'_>) -> TokenStream {
                 quote!(key: impl ::std::convert::Into<::std::string::String>),
                 quote!(ApiKey(key.into())),
             ),
-            SecurityKind::Http { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => (
+            SecurityKind::Http { scheme, .. } if matches!(http(scheme), Http::Basic) => (
                 quote!(
                     user: impl ::std::convert::Into<::std::string::String>,
                     password: impl ::std::convert::Into<::std::string::String>
@@ -175,10 +176,11 @@ fn credential_setters(api: &Api, plan: &Plan<'_>) -> TokenStream {
                     password: password.into()
                 }),
             ),
-            SecurityKind::Http { scheme, .. } if !scheme.eq_ignore_ascii_case("bearer") => (
+            SecurityKind::Http { scheme, .. } if matches!(http(scheme), Http::Other(_)) => (
                 quote!(value: impl ::std::convert::Into<::std::string::String>),
                 quote!(Http(value.into())),
             ),
+            // Bearer, OAuth 2.0 and OpenID Connect: a token.
             _ => (
                 quote!(token: impl ::std::convert::Into<::std::string::String>),
                 quote!(Bearer(token.into())),

@@ -162,6 +162,24 @@ fn requirements_of<'a>(api: &'a Api, op: &'a Operation) -> &'a [SecurityRequirem
     op.security.as_deref().unwrap_or(&api.security)
 }
 
+/// What an `http` scheme's credential is: its name is compared as RFC 9110 says,
+/// without case.
+pub enum Http<'a> {
+    Bearer,
+    Basic,
+    Other(&'a str),
+}
+
+pub fn http(scheme: &str) -> Http<'_> {
+    if scheme.eq_ignore_ascii_case("bearer") {
+        Http::Bearer
+    } else if scheme.eq_ignore_ascii_case("basic") {
+        Http::Basic
+    } else {
+        Http::Other(scheme)
+    }
+}
+
 fn kind(scheme: &SecurityScheme) -> TokenStream {
     match &scheme.kind {
         SecurityKind::ApiKey { location, name } => {
@@ -173,13 +191,11 @@ fn kind(scheme: &SecurityScheme) -> TokenStream {
             };
             quote!(SchemeKind::ApiKey { location: KeyLocation::#location, name: #name })
         }
-        SecurityKind::Http { scheme, .. } if scheme.eq_ignore_ascii_case("bearer") => {
-            quote!(SchemeKind::Bearer)
-        }
-        SecurityKind::Http { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
-            quote!(SchemeKind::Basic)
-        }
-        SecurityKind::Http { scheme, .. } => quote!(SchemeKind::Http(#scheme)),
+        SecurityKind::Http { scheme, .. } => match http(scheme) {
+            Http::Bearer => quote!(SchemeKind::Bearer),
+            Http::Basic => quote!(SchemeKind::Basic),
+            Http::Other(scheme) => quote!(SchemeKind::Http(#scheme)),
+        },
         SecurityKind::OAuth2 => quote!(SchemeKind::OAuth2),
         SecurityKind::OpenIdConnect { .. } => quote!(SchemeKind::OpenIdConnect),
     }
@@ -196,17 +212,17 @@ pub fn describe(scheme: &SecurityScheme) -> String {
             };
             format!("an API key in the {place} `{name}`")
         }
-        SecurityKind::Http { scheme, .. } if scheme.eq_ignore_ascii_case("basic") => {
-            "a user name and password, as `Authorization: Basic …`".to_string()
-        }
         SecurityKind::Http {
             scheme,
             bearer_format,
-        } if scheme.eq_ignore_ascii_case("bearer") => match bearer_format {
-            Some(format) => format!("a bearer token ({format}), as `Authorization: Bearer …`"),
-            None => "a bearer token, as `Authorization: Bearer …`".to_string(),
+        } => match (http(scheme), bearer_format) {
+            (Http::Basic, _) => "a user name and password, as `Authorization: Basic …`".into(),
+            (Http::Bearer, Some(format)) => {
+                format!("a bearer token ({format}), as `Authorization: Bearer …`")
+            }
+            (Http::Bearer, None) => "a bearer token, as `Authorization: Bearer …`".into(),
+            (Http::Other(scheme), _) => format!("`Authorization: {scheme} …`"),
         },
-        SecurityKind::Http { scheme, .. } => format!("`Authorization: {scheme} …`"),
         SecurityKind::OAuth2 => {
             "an OAuth 2.0 access token, as `Authorization: Bearer …`".to_string()
         }

@@ -16,13 +16,6 @@ use std::time::{Duration, Instant};
 const TEST: &str = "the_feed_example_survives_its_server_restarting_mid_stream";
 const ENTRIES: usize = 30;
 
-/// An example program built beside this test (`target/<profile>/examples`).
-fn example(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.exists().then_some(path)
-}
-
 /// A child process, killed when dropped: no test leaves one behind.
 struct Running(Child);
 
@@ -73,7 +66,10 @@ fn lines(child: &mut Child) -> mpsc::Receiver<String> {
 
 #[test]
 fn the_feed_example_survives_its_server_restarting_mid_stream() {
-    let (Some(server), Some(client)) = (example("feed_server"), example("feed_client")) else {
+    let (Some(server), Some(client)) = (
+        support::example("feed_server"),
+        support::example("feed_client"),
+    ) else {
         support::peer_missing(
             TEST,
             "the feed_server and feed_client examples are not built",

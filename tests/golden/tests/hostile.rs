@@ -19,13 +19,6 @@ const HEAD_TIMEOUT_MS: u64 = 1500;
 const BASIC_ADA: &str = "Basic YWRhOnA6dw==";
 const SMUGGLED: &str = "Content-Length and Transfer-Encoding both";
 
-/// An example program built beside this test (`target/<profile>/examples`).
-fn example(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.exists().then_some(path)
-}
-
 /// The server process, killed when dropped, and what it says on stderr.
 struct Server {
     child: Child,
@@ -275,7 +268,7 @@ fn catalogue() -> Vec<Case> {
 
 #[test]
 fn a_generated_server_holds_against_hostile_requests() {
-    let Some(program) = example("vault_server") else {
+    let Some(program) = support::example("vault_server") else {
         support::peer_missing(
             TEST,
             "the vault_server example is not built",

@@ -221,19 +221,12 @@ async fn schemathesis_finds_nothing_wrong_with_the_orders_server() {
     assert_clean("orders", &found);
 }
 
-/// An example program built beside this test (`target/<profile>/examples`).
-fn example(name: &str) -> Option<PathBuf> {
-    let exe = std::env::current_exe().ok()?;
-    let path = exe.parent()?.parent()?.join("examples").join(name);
-    path.exists().then_some(path)
-}
-
 #[test]
 fn schemathesis_finds_nothing_wrong_with_the_vault_server_given_credentials() {
     if !schemathesis_present() {
         return;
     }
-    let Some(program) = example("vault_server") else {
+    let Some(program) = support::example("vault_server") else {
         support::peer_missing(
             TEST,
             "the vault_server example is not built",

@@ -187,25 +187,7 @@ impl Incoming {
     pub fn binding(&self) -> Binding {
         let mut accepted = [false; 3];
         let offered = [Media::EventStream, Media::NdJson, Media::JsonLines];
-        for range in self
-            .headers
-            .get_all(header::ACCEPT)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-        {
-            let mut fields = range.split(';');
-            let media = fields.next().unwrap_or("").trim();
-            let q_zero = fields.any(|p| {
-                let p = p.trim();
-                p.split_once('=')
-                    .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
-                    .and_then(|(_, q)| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            if q_zero {
-                continue;
-            }
+        for media in self.accepted_ranges() {
             // Aliases in the wild (`application/ndjson`) select their format too, as the
             // client's reading of `Content-Type` accepts them.
             let named = Media::from_content_type(media);
@@ -220,6 +202,27 @@ impl Incoming {
             .zip(accepted)
             .find_map(|(media, yes)| yes.then_some(Binding::Stream(media)))
             .unwrap_or(Binding::Plain)
+    }
+
+    /// The media ranges `Accept` lists, without their parameters, leaving out those it
+    /// refuses (`q=0`); q-values are not otherwise compared.
+    fn accepted_ranges(&self) -> impl Iterator<Item = &str> {
+        self.headers
+            .get_all(header::ACCEPT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|range| {
+                let mut fields = range.split(';');
+                let media = fields.next().unwrap_or("").trim();
+                let refused = fields.any(|p| {
+                    p.split_once('=')
+                        .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
+                        .and_then(|(_, q)| q.trim().parse::<f32>().ok())
+                        .is_some_and(|q| q <= 0.0)
+                });
+                (!media.is_empty() && !refused).then_some(media)
+            })
     }
 
     /// The boolean property `flag` of a JSON request body (`stream`), or `default` when
@@ -450,30 +453,19 @@ impl Incoming {
     /// handlers check this for operations that declare a `406` response; others answer
     /// as they can whatever `Accept` says, as most servers do.
     pub fn check_accept(&self, produced: &[&str]) -> Result<(), Rejection> {
-        let mut ranges = self
+        let lists_any = self
             .headers
             .get_all(header::ACCEPT)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(','))
-            .filter(|range| !range.trim().is_empty())
-            .peekable();
-        if ranges.peek().is_none() {
+            .any(|v| v.split(',').any(|range| !range.trim().is_empty()));
+        if !lists_any {
             return Ok(());
         }
-        let allowed = ranges.any(|range| {
-            let mut fields = range.split(';');
-            let media = fields.next().unwrap_or("").trim();
-            let refused = fields.any(|p| {
-                p.split_once('=')
-                    .filter(|(name, _)| name.trim().eq_ignore_ascii_case("q"))
-                    .and_then(|(_, q)| q.trim().parse::<f32>().ok())
-                    .is_some_and(|q| q <= 0.0)
-            });
-            !refused
-                && produced
-                    .iter()
-                    .any(|offered| media_matches(media, &essence(offered)))
+        let allowed = self.accepted_ranges().any(|media| {
+            produced
+                .iter()
+                .any(|offered| media_matches(media, &essence(offered)))
         });
         if allowed {
             return Ok(());

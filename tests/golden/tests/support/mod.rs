@@ -267,3 +267,11 @@ impl pushgen_golden::feed::server::Feeds for HubFeeds {
         }
     }
 }
+
+/// An example program built beside the test running (`target/<profile>/examples`), which
+/// `cargo test --workspace` builds; `None` when it is not there.
+pub fn example(name: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let path = exe.parent()?.parent()?.join("examples").join(name);
+    path.exists().then_some(path)
+}
