@@ -15,6 +15,7 @@ mod call;
 mod items;
 mod push;
 mod read;
+mod recent;
 mod resume;
 
 pub use auth::{Credentials, RequestHook};

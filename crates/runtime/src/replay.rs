@@ -424,9 +424,18 @@ impl Stream {
 
     /// The id for the event with sequence number `seq`: `id` if it is new here.
     fn claim(&self, id: Option<&str>, seq: u64) -> Result<ByteString, LogError> {
-        let id = id.map_or_else(|| ByteString::from(seq.to_string()), ByteString::from);
+        let (id, used) = match id {
+            Some(id) => (ByteString::from(id), self.lookup(id).is_some()),
+            // A new sequence number is no held event's own id: only one given to the log
+            // can be the same text.
+            None => {
+                let id = ByteString::from(seq.to_string());
+                let used = self.index.contains_key(&id);
+                (id, used)
+            }
+        };
         let is_end = self.end.as_ref().is_some_and(|end| end.id == id);
-        if self.lookup(&id).is_some() || is_end {
+        if used || is_end {
             return Err(LogError::DuplicateId(id.to_string()));
         }
         Ok(id)

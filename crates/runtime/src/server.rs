@@ -28,6 +28,7 @@ mod incoming;
 mod items;
 mod pipe;
 mod push;
+mod record;
 mod serve;
 mod stream;
 pub use auth::{Attempt, Presented, Refusal, authenticate, authenticate_optional};
@@ -35,6 +36,7 @@ pub use hub::{Behind, Hub, HubConfig, PublishError, WatchError};
 pub use incoming::{Binding, Incoming, Rejection, RequestContext};
 pub use items::ItemSink;
 pub use push::PushSink;
+pub use record::Recording;
 pub use serve::{ConnectionConfig, Serve, serve};
 
 /// How generated routers behave.

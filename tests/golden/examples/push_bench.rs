@@ -8,9 +8,11 @@
 //! ```
 //!
 //! `KIND` is `envelope-sse`, `envelope-ndjson`, `items-sse` or `items-ndjson`, or
-//! `envelope-log-sse` / `envelope-log-ndjson`: the same envelope stream, but through a
-//! `Hub` (a publisher task appends every record to the in-memory replay log, and the
-//! handler watches the topic), for what resumption costs, or `envelope-secured-sse` /
+//! `envelope-log-sse` / `envelope-log-ndjson`: the same envelope stream, recorded into
+//! the in-memory replay log as the handler sends it (`Hub::record`), for what
+//! resumption costs, or `envelope-hub-sse` / `envelope-hub-ndjson`: the same stream
+//! through a `Hub` (a publisher task appends every record to the log, and the handler
+//! watches the topic, as a broadcast does), or `envelope-secured-sse` /
 //! `envelope-secured-ndjson`: the same stream behind a bearer token, authenticated
 //! and validated, for what that costs. `consume`
 //! reads `COUNT` records of about `SIZE` bytes of JSON each, checks that they arrive in
@@ -47,7 +49,8 @@ fn record(seq: i64, payload: &str) -> Record {
     }
 }
 
-/// The request header that sends an envelope stream through the hub.
+/// The request header that sends an envelope stream through the replay log: recorded
+/// as it is sent (`record`), or published by a task of its own and watched (`hub`).
 const VIA_LOG: &str = "x-bench-via-log";
 
 /// The one token `securedEnvelope` accepts.
@@ -75,28 +78,73 @@ where
     sent
 }
 
+/// A log of the run's own, let go of once the run is over (dropping a million events is
+/// no part of streaming them), large enough for the whole run.
+fn run_log() -> Hub {
+    Hub::new(MemoryLog::new(Bounds {
+        entries: 2_000_000,
+        bytes: 2 << 30,
+        streams: 1,
+    }))
+}
+
 struct Bench {
     runs: AtomicU64,
 }
 
 impl Bench {
-    /// The envelope stream through the replay log: a publisher task appends the
-    /// records to a topic, and the handler watches it. The log holds the whole run (the
-    /// publisher may run far ahead of the reader).
-    async fn via_log(
+    /// The envelope stream recorded into the replay log as the handler sends it.
+    async fn recorded(
+        &self,
+        params: envelope::Params,
+        push: PushSink<envelope::Push>,
+    ) -> envelope::Response {
+        let topic = format!("run-{}", self.runs.fetch_add(1, Ordering::Relaxed));
+        // The client keeps up (its stream holds the handler back), so a log at its
+        // bound, as in a long-running server, costs what a server pays: every push
+        // sends the oldest one out.
+        let hub = Hub::new(MemoryLog::new(Bounds {
+            entries: 10_000,
+            bytes: 16 << 20,
+            streams: 1,
+        }));
+        let mut recording = hub.record(&topic, &push);
+        let payload = payload(params.size);
+        let mut count = 0;
+        for seq in 0..params.count {
+            let pushed = envelope::Push::Record(envelope::Record {
+                seq: seq.to_string(),
+                response: envelope::RecordResponse::Ok {
+                    body: record(seq, &payload),
+                },
+            });
+            if recording.send(pushed).await.is_err() || !recording.is_attached() {
+                break;
+            }
+            count += 1;
+        }
+        let end = envelope::Response::Ok {
+            body: pushgen_golden::bench::types::Summary { count },
+        };
+        recording
+            .finish(end)
+            .await
+            .unwrap_or(envelope::Response::Ok {
+                body: pushgen_golden::bench::types::Summary { count: -1 },
+            })
+    }
+
+    /// The envelope stream through a hub: a publisher task appends the records to a
+    /// topic, and the handler watches it. The log holds the whole run (the publisher may
+    /// run far ahead of the reader).
+    async fn via_hub(
         &self,
         context: RequestContext,
         params: envelope::Params,
         push: PushSink<envelope::Push>,
     ) -> envelope::Response {
         let topic = format!("run-{}", self.runs.fetch_add(1, Ordering::Relaxed));
-        // A log of the run's own, let go of once the run is over: dropping a million
-        // events is no part of streaming them.
-        let hub = Hub::new(MemoryLog::new(Bounds {
-            entries: 2_000_000,
-            bytes: 2 << 30,
-            streams: 1,
-        }));
+        let hub = run_log();
         let watching = hub.clone();
         let publishing = topic.clone();
         tokio::spawn(async move {
@@ -162,8 +210,10 @@ impl PushBenchmark for Bench {
         params: envelope::Params,
         push: PushSink<envelope::Push>,
     ) -> envelope::Response {
-        if context.headers.contains_key(VIA_LOG) {
-            return self.via_log(context, params, push).await;
+        match context.headers.get(VIA_LOG).map(|v| v.as_bytes()) {
+            Some(b"record") => return self.recorded(params, push).await,
+            Some(b"hub") => return self.via_hub(context, params, push).await,
+            _ => {}
         }
         let count = push_records(&push, params.count, params.size, |seq, body| {
             envelope::Push::Record(envelope::Record {
@@ -265,10 +315,17 @@ macro_rules! read_envelope {
 
 async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f64, String> {
     let base = format!("http://{addr}");
-    let client = match kind.strip_prefix("envelope-log-") {
-        Some(_) => {
+    let via = if kind.starts_with("envelope-log-") {
+        Some("record")
+    } else if kind.starts_with("envelope-hub-") {
+        Some("hub")
+    } else {
+        None
+    };
+    let client = match via {
+        Some(via) => {
             let mut headers = pushgen_runtime::reqwest::header::HeaderMap::new();
-            headers.insert(VIA_LOG, "1".parse().map_err(|_| "header")?);
+            headers.insert(VIA_LOG, via.parse().map_err(|_| "header")?);
             let http = pushgen_runtime::reqwest::Client::builder()
                 .default_headers(headers)
                 .build()
@@ -281,7 +338,12 @@ async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f6
     let mut tally = Tally { next: 0 };
     let started = Instant::now();
     match kind.as_str() {
-        "envelope-sse" | "envelope-ndjson" | "envelope-log-sse" | "envelope-log-ndjson" => {
+        "envelope-sse"
+        | "envelope-ndjson"
+        | "envelope-log-sse"
+        | "envelope-log-ndjson"
+        | "envelope-hub-sse"
+        | "envelope-hub-ndjson" => {
             let params = envelope::Params { count, size };
             let stream = client.envelope_stream(&params).binding(binding(&kind));
             read_envelope!(stream, envelope, tally, count);

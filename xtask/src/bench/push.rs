@@ -52,17 +52,27 @@ const fn baseline(label: &'static str, kind: &'static str) -> Case {
     }
 }
 
-const CASES: [Case; 13] = [
+const CASES: [Case; 15] = [
     generated("pushgen envelope, SSE", "envelope-sse", "main"),
     generated("pushgen envelope, NDJSON", "envelope-ndjson", "main"),
     generated(
-        "pushgen envelope, SSE, through a `Hub` (replay log)",
+        "pushgen envelope, SSE, recorded in the replay log",
         "envelope-log-sse",
         "main",
     ),
     generated(
-        "pushgen envelope, NDJSON, through a `Hub` (replay log)",
+        "pushgen envelope, NDJSON, recorded in the replay log",
         "envelope-log-ndjson",
+        "main",
+    ),
+    generated(
+        "pushgen envelope, SSE, published to a `Hub` and watched",
+        "envelope-hub-sse",
+        "main",
+    ),
+    generated(
+        "pushgen envelope, NDJSON, published to a `Hub` and watched",
+        "envelope-hub-ndjson",
         "main",
     ),
     generated(
@@ -435,7 +445,7 @@ fn report(rows: &[Row], options: &Options) -> String {
             }
             let _ = writeln!(out);
         }
-        // What resumption costs: the same stream through the hub's replay log.
+        // What resumption costs: the same stream recorded into the replay log as it is sent.
         let generated_median = |kind: &str| {
             at_size
                 .iter()
@@ -532,7 +542,7 @@ mod tests {
             baselines: false,
         };
         let rows = measure(&programs, &options).expect("the generated cases run");
-        assert_eq!(rows.len(), 2 * 9, "nine generated cases at two sizes");
+        assert_eq!(rows.len(), 2 * 11, "eleven generated cases at two sizes");
         for row in &rows {
             assert_eq!(row.per_second.len(), 1);
             assert!(row.median() > 0.0, "{}: no figure", row.case.label);

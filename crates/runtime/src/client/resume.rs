@@ -3,8 +3,8 @@
 //! the back-off.
 
 use super::read::{self, Connecting};
+use super::recent::RecentIds;
 use super::{Call, Error, Notice, Reconnect};
-use std::collections::{HashSet, VecDeque};
 use std::pin::Pin;
 use std::time::Duration;
 
@@ -128,13 +128,13 @@ impl Resume {
             self.lost_place = true;
             return true;
         };
-        self.in_force = Some(id.to_owned());
+        set(&mut self.in_force, id);
         self.lost_place = false;
         if self.may_reconnect && !self.seen.insert(id) {
             tracing::debug!(id, "dropping an event that arrived before");
             return false;
         }
-        self.last_id = Some(id.to_owned());
+        set(&mut self.last_id, id);
         self.attempt = 0;
         true
     }
@@ -163,35 +163,20 @@ fn jitter() -> f64 {
     (hasher.finish() % 1000) as f64 / 1000.0
 }
 
-/// The ids of the latest events, bounded.
-#[derive(Default)]
-struct RecentIds {
-    order: VecDeque<String>,
-    set: HashSet<String>,
-}
-
-impl RecentIds {
-    const KEEP: usize = 1024;
-
-    /// Notes `id`; `false` if it was already there.
-    fn insert(&mut self, id: &str) -> bool {
-        if self.set.contains(id) {
-            return false;
+/// Sets `slot` to `id`, reusing its buffer: every event of a stream passes here.
+fn set(slot: &mut Option<String>, id: &str) {
+    match slot {
+        Some(held) => {
+            held.clear();
+            held.push_str(id);
         }
-        if self.order.len() == Self::KEEP
-            && let Some(oldest) = self.order.pop_front()
-        {
-            self.set.remove(&oldest);
-        }
-        self.order.push_back(id.to_owned());
-        self.set.insert(id.to_owned());
-        true
+        None => *slot = Some(id.to_owned()),
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{BrokeOff, RecentIds, Resume};
+    use super::{BrokeOff, Resume};
     use crate::client::{Error, Reconnect};
     use std::time::Duration;
 
@@ -263,18 +248,5 @@ mod tests {
         assert_eq!(reconnect.wait(5, None, 1.0), 1000 * MS);
         // A huge attempt count neither overflows nor passes the cap.
         assert_eq!(reconnect.wait(u32::MAX, None, 0.5), 1000 * MS);
-    }
-
-    #[test]
-    fn recent_ids_drop_a_repeat_and_forget_the_oldest_past_their_bound() {
-        let mut ids = RecentIds::default();
-        assert!(ids.insert("a"));
-        assert!(!ids.insert("a"), "a repeat is refused");
-        for n in 0..RecentIds::KEEP {
-            assert!(ids.insert(&n.to_string()));
-        }
-        assert_eq!(ids.order.len(), RecentIds::KEEP);
-        assert!(ids.insert("a"), "the oldest was forgotten");
-        assert!(!ids.insert(&(RecentIds::KEEP - 1).to_string()));
     }
 }

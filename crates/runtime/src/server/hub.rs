@@ -59,7 +59,7 @@ pub struct HubConfig {
 /// the bound on memory, however many watch, and a slow watcher slows nobody else.
 #[derive(Clone)]
 pub struct Hub {
-    log: Arc<dyn ReplayLog>,
+    pub(super) log: Arc<dyn ReplayLog>,
     config: HubConfig,
     /// Where pushes are encoded: each is split off as it is published, so the log's
     /// events share a few large buffers instead of costing an allocation each (and a
@@ -147,6 +147,11 @@ impl Hub {
         Hub::new(MemoryLog::default())
     }
 
+    /// The log the hub keeps its topics in.
+    pub fn log(&self) -> &Arc<dyn ReplayLog> {
+        &self.log
+    }
+
     pub fn config(mut self, config: HubConfig) -> Self {
         self.config = config;
         self
@@ -187,7 +192,10 @@ impl Hub {
 
     /// The envelope JSON of `push` in one pass, as a stream would write it, unframed,
     /// and its name.
-    fn encode<P: PushMessage>(&self, push: &P) -> Result<(&'static str, ByteString), PublishError> {
+    pub(super) fn encode<P: PushMessage>(
+        &self,
+        push: &P,
+    ) -> Result<(&'static str, ByteString), PublishError> {
         let mut scratch = self.scratch.lock().unwrap_or_else(|e| e.into_inner());
         if scratch.capacity() < SCRATCH / 8 {
             scratch.reserve(SCRATCH);
@@ -270,14 +278,7 @@ impl Hub {
         topic: &str,
         last: Option<&C::Item>,
     ) -> Result<String, PublishError> {
-        let (event, data) = match last {
-            Some(item) => encode_item::<C>(item)?,
-            None => match C::TERMINATOR {
-                Some(Terminator::Data(text)) => (None, ByteString::from_static(text)),
-                Some(Terminator::Event(name)) => (Some(name), ByteString::new()),
-                None => (None, ByteString::new()),
-            },
-        };
+        let (event, data) = encode_items_end::<C>(last)?;
         self.log
             .end(topic, None, event, data)
             .await
@@ -306,23 +307,7 @@ impl Hub {
             Followed::End(end, sent) => (end, false, sent),
             Followed::AtEnd(end) => (end, true, false),
         };
-        let Some(pipe) = items.pipe() else {
-            return Ok(());
-        };
-        let event = end.event.as_deref();
-        let data: &str = &end.data;
-        let is_marker = item::is_terminator(C::TERMINATOR, event, data) && !marker_is_item::<C>();
-        let is_nothing = C::TERMINATOR.is_none() && event.is_none() && data.is_empty();
-        if at_end || (is_nothing && !sent) {
-            // Nothing follows what the client has: say so, so that an `EventSource` stops
-            // reconnecting.
-            pipe.answer_no_content();
-        } else if is_marker || is_nothing {
-            pipe.set_final_id(end.id.to_string());
-        } else {
-            // The end is an item (the last one, or the declared marker event carrying one).
-            items.send_entry(&end).await?;
-        }
+        end_items(items, &end, at_end, sent).await?;
         Ok(())
     }
 
@@ -375,6 +360,34 @@ impl Hub {
     }
 }
 
+/// Ends an item stream as the topic ended with `end`: `at_end` when the client already
+/// had it, `sent` when anything came before it in this stream.
+pub(super) async fn end_items<C: ItemCodec>(
+    items: &ItemSink<C>,
+    end: &Entry,
+    at_end: bool,
+    sent: bool,
+) -> Result<(), PushError> {
+    let Some(pipe) = items.pipe() else {
+        return Ok(());
+    };
+    let event = end.event.as_deref();
+    let data: &str = &end.data;
+    let is_marker = item::is_terminator(C::TERMINATOR, event, data) && !marker_is_item::<C>();
+    let is_nothing = C::TERMINATOR.is_none() && event.is_none() && data.is_empty();
+    if at_end || (is_nothing && !sent) {
+        // Nothing follows what the client has: say so, so that an `EventSource` stops
+        // reconnecting.
+        pipe.answer_no_content();
+    } else if is_marker || is_nothing {
+        pipe.set_final_id(end.id.to_string());
+    } else {
+        // The end is an item (the last one, or the declared marker event carrying one).
+        items.send_entry(end).await?;
+    }
+    Ok(())
+}
+
 /// How following a topic ended.
 enum Followed {
     /// At the topic's end, after what came before it; whether anything came.
@@ -422,12 +435,26 @@ impl<C: ItemCodec> Watcher for ItemSink<C> {
     }
 }
 
-fn encode_item<C: ItemCodec>(
+pub(super) fn encode_item<C: ItemCodec>(
     item: &C::Item,
 ) -> Result<(Option<&'static str>, ByteString), PublishError> {
     let mut data = String::new();
     let event = C::encode(item, &mut data).map_err(PublishError::Encode)?;
     Ok((event, ByteString::from(data)))
+}
+
+/// How an item stream's end is logged: the item that ends it, else its declared marker.
+pub(super) fn encode_items_end<C: ItemCodec>(
+    last: Option<&C::Item>,
+) -> Result<(Option<&'static str>, ByteString), PublishError> {
+    Ok(match last {
+        Some(item) => encode_item::<C>(item)?,
+        None => match C::TERMINATOR {
+            Some(Terminator::Data(text)) => (None, ByteString::from_static(text)),
+            Some(Terminator::Event(name)) => (Some(name), ByteString::new()),
+            None => (None, ByteString::new()),
+        },
+    })
 }
 
 /// What the encoding buffer grows by: pushes share buffers of about this size.
