@@ -11,7 +11,7 @@ use pushgen_golden::feed::client::FeedsClient;
 use pushgen_golden::feed::operations::watch_feed;
 use pushgen_golden::feed::server::{Feeds, router_with_config};
 use pushgen_golden::feed::types;
-use pushgen_runtime::client::{Notice, PushBinding, Pushed, Reconnect};
+use pushgen_runtime::client::{Notice, PushBinding, Pushed};
 use pushgen_runtime::replay::{Bounds, MemoryLog};
 use pushgen_runtime::reqwest;
 use pushgen_runtime::server::{Hub, PushSink, RequestContext, ServerConfig};
@@ -234,15 +234,7 @@ async fn cut_after_cut_a_recorded_feed_reaches_the_generated_client_once_and_in_
                 .map(|_| 1024 + rng.below(7 * 1024) as usize)
                 .collect();
             let proxy = support::cutting_proxy(&[server], cuts).await;
-            let config = pushgen_runtime::client::Config {
-                reconnect: Reconnect {
-                    attempts: 8,
-                    delay: Duration::from_millis(5),
-                    min_delay: Duration::from_millis(1),
-                    max_delay: Duration::from_millis(50),
-                },
-                ..pushgen_runtime::client::Config::default()
-            };
+            let config = support::quick_reconnects();
             let client = FeedsClient::new(format!("http://{proxy}")).with_config(config);
             let mut stream = client
                 .watch_feed_stream(&watch_feed::Params { feed: feed.into() })

@@ -12,7 +12,7 @@ use pushgen_golden::events32::client::BuildEventsClient;
 use pushgen_golden::events32::operations::{list_artifacts, tail_log, watch_build};
 use pushgen_golden::events32::server::{BuildEvents, router_with_config};
 use pushgen_golden::events32::types;
-use pushgen_runtime::client::{ItemEvent, Notice, Reconnect};
+use pushgen_runtime::client::{ItemEvent, Notice};
 use pushgen_runtime::replay::{Bounds, MemoryLog};
 use pushgen_runtime::reqwest;
 use pushgen_runtime::server::{Hub, ItemSink, RequestContext, ServerConfig};
@@ -182,15 +182,7 @@ async fn the_generated_client_resumes_an_item_stream_across_cuts() {
         let mut rng = support::XorShift(0x17e3_5eed);
         let cuts: Vec<usize> = (0..200).map(|_| 512 + rng.below(3584) as usize).collect();
         let proxy = support::cutting_proxy(&[server], cuts).await;
-        let config = pushgen_runtime::client::Config {
-            reconnect: Reconnect {
-                attempts: 8,
-                delay: Duration::from_millis(5),
-                min_delay: Duration::from_millis(1),
-                max_delay: Duration::from_millis(50),
-            },
-            ..pushgen_runtime::client::Config::default()
-        };
+        let config = support::quick_reconnects();
         let client = BuildEventsClient::new(format!("http://{proxy}")).with_config(config);
         let reader = tokio::spawn(async move {
             let mut stream = client.watch_build(&watch_build::Params { id: "cut".into() });

@@ -275,3 +275,17 @@ pub fn example(name: &str) -> Option<std::path::PathBuf> {
     let path = exe.parent()?.parent()?.join("examples").join(name);
     path.exists().then_some(path)
 }
+
+/// A client configuration for streams cut again and again by a [`cutting_proxy`]: quick
+/// reconnects (5 ms, at most 50 ms), eight in a row at most.
+pub fn quick_reconnects() -> pushgen_runtime::client::Config {
+    pushgen_runtime::client::Config {
+        reconnect: pushgen_runtime::client::Reconnect {
+            attempts: 8,
+            delay: Duration::from_millis(5),
+            min_delay: Duration::from_millis(1),
+            max_delay: Duration::from_millis(50),
+        },
+        ..pushgen_runtime::client::Config::default()
+    }
+}
