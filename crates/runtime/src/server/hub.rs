@@ -59,7 +59,7 @@ pub struct HubConfig {
 /// the bound on memory, however many watch, and a slow watcher slows nobody else.
 #[derive(Clone)]
 pub struct Hub {
-    pub(super) log: Arc<dyn ReplayLog>,
+    log: Arc<dyn ReplayLog>,
     config: HubConfig,
     /// Where pushes are encoded: each is split off as it is published, so the log's
     /// events share a few large buffers instead of costing an allocation each (and a

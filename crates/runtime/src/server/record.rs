@@ -35,7 +35,7 @@ use super::items::ItemSink;
 use super::push::PushSink;
 use crate::item::ItemCodec;
 use crate::replay::Entry;
-use crate::wire::{self, EncodeError, FINAL_EVENT, PushMessage, ResponseParts};
+use crate::wire::{EncodeError, PushMessage, ResponseParts};
 use bytestring::ByteString;
 
 /// A handler's stream on its way to the client and into a [`Hub`]'s log; made by
@@ -119,7 +119,7 @@ impl<'a, S> Recording<'a, S> {
     ) -> Result<Entry, PublishError> {
         let id = self
             .hub
-            .log
+            .log()
             .append(self.topic, id, event, data.clone())
             .await
             .map_err(PublishError::Log)?;
@@ -158,14 +158,7 @@ impl<P: PushMessage> Recording<'_, PushSink<P>> {
     /// return: the stream's final event carries the end's id, and a reconnect naming it
     /// is answered `204 No Content`.
     pub async fn finish<R: ResponseParts>(self, response: R) -> Result<R, PublishError> {
-        let parts = response.to_parts().map_err(PublishError::Encode)?;
-        let data = ByteString::from(wire::final_json(&parts).map_err(PublishError::Encode)?);
-        let id = self
-            .hub
-            .log
-            .end(self.topic, None, Some(FINAL_EVENT), data)
-            .await
-            .map_err(PublishError::Log)?;
+        let id = self.hub.finish(self.topic, &response).await?;
         if let Some(pipe) = self.sink.and_then(PushSink::pipe) {
             pipe.set_final_id(id);
         }
@@ -191,7 +184,7 @@ impl<C: ItemCodec> Recording<'_, ItemSink<C>> {
         let (event, data) = encode_items_end::<C>(last)?;
         let id = self
             .hub
-            .log
+            .log()
             .end(self.topic, None, event, data.clone())
             .await
             .map_err(PublishError::Log)?;
