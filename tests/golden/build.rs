@@ -3,14 +3,14 @@
 //! generated strict (included by `tests/strict.rs`).
 
 fn main() {
-    if let Err(error) = pushgen::Builder::new("../../fixtures/consumer.yaml").generate() {
+    if let Err(error) = pushgen::Builder::new("../../fixtures/consumer.yaml").compile() {
         panic!("pushgen: {error}");
     }
     let strict = pushgen::Builder::new("../../fixtures/shapes.yaml")
         .server(false)
         .client(false)
         .strict(true)
-        .generate();
+        .compile();
     if let Err(error) = strict {
         panic!("pushgen: {error}");
     }

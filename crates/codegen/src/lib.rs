@@ -19,6 +19,7 @@
 mod body;
 mod client;
 mod client_items;
+mod custom;
 mod docs;
 mod examples;
 mod ident;
@@ -36,6 +37,7 @@ mod server;
 mod types;
 mod validate;
 
+pub use custom::{Custom, CustomError};
 pub use examples::{ExampleSuite, examples_test};
 use pushgen_ir::Api;
 
@@ -90,20 +92,45 @@ pub fn generate_with(
     layout: Layout,
     file_stem: &str,
 ) -> Vec<GeneratedFile> {
-    match layout {
-        Layout::Directory => generate(api, parts),
+    generate_custom(api, parts, layout, file_stem, &Custom::default())
+}
+
+/// Like [`generate_with`], with what the user adds (attributes, the runtime's path). An
+/// API whose extern types are wanted has them applied first
+/// ([`Custom::apply_extern_types`]); `custom` should have passed [`Custom::check`].
+pub fn generate_custom(
+    api: &Api,
+    parts: Parts,
+    layout: Layout,
+    file_stem: &str,
+    custom: &Custom,
+) -> Vec<GeneratedFile> {
+    let mut files = match layout {
+        Layout::Directory => directory(api, parts, custom),
         Layout::SingleFile => vec![GeneratedFile {
             name: format!("{file_stem}.rs"),
             content: render::file(
                 &render::header(&api.source),
-                module::single_file(api, parts),
+                module::single_file(api, parts, custom),
             ),
         }],
+    };
+    // Every path into the runtime is written as `runtime::PATH`, in tokens and in the
+    // strings serde attributes hold alike; moving it is one substitution of the text.
+    if let Some(path) = custom.runtime_codegen_path() {
+        for file in &mut files {
+            file.content = file.content.replace(runtime::PATH, &path);
+        }
     }
+    files
 }
 
 /// Generates the files for `api` in [`Layout::Directory`].
 pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
+    directory(api, parts, &Custom::default())
+}
+
+fn directory(api: &Api, parts: Parts, custom: &Custom) -> Vec<GeneratedFile> {
     use parallel::Piece;
     let header = render::header(&api.source);
     let sent = types::sent_by_clients(api);
@@ -123,8 +150,9 @@ pub fn generate(api: &Api, parts: Parts) -> Vec<GeneratedFile> {
     let type_pieces = type_chunks.len();
     let strict = parts.strict;
     pieces.extend(
-        type_chunks
-            .map(|chunk| Piece::new(move || types::generate_some(chunk, sent, plan, strict))),
+        type_chunks.map(|chunk| {
+            Piece::new(move || types::generate_some(chunk, sent, plan, strict, custom))
+        }),
     );
     pieces.extend(
         api.operations

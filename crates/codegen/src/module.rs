@@ -46,9 +46,9 @@ pub fn generate(api: &Api, parts: Parts) -> TokenStream {
 }
 
 /// Every part as an inline module, for `include!`: outer docs only.
-pub fn single_file(api: &Api, parts: Parts) -> TokenStream {
+pub fn single_file(api: &Api, parts: Parts, custom: &crate::Custom) -> TokenStream {
     let plan = crate::validate::Plan::new(api, parts.strict);
-    let types = crate::types::generate(api, &plan, parts.strict);
+    let types = crate::types::generate(api, &plan, parts.strict, custom);
     let operations = crate::operations::generate(api, &plan);
     let server = parts.server.then(|| {
         let server = crate::server::generate(api, &plan);

@@ -1,5 +1,6 @@
 //! `types.rs`: a serde model for every named type.
 
+use crate::custom::Custom;
 use crate::docs::doc_opt;
 use crate::ident::ident;
 use crate::runtime::RT;
@@ -12,9 +13,9 @@ use pushgen_ir::{
 use quote::quote;
 use std::collections::{HashMap, HashSet};
 
-pub fn generate(api: &Api, plan: &Plan<'_>, strict: bool) -> TokenStream {
+pub fn generate(api: &Api, plan: &Plan<'_>, strict: bool, custom: &Custom) -> TokenStream {
     let imports = imports(plan);
-    let types = generate_some(&api.types, &sent_by_clients(api), plan, strict);
+    let types = generate_some(&api.types, &sent_by_clients(api), plan, strict, custom);
     quote!(#imports #types)
 }
 
@@ -35,10 +36,11 @@ pub fn generate_some(
     sent: &HashSet<&str>,
     plan: &Plan<'_>,
     strict: bool,
+    custom: &Custom,
 ) -> TokenStream {
     let types = types.iter().map(|ty| {
         let sent = sent.contains(&*ty.name.camel);
-        let model = named_type(ty, sent, strict, plan);
+        let model = named_type(ty, sent, strict, plan, custom);
         let validate = plan.impl_for(ty, sent);
         quote!(#model #validate)
     });
@@ -86,7 +88,7 @@ pub fn reachable<'a>(
                     }
                     TypeKind::Union(u) => todo.extend(u.variants.iter().map(|v| &v.ty)),
                     TypeKind::Alias(target) => todo.push(target),
-                    TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+                    TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Extern(_) => {}
                 }
             }
             TypeRef::Array(inner) | TypeRef::Map(inner) | TypeRef::Nullable(inner) => {
@@ -98,14 +100,29 @@ pub fn reachable<'a>(
     seen
 }
 
-fn named_type(ty: &NamedType, sent: bool, strict: bool, plan: &Plan<'_>) -> TokenStream {
+fn named_type(
+    ty: &NamedType,
+    sent: bool,
+    strict: bool,
+    plan: &Plan<'_>,
+    custom: &Custom,
+) -> TokenStream {
     let docs = doc_opt(ty.description.as_deref());
+    // The user's attributes (`type_attribute`), written after the derives so that derive
+    // helper attributes (`#[serde(...)]`) are in scope.
+    let added = custom.type_tokens(ty);
     let name = ident(&ty.name.camel);
     match &ty.kind {
-        TypeKind::Struct(s) => struct_type(&docs, &name, s, sent, strict, plan),
-        TypeKind::Enum(e) => string_enum(&docs, &name, e, strict),
-        TypeKind::IntEnum(e) => int_enum(&docs, &name, e, strict),
-        TypeKind::Union(u) => union(&docs, &name, u, strict),
+        TypeKind::Struct(s) => {
+            let fields = s.fields.iter().map(|f| {
+                let added = custom.field_tokens(ty, f);
+                field(f, sent, plan, added)
+            });
+            struct_type(&docs, &added, &name, s, fields, strict)
+        }
+        TypeKind::Enum(e) => string_enum(&quote!(#docs #added), &name, e, strict),
+        TypeKind::IntEnum(e) => int_enum(&quote!(#docs #added), &name, e, strict),
+        TypeKind::Union(u) => union(&docs, &added, &name, u, strict),
         TypeKind::Alias(target) => {
             let target = rust_type(target, Site::Types);
             quote! {
@@ -113,18 +130,37 @@ fn named_type(ty: &NamedType, sent: bool, strict: bool, plan: &Plan<'_>) -> Toke
                 pub type #name = #target;
             }
         }
+        TypeKind::Extern(path) => {
+            let note = format!(
+                "The schema `{}`, as the type `{path}` (an extern type of the build).",
+                ty.name.original
+            );
+            let docs = match &ty.description {
+                Some(text) => doc_opt(Some(&format!("{text}\n\n{note}"))),
+                None => doc_opt(Some(&note)),
+            };
+            // Checked as a type by `Custom::check`.
+            let path: TokenStream = path.parse().unwrap_or_else(|_| {
+                quote!(::std::compile_error!(
+                    "pushgen: an extern type that is not a Rust type"
+                ))
+            });
+            quote! {
+                #docs
+                pub type #name = #path;
+            }
+        }
     }
 }
 
 fn struct_type(
     docs: &TokenStream,
+    added: &TokenStream,
     name: &proc_macro2::Ident,
     s: &Struct,
-    sent: bool,
+    fields: impl Iterator<Item = TokenStream>,
     strict: bool,
-    plan: &Plan<'_>,
 ) -> TokenStream {
-    let fields = s.fields.iter().map(|f| field(f, sent, plan));
     // serde cannot deny unknown fields beside a flattened map, which takes them anyway.
     let deny = (strict && s.additional.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
     let additional = s.additional.as_ref().map(|value| {
@@ -139,6 +175,7 @@ fn struct_type(
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+        #added
         #deny
         pub struct #name {
             #(#fields)*
@@ -162,7 +199,8 @@ pub fn additional_field(s: &Struct) -> String {
     .to_string()
 }
 
-fn field(f: &Field, sent: bool, plan: &Plan<'_>) -> TokenStream {
+/// A struct's field; `added` are the user's attributes for it (`field_attribute`).
+fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> TokenStream {
     let docs = field_docs(f);
     let name = ident(&f.name.snake);
     let rename = rename(&f.name.original, &f.name.snake);
@@ -210,6 +248,7 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>) -> TokenStream {
         #docs
         #rename
         #attrs
+        #added
         pub #name: #ty,
     }
 }
@@ -312,7 +351,13 @@ fn int_enum(
     }
 }
 
-fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union, strict: bool) -> TokenStream {
+fn union(
+    docs: &TokenStream,
+    added: &TokenStream,
+    name: &proc_macro2::Ident,
+    u: &Union,
+    strict: bool,
+) -> TokenStream {
     let allow =
         variant_names_allowance(&name.to_string(), u.variants.iter().map(|v| &*v.name.camel));
     let variants = u.variants.iter().map(|v| {
@@ -371,6 +416,7 @@ fn union(docs: &TokenStream, name: &proc_macro2::Ident, u: &Union, strict: bool)
             reason = "variants mirror the spec's members; boxing all would cost every value an allocation"
         )]
         #derive
+        #added
         #serde_attr
         pub enum #name {
             #(#variants)*

@@ -110,6 +110,8 @@ impl<'a> Plan<'a> {
             TypeRef::Nullable(_) | TypeRef::Any => true,
             TypeRef::Named(name) => match self.types.get(name.as_str()).map(|t| &t.kind) {
                 Some(TypeKind::Alias(inner)) => self.accepts_null(inner),
+                // The user's own type: do not refuse what it may hold.
+                Some(TypeKind::Extern(_)) => true,
                 Some(_) => false,
                 // Not a type of this API: do not refuse what it may hold.
                 None => true,
@@ -137,6 +139,8 @@ impl<'a> Plan<'a> {
             }
             // An alias has no `impl` of its own: its checks are written where it is used.
             TypeKind::Alias(_) => false,
+            // The user's type is opaque: it checks itself, if at all.
+            TypeKind::Extern(_) => false,
         }
     }
 
@@ -318,7 +322,7 @@ impl<'a> Plan<'a> {
         let body = match &ty.kind {
             TypeKind::Struct(s) => self.struct_body(s, &ty.checks, sent),
             TypeKind::Union(u) => self.union_body(u),
-            TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Alias(_) => {
+            TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Alias(_) | TypeKind::Extern(_) => {
                 return TokenStream::new();
             }
         };

@@ -97,7 +97,7 @@ pub(crate) fn box_cycles(
                 TypeKind::Struct(s) => s.fields.iter().map(|f| &f.ty).collect(),
                 TypeKind::Union(u) => u.variants.iter().map(|v| &v.ty).collect(),
                 TypeKind::Alias(ty) => vec![ty],
-                TypeKind::Enum(_) | TypeKind::IntEnum(_) => Vec::new(),
+                TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Extern(_) => Vec::new(),
             };
             targets
                 .into_iter()
@@ -123,7 +123,8 @@ pub(crate) fn box_cycles(
                     }
                 }
             }
-            TypeKind::Alias(_) | TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+            TypeKind::Alias(_) | TypeKind::Enum(_) | TypeKind::IntEnum(_) | TypeKind::Extern(_) => {
+            }
         }
     }
     // Aliases expand in place: a cycle through aliases alone never ends.

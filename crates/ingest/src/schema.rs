@@ -124,6 +124,7 @@ impl<'a> TypeBuilder<'a> {
                         self.defined_at.insert(ident.clone(), pointer.clone());
                         self.types.push(NamedType {
                             name: self.name_of(&ident, name),
+                            pointer: pointer.clone(),
                             description: None,
                             kind: TypeKind::Alias(target),
                             checks: Default::default(),
@@ -529,6 +530,7 @@ impl<'a> TypeBuilder<'a> {
         let checks = self.schema_checks(schema, pointer, diags);
         self.types.push(NamedType {
             name: self.name_of(ident, original),
+            pointer: pointer.to_string(),
             description: schema.schema_data.description.clone(),
             kind,
             checks,

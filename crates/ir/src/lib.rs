@@ -500,6 +500,9 @@ pub enum Scalar {
 pub struct NamedType {
     /// `name.original` is the schema name, or where an inline schema was hoisted from.
     pub name: Name,
+    /// The JSON pointer of its definition, without the `#`: `/components/schemas/Pet`,
+    /// or the inline schema it was hoisted from. `type_attribute` matchers name it.
+    pub pointer: String,
     pub description: Option<String>,
     pub kind: TypeKind,
     /// What a value must satisfy beyond its type: for an alias, the checks on the
@@ -517,6 +520,10 @@ pub enum TypeKind {
     Union(Union),
     /// A name for another type (`type X = ...`).
     Alias(TypeRef),
+    /// A Rust type the user already has (`extern_type` of the build.rs builder), named by
+    /// its path: generated code uses it in the schema's place. Opaque to the generator:
+    /// nothing is checked inside it.
+    Extern(String),
 }
 
 /// An object with known properties.

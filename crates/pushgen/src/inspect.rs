@@ -243,18 +243,19 @@ fn type_text(ty: &TypeRef) -> String {
 
 /// `12 types: 8 structs, 2 enums, 1 union, 1 alias`.
 fn types(api: &Api) -> String {
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; 5];
     for ty in &api.types {
         counts[match ty.kind {
             TypeKind::Struct(_) => 0,
             TypeKind::Enum(_) | TypeKind::IntEnum(_) => 1,
             TypeKind::Union(_) => 2,
             TypeKind::Alias(_) => 3,
+            TypeKind::Extern(_) => 4,
         }] += 1;
     }
     let kinds: Vec<String> = counts
         .iter()
-        .zip(["struct", "enum", "union", "alias"])
+        .zip(["struct", "enum", "union", "alias", "extern type"])
         .filter(|&(&n, _)| n > 0)
         .map(|(&n, kind)| plural(n, kind))
         .collect();

@@ -6,14 +6,20 @@
 //! [`generate_str`] for anything else.
 //!
 //! ```no_run
-//! // In build.rs, inside `fn main()`:
-//! pushgen::Builder::new("api/consumer.yaml").generate().unwrap();
+//! // build.rs
+//! fn main() -> Result<(), pushgen::Error> {
+//!     pushgen::Builder::new("api/consumer.yaml").compile()?;
+//!     Ok(())
+//! }
 //! ```
 
+mod builder;
 pub mod golden;
 pub mod output;
 
-pub use pushgen_codegen::{ExampleSuite, GeneratedFile, Parts, examples_test};
+pub use builder::{Builder, Compiled};
+
+pub use pushgen_codegen::{Custom, CustomError, ExampleSuite, GeneratedFile, Parts, examples_test};
 pub use pushgen_ingest::{Overlay, SpecError, SpecErrors, Warning};
 pub use pushgen_ir as ir;
 
@@ -26,7 +32,10 @@ pub const EXAMPLE_SPEC: &str = include_str!("../../../fixtures/consumer.yaml");
 pub const EXAMPLE_NAME: &str = "consumer.yaml";
 
 /// Why generation failed.
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints what `Display` does: a `build.rs` whose `main` returns this error shows
+/// it through `Debug`, and there it should read as the compiler's own errors do.
+#[derive(thiserror::Error)]
 pub enum Error {
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -40,6 +49,18 @@ pub enum Error {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// A builder option that is not Rust (an attribute, a type or a path).
+    #[error("{0}")]
+    Custom(#[from] CustomError),
+    /// A builder's configuration that cannot be generated as asked.
+    #[error("{0}")]
+    Config(String),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 /// An API and the files generated for it, in memory.
@@ -159,139 +180,4 @@ pub fn file_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| path.display().to_string())
-}
-
-/// Generation from `build.rs`, in the style of `tonic-build`.
-///
-/// Writes one file, `$OUT_DIR/<spec stem>.rs`, by default; rewrites it only when its
-/// content changed, and tells cargo to rerun when the spec or an overlay changes.
-/// Include the result:
-///
-/// ```ignore
-/// mod consumer {
-///     include!(concat!(env!("OUT_DIR"), "/consumer.rs"));
-/// }
-/// ```
-#[derive(Debug, Clone)]
-pub struct Builder {
-    spec: PathBuf,
-    overlays: Vec<PathBuf>,
-    out_dir: Option<PathBuf>,
-    parts: Parts,
-}
-
-impl Builder {
-    /// Generation of the spec at `spec` (relative to the crate root in `build.rs`).
-    pub fn new(spec: impl Into<PathBuf>) -> Self {
-        Builder {
-            spec: spec.into(),
-            overlays: Vec::new(),
-            out_dir: None,
-            parts: Parts::default(),
-        }
-    }
-
-    /// An Overlay document to apply to the spec before it is read: annotations for a
-    /// spec you cannot edit. Call it again for more; they apply in the order added.
-    /// Targets that select nothing become `cargo:warning`s.
-    pub fn overlay(mut self, path: impl Into<PathBuf>) -> Self {
-        self.overlays.push(path.into());
-        self
-    }
-
-    /// Where to write, instead of `$OUT_DIR`.
-    pub fn out_dir(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.out_dir = Some(dir.into());
-        self
-    }
-
-    /// Whether to generate the server (default: yes).
-    pub fn server(mut self, on: bool) -> Self {
-        self.parts.server = on;
-        self
-    }
-
-    /// Whether to generate the client (default: yes).
-    pub fn client(mut self, on: bool) -> Self {
-        self.parts.client = on;
-        self
-    }
-
-    /// Whether the types refuse what the spec does not list (default: no; see
-    /// [`Parts::strict`]).
-    pub fn strict(mut self, on: bool) -> Self {
-        self.parts.strict = on;
-        self
-    }
-
-    /// Generates and writes; returns what was written.
-    pub fn generate(self) -> Result<output::Report, Error> {
-        println!("cargo:rerun-if-changed={}", self.spec.display());
-        for overlay in &self.overlays {
-            println!("cargo:rerun-if-changed={}", overlay.display());
-        }
-        let text = read_spec(&self.spec)?;
-        let overlays = self
-            .overlays
-            .iter()
-            .map(|path| read_overlay(path))
-            .collect::<Result<Vec<_>, _>>()?;
-        let options = pushgen_ingest::Options {
-            path: Some(&self.spec),
-            overlays: &overlays,
-        };
-        let mut timings = pushgen_ingest::Timings::default();
-        let ingested = pushgen_ingest::ingest_with_options(
-            &text,
-            &file_name(&self.spec),
-            options,
-            &mut timings,
-        )?;
-        for file in &ingested.files {
-            println!("cargo:rerun-if-changed={}", file.display());
-        }
-        for warning in &ingested.warnings {
-            // A `cargo:warning` is one line, shown as it is.
-            println!("cargo:warning={}", warning.to_string().replace('\n', " "));
-        }
-        let api = ingested.api;
-        let stem = self
-            .spec
-            .file_stem()
-            .and_then(|s| safe_stem(&s.to_string_lossy()))
-            .unwrap_or_else(|| "api".into());
-        let files = pushgen_codegen::generate_with(
-            &api,
-            self.parts,
-            pushgen_codegen::Layout::SingleFile,
-            &stem,
-        );
-        let out_dir = match self.out_dir {
-            Some(dir) => dir,
-            None => std::env::var_os("OUT_DIR")
-                .map(PathBuf::from)
-                .ok_or_else(|| Error::Write {
-                    path: PathBuf::from("$OUT_DIR"),
-                    source: std::io::Error::other(
-                        "OUT_DIR is not set: call Builder::generate from build.rs or set out_dir",
-                    ),
-                })?,
-        };
-        output::write_shared(&out_dir, &files, output::Mode::Write)
-    }
-}
-
-/// A file stem safe to write: letters, digits, `-` and `_` only.
-fn safe_stem(stem: &str) -> Option<String> {
-    let clean: String = stem
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    (!clean.trim_matches('_').is_empty()).then_some(clean)
 }

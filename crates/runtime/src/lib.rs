@@ -44,6 +44,23 @@ pub use serde_json;
 pub use chrono;
 pub use uuid;
 
+/// Includes an API that `pushgen::Builder` generated into `OUT_DIR` in a crate's
+/// `build.rs`: `include_api!("consumer")` is
+/// `include!(concat!(env!("OUT_DIR"), "/consumer.rs"))`. The name is the builder's module
+/// name for the spec, by default its file stem. Use it inside a module of its own:
+///
+/// ```ignore
+/// pub mod consumer {
+///     pushgen_runtime::include_api!("consumer");
+/// }
+/// ```
+#[macro_export]
+macro_rules! include_api {
+    ($name:literal) => {
+        ::std::include!(::std::concat!(::std::env!("OUT_DIR"), "/", $name, ".rs"));
+    };
+}
+
 #[doc(hidden)]
 pub mod __private {
     // The enum macros name serde through the runtime, so they expand anywhere.
