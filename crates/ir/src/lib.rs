@@ -23,6 +23,10 @@ pub struct Api {
     pub version: String,
     /// `info.description`.
     pub description: Option<String>,
+    /// `info.license`.
+    pub license: Option<License>,
+    /// `info.contact`.
+    pub contact: Option<Contact>,
     /// The spec's file name (never a directory): generated headers name it.
     pub source: String,
     /// The trait and client names for the API as a whole (from the title).
@@ -45,6 +49,23 @@ pub struct Api {
 }
 
 /// An `example` (or one of `examples`) from the spec.
+/// `info.license`: what a published SDK's manifest says of its licence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct License {
+    pub name: String,
+    /// The SPDX expression (OpenAPI 3.1's `identifier`).
+    pub identifier: Option<String>,
+    pub url: Option<String>,
+}
+
+/// `info.contact`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Contact {
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub url: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Example {
     /// Where the example value is.

@@ -1,6 +1,6 @@
 //! Generation from `build.rs`, in the style of `tonic-build` and `prost-build`.
 
-use crate::{Error, GeneratedFile, Parts, Warning, file_name, output, read_overlay, read_spec};
+use crate::{Error, GeneratedFile, Parts, Warning, output};
 use pushgen_codegen::{Custom, Layout};
 use std::path::{Path, PathBuf};
 
@@ -313,32 +313,7 @@ impl Builder {
     fn ingest(&self, spec: &SpecConfig, compiled: &mut Compiled) -> Result<crate::ir::Api, Error> {
         compiled.inputs.push(spec.path.clone());
         compiled.inputs.extend(spec.overlays.iter().cloned());
-        let text = read_spec(&spec.path)?;
-        let overlays = spec
-            .overlays
-            .iter()
-            .map(|path| read_overlay(path))
-            .collect::<Result<Vec<_>, _>>()?;
-        let options = pushgen_ingest::Options {
-            path: Some(&spec.path),
-            overlays: &overlays,
-        };
-        let mut timings = pushgen_ingest::Timings::default();
-        let ingested = pushgen_ingest::ingest_with_options(
-            &text,
-            &file_name(&spec.path),
-            options,
-            &mut timings,
-        )
-        .map_err(|mut errors| {
-            // In cargo's output a file is named as the build named it: the spec, or the
-            // overlay the errors are in.
-            let mut named = std::iter::once(&spec.path).chain(&spec.overlays);
-            if let Some(path) = named.find(|path| file_name(path) == errors.source) {
-                errors.source = path.display().to_string();
-            }
-            errors
-        })?;
+        let (_, ingested) = crate::ingest_paths(&spec.path, &spec.overlays)?;
         compiled.inputs.extend(ingested.files.iter().cloned());
         compiled
             .warnings

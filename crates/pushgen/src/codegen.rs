@@ -1,6 +1,6 @@
 //! `pushgen codegen`: a spec in, a directory of Rust out.
 
-use crate::out::{plural, print, say};
+use crate::out::{check, plural, print, say, written};
 use crate::report::{self, Failure, Rendering};
 use crate::spec::{OverlayArgs, Spec};
 use clap::Args;
@@ -108,20 +108,7 @@ pub fn run(args: &CodegenArgs, rendering: Rendering) -> Result<ExitCode, Failure
     let items: usize = api.push_operations().map(|(_, p)| p.items.len()).sum();
     let out_dir = args.out.display();
     if args.check {
-        if report.changed() {
-            say!(out, "pushgen: {out_dir} is out of date with {from}:");
-            for name in &report.written {
-                say!(out, "  would write  {name}");
-            }
-            for name in &report.removed {
-                say!(out, "  would remove {name}");
-            }
-            print(&out);
-            return Ok(ExitCode::FAILURE);
-        }
-        say!(out, "pushgen: {out_dir} is up to date with {from}");
-        print(&out);
-        return Ok(ExitCode::SUCCESS);
+        return Ok(check(&out_dir.to_string(), &from, &report));
     }
     say!(
         out,
@@ -137,19 +124,7 @@ pub fn run(args: &CodegenArgs, rendering: Rendering) -> Result<ExitCode, Failure
         plural(items, "push item"),
         plural(api.types.len(), "type"),
     );
-    say!(
-        out,
-        "  {}, {} lines: {} written, {} unchanged{}",
-        plural(generated.files.len(), "file"),
-        report.lines,
-        report.written.len(),
-        report.unchanged.len(),
-        if report.removed.is_empty() {
-            String::new()
-        } else {
-            format!(", {} removed", report.removed.len())
-        }
-    );
+    say!(out, "  {}", written(generated.files.len(), &report));
     for file in &generated.files {
         let status = if report.written.contains(&file.name) {
             "written"

@@ -16,6 +16,7 @@
 mod builder;
 pub mod golden;
 pub mod output;
+pub mod sdk;
 
 pub use builder::{Builder, Compiled};
 
@@ -114,6 +115,36 @@ fn read_spec(path: &Path) -> Result<String, Error> {
         path: path.to_path_buf(),
         source,
     })
+}
+
+/// Reads the spec at `path` and the overlays at `overlays` (applied in order) into the
+/// IR; returns the spec's text with what ingest made of it. Errors name each file as
+/// `path` and `overlays` do, not by file name alone: in a build's or a script's output
+/// that is the name the user knows.
+pub(crate) fn ingest_paths(
+    path: &Path,
+    overlays: &[PathBuf],
+) -> Result<(String, pushgen_ingest::Ingested), Error> {
+    let text = read_spec(path)?;
+    let read = overlays
+        .iter()
+        .map(|path| read_overlay(path))
+        .collect::<Result<Vec<_>, _>>()?;
+    let options = pushgen_ingest::Options {
+        path: Some(path),
+        overlays: &read,
+    };
+    let mut timings = pushgen_ingest::Timings::default();
+    let ingested =
+        pushgen_ingest::ingest_with_options(&text, &file_name(path), options, &mut timings)
+            .map_err(|mut errors| {
+                let mut named = std::iter::once(path).chain(overlays.iter().map(PathBuf::as_path));
+                if let Some(given) = named.find(|p| file_name(p) == errors.source) {
+                    errors.source = given.display().to_string();
+                }
+                errors
+            })?;
+    Ok((text, ingested))
 }
 
 /// Reads the Overlay document at `path`, for [`generate_path_with`] and the like.

@@ -4,6 +4,7 @@ mod codegen;
 mod inspect;
 mod out;
 mod report;
+mod sdk_command;
 mod spec;
 
 use clap::{Parser, Subcommand};
@@ -55,6 +56,14 @@ enum Command {
     /// Show what pushgen reads from a spec: its operations and how each streams, and
     /// its types. Writes nothing.
     Inspect(inspect::InspectArgs),
+
+    /// Write a complete crate for a spec, ready for `cargo publish`: Cargo.toml and
+    /// README from templates, the generated client and server behind cargo features,
+    /// the runtime carried as source, the spec itself.
+    ///
+    /// Running it again changes only what must change, and never touches a file that
+    /// pushgen did not write. On any error nothing is written.
+    Sdk(sdk_command::SdkArgs),
 }
 
 fn main() -> ExitCode {
@@ -64,6 +73,7 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         Command::Codegen(args) => codegen::run(args, rendering),
         Command::Inspect(args) => inspect::run(args, rendering),
+        Command::Sdk(args) => sdk_command::run(args, rendering),
     };
     result.unwrap_or_else(|failure| {
         eprint!("{}", report::render(&failure, rendering));

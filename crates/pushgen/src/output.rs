@@ -81,7 +81,7 @@ fn write_inner(
     let current: BTreeSet<&str> = files.iter().map(|f| f.name.as_str()).collect();
     report.removed = previous
         .lines()
-        .filter(|l| !l.starts_with('#') && is_plain_name(l) && !current.contains(l))
+        .filter(|l| !l.starts_with('#') && is_own_name(l) && !current.contains(l))
         .filter(|l| dir.join(l).is_file())
         .map(str::to_string)
         .collect();
@@ -89,9 +89,19 @@ fn write_inner(
     if mode == Mode::Check {
         return Ok(report);
     }
+    if let Some(file) = files.iter().find(|f| !is_own_name(&f.name)) {
+        return Err(Error::Write {
+            path: dir.join(&file.name),
+            source: std::io::Error::other("a generated file's name must stay inside the directory"),
+        });
+    }
     fs::create_dir_all(dir).map_err(io(dir))?;
     for file in files.iter().filter(|f| report.written.contains(&f.name)) {
-        replace(&dir.join(&file.name), file.content.as_bytes())?;
+        let path = dir.join(&file.name);
+        if let Some(parent) = path.parent() {
+            fs::create_dir_all(parent).map_err(io(parent))?;
+        }
+        replace(&path, file.content.as_bytes())?;
     }
     if owned && previous != manifest {
         replace(&manifest_path, manifest.as_bytes())?;
@@ -101,6 +111,42 @@ fn write_inner(
         fs::remove_file(&path).map_err(io(&path))?;
     }
     Ok(report)
+}
+
+/// Refuses to write `files` into `dir` when that would touch a file pushgen did not
+/// write: `dir` must be new, empty, or hold pushgen's manifest, and no file about to be
+/// written may exist unless the manifest lists it. Writes nothing.
+pub fn check_owned(dir: &Path, files: &[GeneratedFile]) -> Result<(), Error> {
+    let refuse = |path: std::path::PathBuf, why: String| Error::Write {
+        path,
+        source: std::io::Error::other(why),
+    };
+    let Ok(mut entries) = fs::read_dir(dir) else {
+        return Ok(());
+    };
+    let manifest = match fs::read_to_string(dir.join(MANIFEST)) {
+        Ok(text) => text,
+        Err(_) if entries.next().is_none() => return Ok(()),
+        Err(_) => {
+            return Err(refuse(
+                dir.to_path_buf(),
+                format!(
+                    "the directory holds files pushgen did not write (it has no {MANIFEST});                      give a new or empty directory"
+                ),
+            ));
+        }
+    };
+    let listed: BTreeSet<&str> = manifest.lines().filter(|l| !l.starts_with('#')).collect();
+    for file in files {
+        let path = dir.join(&file.name);
+        if path.exists() && !listed.contains(file.name.as_str()) {
+            return Err(refuse(
+                path,
+                "the file exists and pushgen did not write it; move it away first".into(),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn manifest_text(names: &BTreeSet<&str>) -> String {
@@ -115,13 +161,15 @@ fn manifest_text(names: &BTreeSet<&str>) -> String {
     text
 }
 
-/// A manifest line names a file directly in the directory, never a path elsewhere.
-fn is_plain_name(name: &str) -> bool {
+/// A manifest line names a file inside the directory (`mod.rs`, `src/lib.rs`), never
+/// a path elsewhere: relative, `/`-separated, no `.` or `..` steps, not the manifest.
+pub fn is_own_name(name: &str) -> bool {
     !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\'])
         && name != MANIFEST
+        && !name.contains('\\')
+        && name
+            .split('/')
+            .all(|step| !step.is_empty() && step != "." && step != ".." && !step.contains(':'))
 }
 
 /// Writes through a temporary file in the same directory and renames it into place.
@@ -179,6 +227,28 @@ mod tests {
         assert!(!dir.join("b.rs").exists());
         assert_eq!(fs::read_to_string(dir.join("user.rs")).unwrap(), "mine");
         assert!(!write(&dir, &second, Mode::Check).unwrap().changed());
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn files_may_live_in_subdirectories_but_never_outside() {
+        let dir = temp_dir("nested");
+        let nested = [file("src/api/mod.rs", "m\n"), file("Cargo.toml", "c\n")];
+        write(&dir, &nested, Mode::Write).unwrap();
+        assert_eq!(
+            fs::read_to_string(dir.join("src/api/mod.rs")).unwrap(),
+            "m\n"
+        );
+        let report = write(&dir, &nested[1..], Mode::Write).unwrap();
+        assert_eq!(report.removed, ["src/api/mod.rs"]);
+        for outside in ["../x.rs", "/etc/x", "a/../../x", "a//b", "./a", "c:x"] {
+            assert!(!is_own_name(outside), "{outside}");
+            let error = write(&dir, &[file(outside, "x")], Mode::Write).unwrap_err();
+            assert!(
+                error.to_string().contains("inside the directory"),
+                "{error}"
+            );
+        }
         fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -71,7 +71,7 @@ impl Failure {
 /// The failure as it goes to stderr, ending in a newline.
 pub fn render(failure: &Failure, rendering: Rendering) -> String {
     let Error::Spec(errors) = &failure.error else {
-        return match rendering {
+        let error = match rendering {
             Rendering::Lines => format!("error: {}\n", failure.error),
             Rendering::Snippets { styled } => {
                 let message = failure.error.to_string();
@@ -79,6 +79,10 @@ pub fn render(failure: &Failure, rendering: Rendering) -> String {
                 format!("{}\n", renderer(styled).render(&[group]))
             }
         };
+        if failure.consequence.is_empty() {
+            return error;
+        }
+        return format!("{error}pushgen: stopped{}\n", failure.consequence);
     };
     let n = errors.errors.len();
     let noun = if n == 1 { "error" } else { "errors" };

@@ -6,30 +6,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
-
-/// A scratch directory removed on drop; the process id keeps concurrent runs apart.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let path =
-            std::env::temp_dir().join(format!("pushgen-builder-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
+mod support;
+use support::{TempDir, fixture};
 
 /// A scratch copy of the split spec (a spec and the three files it `$ref`s) and of the
 /// overlay fixture, so that the test can edit them.
@@ -269,7 +247,7 @@ fn rename(dir: &Path, file: &str, title: &str) -> PathBuf {
 
 #[test]
 fn overlays_apply_in_the_order_added() {
-    let tmp = TempDir::new("order");
+    let tmp = TempDir::new("builder-order");
     let first = rename(&tmp.0, "first.yaml", "Renamed Once");
     let second = rename(&tmp.0, "second.yaml", "Renamed Twice");
     let out = tmp.0.join("out");
@@ -290,7 +268,7 @@ fn overlays_apply_in_the_order_added() {
 
 #[test]
 fn a_broken_overlay_is_an_error_in_the_overlay_and_nothing_is_written() {
-    let tmp = TempDir::new("broken");
+    let tmp = TempDir::new("builder-broken");
     let out = tmp.0.join("out");
     let overlay = fixture("broken-overlays/10-update-and-remove.yaml");
     let error = pushgen::Builder::new(fixture("overlay/spec.yaml"))

@@ -2,8 +2,10 @@
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod support;
 use std::time::{Duration, SystemTime};
+use support::{TempDir, assert_exit, pushgen, text};
 
 const GENERATED: [&str; 5] = [
     "mod.rs",
@@ -12,52 +14,6 @@ const GENERATED: [&str; 5] = [
     "server.rs",
     "client.rs",
 ];
-
-/// A scratch directory removed on drop, so a failing test cleans up too. The process id
-/// keeps concurrent runs of this test binary apart; `tag` keeps its tests apart.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(tag: &str) -> Self {
-        let path = std::env::temp_dir().join(format!("pushgen-cli-{tag}-{}", std::process::id()));
-        let _ = fs::remove_dir_all(&path);
-        fs::create_dir_all(&path).expect("create temp dir");
-        TempDir(path)
-    }
-
-    fn join(&self, name: &str) -> PathBuf {
-        self.0.join(name)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = fs::remove_dir_all(&self.0);
-    }
-}
-
-fn pushgen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pushgen"))
-        .args(args)
-        .output()
-        .expect("run pushgen")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-/// Fails with everything the run printed, which is what one needs to see then.
-#[track_caller]
-fn assert_exit(output: &Output, code: i32, what: &str) {
-    assert_eq!(
-        output.status.code(),
-        Some(code),
-        "{what}: expected exit {code}\nstdout:\n{}\nstderr:\n{}",
-        text(&output.stdout),
-        text(&output.stderr)
-    );
-}
 
 fn path_arg(path: &Path) -> &str {
     path.to_str().expect("temp paths are UTF-8")

@@ -1,24 +1,10 @@
 //! `pushgen inspect`: what it prints about a spec, as text and as JSON.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn pushgen(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_pushgen"))
-        .args(args)
-        .output()
-        .expect("run pushgen")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
-}
-
-fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fixtures")
-        .join(name)
-}
+mod support;
+use support::{fixture, pushgen, text};
 
 fn inspect(spec: &Path, more: &[&str]) -> Output {
     let spec = spec.to_str().expect("fixture paths are UTF-8");

@@ -51,6 +51,10 @@ pub enum KeyLocation {
 
 impl SchemeKind {
     /// The `Authorization` scheme this kind sends, if it sends one.
+    #[cfg_attr(
+        not(any(feature = "client", feature = "server")),
+        allow(dead_code, reason = "clients send it and servers read it")
+    )]
     pub(crate) fn authorization(&self) -> Option<&'static str> {
         match self {
             SchemeKind::Bearer | SchemeKind::OAuth2 | SchemeKind::OpenIdConnect => Some("Bearer"),
@@ -123,6 +127,10 @@ impl Credential {
     }
 
     /// The value of `Authorization` that carries this credential for `kind`.
+    #[cfg_attr(
+        not(feature = "client"),
+        allow(dead_code, reason = "a client sends it")
+    )]
     pub(crate) fn authorization(&self, kind: &SchemeKind) -> Option<String> {
         let scheme = kind.authorization()?;
         Some(match self {
@@ -136,6 +144,10 @@ impl Credential {
 
     /// Reads the value of an `Authorization` header for `kind`: `None` when it is for
     /// another scheme, `Err` when it is for this one but malformed.
+    #[cfg_attr(
+        not(feature = "server"),
+        allow(dead_code, reason = "a server reads it")
+    )]
     pub(crate) fn from_authorization(
         kind: &SchemeKind,
         value: &str,

@@ -22,7 +22,10 @@ mod text;
 mod write;
 
 #[cfg(feature = "client")]
-pub(crate) use read::{Framed, read_line, read_sse_final, read_sse_gap, read_sse_push};
+pub(crate) use read::{Framed, read_line, read_sse_gap, read_sse_push};
+// The client reads the final event; so does a server's hub, ending a topic from its log.
+#[cfg(any(feature = "client", feature = "server"))]
+pub(crate) use read::read_sse_final;
 pub use read::{Head, ReadError, Variables, body, no_body};
 pub use serde::Deserializer;
 #[cfg(feature = "server")]

@@ -1,0 +1,103 @@
+//! What a generated SDK must pass before it is published, run with cargo on the crate:
+//! `cargo package` (which builds the packaged crate, every dependency from the
+//! registry), `cargo clippy -D warnings` with every combination of its features,
+//! `cargo doc` with warnings denied, and its doctests (the README's examples).
+//! `cargo xtask sdk-check` and the test suite run it.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+/// Every combination of the SDK's features that differs: `rustls` implies `client`.
+pub const FEATURE_SETS: &[&str] = &[
+    "",
+    "client",
+    "server",
+    "client,server",
+    "client,rustls",
+    "client,server,rustls",
+];
+
+/// How to run the checks.
+#[derive(Debug, Clone)]
+pub struct CheckOptions {
+    /// The cargo to run (`$CARGO` inside cargo's own processes).
+    pub cargo: PathBuf,
+    /// Where cargo builds: shared between SDKs, so that their dependencies build once.
+    pub target_dir: PathBuf,
+    /// A `Cargo.lock` to start from (the pushgen workspace's), so that an SDK builds
+    /// against the dependency versions the runtime was tested with, and shares their
+    /// builds. Without one, cargo resolves the newest.
+    pub lockfile: Option<PathBuf>,
+}
+
+/// One check that passed, and how long it took.
+#[derive(Debug, Clone)]
+pub struct Passed {
+    pub check: String,
+    pub seconds: f64,
+}
+
+/// Runs every check on the crate in `dir`; the first failure is an error naming the
+/// command (cargo's own output went to this process's stdout and stderr).
+pub fn check_crate(dir: &Path, options: &CheckOptions) -> Result<Vec<Passed>, String> {
+    if let Some(lockfile) = &options.lockfile {
+        std::fs::copy(lockfile, dir.join("Cargo.lock"))
+            .map_err(|e| format!("copy {}: {e}", lockfile.display()))?;
+    }
+    let mut passed = Vec::new();
+    let mut run = |check: String, args: Vec<&str>, rustdocflags: bool| -> Result<(), String> {
+        let start = Instant::now();
+        let mut command = Command::new(&options.cargo);
+        command
+            .args(&args)
+            .current_dir(dir)
+            .env("CARGO_TARGET_DIR", &options.target_dir)
+            // An SDK is checked as its users build it, not with this build's settings.
+            .env_remove("RUSTFLAGS")
+            .env_remove("CARGO_ENCODED_RUSTFLAGS");
+        if rustdocflags {
+            command.env("RUSTDOCFLAGS", "-D warnings");
+        }
+        let status = command
+            .status()
+            .map_err(|e| format!("{}: {e}", options.cargo.display()))?;
+        if !status.success() {
+            return Err(format!(
+                "{check} failed: cargo {} in {}",
+                args.join(" "),
+                dir.display()
+            ));
+        }
+        passed.push(Passed {
+            check,
+            seconds: start.elapsed().as_secs_f64(),
+        });
+        Ok(())
+    };
+    run("cargo package".into(), vec!["package", "--quiet"], false)?;
+    for features in FEATURE_SETS {
+        run(
+            format!("clippy with features [{features}]"),
+            vec![
+                "clippy",
+                "--quiet",
+                "--all-targets",
+                "--no-default-features",
+                "--features",
+                features,
+                "--",
+                "-D",
+                "warnings",
+            ],
+            false,
+        )?;
+    }
+    run(
+        "cargo doc".into(),
+        vec!["doc", "--quiet", "--no-deps"],
+        true,
+    )?;
+    run("doctests".into(), vec!["test", "--quiet", "--doc"], false)?;
+    Ok(passed)
+}
