@@ -9,7 +9,7 @@
 //! | `README.md` | `templates/sdk/README.md`, with a usage example per push or stream operation (the crate's docs, so its examples are doctests) |
 //! | `src/lib.rs` | written here: the crate's modules, the client and server behind features |
 //! | `src/api/` | the generated code ([`pushgen_codegen`], cargo features on) |
-//! | `src/pushgen_runtime/` | the runtime's source ([`vendor`]) |
+//! | `src/pushgen_runtime/` | the runtime's source (`sdk/vendor.rs`) |
 //! | `spec/` | the spec, the files it `$ref`s and the overlays, for reference |
 
 pub mod check;
