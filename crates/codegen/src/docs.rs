@@ -22,6 +22,16 @@ pub fn doc_opt(text: Option<&str>) -> TokenStream {
     }
 }
 
+/// `text` as Markdown rustdoc reads without complaint, for documentation that is not a
+/// doc comment (an SDK's README, which is also its crate documentation).
+pub fn markdown(text: &str) -> String {
+    let lines: Vec<String> = sanitize(text)
+        .into_iter()
+        .map(|line| line.strip_prefix(' ').map(str::to_string).unwrap_or(line))
+        .collect();
+    lines.join("\n")
+}
+
 /// Doc lines: each starts with a space so prettyplease prints `/// text`.
 pub fn sanitize(text: &str) -> Vec<String> {
     let text = text.replace("\r\n", "\n").replace('\r', "\n");

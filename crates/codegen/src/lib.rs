@@ -39,6 +39,7 @@ mod usage;
 mod validate;
 
 pub use custom::{Custom, CustomError};
+pub use docs::markdown as rustdoc_markdown;
 pub use examples::{ExampleSuite, examples_test};
 use pushgen_ir::Api;
 pub use usage::{Usage, usage_examples};

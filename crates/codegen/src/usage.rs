@@ -25,6 +25,8 @@ pub struct Usage {
 /// `types` they are); `runtime` the runtime's (`consumer_api::pushgen_runtime`).
 pub fn usage_examples(api: &Api, krate: &str, runtime: &str) -> Vec<Usage> {
     let plan = Plan::new(api, false);
+    // Arguments may name runtime types (a raw body): as the crate reaches the runtime.
+    let codegen = format!("{runtime}::codegen");
     let (Ok(krate), Ok(runtime)) = (
         syn::parse_str::<syn::Path>(krate),
         syn::parse_str::<syn::Path>(runtime),
@@ -39,7 +41,7 @@ pub fn usage_examples(api: &Api, krate: &str, runtime: &str) -> Vec<Usage> {
             Some(Usage {
                 operation: format!("`{}` (`{}`)", op.label(), crate::operations::signature(op)),
                 summary,
-                code: spaced(&crate::render::items(tokens)),
+                code: spaced(&crate::render::items(tokens)).replace(crate::runtime::PATH, &codegen),
             })
         })
         .collect()
@@ -106,10 +108,18 @@ fn example(
                 Some(_) => ident_fmt(format_args!("{}_stream", op.name.snake)),
                 None => name.clone(),
             };
-            let summary = format!(
-                "The items of `{}` arrive one by one, until the stream ends.",
-                op.label()
-            );
+            let summary = match &op.streaming {
+                Streaming::Conditional(c) => format!(
+                    "`{method}` sets `{}` in the request, and the items of `{}` arrive one \
+                     by one until the stream ends; `{name}` asks for the single answer instead.",
+                    c.flag,
+                    op.label()
+                ),
+                _ => format!(
+                    "The items of `{}` arrive one by one, until the stream ends.",
+                    op.label()
+                ),
+            };
             Some((
                 summary,
                 quote! {
@@ -122,7 +132,8 @@ fn example(
                     ) -> Result<(), #error> {
                         let mut stream = client.#method(#(#names),*);
                         while let Some(item) = stream.next_item().await {
-                            println!("{:?}", item?);
+                            let item = item?;
+                            println!("{item:?}");
                         }
                         Ok(())
                     }

@@ -113,7 +113,7 @@ pub fn generate_sdk(options: &SdkOptions) -> Result<Sdk, Error> {
     let mut values: BTreeMap<&str, String> = BTreeMap::new();
     values.insert("name", name.clone());
     values.insert("version", version.clone());
-    values.insert("title", api.title.clone());
+    values.insert("title", pushgen_codegen::rustdoc_markdown(&api.title));
     values.insert("api_version", api.version.clone());
     values.insert("pushgen_version", env!("CARGO_PKG_VERSION").into());
     values.insert("spec_file", file_name(&options.spec));
@@ -205,7 +205,8 @@ fn examples(api: &ir::Api, krate: &str) -> String {
 /// The spec's description for the README, or a line saying there is none.
 fn readme_description(api: &ir::Api) -> String {
     match &api.description {
-        Some(text) if !text.trim().is_empty() => text.trim().to_string(),
+        // The README is the crate's documentation too: no accidental doctests or links.
+        Some(text) if !text.trim().is_empty() => pushgen_codegen::rustdoc_markdown(text),
         _ => format!("The {} API.", api.title),
     }
 }
