@@ -23,6 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 mod auth;
+mod h2;
 mod hub;
 mod incoming;
 mod items;
@@ -32,6 +33,7 @@ mod record;
 mod serve;
 mod stream;
 pub use auth::{Attempt, Presented, Refusal, authenticate, authenticate_optional};
+pub use h2::H2Push;
 pub use hub::{Behind, Hub, HubConfig, PublishError, WatchError};
 pub use incoming::{Binding, Incoming, Rejection, RequestContext};
 pub use items::ItemSink;

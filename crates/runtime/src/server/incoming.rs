@@ -38,6 +38,8 @@ pub struct Incoming {
     uri: Uri,
     headers: HeaderMap,
     body: Bytes,
+    /// Served over HTTP/2 on `h2`: how to push.
+    h2: Option<super::h2::H2Push>,
 }
 
 impl<S: Send + Sync> FromRequest<S> for Incoming {
@@ -48,6 +50,7 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
         let method = parts.method.clone();
         let uri = parts.uri.clone();
         let headers = parts.headers.clone();
+        let h2 = parts.extensions.get::<super::h2::H2Push>().cloned();
         let body = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             // As every error answer, a problem document: `413` past the body limit
@@ -59,6 +62,7 @@ impl<S: Send + Sync> FromRequest<S> for Incoming {
             uri,
             headers,
             body,
+            h2,
         })
     }
 }
@@ -202,6 +206,11 @@ impl Incoming {
             .zip(accepted)
             .find_map(|(media, yes)| yes.then_some(Binding::Stream(media)))
             .unwrap_or(Binding::Plain)
+    }
+
+    /// How to push over HTTP/2, when the request came on a connection served by `h2`.
+    pub(crate) fn h2_push(&self) -> Option<&super::h2::H2Push> {
+        self.h2.as_ref()
     }
 
     /// The media ranges `Accept` lists, without their parameters, leaving out those it

@@ -1,5 +1,6 @@
 //! Envelope mode on the server: pushed responses, then the final response in-band.
 
+use super::h2::{H2Push, PushRefused};
 use super::pipe::Pipe;
 use super::stream::{self, Cut, Ending};
 use super::{Binding, Incoming, PushError, Shared};
@@ -14,6 +15,7 @@ use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 impl<A> Shared<A> {
     /// Runs a push operation's handler and answers with its pushes and final response, in
@@ -33,8 +35,23 @@ impl<A> Shared<A> {
             Binding::Stream(media) => Some(media),
             Binding::Plain => None,
         };
+        // No stream format asked for, over HTTP/2 on `h2`: real server push, the final
+        // response as the request's own response, after the pushes.
+        if let (None, Some(push)) = (media, request.h2_push()) {
+            let sink = PushSink {
+                pipe: None,
+                h2: Some(Arc::new(H2Target {
+                    push: push.clone(),
+                    refused: AtomicBool::new(false),
+                })),
+                _push: PhantomData,
+            };
+            let response = handler(sink).await;
+            return super::respond(&response);
+        }
         let sink = PushSink {
             pipe: media.map(|media| (pipe.clone(), media)),
+            h2: None,
             _push: PhantomData,
         };
         if let (Some(Media::EventStream), Some(retry)) = (media, self.config().retry) {
@@ -110,13 +127,24 @@ impl Ending for FinalResponse {
 /// dropped: a server *may* push, and this client only wants the final response.
 pub struct PushSink<P> {
     pipe: Option<(Arc<Pipe>, Media)>,
+    /// HTTP/2 server push, when the request was served on `h2` and asked for no stream.
+    h2: Option<Arc<H2Target>>,
     _push: PhantomData<fn(P)>,
+}
+
+/// Where HTTP/2 pushes go.
+struct H2Target {
+    push: H2Push,
+    /// The client refused pushes (`SETTINGS_ENABLE_PUSH` 0): they are dropped, and the
+    /// final response alone answers, as for any client that asked for no stream.
+    refused: AtomicBool,
 }
 
 impl<P> Clone for PushSink<P> {
     fn clone(&self) -> Self {
         PushSink {
             pipe: self.pipe.clone(),
+            h2: self.h2.clone(),
             _push: PhantomData,
         }
     }
@@ -124,8 +152,13 @@ impl<P> Clone for PushSink<P> {
 
 impl<P> fmt::Debug for PushSink<P> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let binding = match (&self.pipe, &self.h2) {
+            (Some((_, media)), _) => Some(media.content_type()),
+            (None, Some(_)) => Some("http2-push"),
+            (None, None) => None,
+        };
         f.debug_struct("PushSink")
-            .field("binding", &self.pipe.as_ref().map(|(_, media)| media))
+            .field("binding", &binding)
             .finish()
     }
 }
@@ -143,6 +176,10 @@ impl<P: PushMessage> PushSink<P> {
     }
 
     async fn send_event(&self, id: Option<&str>, push: P) -> Result<(), PushError> {
+        if let Some(h2) = &self.h2 {
+            let envelope = push.encode()?;
+            return h2.push(&envelope).await;
+        }
         let Some((pipe, media)) = &self.pipe else {
             return Ok(());
         };
@@ -159,6 +196,12 @@ impl<P: PushMessage> PushSink<P> {
     /// Writes a logged event (resumption): its data is the envelope it was published
     /// with.
     pub(super) async fn send_entry(&self, entry: &Entry) -> Result<(), PushError> {
+        if let Some(h2) = &self.h2 {
+            let event = entry.event.as_deref().unwrap_or("");
+            let envelope = wire::parse_envelope(event, &entry.data)
+                .map_err(|e| PushError::Encode(format!("a logged event: {e}")))?;
+            return h2.push(&envelope).await;
+        }
         let Some((pipe, media)) = &self.pipe else {
             return Ok(());
         };
@@ -197,6 +240,7 @@ impl<P: PushMessage> PushSink<P> {
     /// Tells the client that what it asked to resume from is gone: the SSE event `gap`
     /// with data `{"oldest":ID}` (or `null`), the line `{"gap":{"oldest":ID}}`.
     pub(super) async fn send_gap(&self, oldest: Option<&str>) -> Result<(), PushError> {
+        // HTTP/2 push has no way to say it: a resumed push stream is SSE or NDJSON.
         let Some((pipe, media)) = &self.pipe else {
             return Ok(());
         };
@@ -233,9 +277,13 @@ impl<P: PushMessage> PushSink<P> {
         }
     }
 
-    /// Whether pushes reach the client (it asked for a stream).
+    /// Whether pushes reach the client (it asked for a stream, or takes HTTP/2 pushes).
     pub fn is_streaming(&self) -> bool {
         self.pipe.is_some()
+            || self
+                .h2
+                .as_ref()
+                .is_some_and(|h2| !h2.refused.load(Ordering::Relaxed))
     }
 
     /// The stream's media type, when pushes reach the client.
@@ -246,9 +294,34 @@ impl<P: PushMessage> PushSink<P> {
     /// Resolves once the client is gone. Never resolves when the client did not ask for
     /// pushes, since there is no stream to lose.
     pub async fn closed(&self) {
-        match &self.pipe {
-            Some((pipe, _)) => pipe.closed().await,
-            None => std::future::pending().await,
+        match (&self.pipe, &self.h2) {
+            (Some((pipe, _)), _) => pipe.closed().await,
+            (None, Some(h2)) => h2.push.reset().await,
+            (None, None) => std::future::pending().await,
+        }
+    }
+}
+
+impl H2Target {
+    async fn push(&self, envelope: &wire::Envelope) -> Result<(), PushError> {
+        if self.refused.load(Ordering::Relaxed) {
+            return Ok(());
+        }
+        let parts = &envelope.parts;
+        let body = parts.body.as_ref().map(|json| json.bytes().clone());
+        match self
+            .push
+            .push(&envelope.path, parts.status, &parts.headers, body)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(PushRefused::Disabled) => {
+                // A server *may* push; this client takes none.
+                self.refused.store(true, Ordering::Relaxed);
+                Ok(())
+            }
+            Err(PushRefused::Closed) => Err(PushError::Closed),
+            Err(PushRefused::Invalid(e)) => Err(PushError::Encode(e)),
         }
     }
 }

@@ -11,6 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::DefaultBodyLimit;
 use futures_util::future::BoxFuture;
+use http::uri::Scheme;
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::conn::auto;
 use std::future::{Future, IntoFuture};
@@ -50,11 +51,19 @@ pub struct ConnectionConfig {
     /// soon as the limit is passed, without reading the rest. A router's own
     /// `DefaultBodyLimit` layer takes precedence.
     pub max_request_body: usize,
+    /// Serves HTTP/2 connections on the `h2` crate, so that push operations can use
+    /// HTTP/2 server push (`PUSH_PROMISE`) with clients that allow it. Off, HTTP/2 is
+    /// served by hyper, and pushes travel only as SSE or NDJSON.
+    pub http2_push: bool,
+    /// Over HTTP/2, the most streams a client may have open at once
+    /// (`SETTINGS_MAX_CONCURRENT_STREAMS`).
+    pub http2_max_concurrent_streams: u32,
 }
 
 impl Default for ConnectionConfig {
     /// A 30 s head timeout, 8 KiB of connection buffer and 64 KiB per HTTP/2 stream, no
-    /// Nagle, 10,000 connections, 2 MiB bodies.
+    /// Nagle, 10,000 connections, 2 MiB bodies; HTTP/2 with server push, 200 streams a
+    /// connection.
     fn default() -> Self {
         ConnectionConfig {
             header_read_timeout: Some(Duration::from_secs(30)),
@@ -63,12 +72,14 @@ impl Default for ConnectionConfig {
             nodelay: true,
             max_connections: Some(10_000),
             max_request_body: 2 * 1024 * 1024,
+            http2_push: true,
+            http2_max_concurrent_streams: 200,
         }
     }
 }
 
 /// hyper refuses a smaller buffer: one must hold a typical request head.
-const MIN_BUF_SIZE: usize = 8 * 1024;
+pub(super) const MIN_BUF_SIZE: usize = 8 * 1024;
 
 /// Serves `app` on `listener` until the listener fails for good, or the graceful
 /// shutdown signal (if one is set) fires and every connection has finished.
@@ -156,9 +167,21 @@ impl Serve {
             let app = app.clone();
             let builder = builder.clone();
             let mut stopped = stopped.clone();
+            let config = self.config.clone();
             tokio::spawn(async move {
                 // Held until the connection ends.
                 let _slot = slot;
+                if config.http2_push && starts_http2(&socket, config.header_read_timeout).await {
+                    let stop = async move {
+                        let _ = stopped.changed().await;
+                    };
+                    let served =
+                        super::h2::serve_connection(socket, app, &config, Scheme::HTTP, stop);
+                    if let Err(e) = served.await {
+                        tracing::debug!(error = %e, "an HTTP/2 connection ended with an error");
+                    }
+                    return;
+                }
                 let service = hyper::service::service_fn(move |request| {
                     let mut app = app.clone();
                     async move { app.call(request.map(Body::new)).await }
@@ -202,6 +225,38 @@ fn builder(config: &ConnectionConfig) -> auto::Builder<TokioExecutor> {
         .timer(TokioTimer::new())
         .max_send_buf_size(config.max_send_buf_size.max(MIN_BUF_SIZE));
     builder
+}
+
+/// Whether the connection starts with HTTP/2's preface (prior knowledge, h2c), judged
+/// from its first bytes without taking them: as soon as one differs, it is HTTP/1.1.
+/// A client that sends nothing within `timeout` is left to HTTP/1.1's own timer.
+async fn starts_http2(socket: &tokio::net::TcpStream, timeout: Option<Duration>) -> bool {
+    let peek = async {
+        let mut buf = [0u8; super::h2::PREFACE.len()];
+        // A peek does not take the bytes, so readiness says nothing new until more
+        // arrive: wait between looks, longer each time (a client that stops half way
+        // through the preface costs a few wake-ups, not a spin).
+        let mut pause = Duration::from_millis(1);
+        loop {
+            let n = match socket.peek(&mut buf).await {
+                Ok(0) | Err(_) => return false,
+                Ok(n) => n,
+            };
+            if buf[..n] != super::h2::PREFACE[..n] {
+                return false;
+            }
+            if n == buf.len() {
+                return true;
+            }
+            // Part of the preface so far: wait for more to arrive.
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(Duration::from_millis(100));
+        }
+    };
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, peek).await.unwrap_or(false),
+        None => peek.await,
+    }
 }
 
 fn finished(result: Result<(), Box<dyn std::error::Error + Send + Sync>>) {

@@ -1,0 +1,332 @@
+//! HTTP/2 server push (`PUSH_PROMISE`) from the generated consumer server, served by
+//! `pushgen_runtime::server::serve` on 127.0.0.1 over cleartext HTTP/2 with prior
+//! knowledge: read by the `h2` crate's client frame by frame, by `nghttp` (a peer
+//! nobody here wrote), and refused by `curl`, which disables push and gets the fallback.
+//!
+//! Peer-missing rule: without `nghttp` or `curl` on `PATH` their tests fail when
+//! `CI=true` and otherwise say loudly on stderr that they skipped.
+
+mod support;
+
+use bytes::Bytes;
+use futures_util::{FutureExt, StreamExt};
+use http::{Request, StatusCode};
+use pushgen_runtime::server::ServerConfig;
+use std::net::SocketAddr;
+use std::process::Command;
+use support::{Observed, bounded, peer_missing, serve};
+
+/// One pushed response as a client received it.
+#[derive(Debug)]
+struct Pushed {
+    path: String,
+    status: StatusCode,
+    offset: Option<String>,
+    content_type: Option<String>,
+    body: serde_json::Value,
+}
+
+/// `POST /consumers` with `body` over h2c, push enabled: the pushes in the order they
+/// were promised, then the final response's status and body.
+async fn post_with_push(
+    addr: SocketAddr,
+    body: &str,
+) -> (Vec<Pushed>, StatusCode, serde_json::Value) {
+    post_with(addr, body, h2::client::Builder::new(), |_| false).await
+}
+
+/// [`post_with_push`] with the client's own settings; `decline(i)` resets the `i`th
+/// promised stream (`RST_STREAM` with `CANCEL`) instead of reading it.
+async fn post_with(
+    addr: SocketAddr,
+    body: &str,
+    mut settings: h2::client::Builder,
+    decline: impl Fn(usize) -> bool,
+) -> (Vec<Pushed>, StatusCode, serde_json::Value) {
+    let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let (mut client, connection) = settings
+        .enable_push(true)
+        .handshake::<_, Bytes>(tcp)
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    let request = Request::post(format!("http://{addr}/consumers"))
+        .header("content-type", "application/json")
+        .body(())
+        .unwrap();
+    let (mut response, mut send) = client.send_request(request, false).unwrap();
+    send.send_data(Bytes::from(body.to_string()), true).unwrap();
+    // Every PUSH_PROMISE comes on the request's stream before the final response's
+    // head; once the head is in, the promises are all there. (h2's client does not wake
+    // a task waiting for promises when the stream ends without one: waiting on promises
+    // alone would wait until something else woke it.) Pushed responses are read as they
+    // come, in the order promised: the server waits for the client to take them.
+    let mut promises = response.push_promises();
+    let mut reading = futures_util::stream::FuturesOrdered::new();
+    let mut pushes = Vec::new();
+    let mut head = None;
+    let mut promised = 0;
+    while head.is_none() || !reading.is_empty() {
+        tokio::select! {
+            biased;
+            Some(pushed) = reading.next(), if !reading.is_empty() => pushes.push(pushed),
+            promise = promises.push_promise(), if head.is_none() => match promise {
+                Some(promise) => {
+                    let promise = promise.unwrap();
+                    if decline(promised) {
+                        // Dropping a promised response before it arrives resets it.
+                        drop(promise);
+                    } else {
+                        reading.push_back(read_pushed(promise));
+                    }
+                    promised += 1;
+                }
+                None => head = Some((&mut response).await.unwrap()),
+            },
+            arrived = &mut response, if head.is_none() => {
+                while let Some(Some(promise)) = promises.push_promise().now_or_never() {
+                    reading.push_back(read_pushed(promise.unwrap()));
+                }
+                head = Some(arrived.unwrap());
+            }
+        }
+    }
+    let head = head.unwrap();
+    let status = head.status();
+    let body = read(head.into_body()).await;
+    (pushes, status, serde_json::from_slice(&body).unwrap())
+}
+
+async fn read_pushed(promise: h2::client::PushPromise) -> Pushed {
+    let (request, pushed) = promise.into_parts();
+    assert_eq!(request.method(), http::Method::GET);
+    let response = pushed.await.unwrap();
+    let status = response.status();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .map(|v| v.to_str().unwrap().to_string())
+    };
+    let (offset, content_type) = (header("offset"), header("content-type"));
+    let body = read(response.into_body()).await;
+    Pushed {
+        path: request.uri().path().to_string(),
+        status,
+        offset,
+        content_type,
+        body: serde_json::from_slice(&body).unwrap(),
+    }
+}
+
+async fn read(mut body: h2::RecvStream) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.unwrap();
+        let _ = body.flow_control().release_capacity(chunk.len());
+        out.extend_from_slice(&chunk);
+    }
+    out
+}
+
+#[tokio::test]
+async fn each_push_is_a_push_promise_then_its_response_then_the_final_response() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let (pushes, status, body) = post_with_push(addr, r#"{"topic":"t","maxEvents":3}"#).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(
+            body,
+            serde_json::json!({"consumerId": "c-t", "topic": "t", "delivered": 3})
+        );
+        let paths: Vec<&str> = pushes.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "/consumers/c-t/events/0",
+                "/consumers/c-t/events/1",
+                "/consumers/c-t/events/2"
+            ]
+        );
+        for (i, push) in pushes.iter().enumerate() {
+            assert_eq!(push.status, StatusCode::OK);
+            assert_eq!(
+                push.offset.as_deref(),
+                Some(i.to_string().as_str()),
+                "typed header"
+            );
+            assert_eq!(push.content_type.as_deref(), Some("application/json"));
+        }
+        assert_eq!(
+            pushes[0].body,
+            serde_json::json!({"kind": "message", "text": "message 0", "priority": "high"})
+        );
+        assert_eq!(
+            pushes[1].body,
+            serde_json::json!({"kind": "heartbeat", "at": "2026-11-24T00:00:01Z"})
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn ten_thousand_pushes_arrive_none_lost_in_order() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let (pushes, status, body) =
+            post_with_push(addr, r#"{"topic":"many","maxEvents":10000}"#).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(body["delivered"], 10000);
+        assert_eq!(pushes.len(), 10_000);
+        for (i, push) in pushes.iter().enumerate() {
+            assert_eq!(push.path, format!("/consumers/c-many/events/{i}"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_push_the_client_resets_is_declined_and_the_others_go_on() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let (pushes, status, body) = post_with(
+            addr,
+            r#"{"topic":"some","maxEvents":20}"#,
+            h2::client::Builder::new(),
+            |i| i % 3 == 1,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(body["delivered"], 20, "the handler's sends all succeeded");
+        let offsets: Vec<String> = pushes.into_iter().filter_map(|p| p.offset).collect();
+        let expected: Vec<String> = (0..20)
+            .filter(|i| i % 3 != 1)
+            .map(|i| i.to_string())
+            .collect();
+        assert_eq!(offsets, expected);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn an_error_before_any_push_is_the_plain_response() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let (pushes, status, body) = post_with_push(addr, r#"{"topic":""}"#).await;
+        assert!(pushes.is_empty());
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body, serde_json::json!({"message": "topic is empty"}));
+    })
+    .await;
+}
+
+fn have(program: &str, test: &str, fix: &str) -> bool {
+    let found = Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    found || peer_missing(test, &format!("`{program}` is not on PATH"), fix)
+}
+
+/// Runs a peer to its end off the test's runtime, which serves it meanwhile.
+async fn run(mut command: Command) -> std::process::Output {
+    tokio::task::spawn_blocking(move || command.output().expect("run the peer"))
+        .await
+        .unwrap()
+}
+
+/// The body file `nghttp -d` sends.
+fn body_file(name: &str, body: &str) -> std::path::PathBuf {
+    let path =
+        std::env::temp_dir().join(format!("pushgen-h2push-{name}-{}.json", std::process::id()));
+    std::fs::write(&path, body).unwrap();
+    path
+}
+
+#[tokio::test]
+async fn nghttp_receives_the_promises_and_the_pushed_bodies() {
+    if !have(
+        "nghttp",
+        "nghttp_receives_the_promises_and_the_pushed_bodies",
+        "install Debian's nghttp2-client",
+    ) {
+        return;
+    }
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let body = body_file("nghttp", r#"{"topic":"t","maxEvents":2}"#);
+        let mut nghttp = Command::new("nghttp");
+        nghttp
+            .args(["-v", "-H", "content-type: application/json", "-d"])
+            .arg(&body)
+            .arg(format!("http://{addr}/consumers"));
+        let output = run(nghttp).await;
+        let _ = std::fs::remove_file(&body);
+        let log = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            output.status.success(),
+            "nghttp failed:\n{log}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        // Two PUSH_PROMISE frames on the request's stream, with the expanded paths.
+        let promises: Vec<&str> = log
+            .lines()
+            .filter(|l| l.contains("recv PUSH_PROMISE frame"))
+            .collect();
+        assert_eq!(promises.len(), 2, "{log}");
+        for path in ["/consumers/c-t/events/0", "/consumers/c-t/events/1"] {
+            assert!(
+                log.contains(&format!(":path: {path}")),
+                "no promise of {path}:\n{log}"
+            );
+        }
+        assert!(log.contains(":method: GET"), "{log}");
+        // The pushed responses' typed header and their JSON bodies, then the final one.
+        assert!(log.contains("offset: 1"), "{log}");
+        assert!(
+            log.contains(r#"{"kind":"message","text":"message 0","priority":"high"}"#),
+            "{log}"
+        );
+        assert!(
+            log.contains(r#"{"kind":"heartbeat","at":"2026-11-24T00:00:01Z"}"#),
+            "{log}"
+        );
+        assert!(log.contains(":status: 201"), "{log}");
+        assert!(
+            log.contains(r#"{"consumerId":"c-t","topic":"t","delivered":2}"#),
+            "{log}"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn curl_disables_push_and_gets_the_final_response_alone_or_sse() {
+    if !have(
+        "curl",
+        "curl_disables_push_and_gets_the_final_response_alone_or_sse",
+        "install curl",
+    ) {
+        return;
+    }
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let curl = |accept: &'static str| {
+            let mut curl = Command::new("curl");
+            curl.args(["-sS", "--http2-prior-knowledge", "-H", "content-type: application/json"])
+                .args(["-H", accept, "-d", r#"{"topic":"t","maxEvents":2}"#])
+                .arg(format!("http://{addr}/consumers"));
+            run(curl)
+        };
+        let plain = curl("accept: application/json").await;
+        assert_eq!(
+            String::from_utf8_lossy(&plain.stdout),
+            r#"{"consumerId":"c-t","topic":"t","delivered":2}"#
+        );
+        let sse = curl("accept: text/event-stream").await;
+        let sse = String::from_utf8_lossy(&sse.stdout);
+        assert!(sse.starts_with("event: /consumers/{consumerId}/events/{offset}\n"), "{sse}");
+        assert!(sse.ends_with("event: final\ndata: {\"status\":201,\"headers\":{},\"body\":{\"consumerId\":\"c-t\",\"topic\":\"t\",\"delivered\":2}}\n\n"), "{sse}");
+    })
+    .await;
+}
