@@ -11,10 +11,12 @@ mod support;
 use bytes::Bytes;
 use futures_util::{FutureExt, StreamExt};
 use http::{Request, StatusCode};
-use pushgen_runtime::server::ServerConfig;
+use pushgen_golden::consumer::server::router_with_config;
+use pushgen_runtime::server::{ServerConfig, Shutdown};
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::process::Command;
-use support::{Observed, bounded, peer_missing, serve};
+use support::{Observed, TestConsumers, bounded, peer_missing, serve};
 
 /// One pushed response as a client received it.
 #[derive(Debug)]
@@ -204,6 +206,41 @@ async fn a_push_the_client_resets_is_declined_and_the_others_go_on() {
             .map(|i| i.to_string())
             .collect();
         assert_eq!(offsets, expected);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_server_shutdown_ends_the_pushes_and_then_the_connection() {
+    bounded(async {
+        let shutdown = Shutdown::new();
+        let consumers = TestConsumers {
+            observed: Observed::default(),
+        };
+        let app = router_with_config(consumers, ServerConfig::default().shutdown(&shutdown));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let server = tokio::spawn(
+            pushgen_runtime::server::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stopped.await;
+                    shutdown.trigger();
+                })
+                .into_future(),
+        );
+        // `forever` pushes every millisecond until a send fails.
+        let client =
+            tokio::spawn(async move { post_with_push(addr, r#"{"topic":"forever"}"#).await });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        stop.send(()).unwrap();
+        let (pushes, status, body) = client.await.unwrap();
+        assert!(!pushes.is_empty(), "pushes before the shutdown");
+        // The handler's send failed, and its answer still reached the client.
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert_eq!(body, serde_json::json!({"message": "client left"}));
+        // And the server finished: every connection closed.
+        server.await.unwrap().unwrap();
     })
     .await;
 }

@@ -43,6 +43,7 @@ impl<A> Shared<A> {
                 h2: Some(Arc::new(H2Target {
                     push: push.clone(),
                     refused: AtomicBool::new(false),
+                    shutdown: self.config().shutdown.as_ref().map(|s| s.tx.subscribe()),
                 })),
                 _push: PhantomData,
             };
@@ -138,6 +139,9 @@ struct H2Target {
     /// The client refused pushes (`SETTINGS_ENABLE_PUSH` 0): they are dropped, and the
     /// final response alone answers, as for any client that asked for no stream.
     refused: AtomicBool,
+    /// The server's shutdown: once triggered, sends fail as if the client had left, so
+    /// the handler returns and the connection can close.
+    shutdown: Option<tokio::sync::watch::Receiver<bool>>,
 }
 
 impl<P> Clone for PushSink<P> {
@@ -296,7 +300,12 @@ impl<P: PushMessage> PushSink<P> {
     pub async fn closed(&self) {
         match (&self.pipe, &self.h2) {
             (Some((pipe, _)), _) => pipe.closed().await,
-            (None, Some(h2)) => h2.push.reset().await,
+            (None, Some(h2)) => {
+                tokio::select! {
+                    () = h2.push.reset() => {}
+                    () = h2.stopped() => {}
+                }
+            }
             (None, None) => std::future::pending().await,
         }
     }
@@ -304,16 +313,20 @@ impl<P: PushMessage> PushSink<P> {
 
 impl H2Target {
     async fn push(&self, envelope: &wire::Envelope) -> Result<(), PushError> {
+        if self.shutdown.as_ref().is_some_and(|rx| *rx.borrow()) {
+            return Err(PushError::Closed);
+        }
         if self.refused.load(Ordering::Relaxed) {
             return Ok(());
         }
         let parts = &envelope.parts;
         let body = parts.body.as_ref().map(|json| json.bytes().clone());
-        match self
-            .push
-            .push(&envelope.path, parts.status, &parts.headers, body)
-            .await
-        {
+        let pushed = tokio::select! {
+            pushed = self.push.push(&envelope.path, parts.status, &parts.headers, body) => pushed,
+            // A push waiting for a slow client does not hold the shutdown up.
+            () = self.stopped() => return Err(PushError::Closed),
+        };
+        match pushed {
             Ok(()) => Ok(()),
             Err(PushRefused::Disabled) => {
                 // A server *may* push; this client takes none.
@@ -322,6 +335,14 @@ impl H2Target {
             }
             Err(PushRefused::Closed) => Err(PushError::Closed),
             Err(PushRefused::Invalid(e)) => Err(PushError::Encode(e)),
+        }
+    }
+
+    /// Resolves once the server shuts down; never without a shutdown.
+    async fn stopped(&self) {
+        match &self.shutdown {
+            Some(rx) => super::Shutdown::triggered(rx.clone()).await,
+            None => std::future::pending().await,
         }
     }
 }
