@@ -34,7 +34,7 @@ async fn post_with_push(
     addr: SocketAddr,
     body: &str,
 ) -> (Vec<Pushed>, StatusCode, serde_json::Value) {
-    post_with(addr, body, h2::client::Builder::new(), |_| false).await
+    post_with(addr, body, h2::client::Builder::new(), |_| false, None).await
 }
 
 /// [`post_with_push`] with the client's own settings; `decline(i)` resets the `i`th
@@ -44,6 +44,7 @@ async fn post_with(
     body: &str,
     mut settings: h2::client::Builder,
     decline: impl Fn(usize) -> bool,
+    stall: Option<std::time::Duration>,
 ) -> (Vec<Pushed>, StatusCode, serde_json::Value) {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut client, connection) = settings
@@ -58,6 +59,15 @@ async fn post_with(
         .unwrap();
     let (mut response, mut send) = client.send_request(request, false).unwrap();
     send.send_data(Bytes::from(body.to_string()), true).unwrap();
+    if let Some(stall) = stall {
+        // A client that reads nothing for a while: it returns no flow-control window,
+        // so the server's handler must wait, not run ahead buffering its pushes.
+        tokio::time::sleep(stall).await;
+        assert!(
+            (&mut response).now_or_never().is_none(),
+            "the handler finished while its client read nothing"
+        );
+    }
     // Every PUSH_PROMISE comes on the request's stream before the final response's
     // head; once the head is in, the promises are all there. (h2's client does not wake
     // a task waiting for promises when the stream ends without one: waiting on promises
@@ -196,6 +206,7 @@ async fn a_push_the_client_resets_is_declined_and_the_others_go_on() {
             r#"{"topic":"some","maxEvents":20}"#,
             h2::client::Builder::new(),
             |i| i % 3 == 1,
+            None,
         )
         .await;
         assert_eq!(status, StatusCode::CREATED);
@@ -206,6 +217,37 @@ async fn a_push_the_client_resets_is_declined_and_the_others_go_on() {
             .map(|i| i.to_string())
             .collect();
         assert_eq!(offsets, expected);
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_slow_client_slows_the_handler_and_then_gets_every_push() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let mut settings = h2::client::Builder::new();
+        // Windows of 4 KiB: about a hundred small pushes' bodies.
+        settings
+            .initial_window_size(4096)
+            .initial_connection_window_size(4096);
+        let stall = Some(std::time::Duration::from_millis(500));
+        let (pushes, status, body) = post_with(
+            addr,
+            r#"{"topic":"slow-reader","maxEvents":2000}"#,
+            settings,
+            |_| false,
+            stall,
+        )
+        .await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(body["delivered"], 2000);
+        assert_eq!(pushes.len(), 2000);
+        assert!(
+            pushes
+                .iter()
+                .enumerate()
+                .all(|(i, p)| p.offset == Some(i.to_string()))
+        );
     })
     .await;
 }
