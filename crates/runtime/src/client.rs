@@ -12,6 +12,7 @@ use std::time::Duration;
 
 mod auth;
 mod call;
+mod h2push;
 mod items;
 mod push;
 mod read;
@@ -65,6 +66,8 @@ pub enum Error {
     /// The request breaks rules its schemas declare (`maxLength`, `minimum`, …), and the
     /// client checks before it sends ([`Config::validate_requests`]): nothing was sent.
     Invalid(crate::validate::Violations),
+    /// The HTTP/2 connection of [`PushBinding::Http2Push`] failed, described.
+    Http2(String),
 }
 
 /// How much of an undeclared answer's body an error keeps.
@@ -140,6 +143,7 @@ impl fmt::Debug for Error {
                 .field("cause", cause)
                 .finish(),
             Error::Invalid(v) => f.debug_tuple("Invalid").field(v).finish(),
+            Error::Http2(e) => f.debug_tuple("Http2").field(e).finish(),
         }
     }
 }
@@ -177,6 +181,7 @@ impl fmt::Display for Error {
                 "the stream broke off after the push with id `{last_event_id}`: {cause}"
             ),
             Error::Invalid(v) => write!(f, "the request breaks its schema's rules: {v}"),
+            Error::Http2(e) => write!(f, "HTTP/2: {e}"),
         }
     }
 }
@@ -280,14 +285,20 @@ pub enum PushBinding {
     NdJson,
     /// JSON Lines (`application/jsonl`).
     JsonLines,
+    /// HTTP/2 server push: each push a `PUSH_PROMISE` and its pushed response, on an
+    /// HTTP/2 connection of the stream's own (cleartext with prior knowledge, `http://`
+    /// only). Pushes with ids are not resumed over it.
+    Http2Push,
 }
 
 impl PushBinding {
-    pub fn media(self) -> Media {
+    /// The stream format it asks for; `None` for HTTP/2 push, which asks for none.
+    pub fn media(self) -> Option<Media> {
         match self {
-            PushBinding::Sse => Media::EventStream,
-            PushBinding::NdJson => Media::NdJson,
-            PushBinding::JsonLines => Media::JsonLines,
+            PushBinding::Sse => Some(Media::EventStream),
+            PushBinding::NdJson => Some(Media::NdJson),
+            PushBinding::JsonLines => Some(Media::JsonLines),
+            PushBinding::Http2Push => None,
         }
     }
 }

@@ -11,16 +11,20 @@ mod support;
 use bytes::Bytes;
 use futures_util::{FutureExt, StreamExt};
 use http::{Request, StatusCode};
+use pushgen_golden::consumer::client::{ConsumerApiClient, CreateConsumerObserver};
+use pushgen_golden::consumer::operations::create_consumer::{Events, Push, Response};
 use pushgen_golden::consumer::server::router_with_config;
+use pushgen_golden::consumer::types;
+use pushgen_runtime::client::{self as runtime_client, PushBinding};
 use pushgen_runtime::server::{ServerConfig, Shutdown};
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::process::Command;
-use support::{Observed, TestConsumers, bounded, peer_missing, serve};
+use support::{Observed, TestConsumers, bounded, event, peer_missing, serve};
 
 /// One pushed response as a client received it.
 #[derive(Debug)]
-struct Pushed {
+struct Received {
     path: String,
     status: StatusCode,
     offset: Option<String>,
@@ -33,7 +37,7 @@ struct Pushed {
 async fn post_with_push(
     addr: SocketAddr,
     body: &str,
-) -> (Vec<Pushed>, StatusCode, serde_json::Value) {
+) -> (Vec<Received>, StatusCode, serde_json::Value) {
     post_with(addr, body, h2::client::Builder::new(), |_| false, None).await
 }
 
@@ -45,7 +49,7 @@ async fn post_with(
     mut settings: h2::client::Builder,
     decline: impl Fn(usize) -> bool,
     stall: Option<std::time::Duration>,
-) -> (Vec<Pushed>, StatusCode, serde_json::Value) {
+) -> (Vec<Received>, StatusCode, serde_json::Value) {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
     let (mut client, connection) = settings
         .enable_push(true)
@@ -109,7 +113,7 @@ async fn post_with(
     (pushes, status, serde_json::from_slice(&body).unwrap())
 }
 
-async fn read_pushed(promise: h2::client::PushPromise) -> Pushed {
+async fn read_pushed(promise: h2::client::PushPromise) -> Received {
     let (request, pushed) = promise.into_parts();
     assert_eq!(request.method(), http::Method::GET);
     let response = pushed.await.unwrap();
@@ -122,7 +126,7 @@ async fn read_pushed(promise: h2::client::PushPromise) -> Pushed {
     };
     let (offset, content_type) = (header("offset"), header("content-type"));
     let body = read(response.into_body()).await;
-    Pushed {
+    Received {
         path: request.uri().path().to_string(),
         status,
         offset,
@@ -283,6 +287,91 @@ async fn a_server_shutdown_ends_the_pushes_and_then_the_connection() {
         assert_eq!(body, serde_json::json!({"message": "client left"}));
         // And the server finished: every connection closed.
         server.await.unwrap().unwrap();
+    })
+    .await;
+}
+
+#[derive(Default)]
+struct Collect {
+    pushes: Vec<Events>,
+    finals: usize,
+}
+
+impl CreateConsumerObserver for Collect {
+    fn on_events(&mut self, push: Events) {
+        assert_eq!(self.finals, 0, "a push after the final response");
+        self.pushes.push(push);
+    }
+
+    fn on_final(&mut self, _response: &Response) {
+        self.finals += 1;
+    }
+}
+
+fn request(topic: &str, max_events: Option<i32>) -> types::CreateConsumerRequest {
+    types::CreateConsumerRequest {
+        topic: topic.into(),
+        max_events,
+    }
+}
+
+#[tokio::test]
+async fn the_generated_client_observes_pushes_over_http2_push() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"))
+            .with_push_binding(PushBinding::Http2Push);
+        let mut observer = Collect::default();
+        let response = client
+            .create_consumer(&request("h2", Some(1000)), &mut observer)
+            .await
+            .unwrap();
+        assert_eq!(observer.pushes.len(), 1000);
+        for (i, push) in observer.pushes.iter().enumerate() {
+            let Push::Events(expected) = event("c-h2", i as i64);
+            assert_eq!(push, &expected, "push {i}");
+        }
+        assert_eq!(observer.finals, 1);
+        assert_eq!(
+            response,
+            Response::Created {
+                body: types::Consumer {
+                    consumer_id: "c-h2".into(),
+                    topic: "h2".into(),
+                    delivered: 1000,
+                }
+            }
+        );
+
+        // The same as a `Stream`, picked per call.
+        let plain = ConsumerApiClient::new(format!("http://{addr}"));
+        let items: Vec<_> = plain
+            .create_consumer_stream(&request("s", Some(2)))
+            .binding(PushBinding::Http2Push)
+            .collect()
+            .await;
+        assert_eq!(items.len(), 3);
+        assert!(matches!(&items[0], Ok(runtime_client::Pushed::Push(p)) if *p == event("c-s", 0)));
+        assert!(matches!(
+            &items[2],
+            Ok(runtime_client::Pushed::Final(Response::Created { .. }))
+        ));
+
+        // An error before any push is the plain answer, typed.
+        let mut none = Collect::default();
+        let response = client
+            .create_consumer(&request("", None), &mut none)
+            .await
+            .unwrap();
+        assert!(none.pushes.is_empty());
+        assert_eq!(
+            response,
+            Response::BadRequest {
+                body: types::Error {
+                    message: "topic is empty".into()
+                }
+            }
+        );
     })
     .await;
 }

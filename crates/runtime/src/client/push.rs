@@ -38,7 +38,7 @@ impl Call {
 /// client's [`Reconnect`](super::Reconnect) says, and carries on after the last push it
 /// got: no push is yielded twice.
 pub struct PushStream<P, R> {
-    state: State<R>,
+    state: State<P, R>,
     /// What resuming needs, once the stream has started.
     resume: Option<Resume>,
     /// Yield [`Pushed::Notice`]s.
@@ -52,13 +52,15 @@ pub struct PushStream<P, R> {
     clippy::large_enum_variant,
     reason = "a stream spends its life reading; boxing the reader would cost a pointer chase per item"
 )]
-enum State<R> {
+enum State<P, R> {
     /// Not polled yet: `binding` may still change the request.
     Pending(Call),
     Connecting(read::Connecting),
     Reading(Reader),
     /// A plain answer: the final response alone.
     Answering(BoxFuture<'static, Result<R, Error>>),
+    /// HTTP/2 server push: what the exchange's task read, in order.
+    Pushed(tokio::sync::mpsc::Receiver<Result<Pushed<P, R>, Error>>),
     /// Waiting to reconnect.
     Waiting(Pin<Box<tokio::time::Sleep>>),
     Done,
@@ -133,7 +135,10 @@ where
             match &mut this.state {
                 State::Pending(_) => {
                     if let State::Pending(call) = std::mem::replace(&mut this.state, State::Done) {
-                        let media = call.config_ref().push_binding.media();
+                        let Some(media) = call.config_ref().push_binding.media() else {
+                            this.state = State::Pushed(super::h2push::start(call));
+                            continue;
+                        };
                         let accept = format!("{}, application/json;q=0.9", media.content_type());
                         let (resume, connecting) = Resume::start(call, accept, true);
                         this.resume = Some(resume);
@@ -167,6 +172,19 @@ where
                         if let Some(item) = this.broke_off(e) {
                             return Poll::Ready(Some(item));
                         }
+                    }
+                },
+                State::Pushed(received) => match ready!(received.poll_recv(cx)) {
+                    Some(item) => {
+                        if matches!(item, Ok(Pushed::Final(_)) | Err(_)) {
+                            this.state = State::Done;
+                        }
+                        return Poll::Ready(Some(item));
+                    }
+                    // The exchange ended without its final response.
+                    None => {
+                        this.state = State::Done;
+                        return Poll::Ready(Some(Err(Error::Truncated)));
                     }
                 },
                 State::Answering(answering) => {

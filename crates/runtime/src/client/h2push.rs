@@ -1,0 +1,223 @@
+//! Envelope mode over HTTP/2 server push, on the client: the request goes out on an
+//! HTTP/2 connection of its own (the `h2` crate, push enabled: reqwest takes no
+//! pushes), each `PUSH_PROMISE` becomes a typed push, the request's response the final
+//! response (pushgen's `docs/PROTOCOL.md`, "Envelope mode over HTTP/2 server push").
+//!
+//! The exchange runs on a task of its own and hands what it reads to the
+//! [`PushStream`](super::PushStream) through a small channel: a caller that stops
+//! reading stops the task reading pushed bodies, so the server's handler waits on the
+//! flow-control window, not this process's memory.
+
+use super::{Call, Config, Error, Pushed};
+use crate::wire::{self, DecodeError, Envelope, Parts, PushMessage, ResponseParts};
+use bytes::Bytes;
+use futures_util::FutureExt;
+use futures_util::stream::{FuturesOrdered, StreamExt};
+use std::borrow::Cow;
+use tokio::sync::mpsc;
+
+/// How many read pushes wait for the caller before the exchange stops reading.
+const AHEAD: usize = 16;
+
+/// Starts the exchange; its pushes and final response arrive on the returned channel.
+pub(super) fn start<P, R>(call: Call) -> mpsc::Receiver<Result<Pushed<P, R>, Error>>
+where
+    P: PushMessage + Send + 'static,
+    R: ResponseParts + Send + 'static,
+{
+    let (tx, rx) = mpsc::channel(AHEAD);
+    tokio::spawn(async move {
+        if let Err(e) = exchange::<P, R>(call, &tx).await {
+            let _ = tx.send(Err(e)).await;
+        }
+    });
+    rx
+}
+
+async fn exchange<P, R>(
+    call: Call,
+    tx: &mpsc::Sender<Result<Pushed<P, R>, Error>>,
+) -> Result<(), Error>
+where
+    P: PushMessage + Send + 'static,
+    R: ResponseParts + Send + 'static,
+{
+    // The server pushes when the request asks for no stream format.
+    let (request, config) = call.build("application/json")?;
+    let request = request.build().map_err(Error::Request)?;
+    let url = request.url();
+    if url.scheme() != "http" {
+        return Err(Error::Http2(format!(
+            "HTTP/2 push is cleartext with prior knowledge (h2c) only so far; not {}",
+            url.scheme()
+        )));
+    }
+    let host = url.host_str().unwrap_or("localhost").to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .map_err(|e| Error::Http2(format!("connect to {host}:{port}: {e}")))?;
+    let _ = tcp.set_nodelay(true);
+    let (mut client, connection) = h2::client::Builder::new()
+        .enable_push(true)
+        .handshake::<_, Bytes>(tcp)
+        .await
+        .map_err(h2_error)?;
+    tokio::spawn(async move {
+        if let Err(e) = connection.await {
+            tracing::debug!(error = %e, "an HTTP/2 push connection ended with an error");
+        }
+    });
+
+    let mut head = http::Request::builder()
+        .method(request.method().as_str())
+        .uri(url.as_str());
+    for (name, value) in request.headers() {
+        head = head.header(name.as_str(), value.as_bytes());
+    }
+    let head = head
+        .body(())
+        .map_err(|e| Error::Http2(format!("the request: {e}")))?;
+    let body = request
+        .body()
+        .and_then(|b| b.as_bytes())
+        .map(Bytes::copy_from_slice);
+    let (mut response, mut send) = client
+        .send_request(head, body.is_none())
+        .map_err(h2_error)?;
+    if let Some(body) = body {
+        send_body(&mut send, body).await?;
+    }
+
+    // Every PUSH_PROMISE comes on the request's stream before its response's head, so
+    // once the head is in, every promise is (h2 does not wake a task waiting for
+    // promises when the stream ends without one: the head is waited for beside them).
+    // Pushed responses are read as they come and handed over in the order promised.
+    let mut promises = response.push_promises();
+    let mut reading = FuturesOrdered::new();
+    let mut final_head = None;
+    while final_head.is_none() || !reading.is_empty() {
+        tokio::select! {
+            biased;
+            Some(pushed) = reading.next(), if !reading.is_empty() => {
+                match pushed {
+                    Ok(Some(push)) => {
+                        if tx.send(Ok(Pushed::Push(push))).await.is_err() {
+                            return Ok(()); // The caller is gone.
+                        }
+                    }
+                    Ok(None) => {} // A newer server's push: skipped.
+                    Err(e) => return Err(e),
+                }
+            }
+            promise = promises.push_promise(), if final_head.is_none() => match promise {
+                Some(promise) => reading.push_back(read_push::<P>(promise.map_err(h2_error)?, &config)),
+                None => final_head = Some((&mut response).await.map_err(h2_error)?),
+            },
+            arrived = &mut response, if final_head.is_none() => {
+                while let Some(Some(promise)) = promises.push_promise().now_or_never() {
+                    reading.push_back(read_push::<P>(promise.map_err(h2_error)?, &config));
+                }
+                final_head = Some(arrived.map_err(h2_error)?);
+            }
+        }
+    }
+    let Some(final_head) = final_head else {
+        return Err(Error::Truncated);
+    };
+    let (parts, body) = final_head.into_parts();
+    let body = read_body(body, config.max_body).await?;
+    let parts = to_parts(parts.status.as_u16(), &parts.headers, body)?;
+    let response = Error::read_response::<R>(&parts)?;
+    let _ = tx.send(Ok(Pushed::Final(response))).await;
+    Ok(())
+}
+
+/// One pushed response, read and typed: the first push item whose path template
+/// matches the promised `:path` and whose response reads; `None` when none does (a
+/// newer server's push).
+async fn read_push<P: PushMessage>(
+    promise: h2::client::PushPromise,
+    config: &Config,
+) -> Result<Option<P>, Error> {
+    let (request, pushed) = promise.into_parts();
+    let path = request.uri().path().to_string();
+    let response = pushed.await.map_err(h2_error)?;
+    let (parts, body) = response.into_parts();
+    let body = read_body(body, config.limits.max_event).await?;
+    let parts = to_parts(parts.status.as_u16(), &parts.headers, body)?;
+    let mut envelope = Envelope {
+        event: Cow::Borrowed(""),
+        path,
+        parts,
+    };
+    for event in P::EVENTS {
+        envelope.event = Cow::Borrowed(event);
+        if let Ok(Some(push)) = P::decode(event, &envelope) {
+            return Ok(Some(push));
+        }
+    }
+    tracing::debug!(path = %envelope.path, "a pushed response no push item of this version reads");
+    Ok(None)
+}
+
+/// A response's status, headers (as text) and JSON body, as the wire's `Parts`.
+fn to_parts(status: u16, headers: &http::HeaderMap, body: Bytes) -> Result<Parts, Error> {
+    let headers = headers
+        .iter()
+        .filter(|(name, _)| {
+            *name != http::header::CONTENT_TYPE && *name != http::header::CONTENT_LENGTH
+        })
+        .filter_map(|(name, value)| {
+            Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
+        })
+        .collect();
+    let body = if body.is_empty() {
+        None
+    } else {
+        Some(
+            wire::Json::parse(body)
+                .map_err(|e| Error::Decode(DecodeError::Invalid(e.to_string())))?,
+        )
+    };
+    Ok(Parts {
+        status,
+        headers,
+        body,
+    })
+}
+
+/// A body, at most `limit` bytes, returning the window as it is read.
+async fn read_body(mut body: h2::RecvStream, limit: usize) -> Result<Bytes, Error> {
+    let mut out = bytes::BytesMut::new();
+    while let Some(chunk) = body.data().await {
+        let chunk = chunk.map_err(h2_error)?;
+        let _ = body.flow_control().release_capacity(chunk.len());
+        if out.len() + chunk.len() > limit {
+            return Err(Error::TooLarge { limit });
+        }
+        out.extend_from_slice(&chunk);
+    }
+    Ok(out.freeze())
+}
+
+/// Sends the request body as the server's window allows.
+async fn send_body(send: &mut h2::SendStream<Bytes>, mut data: Bytes) -> Result<(), Error> {
+    while !data.is_empty() {
+        send.reserve_capacity(data.len());
+        let granted = match futures_util::future::poll_fn(|cx| send.poll_capacity(cx)).await {
+            Some(granted) => granted.map_err(h2_error)?,
+            None => return Err(Error::Truncated),
+        };
+        if granted == 0 {
+            continue;
+        }
+        let chunk = data.split_to(granted.min(data.len()));
+        send.send_data(chunk, data.is_empty()).map_err(h2_error)?;
+    }
+    Ok(())
+}
+
+fn h2_error(e: h2::Error) -> Error {
+    Error::Http2(e.to_string())
+}
