@@ -278,8 +278,10 @@ impl Tally {
 
 /// The binding a consumer's `KIND` names by its suffix.
 fn binding(kind: &str) -> PushBinding {
-    if kind.ends_with("-sse") {
+    if kind.ends_with("-sse") || kind.ends_with("-sse-h2") {
         PushBinding::Sse
+    } else if kind.ends_with("-h2push") {
+        PushBinding::Http2Push
     } else {
         PushBinding::NdJson
     }
@@ -332,6 +334,14 @@ async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f6
                 .map_err(|e| e.to_string())?;
             PushBenchmarkClient::with_http_client(base, http)
         }
+        // SSE over HTTP/2 (cleartext, prior knowledge), beside HTTP/2 push.
+        None if kind.ends_with("-h2") => {
+            let http = pushgen_runtime::reqwest::Client::builder()
+                .http2_prior_knowledge()
+                .build()
+                .map_err(|e| e.to_string())?;
+            PushBenchmarkClient::with_http_client(base, http)
+        }
         None => PushBenchmarkClient::new(base),
     };
     let failed = |e: Error| e.to_string();
@@ -343,7 +353,9 @@ async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f6
         | "envelope-log-sse"
         | "envelope-log-ndjson"
         | "envelope-hub-sse"
-        | "envelope-hub-ndjson" => {
+        | "envelope-hub-ndjson"
+        | "envelope-sse-h2"
+        | "envelope-h2push" => {
             let params = envelope::Params { count, size };
             let stream = client.envelope_stream(&params).binding(binding(&kind));
             read_envelope!(stream, envelope, tally, count);

@@ -52,9 +52,19 @@ const fn baseline(label: &'static str, kind: &'static str) -> Case {
     }
 }
 
-const CASES: [Case; 15] = [
+const CASES: [Case; 17] = [
     generated("pushgen envelope, SSE", "envelope-sse", "main"),
     generated("pushgen envelope, NDJSON", "envelope-ndjson", "main"),
+    generated(
+        "pushgen envelope, SSE over HTTP/2",
+        "envelope-sse-h2",
+        "main",
+    ),
+    generated(
+        "pushgen envelope, HTTP/2 server push",
+        "envelope-h2push",
+        "main",
+    ),
     generated(
         "pushgen envelope, SSE, recorded in the replay log",
         "envelope-log-sse",
@@ -104,13 +114,14 @@ const TONIC: &str = "tonic";
 const RAW: &str = "raw-tcp";
 
 /// The targets for small events: (generated kind, baseline kind, at least this ratio).
-const TARGETS: [(&str, &str, f64); 6] = [
+const TARGETS: [(&str, &str, f64); 7] = [
     ("envelope-ndjson", AXUM_NDJSON, 2.0),
     ("items-ndjson", AXUM_NDJSON, 2.0),
     ("envelope-ndjson", TONIC, 0.5),
     ("items-ndjson", TONIC, 0.5),
     ("envelope-sse", AXUM_SSE, 2.0),
     ("items-sse", AXUM_SSE, 2.0),
+    ("envelope-h2push", TONIC, 0.5),
 ];
 
 /// A consumer that has not finished by then is killed (each also bounds itself).
@@ -542,7 +553,7 @@ mod tests {
             baselines: false,
         };
         let rows = measure(&programs, &options).expect("the generated cases run");
-        assert_eq!(rows.len(), 2 * 11, "eleven generated cases at two sizes");
+        assert_eq!(rows.len(), 2 * 13, "thirteen generated cases at two sizes");
         for row in &rows {
             assert_eq!(row.per_second.len(), 1);
             assert!(row.median() > 0.0, "{}: no figure", row.case.label);
