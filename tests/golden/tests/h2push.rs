@@ -25,6 +25,7 @@ use support::{Observed, TestConsumers, bounded, event, peer_missing, serve};
 /// One pushed response as a client received it.
 #[derive(Debug)]
 struct Received {
+    scheme: Option<String>,
     path: String,
     status: StatusCode,
     offset: Option<String>,
@@ -46,18 +47,34 @@ async fn post_with_push(
 async fn post_with(
     addr: SocketAddr,
     body: &str,
-    mut settings: h2::client::Builder,
+    settings: h2::client::Builder,
     decline: impl Fn(usize) -> bool,
     stall: Option<std::time::Duration>,
 ) -> (Vec<Received>, StatusCode, serde_json::Value) {
     let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let uri = format!("http://{addr}/consumers");
+    post_on(tcp, uri, body, settings, decline, stall).await
+}
+
+/// [`post_with`] on a connection already made (a TLS one, say), to `uri`.
+async fn post_on<I>(
+    io: I,
+    uri: String,
+    body: &str,
+    mut settings: h2::client::Builder,
+    decline: impl Fn(usize) -> bool,
+    stall: Option<std::time::Duration>,
+) -> (Vec<Received>, StatusCode, serde_json::Value)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
     let (mut client, connection) = settings
         .enable_push(true)
-        .handshake::<_, Bytes>(tcp)
+        .handshake::<_, Bytes>(io)
         .await
         .unwrap();
     tokio::spawn(connection);
-    let request = Request::post(format!("http://{addr}/consumers"))
+    let request = Request::post(uri)
         .header("content-type", "application/json")
         .body(())
         .unwrap();
@@ -116,6 +133,7 @@ async fn post_with(
 async fn read_pushed(promise: h2::client::PushPromise) -> Received {
     let (request, pushed) = promise.into_parts();
     assert_eq!(request.method(), http::Method::GET);
+    let scheme = request.uri().scheme_str().map(str::to_string);
     let response = pushed.await.unwrap();
     let status = response.status();
     let header = |name: &str| {
@@ -127,6 +145,7 @@ async fn read_pushed(promise: h2::client::PushPromise) -> Received {
     let (offset, content_type) = (header("offset"), header("content-type"));
     let body = read(response.into_body()).await;
     Received {
+        scheme,
         path: request.uri().path().to_string(),
         status,
         offset,
@@ -196,6 +215,58 @@ async fn ten_thousand_pushes_arrive_none_lost_in_order() {
         assert_eq!(pushes.len(), 10_000);
         for (i, push) in pushes.iter().enumerate() {
             assert_eq!(push.path, format!("/consumers/c-many/events/{i}"));
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn over_tls_alpn_h2_gets_the_pushes_with_the_https_scheme() {
+    bounded(async {
+        use tokio_rustls::rustls;
+        let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
+        let cert = certified.cert.der().clone();
+        let key =
+            rustls::pki_types::PrivateKeyDer::try_from(certified.key_pair.serialize_der()).unwrap();
+        let server = rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(vec![cert.clone()], key)
+            .unwrap();
+        let consumers = TestConsumers {
+            observed: Observed::default(),
+        };
+        let app = router_with_config(consumers, ServerConfig::default());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(
+            pushgen_runtime::server::serve(listener, app)
+                .tls(std::sync::Arc::new(server))
+                .into_future(),
+        );
+
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(cert).unwrap();
+        let mut client = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        client.alpn_protocols = vec![b"h2".to_vec()];
+        let tcp = tokio::net::TcpStream::connect(addr).await.unwrap();
+        let name = rustls::pki_types::ServerName::try_from("localhost").unwrap();
+        let tls = tokio_rustls::TlsConnector::from(std::sync::Arc::new(client))
+            .connect(name, tcp)
+            .await
+            .unwrap();
+        assert_eq!(tls.get_ref().1.alpn_protocol(), Some(&b"h2"[..]));
+        let uri = format!("https://localhost:{}/consumers", addr.port());
+        let body = r#"{"topic":"tls","maxEvents":3}"#;
+        let (pushes, status, body) =
+            post_on(tls, uri, body, h2::client::Builder::new(), |_| false, None).await;
+        assert_eq!(status, StatusCode::CREATED);
+        assert_eq!(body["delivered"], 3);
+        assert_eq!(pushes.len(), 3);
+        for (i, push) in pushes.iter().enumerate() {
+            assert_eq!(push.scheme.as_deref(), Some("https"));
+            assert_eq!(push.path, format!("/consumers/c-tls/events/{i}"));
         }
     })
     .await;

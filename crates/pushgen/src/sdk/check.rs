@@ -8,14 +8,16 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Instant;
 
-/// Every combination of the SDK's features that differs: `rustls` implies `client`.
+/// Every combination of the SDK's features that differs: `rustls` implies `client`,
+/// `tls` implies `server`.
 pub const FEATURE_SETS: &[&str] = &[
     "",
     "client",
     "server",
     "client,server",
     "client,rustls",
-    "client,server,rustls",
+    "server,tls",
+    "client,rustls,server,tls",
 ];
 
 /// How to run the checks.

@@ -96,6 +96,8 @@ pub fn serve(listener: TcpListener, app: Router) -> Serve {
         app,
         config: ConnectionConfig::default(),
         signal: None,
+        #[cfg(feature = "tls")]
+        tls: None,
     }
 }
 
@@ -106,9 +108,28 @@ pub struct Serve {
     app: Router,
     config: ConnectionConfig,
     signal: Option<BoxFuture<'static, ()>>,
+    #[cfg(feature = "tls")]
+    tls: Option<tokio_rustls::TlsAcceptor>,
 }
 
 impl Serve {
+    /// Serves over TLS with `config`. ALPN picks the protocol: `h2` is HTTP/2 (with server
+    /// push, as over h2c), `http/1.1` or none HTTP/1.1. A config that lists no ALPN
+    /// protocols is given `h2` and `http/1.1`. A handshake not done within the head
+    /// timeout closes the connection.
+    #[cfg(feature = "tls")]
+    pub fn tls(mut self, config: Arc<tokio_rustls::rustls::ServerConfig>) -> Self {
+        let config = if config.alpn_protocols.is_empty() {
+            let mut own = (*config).clone();
+            own.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
+            Arc::new(own)
+        } else {
+            config
+        };
+        self.tls = Some(tokio_rustls::TlsAcceptor::from(config));
+        self
+    }
+
     pub fn config(mut self, config: ConnectionConfig) -> Self {
         self.config = config;
         self
@@ -168,6 +189,16 @@ impl Serve {
             let builder = builder.clone();
             let mut stopped = stopped.clone();
             let config = self.config.clone();
+            #[cfg(feature = "tls")]
+            if let Some(acceptor) = self.tls.clone() {
+                let builder = builder.clone();
+                let stopped = stopped.clone();
+                tokio::spawn(async move {
+                    let _slot = slot;
+                    serve_tls(socket, acceptor, app, config, builder, stopped).await;
+                });
+                continue;
+            }
             tokio::spawn(async move {
                 // Held until the connection ends.
                 let _slot = slot;
@@ -225,6 +256,56 @@ fn builder(config: &ConnectionConfig) -> auto::Builder<TokioExecutor> {
         .timer(TokioTimer::new())
         .max_send_buf_size(config.max_send_buf_size.max(MIN_BUF_SIZE));
     builder
+}
+
+/// One TLS connection: the handshake (within the head timeout), then HTTP/2 on `h2`
+/// when ALPN chose `h2` (and push is on), else hyper.
+#[cfg(feature = "tls")]
+async fn serve_tls(
+    socket: tokio::net::TcpStream,
+    acceptor: tokio_rustls::TlsAcceptor,
+    app: Router,
+    config: ConnectionConfig,
+    builder: Arc<auto::Builder<TokioExecutor>>,
+    mut stopped: tokio::sync::watch::Receiver<()>,
+) {
+    let handshake = acceptor.accept(socket);
+    let stream = match config.header_read_timeout {
+        Some(limit) => match tokio::time::timeout(limit, handshake).await {
+            Ok(stream) => stream,
+            Err(_) => return,
+        },
+        None => handshake.await,
+    };
+    let stream = match stream {
+        Ok(stream) => stream,
+        Err(e) => {
+            tracing::debug!(error = %e, "a TLS handshake failed");
+            return;
+        }
+    };
+    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
+    if h2 && config.http2_push {
+        let stop = async move {
+            let _ = stopped.changed().await;
+        };
+        let served = super::h2::serve_connection(stream, app, &config, Scheme::HTTPS, stop);
+        if let Err(e) = served.await {
+            tracing::debug!(error = %e, "an HTTP/2 connection ended with an error");
+        }
+        return;
+    }
+    let service = hyper::service::service_fn(move |request| {
+        let mut app = app.clone();
+        async move { app.call(request.map(Body::new)).await }
+    });
+    let conn = builder.serve_connection(TokioIo::new(stream), service);
+    let mut conn = std::pin::pin!(conn);
+    tokio::select! {
+        result = conn.as_mut() => return finished(result),
+        _ = stopped.changed() => conn.as_mut().graceful_shutdown(),
+    }
+    finished(conn.await);
 }
 
 /// Whether the connection starts with HTTP/2's preface (prior knowledge, h2c), judged
