@@ -370,7 +370,7 @@ fn module_from_stem(path: &Path) -> String {
     if name.starts_with(|c: char| c.is_ascii_digit()) {
         name.insert(0, '_');
     }
-    if name.trim_matches('_').is_empty() || is_keyword(&name) {
+    if name.trim_matches('_').is_empty() || crate::is_keyword(&name) {
         name = format!("{}_api", name.trim_matches('_'));
         if name == "_api" {
             name = "api".into();
@@ -386,18 +386,7 @@ fn is_module_name(name: &str) -> bool {
         .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
         && name != "_"
-        && !is_keyword(name)
-}
-
-fn is_keyword(name: &str) -> bool {
-    const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum",
-        "extern", "false", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "match", "mod",
-        "move", "mut", "pub", "ref", "return", "self", "static", "struct", "super", "trait",
-        "true", "type", "unsafe", "use", "where", "while", "abstract", "become", "box", "do",
-        "final", "macro", "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
-    ];
-    KEYWORDS.contains(&name)
+        && !crate::is_keyword(name)
 }
 
 #[cfg(test)]

@@ -3,39 +3,13 @@
 mod support;
 
 use futures_util::StreamExt;
-use pushgen_golden::consumer::client::{ConsumerApiClient, CreateConsumerObserver};
-use pushgen_golden::consumer::operations::create_consumer::{
-    Events, EventsResponse, Push, Response,
-};
+use pushgen_golden::consumer::client::ConsumerApiClient;
+use pushgen_golden::consumer::operations::create_consumer::{EventsResponse, Push, Response};
 use pushgen_golden::consumer::types;
 use pushgen_runtime::client::{PushBinding, Pushed};
 use pushgen_runtime::server::ServerConfig;
 use std::time::Duration;
-use support::{Observed, bounded, event, serve};
-
-fn request(topic: &str, max_events: Option<i32>) -> types::CreateConsumerRequest {
-    types::CreateConsumerRequest {
-        topic: topic.to_string(),
-        max_events,
-    }
-}
-
-#[derive(Default)]
-struct Collect {
-    pushes: Vec<Events>,
-    finals: usize,
-}
-
-impl CreateConsumerObserver for Collect {
-    fn on_events(&mut self, push: Events) {
-        assert_eq!(self.finals, 0, "a push after the final response");
-        self.pushes.push(push);
-    }
-
-    fn on_final(&mut self, _response: &Response) {
-        self.finals += 1;
-    }
-}
+use support::{Collect, Observed, bounded, event, request, serve};
 
 #[tokio::test]
 async fn a_thousand_pushes_reach_the_observer_typed_and_in_order() {

@@ -11,8 +11,8 @@ mod support;
 use bytes::Bytes;
 use futures_util::{FutureExt, StreamExt};
 use http::{Request, StatusCode};
-use pushgen_golden::consumer::client::{ConsumerApiClient, CreateConsumerObserver};
-use pushgen_golden::consumer::operations::create_consumer::{Events, Push, Response};
+use pushgen_golden::consumer::client::ConsumerApiClient;
+use pushgen_golden::consumer::operations::create_consumer::{Push, Response};
 use pushgen_golden::consumer::server::router_with_config;
 use pushgen_golden::consumer::types;
 use pushgen_runtime::client::{self as runtime_client, PushBinding};
@@ -20,7 +20,7 @@ use pushgen_runtime::server::{ServerConfig, Shutdown};
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::process::Command;
-use support::{Observed, TestConsumers, bounded, event, peer_missing, serve};
+use support::{Collect, Observed, TestConsumers, bounded, event, peer_missing, request, serve};
 
 /// One pushed response as a client received it.
 #[derive(Debug)]
@@ -360,30 +360,6 @@ async fn a_server_shutdown_ends_the_pushes_and_then_the_connection() {
         server.await.unwrap().unwrap();
     })
     .await;
-}
-
-#[derive(Default)]
-struct Collect {
-    pushes: Vec<Events>,
-    finals: usize,
-}
-
-impl CreateConsumerObserver for Collect {
-    fn on_events(&mut self, push: Events) {
-        assert_eq!(self.finals, 0, "a push after the final response");
-        self.pushes.push(push);
-    }
-
-    fn on_final(&mut self, _response: &Response) {
-        self.finals += 1;
-    }
-}
-
-fn request(topic: &str, max_events: Option<i32>) -> types::CreateConsumerRequest {
-    types::CreateConsumerRequest {
-        topic: topic.into(),
-        max_events,
-    }
 }
 
 #[tokio::test]

@@ -396,7 +396,7 @@ fn check_crate_name(name: &str) -> Result<String, Error> {
     {
         Some("only ASCII letters, digits, `-` and `_` are allowed")
     } else if RESERVED.contains(&name.to_ascii_lowercase().as_str())
-        || syn_keyword(&name.replace('-', "_"))
+        || crate::is_keyword(&name.replace('-', "_"))
     {
         Some("it is a reserved name")
     } else {
@@ -408,17 +408,6 @@ fn check_crate_name(name: &str) -> Result<String, Error> {
         ))),
         None => Ok(name.to_string()),
     }
-}
-
-fn syn_keyword(name: &str) -> bool {
-    const KEYWORDS: &[&str] = &[
-        "as", "async", "await", "break", "const", "continue", "dyn", "else", "enum", "extern",
-        "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut",
-        "pub", "ref", "return", "static", "struct", "trait", "true", "type", "unsafe", "use",
-        "where", "while", "abstract", "become", "box", "do", "final", "macro", "override", "priv",
-        "try", "typeof", "unsized", "virtual", "yield", "gen",
-    ];
-    KEYWORDS.contains(&name)
 }
 
 /// `Consumer API` → `consumer-api`, when that is a valid crate name.

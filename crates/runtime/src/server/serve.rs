@@ -185,45 +185,24 @@ impl Serve {
                 // Only a hint: a socket that refuses it is served all the same.
                 let _ = socket.set_nodelay(true);
             }
-            let app = app.clone();
-            let builder = builder.clone();
-            let mut stopped = stopped.clone();
-            let config = self.config.clone();
+            let connection = Connection {
+                app: app.clone(),
+                config: self.config.clone(),
+                builder: builder.clone(),
+                stopped: stopped.clone(),
+            };
             #[cfg(feature = "tls")]
-            if let Some(acceptor) = self.tls.clone() {
-                let builder = builder.clone();
-                let stopped = stopped.clone();
-                tokio::spawn(async move {
-                    let _slot = slot;
-                    serve_tls(socket, acceptor, app, config, builder, stopped).await;
-                });
-                continue;
-            }
+            let tls = self.tls.clone();
             tokio::spawn(async move {
                 // Held until the connection ends.
                 let _slot = slot;
-                if config.http2_push && starts_http2(&socket, config.header_read_timeout).await {
-                    let stop = async move {
-                        let _ = stopped.changed().await;
-                    };
-                    let served =
-                        super::h2::serve_connection(socket, app, &config, Scheme::HTTP, stop);
-                    if let Err(e) = served.await {
-                        tracing::debug!(error = %e, "an HTTP/2 connection ended with an error");
-                    }
-                    return;
+                #[cfg(feature = "tls")]
+                if let Some(acceptor) = tls {
+                    return connection.serve_tls(socket, acceptor).await;
                 }
-                let service = hyper::service::service_fn(move |request| {
-                    let mut app = app.clone();
-                    async move { app.call(request.map(Body::new)).await }
-                });
-                let conn = builder.serve_connection(TokioIo::new(socket), service);
-                let mut conn = std::pin::pin!(conn);
-                tokio::select! {
-                    result = conn.as_mut() => return finished(result),
-                    _ = stopped.changed() => conn.as_mut().graceful_shutdown(),
-                }
-                finished(conn.await);
+                let push = connection.config.http2_push
+                    && starts_http2(&socket, connection.config.header_read_timeout).await;
+                connection.serve(socket, push, Scheme::HTTP).await;
             });
         }
         drop(self.listener);
@@ -258,54 +237,68 @@ fn builder(config: &ConnectionConfig) -> auto::Builder<TokioExecutor> {
     builder
 }
 
-/// One TLS connection: the handshake (within the head timeout), then HTTP/2 on `h2`
-/// when ALPN chose `h2` (and push is on), else hyper.
-#[cfg(feature = "tls")]
-async fn serve_tls(
-    socket: tokio::net::TcpStream,
-    acceptor: tokio_rustls::TlsAcceptor,
+/// What serving one accepted connection needs.
+struct Connection {
     app: Router,
     config: ConnectionConfig,
     builder: Arc<auto::Builder<TokioExecutor>>,
-    mut stopped: tokio::sync::watch::Receiver<()>,
-) {
-    let handshake = acceptor.accept(socket);
-    let stream = match config.header_read_timeout {
-        Some(limit) => match tokio::time::timeout(limit, handshake).await {
-            Ok(stream) => stream,
-            Err(_) => return,
-        },
-        None => handshake.await,
-    };
-    let stream = match stream {
-        Ok(stream) => stream,
-        Err(e) => {
-            tracing::debug!(error = %e, "a TLS handshake failed");
+    stopped: tokio::sync::watch::Receiver<()>,
+}
+
+impl Connection {
+    /// Serves `io` to its end: on `h2` with server push when `push` (the client speaks
+    /// HTTP/2 and push is on), else on hyper (HTTP/1.1, or HTTP/2 without push).
+    async fn serve<I>(mut self, io: I, push: bool, scheme: Scheme)
+    where
+        I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        if push {
+            let mut stopped = self.stopped;
+            let stop = async move {
+                let _ = stopped.changed().await;
+            };
+            let served = super::h2::serve_connection(io, self.app, &self.config, scheme, stop);
+            if let Err(e) = served.await {
+                tracing::debug!(error = %e, "an HTTP/2 connection ended with an error");
+            }
             return;
         }
-    };
-    let h2 = stream.get_ref().1.alpn_protocol() == Some(b"h2");
-    if h2 && config.http2_push {
-        let stop = async move {
-            let _ = stopped.changed().await;
-        };
-        let served = super::h2::serve_connection(stream, app, &config, Scheme::HTTPS, stop);
-        if let Err(e) = served.await {
-            tracing::debug!(error = %e, "an HTTP/2 connection ended with an error");
+        let app = self.app;
+        let service = hyper::service::service_fn(move |request| {
+            let mut app = app.clone();
+            async move { app.call(request.map(Body::new)).await }
+        });
+        let conn = self.builder.serve_connection(TokioIo::new(io), service);
+        let mut conn = std::pin::pin!(conn);
+        tokio::select! {
+            result = conn.as_mut() => return finished(result),
+            _ = self.stopped.changed() => conn.as_mut().graceful_shutdown(),
         }
-        return;
+        finished(conn.await);
     }
-    let service = hyper::service::service_fn(move |request| {
-        let mut app = app.clone();
-        async move { app.call(request.map(Body::new)).await }
-    });
-    let conn = builder.serve_connection(TokioIo::new(stream), service);
-    let mut conn = std::pin::pin!(conn);
-    tokio::select! {
-        result = conn.as_mut() => return finished(result),
-        _ = stopped.changed() => conn.as_mut().graceful_shutdown(),
+
+    /// One TLS connection: the handshake (within the head timeout), then HTTP/2 with
+    /// push when ALPN chose `h2`.
+    #[cfg(feature = "tls")]
+    async fn serve_tls(self, socket: tokio::net::TcpStream, acceptor: tokio_rustls::TlsAcceptor) {
+        let handshake = acceptor.accept(socket);
+        let stream = match self.config.header_read_timeout {
+            Some(limit) => match tokio::time::timeout(limit, handshake).await {
+                Ok(stream) => stream,
+                Err(_) => return,
+            },
+            None => handshake.await,
+        };
+        let stream = match stream {
+            Ok(stream) => stream,
+            Err(e) => {
+                tracing::debug!(error = %e, "a TLS handshake failed");
+                return;
+            }
+        };
+        let push = self.config.http2_push && stream.get_ref().1.alpn_protocol() == Some(b"h2");
+        self.serve(stream, push, Scheme::HTTPS).await;
     }
-    finished(conn.await);
 }
 
 /// Whether the connection starts with HTTP/2's preface (prior knowledge, h2c), judged

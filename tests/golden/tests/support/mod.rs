@@ -2,6 +2,7 @@
 
 #![allow(dead_code, reason = "each test binary uses part of the support module")]
 
+use pushgen_golden::consumer::client::CreateConsumerObserver;
 use pushgen_golden::consumer::operations::create_consumer::{
     Events, EventsOkHeaders, EventsResponse, Push, Response,
 };
@@ -137,6 +138,32 @@ impl ConsumerApi for TestConsumers {
                 delivered: n,
             },
         }
+    }
+}
+
+/// The consumer example's request.
+pub fn request(topic: &str, max_events: Option<i32>) -> types::CreateConsumerRequest {
+    types::CreateConsumerRequest {
+        topic: topic.to_string(),
+        max_events,
+    }
+}
+
+#[derive(Default)]
+/// An observer that keeps every push, and checks none comes after the final response.
+pub struct Collect {
+    pub pushes: Vec<Events>,
+    pub finals: usize,
+}
+
+impl CreateConsumerObserver for Collect {
+    fn on_events(&mut self, push: Events) {
+        assert_eq!(self.finals, 0, "a push after the final response");
+        self.pushes.push(push);
+    }
+
+    fn on_final(&mut self, _response: &Response) {
+        self.finals += 1;
     }
 }
 
