@@ -423,6 +423,34 @@ async fn the_generated_client_observes_pushes_over_http2_push() {
     .await;
 }
 
+/// Many whole exchanges in a row on one client, each of which must yield all its pushes
+/// and then its final response: the end of an exchange, where the connection, the last
+/// pushed bodies and the final response finish together, once lost the final response.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_exchange_ends_with_its_final_response() {
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"))
+            .with_push_binding(PushBinding::Http2Push);
+        for round in 0..20 {
+            let mut stream = client.create_consumer_stream(&request("r", Some(300)));
+            let mut pushes = 0;
+            loop {
+                match stream.next_event().await {
+                    Ok(runtime_client::Pushed::Push(_)) => pushes += 1,
+                    Ok(runtime_client::Pushed::Final(response)) => {
+                        assert!(matches!(response, Response::Created { .. }), "{response:?}");
+                        break;
+                    }
+                    other => panic!("round {round}, after {pushes} pushes: {other:?}"),
+                }
+            }
+            assert_eq!(pushes, 300, "round {round}");
+        }
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn an_error_before_any_push_is_the_plain_response() {
     bounded(async {

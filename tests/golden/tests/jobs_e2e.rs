@@ -8,6 +8,7 @@ use pushgen_golden::jobs::client::{JobsClient, RunJobObserver};
 use pushgen_golden::jobs::operations::{cancel_job, run_job};
 use pushgen_golden::jobs::server::{Jobs, router};
 use pushgen_golden::jobs::types;
+use pushgen_runtime::client::PushBinding;
 use pushgen_runtime::server::{PushSink, RequestContext};
 use std::collections::BTreeMap;
 
@@ -167,6 +168,13 @@ async fn client() -> JobsClient {
     ))
 }
 
+/// Every binding that carries an envelope-mode operation's pushes.
+const BINDINGS: [PushBinding; 3] = [
+    PushBinding::Sse,
+    PushBinding::NdJson,
+    PushBinding::Http2Push,
+];
+
 fn job() -> types::RunJobRequest {
     types::RunJobRequest {
         steps: vec![types::Step {
@@ -184,10 +192,22 @@ fn job() -> types::RunJobRequest {
     }
 }
 
+/// Over SSE, NDJSON and HTTP/2 server push alike: in the last, each push is a promised
+/// `GET` of its path, which alone says which of the three push items it is, with its
+/// own status (a 500, a 204 without a body) and typed headers.
 #[tokio::test]
 async fn every_push_item_reaches_its_observer_method() {
     support::bounded(async {
         let client = client().await;
+        for binding in BINDINGS {
+            every_push_item_over(&client.clone().with_push_binding(binding)).await;
+        }
+    })
+    .await;
+}
+
+async fn every_push_item_over(client: &JobsClient) {
+    {
         let params = run_job::Params {
             project_id: 7,
             dry_run: Some(false),
@@ -222,14 +242,22 @@ async fn every_push_item_reaches_its_observer_method() {
             })
             .collect();
         assert_eq!(kinds, [(0, "ok"), (1, "failed"), (2, "skipped")]);
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
 async fn header_only_errors_ranges_and_defaults_keep_their_status() {
     support::bounded(async {
         let client = client().await;
+        for binding in BINDINGS {
+            errors_keep_their_status_over(&client.clone().with_push_binding(binding)).await;
+        }
+    })
+    .await;
+}
+
+async fn errors_keep_their_status_over(client: &JobsClient) {
+    {
         let conflict = run_job::Params {
             project_id: 409,
             dry_run: None,
@@ -270,6 +298,5 @@ async fn header_only_errors_ranges_and_defaults_keep_their_status() {
         };
         assert_eq!(status, 418);
         assert_eq!(body.title, "cannot cancel j 1");
-    })
-    .await;
+    }
 }

@@ -3,40 +3,132 @@
 //! pushes), each `PUSH_PROMISE` becomes a typed push, the request's response the final
 //! response (pushgen's `docs/PROTOCOL.md`, "Envelope mode over HTTP/2 server push").
 //!
-//! The exchange runs on a task of its own and hands what it reads to the
-//! [`PushStream`](super::PushStream) through a small channel: a caller that stops
-//! reading stops the task reading pushed bodies, so the server's handler waits on the
-//! flow-control window, not this process's memory.
+//! The connection, the exchange and the reading of pushed bodies all run on the task
+//! that reads the [`PushStream`](super::PushStream), in the one future [`Exchange`]
+//! polls: no task hand-over per push, and a caller that stops reading stops the
+//! connection being read, so the server's handler waits on the flow-control window,
+//! not this process's memory.
 
 use super::{Call, Config, Error, Pushed};
 use crate::wire::{self, DecodeError, Envelope, Parts, PushMessage, ResponseParts};
 use bytes::Bytes;
 use futures_util::FutureExt;
+use futures_util::future::{BoxFuture, Either, poll_fn};
 use futures_util::stream::{FuturesOrdered, StreamExt};
 use std::borrow::Cow;
-use tokio::sync::mpsc;
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 
 /// How many read pushes wait for the caller before the exchange stops reading.
 const AHEAD: usize = 16;
 
-/// Starts the exchange; its pushes and final response arrive on the returned channel.
-pub(super) fn start<P, R>(call: Call) -> mpsc::Receiver<Result<Pushed<P, R>, Error>>
+/// One call's exchange over HTTP/2 push, polled by its stream.
+pub(super) struct Exchange<T> {
+    /// Connects, sends the request and reads the pushes and the final response into
+    /// `handover`; `None` once it has ended.
+    running: Option<BoxFuture<'static, ()>>,
+    handover: Handover<T>,
+}
+
+/// What the exchange has read and the caller not yet taken: at most [`AHEAD`] items.
+///
+/// Both ends live on the caller's task, so no waker is needed: the exchange waits for
+/// room only when the queue is full, and the caller polls it again as soon as it has
+/// taken an item.
+struct Handover<T>(Arc<Mutex<VecDeque<T>>>);
+
+impl<T> Clone for Handover<T> {
+    fn clone(&self) -> Self {
+        Handover(self.0.clone())
+    }
+}
+
+impl<T> Handover<T> {
+    fn new() -> Self {
+        Handover(Arc::new(Mutex::new(VecDeque::with_capacity(AHEAD))))
+    }
+
+    fn queue(&self) -> std::sync::MutexGuard<'_, VecDeque<T>> {
+        // Nothing panics while holding it.
+        self.0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Queues `item` once there is room.
+    async fn put(&self, item: T) {
+        let mut item = Some(item);
+        poll_fn(|_| {
+            let mut queue = self.queue();
+            if queue.len() >= AHEAD {
+                return Poll::Pending;
+            }
+            queue.extend(item.take());
+            Poll::Ready(())
+        })
+        .await;
+    }
+
+    fn take(&self) -> Option<T> {
+        self.queue().pop_front()
+    }
+}
+
+impl<T: Send + 'static> Exchange<T> {
+    /// Runs `exchange` on the caller's task, handing over what it reads through `put`.
+    fn new<F, Fut>(exchange: F) -> Self
+    where
+        F: FnOnce(Handover<T>) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let handover = Handover::new();
+        Exchange {
+            running: Some(Box::pin(exchange(handover.clone()))),
+            handover,
+        }
+    }
+
+    /// The next item the exchange read, `None` once it has ended and all is taken.
+    pub(super) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        loop {
+            if let Some(item) = self.handover.take() {
+                return Poll::Ready(Some(item));
+            }
+            let Some(running) = &mut self.running else {
+                return Poll::Ready(None);
+            };
+            match running.as_mut().poll(cx) {
+                Poll::Ready(()) => self.running = None,
+                // Waiting for room (so it has queued something: taken next), or for the
+                // connection (whose waker it registered with `cx`).
+                Poll::Pending if self.handover.queue().is_empty() => return Poll::Pending,
+                Poll::Pending => {}
+            }
+        }
+    }
+}
+
+/// The items of a push stream over HTTP/2 push.
+pub(super) type PushExchange<P, R> = Exchange<Result<Pushed<P, R>, Error>>;
+
+/// The exchange of `call`; nothing is sent before it is first polled.
+pub(super) fn start<P, R>(call: Call) -> PushExchange<P, R>
 where
     P: PushMessage + Send + 'static,
     R: ResponseParts + Send + 'static,
 {
-    let (tx, rx) = mpsc::channel(AHEAD);
-    tokio::spawn(async move {
-        if let Err(e) = exchange::<P, R>(call, &tx).await {
-            let _ = tx.send(Err(e)).await;
+    Exchange::new(|handover| async move {
+        if let Err(e) = exchange::<P, R>(call, &handover).await {
+            // Handed over in order, after what was read before it.
+            handover.put(Err(e)).await;
         }
-    });
-    rx
+    })
 }
 
 async fn exchange<P, R>(
     call: Call,
-    tx: &mpsc::Sender<Result<Pushed<P, R>, Error>>,
+    handover: &Handover<Result<Pushed<P, R>, Error>>,
 ) -> Result<(), Error>
 where
     P: PushMessage + Send + 'static,
@@ -63,12 +155,35 @@ where
         .handshake::<_, Bytes>(tcp)
         .await
         .map_err(h2_error)?;
-    tokio::spawn(async move {
+    // The connection is driven beside the exchange, on the same task.
+    let connection = async move {
         if let Err(e) = connection.await {
             tracing::debug!(error = %e, "an HTTP/2 push connection ended with an error");
         }
-    });
+    };
+    let exchange = run(&mut client, request, config, handover);
+    futures_util::pin_mut!(connection, exchange);
+    match futures_util::future::select(connection, exchange).await {
+        Either::Left(((), exchange)) => {
+            // The connection closed; the exchange reads what it had received, or fails.
+            exchange.await
+        }
+        Either::Right((result, _)) => result,
+    }
+}
 
+/// Sends the request on `client` and reads its pushes and final response into `handover`.
+async fn run<P, R>(
+    client: &mut h2::client::SendRequest<Bytes>,
+    request: reqwest::Request,
+    config: Config,
+    handover: &Handover<Result<Pushed<P, R>, Error>>,
+) -> Result<(), Error>
+where
+    P: PushMessage + Send + 'static,
+    R: ResponseParts + Send + 'static,
+{
+    let url = request.url();
     let mut head = http::Request::builder()
         .method(request.method().as_str())
         .uri(url.as_str());
@@ -102,9 +217,7 @@ where
             Some(pushed) = reading.next(), if !reading.is_empty() => {
                 match pushed {
                     Ok(Some(push)) => {
-                        if tx.send(Ok(Pushed::Push(push))).await.is_err() {
-                            return Ok(()); // The caller is gone.
-                        }
+                        handover.put(Ok(Pushed::Push(push))).await;
                     }
                     Ok(None) => {} // A newer server's push: skipped.
                     Err(e) => return Err(e),
@@ -129,7 +242,7 @@ where
     let body = read_body(body, config.max_body).await?;
     let parts = to_parts(parts.status.as_u16(), &parts.headers, body)?;
     let response = Error::read_response::<R>(&parts)?;
-    let _ = tx.send(Ok(Pushed::Final(response))).await;
+    handover.put(Ok(Pushed::Final(response))).await;
     Ok(())
 }
 
@@ -220,4 +333,45 @@ async fn send_body(send: &mut h2::SendStream<Bytes>, mut data: Bytes) -> Result<
 
 fn h2_error(e: h2::Error) -> Error {
     Error::Http2(e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn poll<T: Send + 'static>(exchange: &mut Exchange<T>) -> Poll<Option<T>> {
+        let waker = futures_util::task::noop_waker();
+        exchange.poll_next(&mut Context::from_waker(&waker))
+    }
+
+    #[test]
+    fn hands_over_everything_in_order_past_a_full_queue_then_ends() {
+        let mut exchange = Exchange::new(|handover| async move {
+            for i in 0..(AHEAD * 3 + 1) {
+                handover.put(i).await;
+            }
+        });
+        let mut taken = Vec::new();
+        while let Poll::Ready(Some(i)) = poll(&mut exchange) {
+            taken.push(i);
+        }
+        assert_eq!(taken, (0..(AHEAD * 3 + 1)).collect::<Vec<_>>());
+        assert!(matches!(poll(&mut exchange), Poll::Ready(None)));
+    }
+
+    #[test]
+    fn waits_for_what_the_exchange_waits_on() {
+        let (tx, rx) = tokio::sync::oneshot::channel::<u32>();
+        let mut exchange = Exchange::new(|handover| async move {
+            handover.put(1).await;
+            if let Ok(n) = rx.await {
+                handover.put(n).await;
+            }
+        });
+        assert!(matches!(poll(&mut exchange), Poll::Ready(Some(1))));
+        assert!(poll(&mut exchange).is_pending());
+        tx.send(2).unwrap();
+        assert!(matches!(poll(&mut exchange), Poll::Ready(Some(2))));
+        assert!(matches!(poll(&mut exchange), Poll::Ready(None)));
+    }
 }

@@ -59,8 +59,8 @@ enum State<P, R> {
     Reading(Reader),
     /// A plain answer: the final response alone.
     Answering(BoxFuture<'static, Result<R, Error>>),
-    /// HTTP/2 server push: what the exchange's task read, in order.
-    Pushed(tokio::sync::mpsc::Receiver<Result<Pushed<P, R>, Error>>),
+    /// HTTP/2 server push: the exchange, driven by this stream's reader.
+    Pushed(super::h2push::PushExchange<P, R>),
     /// Waiting to reconnect.
     Waiting(Pin<Box<tokio::time::Sleep>>),
     Done,
@@ -174,7 +174,7 @@ where
                         }
                     }
                 },
-                State::Pushed(received) => match ready!(received.poll_recv(cx)) {
+                State::Pushed(exchange) => match ready!(exchange.poll_next(cx)) {
                     Some(item) => {
                         if matches!(item, Ok(Pushed::Final(_)) | Err(_)) {
                             this.state = State::Done;
