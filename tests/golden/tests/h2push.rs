@@ -543,6 +543,64 @@ async fn nghttp_receives_the_promises_and_the_pushed_bodies() {
     .await;
 }
 
+/// `h2load` (same package as `nghttp`) loads the push operation: 400 requests, 4
+/// connections, 10 streams each at a time. It disables push, so each answer is the final
+/// response alone; asked for SSE, each is the whole stream, pushes included.
+#[tokio::test]
+async fn h2load_runs_a_bounded_load_of_push_requests_without_errors() {
+    if !have(
+        "h2load",
+        "h2load_runs_a_bounded_load_of_push_requests_without_errors",
+        "install Debian's nghttp2-client",
+    ) {
+        return;
+    }
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let body = body_file("h2load", r#"{"topic":"load","maxEvents":5}"#);
+        for accept in ["application/json", "text/event-stream"] {
+            let mut h2load = Command::new("h2load");
+            h2load
+                .args(["-n", "400", "-c", "4", "-m", "10", "-T", "20"])
+                .args(["-H", "content-type: application/json"])
+                .args(["-H", &format!("accept: {accept}")])
+                .arg("-d")
+                .arg(&body)
+                .arg(format!("http://{addr}/consumers"));
+            let output = run(h2load).await;
+            let log = String::from_utf8_lossy(&output.stdout);
+            assert!(output.status.success(), "h2load failed ({accept}):\n{log}");
+            assert!(
+                log.contains(
+                    "requests: 400 total, 400 started, 400 done, 400 succeeded, 0 failed, \
+                     0 errored, 0 timeout"
+                ),
+                "{accept}:\n{log}"
+            );
+            assert!(
+                log.contains("status codes: 400 2xx, 0 3xx, 0 4xx, 0 5xx"),
+                "{accept}:\n{log}"
+            );
+            // What the answers weighed: the final response (about 60 bytes) alone, or the
+            // five pushes (about 150 bytes each as SSE) before it.
+            let data: u64 = log
+                .lines()
+                .find_map(|l| l.strip_prefix("traffic: "))
+                .and_then(|l| l.split(" data").next())
+                .and_then(|l| l.rsplit('(').next())
+                .and_then(|n| n.trim_end_matches(')').parse().ok())
+                .unwrap_or_else(|| panic!("no data total in:\n{log}"));
+            let per_answer = data / 400;
+            match accept {
+                "application/json" => assert!((40..100).contains(&per_answer), "{log}"),
+                _ => assert!(per_answer > 500, "{log}"),
+            }
+        }
+        let _ = std::fs::remove_file(&body);
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn curl_disables_push_and_gets_the_final_response_alone_or_sse() {
     if !have(
