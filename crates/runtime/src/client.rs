@@ -66,8 +66,12 @@ pub enum Error {
     /// The request breaks rules its schemas declare (`maxLength`, `minimum`, …), and the
     /// client checks before it sends ([`Config::validate_requests`]): nothing was sent.
     Invalid(crate::validate::Violations),
-    /// The HTTP/2 connection of [`PushBinding::Http2Push`] failed, described.
+    /// The HTTP/2 exchange of [`PushBinding::Http2Push`] broke the protocol or could
+    /// not be started, described.
     Http2(String),
+    /// The connection of [`PushBinding::Http2Push`] could not be made or broke off,
+    /// described. A resumable operation reconnects, as after [`Error::Truncated`].
+    Connection(String),
 }
 
 /// How much of an undeclared answer's body an error keeps.
@@ -144,6 +148,7 @@ impl fmt::Debug for Error {
                 .finish(),
             Error::Invalid(v) => f.debug_tuple("Invalid").field(v).finish(),
             Error::Http2(e) => f.debug_tuple("Http2").field(e).finish(),
+            Error::Connection(e) => f.debug_tuple("Connection").field(e).finish(),
         }
     }
 }
@@ -182,6 +187,7 @@ impl fmt::Display for Error {
             ),
             Error::Invalid(v) => write!(f, "the request breaks its schema's rules: {v}"),
             Error::Http2(e) => write!(f, "HTTP/2: {e}"),
+            Error::Connection(e) => write!(f, "the connection: {e}"),
         }
     }
 }

@@ -50,6 +50,11 @@ pub const FINAL_EVENT: &str = "final";
 /// held (docs/PROTOCOL.md, "Resumption"). Reserved like [`FINAL_EVENT`].
 pub const GAP_EVENT: &str = "gap";
 
+/// The header that carries a push's id over HTTP/2 server push, on the pushed response
+/// (docs/PROTOCOL.md, "Envelope mode over HTTP/2 server push"): SSE's `id:` field, which
+/// a client sends back as `Last-Event-ID` to resume after it.
+pub const EVENT_ID_HEADER: &str = "event-id";
+
 /// A body pushgen does not type: a multipart form, or a media type it has no reader for.
 /// The generated code passes it through with its media type.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -109,8 +109,12 @@ impl<T: Send + 'static> Exchange<T> {
     }
 }
 
-/// The items of a push stream over HTTP/2 push.
-pub(super) type PushExchange<P, R> = Exchange<Result<Pushed<P, R>, Error>>;
+/// What a push stream over HTTP/2 push reads: a push with its id (the pushed response's
+/// `event-id` header), or the final response (no id); or why the exchange ended.
+pub(super) type Item<P, R> = Result<(Pushed<P, R>, Option<String>), Error>;
+
+/// The exchange of a push stream over HTTP/2 push.
+pub(super) type PushExchange<P, R> = Exchange<Item<P, R>>;
 
 /// The exchange of `call`; nothing is sent before it is first polled.
 pub(super) fn start<P, R>(call: Call) -> PushExchange<P, R>
@@ -126,10 +130,7 @@ where
     })
 }
 
-async fn exchange<P, R>(
-    call: Call,
-    handover: &Handover<Result<Pushed<P, R>, Error>>,
-) -> Result<(), Error>
+async fn exchange<P, R>(call: Call, handover: &Handover<Item<P, R>>) -> Result<(), Error>
 where
     P: PushMessage + Send + 'static,
     R: ResponseParts + Send + 'static,
@@ -148,7 +149,7 @@ where
     let port = url.port_or_known_default().unwrap_or(80);
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
-        .map_err(|e| Error::Http2(format!("connect to {host}:{port}: {e}")))?;
+        .map_err(|e| Error::Connection(format!("connect to {host}:{port}: {e}")))?;
     let _ = tcp.set_nodelay(true);
     let (mut client, connection) = h2::client::Builder::new()
         .enable_push(true)
@@ -177,7 +178,7 @@ async fn run<P, R>(
     client: &mut h2::client::SendRequest<Bytes>,
     request: reqwest::Request,
     config: Config,
-    handover: &Handover<Result<Pushed<P, R>, Error>>,
+    handover: &Handover<Item<P, R>>,
 ) -> Result<(), Error>
 where
     P: PushMessage + Send + 'static,
@@ -216,9 +217,7 @@ where
             biased;
             Some(pushed) = reading.next(), if !reading.is_empty() => {
                 match pushed {
-                    Ok(Some(push)) => {
-                        handover.put(Ok(Pushed::Push(push))).await;
-                    }
+                    Ok(Some((push, id))) => handover.put(Ok((Pushed::Push(push), id))).await,
                     Ok(None) => {} // A newer server's push: skipped.
                     Err(e) => return Err(e),
                 }
@@ -242,7 +241,7 @@ where
     let body = read_body(body, config.max_body).await?;
     let parts = to_parts(parts.status.as_u16(), &parts.headers, body)?;
     let response = Error::read_response::<R>(&parts)?;
-    handover.put(Ok(Pushed::Final(response))).await;
+    handover.put(Ok((Pushed::Final(response), None))).await;
     Ok(())
 }
 
@@ -252,11 +251,16 @@ where
 async fn read_push<P: PushMessage>(
     promise: h2::client::PushPromise,
     config: &Config,
-) -> Result<Option<P>, Error> {
+) -> Result<Option<(P, Option<String>)>, Error> {
     let (request, pushed) = promise.into_parts();
     let path = request.uri().path().to_string();
     let response = pushed.await.map_err(h2_error)?;
     let (parts, body) = response.into_parts();
+    let id = parts
+        .headers
+        .get(wire::EVENT_ID_HEADER)
+        .and_then(|id| id.to_str().ok())
+        .map(str::to_string);
     let body = read_body(body, config.limits.max_event).await?;
     let parts = to_parts(parts.status.as_u16(), &parts.headers, body)?;
     let mut envelope = Envelope {
@@ -267,7 +271,7 @@ async fn read_push<P: PushMessage>(
     for event in P::EVENTS {
         envelope.event = Cow::Borrowed(event);
         if let Ok(Some(push)) = P::decode(event, &envelope) {
-            return Ok(Some(push));
+            return Ok(Some((push, id)));
         }
     }
     tracing::debug!(path = %envelope.path, "a pushed response no push item of this version reads");
@@ -279,7 +283,9 @@ fn to_parts(status: u16, headers: &http::HeaderMap, body: Bytes) -> Result<Parts
     let headers = headers
         .iter()
         .filter(|(name, _)| {
-            *name != http::header::CONTENT_TYPE && *name != http::header::CONTENT_LENGTH
+            *name != http::header::CONTENT_TYPE
+                && *name != http::header::CONTENT_LENGTH
+                && *name != wire::EVENT_ID_HEADER
         })
         .filter_map(|(name, value)| {
             Some((name.as_str().to_string(), value.to_str().ok()?.to_string()))
@@ -331,8 +337,15 @@ async fn send_body(send: &mut h2::SendStream<Bytes>, mut data: Bytes) -> Result<
     Ok(())
 }
 
+/// An `h2` error as the client's: the connection breaking (its I/O, a `GOAWAY`, a
+/// stream refused before it was processed) is [`Error::Connection`], which a resumable
+/// operation comes back from; the rest is [`Error::Http2`].
 fn h2_error(e: h2::Error) -> Error {
-    Error::Http2(e.to_string())
+    if e.is_io() || e.is_go_away() || e.reason() == Some(h2::Reason::REFUSED_STREAM) {
+        Error::Connection(e.to_string())
+    } else {
+        Error::Http2(e.to_string())
+    }
 }
 
 #[cfg(test)]

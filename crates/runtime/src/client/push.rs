@@ -26,6 +26,7 @@ impl Call {
             state: State::Pending(self),
             resume: None,
             notices: false,
+            http2_push: false,
             _push: PhantomData,
         }
     }
@@ -43,6 +44,8 @@ pub struct PushStream<P, R> {
     resume: Option<Resume>,
     /// Yield [`Pushed::Notice`]s.
     notices: bool,
+    /// Over HTTP/2 server push: the stream makes its requests itself.
+    http2_push: bool,
     _push: PhantomData<fn(P)>,
 }
 
@@ -136,6 +139,9 @@ where
                 State::Pending(_) => {
                     if let State::Pending(call) = std::mem::replace(&mut this.state, State::Done) {
                         let Some(media) = call.config_ref().push_binding.media() else {
+                            // Pushed responses carry their ids in a header: resumable.
+                            this.resume = Some(Resume::keep(&call, String::new(), true));
+                            this.http2_push = true;
                             this.state = State::Pushed(super::h2push::start(call));
                             continue;
                         };
@@ -147,8 +153,13 @@ where
                 }
                 State::Waiting(sleep) => {
                     ready!(sleep.as_mut().poll(cx));
-                    this.state = match this.resume.as_mut().and_then(Resume::reconnect) {
-                        Some(connecting) => State::Connecting(connecting),
+                    this.state = match this.resume.as_mut() {
+                        Some(resume) if this.http2_push => {
+                            resume.again().map_or(State::Done, |call| {
+                                State::Pushed(super::h2push::start(call))
+                            })
+                        }
+                        Some(resume) => resume.reconnect().map_or(State::Done, State::Connecting),
                         None => State::Done,
                     };
                 }
@@ -175,16 +186,29 @@ where
                     }
                 },
                 State::Pushed(exchange) => match ready!(exchange.poll_next(cx)) {
-                    Some(item) => {
-                        if matches!(item, Ok(Pushed::Final(_)) | Err(_)) {
-                            this.state = State::Done;
+                    Some(Ok((Pushed::Push(push), id))) => {
+                        if this.arrived(id.as_deref()) {
+                            return Poll::Ready(Some(Ok(Pushed::Push(push))));
                         }
-                        return Poll::Ready(Some(item));
+                    }
+                    Some(Ok((end, _))) => {
+                        this.state = State::Done;
+                        return Poll::Ready(Some(Ok(end)));
+                    }
+                    Some(Err(e)) if resumable_cause(&e) => {
+                        if let Some(item) = this.broke_off(e) {
+                            return Poll::Ready(Some(item));
+                        }
+                    }
+                    Some(Err(e)) => {
+                        this.state = State::Done;
+                        return Poll::Ready(Some(Err(e)));
                     }
                     // The exchange ended without its final response.
                     None => {
-                        this.state = State::Done;
-                        return Poll::Ready(Some(Err(Error::Truncated)));
+                        if let Some(item) = this.broke_off(Error::Truncated) {
+                            return Poll::Ready(Some(item));
+                        }
                     }
                 },
                 State::Answering(answering) => {

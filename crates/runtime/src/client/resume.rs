@@ -47,12 +47,18 @@ impl Resume {
     /// carries ids at all. Kept for every stream, for the last id an error reports; only
     /// a resumable one reconnects.
     pub(super) fn start(call: Call, accept: String, can_resume: bool) -> (Resume, Connecting) {
+        let resume = Resume::keep(&call, accept, can_resume);
+        let connecting = read::connect(call.build(&resume.accept));
+        (resume, connecting)
+    }
+
+    /// What resuming `call` needs, for a stream that makes its requests itself (HTTP/2
+    /// push): [`Resume::again`] gives the call to repeat.
+    pub(super) fn keep(call: &Call, accept: String, can_resume: bool) -> Resume {
         let reconnect = call.config_ref().reconnect;
         let may_reconnect = can_resume && call.is_resumable() && reconnect.attempts > 0;
         let kept = may_reconnect.then(|| call.clone());
-        let resume = Resume::new(may_reconnect, kept, reconnect, accept);
-        let connecting = read::connect(call.build(&resume.accept));
-        (resume, connecting)
+        Resume::new(may_reconnect, kept, reconnect, accept)
     }
 
     /// A stream that has not received anything yet.
@@ -103,10 +109,16 @@ impl Resume {
 
     /// The request again, after the wait, naming the last id.
     pub(super) fn reconnect(&mut self) -> Option<Connecting> {
+        let call = self.again()?;
+        Some(read::connect(call.build(&self.accept)))
+    }
+
+    /// The call to repeat after the wait, naming the last id.
+    pub(super) fn again(&mut self) -> Option<Call> {
         let call = self.call.as_ref()?.resuming_after(self.last_id.as_deref());
         self.reconnected = true;
         self.in_force = None;
-        Some(read::connect(call.build(&self.accept)))
+        Some(call)
     }
 
     /// Whether the current connection is a reconnect.
@@ -152,7 +164,10 @@ pub(super) fn broke_off(resume: Option<&mut Resume>, cause: Error) -> BrokeOff {
 /// Whether a stream that broke off this way is worth reconnecting: the connection or
 /// its bytes ended early, not the server's answer or the API.
 pub(super) fn resumable_cause(cause: &Error) -> bool {
-    matches!(cause, Error::Truncated | Error::Request(_) | Error::Idle(_))
+    matches!(
+        cause,
+        Error::Truncated | Error::Request(_) | Error::Idle(_) | Error::Connection(_)
+    )
 }
 
 /// A number in 0..1 for spreading reconnects: no generator is worth a dependency here.

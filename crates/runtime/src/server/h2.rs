@@ -213,13 +213,14 @@ pub(super) enum PushRefused {
 }
 
 impl H2Push {
-    /// Promises `GET path` and sends the pushed response: `status`, `headers`, and
-    /// `body` as `application/json` when there is one.
+    /// Promises `GET path` and sends the pushed response: `status`, `headers`, the
+    /// push's `id` as `event-id`, and `body` as `application/json` when there is one.
     pub(super) async fn push(
         &self,
         path: &str,
         status: u16,
         headers: &[(String, String)],
+        id: Option<&str>,
         body: Option<Bytes>,
     ) -> Result<(), PushRefused> {
         let Some(authority) = self.authority.clone() else {
@@ -238,6 +239,9 @@ impl H2Push {
         let mut head = Response::builder().status(status);
         for (name, value) in headers {
             head = head.header(name.as_str(), value.as_str());
+        }
+        if let Some(id) = id {
+            head = head.header(crate::wire::EVENT_ID_HEADER, id);
         }
         if body.is_some() {
             head = head.header(http::header::CONTENT_TYPE, "application/json");

@@ -410,7 +410,7 @@ impl<P: PushMessage> Watcher for PushSink<P> {
         self.send_entry(entry).await
     }
     async fn gap(&self, oldest: Option<&str>) -> Result<bool, PushError> {
-        self.send_gap(oldest).await.map(|()| true)
+        self.send_gap(oldest).await
     }
     fn pipe(&self) -> Option<&Arc<Pipe>> {
         PushSink::pipe(self)

@@ -182,7 +182,7 @@ impl<P: PushMessage> PushSink<P> {
     async fn send_event(&self, id: Option<&str>, push: P) -> Result<(), PushError> {
         if let Some(h2) = &self.h2 {
             let envelope = push.encode()?;
-            return h2.push(&envelope).await;
+            return h2.push(&envelope, id).await;
         }
         let Some((pipe, media)) = &self.pipe else {
             return Ok(());
@@ -204,7 +204,7 @@ impl<P: PushMessage> PushSink<P> {
             let event = entry.event.as_deref().unwrap_or("");
             let envelope = wire::parse_envelope(event, &entry.data)
                 .map_err(|e| PushError::Encode(format!("a logged event: {e}")))?;
-            return h2.push(&envelope).await;
+            return h2.push(&envelope, Some(&entry.id)).await;
         }
         let Some((pipe, media)) = &self.pipe else {
             return Ok(());
@@ -242,11 +242,12 @@ impl<P: PushMessage> PushSink<P> {
     }
 
     /// Tells the client that what it asked to resume from is gone: the SSE event `gap`
-    /// with data `{"oldest":ID}` (or `null`), the line `{"gap":{"oldest":ID}}`.
-    pub(super) async fn send_gap(&self, oldest: Option<&str>) -> Result<(), PushError> {
-        // HTTP/2 push has no way to say it: a resumed push stream is SSE or NDJSON.
+    /// with data `{"oldest":ID}` (or `null`), the line `{"gap":{"oldest":ID}}`. `false`
+    /// when it cannot be said: HTTP/2 push has no place for it (every pushed response is
+    /// a declared push item's).
+    pub(super) async fn send_gap(&self, oldest: Option<&str>) -> Result<bool, PushError> {
         let Some((pipe, media)) = &self.pipe else {
-            return Ok(());
+            return Ok(self.h2.is_none());
         };
         let media = *media;
         let gap = serde_json::json!({ "oldest": oldest }).to_string();
@@ -265,6 +266,7 @@ impl<P: PushMessage> PushSink<P> {
                 .map_err(|e| PushError::Encode(e.to_string()))
         })
         .await
+        .map(|()| true)
     }
 
     /// The pipe, when the client asked for a stream.
@@ -312,7 +314,7 @@ impl<P: PushMessage> PushSink<P> {
 }
 
 impl H2Target {
-    async fn push(&self, envelope: &wire::Envelope) -> Result<(), PushError> {
+    async fn push(&self, envelope: &wire::Envelope, id: Option<&str>) -> Result<(), PushError> {
         if self.shutdown.as_ref().is_some_and(|rx| *rx.borrow()) {
             return Err(PushError::Closed);
         }
@@ -322,7 +324,7 @@ impl H2Target {
         let parts = &envelope.parts;
         let body = parts.body.as_ref().map(|json| json.bytes().clone());
         let pushed = tokio::select! {
-            pushed = self.push.push(&envelope.path, parts.status, &parts.headers, body) => pushed,
+            pushed = self.push.push(&envelope.path, parts.status, &parts.headers, id, body) => pushed,
             // A push waiting for a slow client does not hold the shutdown up.
             () = self.stopped() => return Err(PushError::Closed),
         };
