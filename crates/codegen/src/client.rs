@@ -100,6 +100,14 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
                 self
             }
 
+            /// The TLS settings `PushBinding::Http2Push` connects to `https://` URLs
+            /// with (default: the platform's verifier). The runtime's `rustls` feature
+            /// makes them from a `rustls::ClientConfig`.
+            pub fn with_http2_tls(mut self, tls: #RT::client::Http2Tls) -> Self {
+                self.inner.set_http2_tls(tls);
+                self
+            }
+
             /// Whether to check each request against the rules its schemas declare
             /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
             /// `Error::Invalid` instead (default: no; the server checks them anyway).
@@ -141,6 +149,7 @@ fn credential_setters(api: &Api, plan: &Plan<'_>) -> TokenStream {
         "with_sse_limits",
         "with_config",
         "with_push_binding",
+        "with_http2_tls",
         "with_request_validation",
         "with_default_headers",
         "with_request_hook",

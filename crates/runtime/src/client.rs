@@ -13,6 +13,7 @@ use std::time::Duration;
 mod auth;
 mod call;
 mod h2push;
+mod http2_tls;
 mod items;
 mod push;
 mod read;
@@ -21,6 +22,7 @@ mod resume;
 
 pub use auth::{Credentials, RequestHook};
 pub use call::{Call, Method};
+pub use http2_tls::Http2Tls;
 pub use items::{ItemEvent, ItemStream};
 pub use push::PushStream;
 
@@ -292,8 +294,9 @@ pub enum PushBinding {
     /// JSON Lines (`application/jsonl`).
     JsonLines,
     /// HTTP/2 server push: each push a `PUSH_PROMISE` and its pushed response, on an
-    /// HTTP/2 connection of the stream's own (cleartext with prior knowledge, `http://`
-    /// only). Pushes with ids are not resumed over it.
+    /// HTTP/2 connection of the stream's own: cleartext with prior knowledge for
+    /// `http://`, TLS with ALPN `h2` for `https://` (the runtime's `rustls` feature;
+    /// settings from [`Http2Tls`]). Pushes with ids resume as over SSE.
     Http2Push,
 }
 
@@ -352,6 +355,8 @@ pub struct Inner {
     http: reqwest::Client,
     config: Config,
     credentials: std::sync::Arc<Credentials>,
+    /// TLS for [`PushBinding::Http2Push`]'s own connections.
+    http2_tls: Option<Http2Tls>,
 }
 
 impl Inner {
@@ -365,6 +370,7 @@ impl Inner {
             http,
             config: Config::default(),
             credentials: Default::default(),
+            http2_tls: None,
         }
     }
 
@@ -400,6 +406,11 @@ impl Inner {
         self.credentials_mut().set(scheme, credential);
     }
 
+    /// The TLS settings of [`PushBinding::Http2Push`] for `https://` URLs.
+    pub fn set_http2_tls(&mut self, tls: Http2Tls) {
+        self.http2_tls = Some(tls);
+    }
+
     /// Starts a request to `template` (an OpenAPI path template).
     pub fn request(&self, method: Method, template: &'static str) -> Call {
         Call::new(
@@ -410,5 +421,6 @@ impl Inner {
             method,
             template,
         )
+        .with_http2_tls(self.http2_tls.clone())
     }
 }

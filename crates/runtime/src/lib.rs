@@ -39,6 +39,9 @@ pub use bytes;
 #[cfg(feature = "client")]
 pub use reqwest;
 pub use serde_json;
+/// The rustls that TLS (`Serve::tls`, [`client::Http2Tls`]) takes its settings in.
+#[cfg(any(feature = "rustls", feature = "tls"))]
+pub use tokio_rustls::rustls;
 
 // The crates `format`s map to (see [`formats`]).
 pub use chrono;

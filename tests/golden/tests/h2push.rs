@@ -221,7 +221,8 @@ async fn ten_thousand_pushes_arrive_none_lost_in_order() {
 }
 
 #[tokio::test]
-async fn over_tls_alpn_h2_gets_the_pushes_with_the_https_scheme() {
+async fn over_tls_alpn_h2_gets_the_pushes_with_the_https_scheme_and_the_generated_client_reads_them()
+ {
     bounded(async {
         use tokio_rustls::rustls;
         let certified = rcgen::generate_simple_self_signed(vec!["localhost".to_string()]).unwrap();
@@ -268,6 +269,42 @@ async fn over_tls_alpn_h2_gets_the_pushes_with_the_https_scheme() {
             assert_eq!(push.scheme.as_deref(), Some("https"));
             assert_eq!(push.path, format!("/consumers/c-tls/events/{i}"));
         }
+
+        // The generated client, given the test's root of trust.
+        let mut roots = rustls::RootCertStore::empty();
+        roots.add(certified.cert.der().clone()).unwrap();
+        let trust = rustls::ClientConfig::builder()
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+        let client = ConsumerApiClient::new(format!("https://localhost:{}", addr.port()))
+            .with_push_binding(PushBinding::Http2Push)
+            .with_http2_tls(runtime_client::Http2Tls::new(trust));
+        let mut observer = Collect::default();
+        let response = client
+            .create_consumer(&request("tls", Some(3)), &mut observer)
+            .await
+            .unwrap();
+        assert_eq!(observer.pushes.len(), 3);
+        for (i, push) in observer.pushes.iter().enumerate() {
+            let Push::Events(expected) = event("c-tls", i as i64);
+            assert_eq!(push, &expected, "push {i}");
+        }
+        assert!(matches!(response, Response::Created { .. }), "{response:?}");
+
+        // Without that trust (the platform's roots), the test's certificate is refused:
+        // a typed error, not a panic, and no push.
+        let untrusting = ConsumerApiClient::new(format!("https://localhost:{}", addr.port()))
+            .with_push_binding(PushBinding::Http2Push);
+        let mut none = Collect::default();
+        let refused = untrusting
+            .create_consumer(&request("tls", Some(3)), &mut none)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(&refused, runtime_client::Error::Connection(e) if e.contains("certificate")),
+            "{refused:?}"
+        );
+        assert!(none.pushes.is_empty());
     })
     .await;
 }

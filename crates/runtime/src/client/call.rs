@@ -32,6 +32,8 @@ pub struct Call {
     credentials: Arc<Credentials>,
     /// The operation's security: which of the client's credentials the request carries.
     security: Security,
+    /// TLS for an HTTP/2 push binding's own connection.
+    http2_tls: Option<super::Http2Tls>,
 }
 
 impl Call {
@@ -59,7 +61,17 @@ impl Call {
             error: None,
             invalid: None,
             resumable: false,
+            http2_tls: None,
         }
+    }
+
+    pub(super) fn with_http2_tls(mut self, tls: Option<super::Http2Tls>) -> Self {
+        self.http2_tls = tls;
+        self
+    }
+
+    pub(super) fn http2_tls(&self) -> Option<&super::Http2Tls> {
+        self.http2_tls.as_ref()
     }
 
     /// Marks the call as one whose push stream may reconnect and resume: a `GET`, or an

@@ -135,25 +135,59 @@ where
     P: PushMessage + Send + 'static,
     R: ResponseParts + Send + 'static,
 {
+    let tls = call.http2_tls().cloned();
     // The server pushes when the request asks for no stream format.
     let (request, config) = call.build("application/json")?;
     let request = request.build().map_err(Error::Request)?;
     let url = request.url();
-    if url.scheme() != "http" {
-        return Err(Error::Http2(format!(
-            "HTTP/2 push is cleartext with prior knowledge (h2c) only so far; not {}",
-            url.scheme()
-        )));
-    }
+    let https = match url.scheme() {
+        "http" => false,
+        "https" => true,
+        other => {
+            return Err(Error::Http2(format!(
+                "HTTP/2 push is for http:// and https:// URLs, not {other}://"
+            )));
+        }
+    };
     let host = url.host_str().unwrap_or("localhost").to_string();
     let port = url.port_or_known_default().unwrap_or(80);
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
         .map_err(|e| Error::Connection(format!("connect to {host}:{port}: {e}")))?;
     let _ = tcp.set_nodelay(true);
+    if !https {
+        // Cleartext with prior knowledge (h2c).
+        return over(tcp, request, config, handover).await;
+    }
+    #[cfg(feature = "rustls")]
+    {
+        let tls = super::http2_tls::connect(tcp, &host, tls.as_ref()).await?;
+        over(tls, request, config, handover).await
+    }
+    #[cfg(not(feature = "rustls"))]
+    {
+        let _ = tls;
+        Err(Error::Http2(
+            "HTTP/2 push to an https:// URL needs the runtime's rustls feature".into(),
+        ))
+    }
+}
+
+/// The exchange over `io`, a connection made for it: HTTP/2 with push enabled.
+async fn over<I, P, R>(
+    io: I,
+    request: reqwest::Request,
+    config: Config,
+    handover: &Handover<Item<P, R>>,
+) -> Result<(), Error>
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+    P: PushMessage + Send + 'static,
+    R: ResponseParts + Send + 'static,
+{
     let (mut client, connection) = h2::client::Builder::new()
         .enable_push(true)
-        .handshake::<_, Bytes>(tcp)
+        .handshake::<_, Bytes>(io)
         .await
         .map_err(h2_error)?;
     // The connection is driven beside the exchange, on the same task.

@@ -69,6 +69,17 @@ impl ShapesClient {
         self
     }
 
+    /// The TLS settings `PushBinding::Http2Push` connects to `https://` URLs
+    /// with (default: the platform's verifier). The runtime's `rustls` feature
+    /// makes them from a `rustls::ClientConfig`.
+    pub fn with_http2_tls(
+        mut self,
+        tls: ::pushgen_runtime::codegen::client::Http2Tls,
+    ) -> Self {
+        self.inner.set_http2_tls(tls);
+        self
+    }
+
     /// Whether to check each request against the rules its schemas declare
     /// (`maxLength`, `minimum`, `pattern`, …) before sending it, failing with
     /// `Error::Invalid` instead (default: no; the server checks them anyway).
