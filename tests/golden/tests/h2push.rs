@@ -580,6 +580,62 @@ async fn nghttp_receives_the_promises_and_the_pushed_bodies() {
     .await;
 }
 
+/// Many small pushes in a row, each a `PUSH_PROMISE`, a `HEADERS` and one `DATA` frame
+/// that ends its stream (no empty frames, no window updates per push): nghttp2, whose
+/// flood protection ends a connection that sends it too many frames of no use, takes
+/// 2,000 of them and the final response without a `GOAWAY`.
+#[tokio::test]
+async fn nghttp_takes_two_thousand_small_pushes_without_tripping_its_flood_protection() {
+    if !have(
+        "nghttp",
+        "nghttp_takes_two_thousand_small_pushes_without_tripping_its_flood_protection",
+        "install Debian's nghttp2-client",
+    ) {
+        return;
+    }
+    bounded(async {
+        let addr = serve(Observed::default(), ServerConfig::default()).await;
+        let body = body_file("flood", r#"{"topic":"f","maxEvents":2000}"#);
+        let mut nghttp = Command::new("nghttp");
+        nghttp
+            .args(["-v", "-H", "content-type: application/json", "-d"])
+            .arg(&body)
+            .arg(format!("http://{addr}/consumers"));
+        let output = run(nghttp).await;
+        let _ = std::fs::remove_file(&body);
+        let log = String::from_utf8_lossy(&output.stdout);
+        let tail = || log.lines().rev().take(20).collect::<Vec<_>>().join("\n");
+        assert!(output.status.success(), "nghttp failed:\n{}", tail());
+        let promises = log
+            .lines()
+            .filter(|l| l.contains("recv PUSH_PROMISE frame"))
+            .count();
+        assert_eq!(promises, 2000, "{}", tail());
+        let pushed_ends = log
+            .lines()
+            .filter(|l| l.contains("recv DATA frame") && l.contains("flags=0x01"))
+            .count();
+        // Every pushed body, and the final response's.
+        assert_eq!(pushed_ends, 2001, "{}", tail());
+        assert!(!log.contains("recv GOAWAY"), "{}", tail());
+        for goaway in log.lines().filter(|l| l.contains("send GOAWAY")) {
+            // nghttp's own goodbye when it is done is NO_ERROR; flood protection is not.
+            let next = log.split(goaway).nth(1).unwrap_or("");
+            assert!(
+                next.lines().nth(1).is_some_and(|l| l.contains("NO_ERROR")),
+                "nghttp ended the connection with an error:\n{}",
+                tail()
+            );
+        }
+        assert!(
+            log.contains(r#""delivered":2000}"#),
+            "no final response:\n{}",
+            tail()
+        );
+    })
+    .await;
+}
+
 /// `h2load` (same package as `nghttp`) loads the push operation: 400 requests, 4
 /// connections, 10 streams each at a time. It disables push, so each answer is the final
 /// response alone; asked for SSE, each is the whole stream, pushes included.
