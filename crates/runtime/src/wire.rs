@@ -228,6 +228,10 @@ impl From<serde_json::Error> for EncodeError {
 pub enum DecodeError {
     /// A status the operation does not declare.
     Status(u16),
+    /// A push path that does not match the push item's template, described: over HTTP/2
+    /// push, where the path alone says which item a push is, another item's (or a newer
+    /// server's).
+    Path(String),
     /// Anything else, described.
     Invalid(String),
 }
@@ -246,7 +250,7 @@ impl fmt::Display for DecodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DecodeError::Status(status) => write!(f, "undeclared status {status}"),
-            DecodeError::Invalid(message) => write!(f, "{message}"),
+            DecodeError::Path(message) | DecodeError::Invalid(message) => write!(f, "{message}"),
         }
     }
 }

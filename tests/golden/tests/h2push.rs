@@ -580,6 +580,93 @@ async fn nghttp_receives_the_promises_and_the_pushed_bodies() {
     .await;
 }
 
+/// A hand-written HTTP/2 server on 127.0.0.1 that answers one `POST /consumers` with
+/// the pushes `pushes` (path, status, body), then `201` and a consumer.
+async fn pushing_server(pushes: Vec<(&'static str, u16, &'static str)>) -> SocketAddr {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        let (tcp, _) = listener.accept().await.unwrap();
+        let mut connection = h2::server::handshake(tcp).await.unwrap();
+        let (request, mut respond) = connection.accept().await.unwrap().unwrap();
+        tokio::spawn(async move {
+            let authority = request.uri().authority().unwrap().clone();
+            for (path, status, body) in pushes {
+                let promise = Request::get(format!("http://{authority}{path}"))
+                    .body(())
+                    .unwrap();
+                let mut pushed = respond.push_request(promise).unwrap();
+                let head = http::Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .header("offset", "0")
+                    .body(())
+                    .unwrap();
+                let mut stream = pushed.send_response(head, false).unwrap();
+                stream
+                    .send_data(Bytes::from_static(body.as_bytes()), true)
+                    .unwrap();
+            }
+            let head = http::Response::builder().status(201).body(()).unwrap();
+            let mut stream = respond.send_response(head, false).unwrap();
+            let consumer = r#"{"consumerId":"c","topic":"t","delivered":1}"#;
+            stream
+                .send_data(Bytes::from_static(consumer.as_bytes()), true)
+                .unwrap();
+        });
+        // Serve the connection until the client is done with it.
+        while let Some(Ok(_)) = connection.accept().await {}
+    });
+    addr
+}
+
+/// What a peer pushes that no push item matches is skipped (a newer server's push); what
+/// an item's path matches but whose response does not read is a typed error. Neither
+/// panics.
+#[tokio::test]
+async fn an_unknown_promise_is_skipped_and_an_unreadable_push_is_a_typed_error() {
+    bounded(async {
+        let event = r#"{"kind":"message","text":"hi"}"#;
+        let addr = pushing_server(vec![
+            (
+                "/consumers/c/unknown/0",
+                200,
+                r#"{"what":"a newer server's push"}"#,
+            ),
+            ("/consumers/c/events/0", 200, event),
+        ])
+        .await;
+        let client = ConsumerApiClient::new(format!("http://{addr}"))
+            .with_push_binding(PushBinding::Http2Push);
+        let mut observer = Collect::default();
+        let response = client
+            .create_consumer(&request("t", Some(1)), &mut observer)
+            .await
+            .unwrap();
+        assert_eq!(observer.pushes.len(), 1, "{:?}", observer.pushes);
+        assert!(matches!(response, Response::Created { .. }), "{response:?}");
+
+        for (status, body) in [
+            (200, r#"{"kind":"message","text":7}"#),
+            (299, event),
+            (200, "{"),
+        ] {
+            let addr = pushing_server(vec![("/consumers/c/events/0", status, body)]).await;
+            let client = ConsumerApiClient::new(format!("http://{addr}"))
+                .with_push_binding(PushBinding::Http2Push);
+            let failed = client
+                .create_consumer(&request("t", Some(1)), &mut Collect::default())
+                .await
+                .unwrap_err();
+            assert!(
+                matches!(failed, runtime_client::Error::Decode(_)),
+                "{status} {body}: {failed:?}"
+            );
+        }
+    })
+    .await;
+}
+
 /// Many small pushes in a row, each a `PUSH_PROMISE`, a `HEADERS` and one `DATA` frame
 /// that ends its stream (no empty frames, no window updates per push): nghttp2, whose
 /// flood protection ends a connection that sends it too many frames of no use, takes

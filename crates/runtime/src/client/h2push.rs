@@ -302,11 +302,22 @@ async fn read_push<P: PushMessage>(
         path,
         parts,
     };
+    // The first item whose template the path matches reads the response; a response
+    // that item cannot read is an error, as a push event's data that does not decode is
+    // over SSE. A path no item matches is a newer server's push: skipped.
+    let mut unread = None;
     for event in P::EVENTS {
         envelope.event = Cow::Borrowed(event);
-        if let Ok(Some(push)) = P::decode(event, &envelope) {
-            return Ok(Some((push, id)));
+        match P::decode(event, &envelope) {
+            Ok(Some(push)) => return Ok(Some((push, id))),
+            Ok(None) | Err(DecodeError::Path(_)) => {}
+            Err(e) => {
+                unread.get_or_insert(e);
+            }
         }
+    }
+    if let Some(e) = unread {
+        return Err(Error::Decode(e));
     }
     tracing::debug!(path = %envelope.path, "a pushed response no push item of this version reads");
     Ok(None)

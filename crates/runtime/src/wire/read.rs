@@ -84,7 +84,7 @@ impl<'a> Head<'a> {
         crate::path::matches_borrowed(template, self.path)
             .map(Variables)
             .ok_or_else(|| {
-                DecodeError::invalid(format!(
+                DecodeError::Path(format!(
                     "push path `{}` does not match `{template}`",
                     self.path
                 ))
