@@ -383,9 +383,23 @@ async fn a_server_shutdown_ends_the_pushes_and_then_the_connection() {
                 })
                 .into_future(),
         );
-        // `forever` pushes every millisecond until a send fails.
+        // `forever` pushes every millisecond until a send fails; the h2 crate's client
+        // and the generated one each take such a stream.
         let client =
             tokio::spawn(async move { post_with_push(addr, r#"{"topic":"forever"}"#).await });
+        let generated = tokio::spawn(async move {
+            let client = ConsumerApiClient::new(format!("http://{addr}"))
+                .with_push_binding(PushBinding::Http2Push);
+            let mut stream = client.create_consumer_stream(&request("forever", None));
+            let mut pushes = 0;
+            loop {
+                match stream.next_event().await {
+                    Ok(runtime_client::Pushed::Push(_)) => pushes += 1,
+                    Ok(runtime_client::Pushed::Final(response)) => return (pushes, response),
+                    other => panic!("after {pushes} pushes: {other:?}"),
+                }
+            }
+        });
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         stop.send(()).unwrap();
         let (pushes, status, body) = client.await.unwrap();
@@ -393,6 +407,16 @@ async fn a_server_shutdown_ends_the_pushes_and_then_the_connection() {
         // The handler's send failed, and its answer still reached the client.
         assert_eq!(status, StatusCode::BAD_REQUEST);
         assert_eq!(body, serde_json::json!({"message": "client left"}));
+        let (pushes, response) = generated.await.unwrap();
+        assert!(pushes > 0, "pushes before the shutdown");
+        assert_eq!(
+            response,
+            Response::BadRequest {
+                body: types::Error {
+                    message: "client left".into()
+                }
+            }
+        );
         // And the server finished: every connection closed.
         server.await.unwrap().unwrap();
     })
@@ -407,10 +431,10 @@ async fn the_generated_client_observes_pushes_over_http2_push() {
             .with_push_binding(PushBinding::Http2Push);
         let mut observer = Collect::default();
         let response = client
-            .create_consumer(&request("h2", Some(1000)), &mut observer)
+            .create_consumer(&request("h2", Some(10_000)), &mut observer)
             .await
             .unwrap();
-        assert_eq!(observer.pushes.len(), 1000);
+        assert_eq!(observer.pushes.len(), 10_000);
         for (i, push) in observer.pushes.iter().enumerate() {
             let Push::Events(expected) = event("c-h2", i as i64);
             assert_eq!(push, &expected, "push {i}");
@@ -422,7 +446,7 @@ async fn the_generated_client_observes_pushes_over_http2_push() {
                 body: types::Consumer {
                     consumer_id: "c-h2".into(),
                     topic: "h2".into(),
-                    delivered: 1000,
+                    delivered: 10_000,
                 }
             }
         );
