@@ -498,6 +498,42 @@ async fn a_caller_without_the_scope_is_forbidden_and_with_it_gets_the_pushes() {
             matches!(&refused, store_secret::Response::Unauthorized { body } if body.status == 401),
             "{refused:?}"
         );
+
+        // The same over HTTP/2 server push: the token travels on the request, the
+        // scopes are checked before the handler runs, and a refusal is the plain answer.
+        let h2 = pushgen_runtime::client::PushBinding::Http2Push;
+        let mut seen = Seen(Vec::new());
+        let response = client
+            .clone()
+            .with_push_binding(h2)
+            .store_secret(&params, &body, &mut seen)
+            .await
+            .unwrap();
+        assert_eq!(seen.0, vec![1, 2, 3]);
+        assert!(matches!(response, store_secret::Response::Created { .. }));
+        assert_eq!(vault.handled(), 2);
+        for refused in [
+            anonymous.with_push_binding(h2),
+            VaultApiClient::new(format!("http://{addr}"))
+                .with_oauth("oauth-reader")
+                .with_push_binding(h2),
+        ] {
+            let mut none = Seen(Vec::new());
+            let response = refused
+                .store_secret(&params, &body, &mut none)
+                .await
+                .unwrap();
+            assert!(
+                matches!(
+                    &response,
+                    store_secret::Response::Unauthorized { .. }
+                        | store_secret::Response::Forbidden { .. }
+                ),
+                "{response:?}"
+            );
+            assert!(none.0.is_empty());
+        }
+        assert_eq!(vault.handled(), 2);
     })
     .await;
 }
