@@ -12,6 +12,7 @@
 //! | `axum-sse`    | axum 0.8 `Sse` of `Event::json_data`        | reqwest + eventsource-stream + serde_json    |
 //! | `axum-ndjson` | axum 0.8 `Body::from_stream`                | reqwest `bytes_stream` + memchr + serde_json |
 //! | `tonic`       | tonic 0.14 server streaming over h2c        | the generated tonic client                   |
+//! | `h2-push`     | `h2` 0.4, a `PUSH_PROMISE` per record (h2c) | `h2` 0.4, promises in order + serde_json     |
 //!
 //! `axum-sse` also serves `/idle` (one event, then keep-alives) for `bench idle`, and
 //! `/broadcast` (a `tokio::sync::broadcast` channel, `broadcast.rs`) for `bench fanout`,
@@ -41,6 +42,7 @@ mod axum_ndjson;
 mod axum_sse;
 mod broadcast;
 mod grpc;
+mod h2_push;
 mod raw_tcp;
 mod record;
 
@@ -55,7 +57,7 @@ use tokio::net::TcpListener;
 const CONSUME_LIMIT: Duration = Duration::from_secs(120);
 
 const USAGE: &str = "usage: baselines serve KIND\n       baselines consume KIND ADDR COUNT SIZE\n\
-                     KIND: raw-tcp | axum-sse | axum-ndjson | tonic";
+                     KIND: raw-tcp | axum-sse | axum-ndjson | tonic | h2-push";
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {
@@ -63,6 +65,7 @@ enum Kind {
     AxumSse,
     AxumNdjson,
     Tonic,
+    H2Push,
 }
 
 impl Kind {
@@ -72,6 +75,7 @@ impl Kind {
             "axum-sse" => Ok(Self::AxumSse),
             "axum-ndjson" => Ok(Self::AxumNdjson),
             "tonic" => Ok(Self::Tonic),
+            "h2-push" => Ok(Self::H2Push),
             other => Err(format!("unknown kind `{other}`\n{USAGE}")),
         }
     }
@@ -172,6 +176,7 @@ async fn serve(kind: Kind) -> Result<(), String> {
         Kind::AxumSse => axum_sse::serve(listener).await,
         Kind::AxumNdjson => axum_ndjson::serve(listener).await,
         Kind::Tonic => grpc::serve(listener).await,
+        Kind::H2Push => h2_push::serve(listener).await,
     }
 }
 
@@ -185,6 +190,7 @@ async fn consume(kind: Kind, job: Job) -> Result<(), String> {
             Kind::AxumSse => axum_sse::consume(job).await,
             Kind::AxumNdjson => axum_ndjson::consume(job).await,
             Kind::Tonic => grpc::consume(job).await,
+            Kind::H2Push => h2_push::consume(job).await,
         }
     });
     let elapsed = match tokio::time::timeout(CONSUME_LIMIT, task).await {

@@ -52,7 +52,7 @@ const fn baseline(label: &'static str, kind: &'static str) -> Case {
     }
 }
 
-const CASES: [Case; 17] = [
+const CASES: [Case; 18] = [
     generated("pushgen envelope, SSE", "envelope-sse", "main"),
     generated("pushgen envelope, NDJSON", "envelope-ndjson", "main"),
     generated(
@@ -106,12 +106,17 @@ const CASES: [Case; 17] = [
     baseline("axum `Sse` + reqwest + eventsource-stream", "axum-sse"),
     baseline("axum NDJSON body + reqwest", "axum-ndjson"),
     baseline("tonic server streaming (HTTP/2, protobuf)", "tonic"),
+    baseline(
+        "HTTP/2 server push by hand on `h2` (a stream per record)",
+        "h2-push",
+    ),
 ];
 
 const AXUM_SSE: &str = "axum-sse";
 const AXUM_NDJSON: &str = "axum-ndjson";
 const TONIC: &str = "tonic";
 const RAW: &str = "raw-tcp";
+const H2_PUSH: &str = "h2-push";
 
 /// The targets for small events: (generated kind, baseline kind, at least this ratio).
 const TARGETS: [(&str, &str, f64); 7] = [
@@ -453,6 +458,23 @@ fn report(rows: &[Row], options: &Options) -> String {
                         "- `{kind}` at least {at_least}x `{against}`: {ratio:.2}x, {verdict}."
                     );
                 }
+            }
+            // Where HTTP/2 push stands against what a stream per push costs on `h2`
+            // itself, and where that ceiling stands against tonic.
+            let h2push = at_size
+                .iter()
+                .find(|r| r.case.program == Program::Generated && r.case.kind == "envelope-h2push")
+                .map(|r| r.median());
+            if let (Some(ours), Some(by_hand), Some(tonic)) =
+                (h2push, median_of(H2_PUSH), median_of(TONIC))
+            {
+                let _ = writeln!(
+                    out,
+                    "- `envelope-h2push` against HTTP/2 push by hand on `h2`: {:.2}x; the hand-written \
+                     push itself is {:.2}x `tonic`.",
+                    ours / by_hand,
+                    by_hand / tonic
+                );
             }
             let _ = writeln!(out);
         }
