@@ -547,6 +547,19 @@ fn body_file(name: &str, body: &str) -> std::path::PathBuf {
     path
 }
 
+/// `nghttp -v` posting `body` to the consumer server at `addr`: its frame log and status.
+async fn nghttp_post(addr: SocketAddr, name: &str, body: &str) -> std::process::Output {
+    let file = body_file(name, body);
+    let mut nghttp = Command::new("nghttp");
+    nghttp
+        .args(["-v", "-H", "content-type: application/json", "-d"])
+        .arg(&file)
+        .arg(format!("http://{addr}/consumers"));
+    let output = run(nghttp).await;
+    let _ = std::fs::remove_file(&file);
+    output
+}
+
 #[tokio::test]
 async fn nghttp_receives_the_promises_and_the_pushed_bodies() {
     if !have(
@@ -558,14 +571,7 @@ async fn nghttp_receives_the_promises_and_the_pushed_bodies() {
     }
     bounded(async {
         let addr = serve(Observed::default(), ServerConfig::default()).await;
-        let body = body_file("nghttp", r#"{"topic":"t","maxEvents":2}"#);
-        let mut nghttp = Command::new("nghttp");
-        nghttp
-            .args(["-v", "-H", "content-type: application/json", "-d"])
-            .arg(&body)
-            .arg(format!("http://{addr}/consumers"));
-        let output = run(nghttp).await;
-        let _ = std::fs::remove_file(&body);
+        let output = nghttp_post(addr, "nghttp", r#"{"topic":"t","maxEvents":2}"#).await;
         let log = String::from_utf8_lossy(&output.stdout);
         assert!(
             output.status.success(),
@@ -706,14 +712,7 @@ async fn nghttp_takes_two_thousand_small_pushes_without_tripping_its_flood_prote
     }
     bounded(async {
         let addr = serve(Observed::default(), ServerConfig::default()).await;
-        let body = body_file("flood", r#"{"topic":"f","maxEvents":2000}"#);
-        let mut nghttp = Command::new("nghttp");
-        nghttp
-            .args(["-v", "-H", "content-type: application/json", "-d"])
-            .arg(&body)
-            .arg(format!("http://{addr}/consumers"));
-        let output = run(nghttp).await;
-        let _ = std::fs::remove_file(&body);
+        let output = nghttp_post(addr, "flood", r#"{"topic":"f","maxEvents":2000}"#).await;
         let log = String::from_utf8_lossy(&output.stdout);
         let tail = || log.lines().rev().take(20).collect::<Vec<_>>().join("\n");
         assert!(output.status.success(), "nghttp failed:\n{}", tail());
