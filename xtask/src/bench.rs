@@ -5,6 +5,7 @@
 mod codegen;
 mod fanout;
 mod idle;
+mod latency;
 mod push;
 
 use std::path::Path;

@@ -14,7 +14,10 @@
 //! through a `Hub` (a publisher task appends every record to the log, and the handler
 //! watches the topic, as a broadcast does), or `envelope-secured-sse` /
 //! `envelope-secured-ndjson`: the same stream behind a bearer token, authenticated
-//! and validated, for what that costs. `consume`
+//! and validated, for what that costs, or `latency-sse`: the envelope stream over SSE
+//! paced at 10,000 records a second, each stamped with the server's monotonic clock
+//! when it is sent, for the latency from `send` to the reader (it prints `p50_us` and
+//! `p99_us` beside the count). `consume`
 //! reads `COUNT` records of about `SIZE` bytes of JSON each, checks that they arrive in
 //! order with none lost, and prints `events=COUNT seconds=S`. It reads in the future
 //! that `#[tokio::main]` blocks on (`main`, as most users write it) unless told to read
@@ -55,6 +58,52 @@ const VIA_LOG: &str = "x-bench-via-log";
 
 /// The one token `securedEnvelope` accepts.
 const TOKEN: &str = "bench-token";
+
+/// The request header that paces an envelope stream at this many records a second,
+/// each stamped when it is sent (the latency case).
+const RATE: &str = "x-bench-rate";
+
+/// The latency case's rate.
+const LATENCY_RATE: u64 = 10_000;
+
+/// Nanoseconds of `CLOCK_MONOTONIC`: one clock for every process on the machine, so a
+/// time stamped by the server can be read by the client.
+fn monotonic_ns() -> u64 {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `now` is a valid, writable timespec; CLOCK_MONOTONIC always exists on
+    // Linux.
+    unsafe { libc::clock_gettime(libc::CLOCK_MONOTONIC, &mut now) };
+    u64::try_from(now.tv_sec).unwrap_or(0) * 1_000_000_000 + u64::try_from(now.tv_nsec).unwrap_or(0)
+}
+
+/// A stamped payload: the send time in 20 digits, then filler to about `size` bytes.
+fn stamped(size: i64) -> String {
+    let mut payload = format!("{:020}", monotonic_ns());
+    let filler = usize::try_from(size).unwrap_or(0).saturating_sub(32 + 20);
+    payload.extend(std::iter::repeat_n('x', filler));
+    payload
+}
+
+/// Microseconds from a stamped payload's send time to now.
+fn latency_us(payload: &str) -> Result<f64, String> {
+    let sent: u64 = payload
+        .get(..20)
+        .and_then(|digits| digits.parse().ok())
+        .ok_or_else(|| format!("an unstamped payload {payload:?}"))?;
+    Ok(monotonic_ns().saturating_sub(sent) as f64 / 1e3)
+}
+
+/// The `p`th percentile (0–100) of `sorted`.
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * (sorted.len() - 1) as f64).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
 
 /// Pushes `count` records of about `size` bytes, each made into the operation's push by
 /// `make`; how many were sent before the client left.
@@ -215,6 +264,14 @@ impl PushBenchmark for Bench {
             Some(b"hub") => return self.via_hub(context, params, push).await,
             _ => {}
         }
+        let rate = context
+            .headers
+            .get(RATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if let Some(rate) = rate {
+            return paced(rate, params, push).await;
+        }
         let count = push_records(&push, params.count, params.size, |seq, body| {
             envelope::Push::Record(envelope::Record {
                 seq: seq.to_string(),
@@ -255,6 +312,43 @@ impl PushBenchmark for Bench {
             }
         }
         items_ndjson::Response::Ok
+    }
+}
+
+/// The envelope stream at `rate` records a second: each millisecond's share sent at the
+/// millisecond, each stamped as it is sent.
+async fn paced(
+    rate: u64,
+    params: envelope::Params,
+    push: PushSink<envelope::Push>,
+) -> envelope::Response {
+    let per_tick = (rate / 1000).max(1);
+    let mut ticks = tokio::time::interval(Duration::from_millis(1));
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut count = 0;
+    'ticks: while count < params.count {
+        ticks.tick().await;
+        for _ in 0..per_tick {
+            if count == params.count {
+                break;
+            }
+            let pushed = envelope::Push::Record(envelope::Record {
+                seq: count.to_string(),
+                response: envelope::RecordResponse::Ok {
+                    body: Record {
+                        seq: count,
+                        payload: stamped(params.size),
+                    },
+                },
+            });
+            if push.send(pushed).await.is_err() {
+                break 'ticks;
+            }
+            count += 1;
+        }
+    }
+    envelope::Response::Ok {
+        body: pushgen_golden::bench::types::Summary { count },
     }
 }
 
@@ -315,19 +409,28 @@ macro_rules! read_envelope {
     }};
 }
 
-async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f64, String> {
+/// What one consumer measured: its seconds, and for the latency case the 50th and 99th
+/// percentiles of send-to-reader latency, in microseconds.
+struct Measured {
+    seconds: f64,
+    latency: Option<(f64, f64)>,
+}
+
+async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<Measured, String> {
     let base = format!("http://{addr}");
-    let via = if kind.starts_with("envelope-log-") {
-        Some("record")
+    let header = if kind.starts_with("envelope-log-") {
+        Some((VIA_LOG, "record".to_string()))
     } else if kind.starts_with("envelope-hub-") {
-        Some("hub")
+        Some((VIA_LOG, "hub".to_string()))
+    } else if kind == "latency-sse" {
+        Some((RATE, LATENCY_RATE.to_string()))
     } else {
         None
     };
-    let client = match via {
-        Some(via) => {
+    let client = match header {
+        Some((name, value)) => {
             let mut headers = pushgen_runtime::reqwest::header::HeaderMap::new();
-            headers.insert(VIA_LOG, via.parse().map_err(|_| "header")?);
+            headers.insert(name, value.parse().map_err(|_| "header")?);
             let http = pushgen_runtime::reqwest::Client::builder()
                 .default_headers(headers)
                 .build()
@@ -346,8 +449,27 @@ async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f6
     };
     let failed = |e: Error| e.to_string();
     let mut tally = Tally { next: 0 };
+    let mut latency = None;
     let started = Instant::now();
     match kind.as_str() {
+        "latency-sse" => {
+            let params = envelope::Params { count, size };
+            let mut stream = client.envelope_stream(&params).binding(PushBinding::Sse);
+            let mut latencies = Vec::with_capacity(usize::try_from(count).unwrap_or(0));
+            loop {
+                match stream.next_event().await.map_err(failed)? {
+                    Pushed::Push(envelope::Push::Record(push)) => {
+                        let envelope::RecordResponse::Ok { body } = &push.response;
+                        latencies.push(latency_us(&body.payload)?);
+                        tally.take(body)?;
+                    }
+                    Pushed::Final(_) => break,
+                    Pushed::Notice(_) => {}
+                }
+            }
+            latencies.sort_by(f64::total_cmp);
+            latency = Some((percentile(&latencies, 50.0), percentile(&latencies, 99.0)));
+        }
         "envelope-sse"
         | "envelope-ndjson"
         | "envelope-log-sse"
@@ -386,7 +508,7 @@ async fn consume(kind: String, addr: String, count: i64, size: i64) -> Result<f6
     if tally.next != count {
         return Err(format!("{} records of {count} arrived", tally.next));
     }
-    Ok(seconds)
+    Ok(Measured { seconds, latency })
 }
 
 async fn serve() -> Result<(), String> {
@@ -446,7 +568,7 @@ async fn main() -> ExitCode {
                         }
                     };
                     match tokio::time::timeout(BOUND, bounded).await {
-                        Ok(Ok(seconds)) => Ok(Some((count, seconds))),
+                        Ok(Ok(measured)) => Ok(Some((count, measured))),
                         Ok(Err(e)) => Err(e),
                         Err(_) => Err(format!("no end within {BOUND:?}")),
                     }
@@ -457,8 +579,14 @@ async fn main() -> ExitCode {
         _ => Err("usage: push_bench serve | consume KIND ADDR COUNT SIZE [main|worker]".into()),
     };
     match result {
-        Ok(Some((count, seconds))) => {
-            println!("events={count} seconds={seconds:.6}");
+        Ok(Some((count, measured))) => {
+            let seconds = measured.seconds;
+            match measured.latency {
+                Some((p50, p99)) => {
+                    println!("events={count} seconds={seconds:.6} p50_us={p50:.1} p99_us={p99:.1}")
+                }
+                None => println!("events={count} seconds={seconds:.6}"),
+            }
             ExitCode::SUCCESS
         }
         Ok(None) => ExitCode::SUCCESS,

@@ -15,11 +15,21 @@ use tokio::net::TcpListener;
 use crate::Job;
 use crate::record::{self, Expect, Params, Record};
 
-pub async fn serve(listener: TcpListener) -> Result<(), String> {
+/// Serves the SSE routes; `nodelay` sets `TCP_NODELAY` on each connection, as a careful
+/// user does for latency (axum's `serve` leaves Nagle's algorithm on, so a small event
+/// after another can wait for a delayed ACK).
+pub async fn serve(listener: TcpListener, nodelay: bool) -> Result<(), String> {
+    use axum::serve::ListenerExt as _;
     let app = Router::new()
         .route("/stream", get(records))
+        .route("/paced", get(crate::latency::paced))
         .route("/idle", get(idle))
         .route("/broadcast", get(crate::broadcast::subscribe));
+    let listener = listener.tap_io(move |tcp| {
+        if nodelay {
+            let _ = tcp.set_nodelay(true);
+        }
+    });
     axum::serve(listener, app)
         .await
         .map_err(|e| format!("axum: {e}"))

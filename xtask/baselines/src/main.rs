@@ -14,6 +14,10 @@
 //! | `tonic`       | tonic 0.14 server streaming over h2c        | the generated tonic client                   |
 //! | `h2-push`     | `h2` 0.4, a `PUSH_PROMISE` per record (h2c) | `h2` 0.4, promises in order + serde_json     |
 //!
+//! `axum-sse-latency` is `axum-sse` (with `TCP_NODELAY`) paced at 10,000 records a second, each stamped
+//! with `CLOCK_MONOTONIC` as it is sent (`latency.rs`); its `consume` also prints the
+//! 50th and 99th percentile of send-to-decoded latency (`p50_us=… p99_us=…`).
+//!
 //! `axum-sse` also serves `/idle` (one event, then keep-alives) for `bench idle`, and
 //! `/broadcast` (a `tokio::sync::broadcast` channel, `broadcast.rs`) for `bench fanout`,
 //! whose `publish TOPIC COUNT SIZE` lines come on the server's standard input.
@@ -43,6 +47,7 @@ mod axum_sse;
 mod broadcast;
 mod grpc;
 mod h2_push;
+mod latency;
 mod raw_tcp;
 mod record;
 
@@ -57,7 +62,7 @@ use tokio::net::TcpListener;
 const CONSUME_LIMIT: Duration = Duration::from_secs(120);
 
 const USAGE: &str = "usage: baselines serve KIND\n       baselines consume KIND ADDR COUNT SIZE\n\
-                     KIND: raw-tcp | axum-sse | axum-ndjson | tonic | h2-push";
+                     KIND: raw-tcp | axum-sse | axum-ndjson | tonic | h2-push | axum-sse-latency";
 
 #[derive(Clone, Copy, Debug)]
 enum Kind {
@@ -66,6 +71,7 @@ enum Kind {
     AxumNdjson,
     Tonic,
     H2Push,
+    AxumSseLatency,
 }
 
 impl Kind {
@@ -76,6 +82,7 @@ impl Kind {
             "axum-ndjson" => Ok(Self::AxumNdjson),
             "tonic" => Ok(Self::Tonic),
             "h2-push" => Ok(Self::H2Push),
+            "axum-sse-latency" => Ok(Self::AxumSseLatency),
             other => Err(format!("unknown kind `{other}`\n{USAGE}")),
         }
     }
@@ -173,7 +180,8 @@ async fn serve(kind: Kind) -> Result<(), String> {
 
     match kind {
         Kind::RawTcp => raw_tcp::serve(listener).await,
-        Kind::AxumSse => axum_sse::serve(listener).await,
+        Kind::AxumSse => axum_sse::serve(listener, false).await,
+        Kind::AxumSseLatency => axum_sse::serve(listener, true).await,
         Kind::AxumNdjson => axum_ndjson::serve(listener).await,
         Kind::Tonic => grpc::serve(listener).await,
         Kind::H2Push => h2_push::serve(listener).await,
@@ -185,27 +193,31 @@ async fn consume(kind: Kind, job: Job) -> Result<(), String> {
     // The client runs on a runtime worker, as it would in a real program, not
     // in the future `block_on` drives.
     let task = tokio::spawn(async move {
+        let plain = |elapsed: Result<Duration, String>| elapsed.map(|e| (e, None));
         match kind {
-            Kind::RawTcp => raw_tcp::consume(job).await,
-            Kind::AxumSse => axum_sse::consume(job).await,
-            Kind::AxumNdjson => axum_ndjson::consume(job).await,
-            Kind::Tonic => grpc::consume(job).await,
-            Kind::H2Push => h2_push::consume(job).await,
+            Kind::RawTcp => plain(raw_tcp::consume(job).await),
+            Kind::AxumSse => plain(axum_sse::consume(job).await),
+            Kind::AxumNdjson => plain(axum_ndjson::consume(job).await),
+            Kind::Tonic => plain(grpc::consume(job).await),
+            Kind::H2Push => plain(h2_push::consume(job).await),
+            Kind::AxumSseLatency => latency::consume(job)
+                .await
+                .map(|(elapsed, p50, p99)| (elapsed, Some((p50, p99)))),
         }
     });
-    let elapsed = match tokio::time::timeout(CONSUME_LIMIT, task).await {
+    let (elapsed, latency) = match tokio::time::timeout(CONSUME_LIMIT, task).await {
         Err(_) => {
             return Err(format!("gave up after {} s", CONSUME_LIMIT.as_secs()));
         }
         Ok(Err(join)) => return Err(format!("the client task failed: {join}")),
         Ok(Ok(result)) => result?,
     };
+    let mut line = format!("events={count} seconds={:.6}", elapsed.as_secs_f64());
+    if let Some((p50, p99)) = latency {
+        line.push_str(&format!(" p50_us={p50:.1} p99_us={p99:.1}"));
+    }
     let mut stdout = std::io::stdout().lock();
-    writeln!(
-        stdout,
-        "events={count} seconds={:.6}",
-        elapsed.as_secs_f64()
-    )
-    .and_then(|()| stdout.flush())
-    .map_err(|e| format!("cannot write to stdout: {e}"))
+    writeln!(stdout, "{line}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| format!("cannot write to stdout: {e}"))
 }

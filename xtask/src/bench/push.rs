@@ -158,7 +158,14 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     };
     let programs = build(root, options.baselines)?;
     let rows = measure(&programs, &options)?;
-    let report = report(&rows, &options);
+    let mut report = report(&rows, &options);
+    let latency = super::latency::Options {
+        runs: options.runs,
+        count: if smoke { 500 } else { 20_000 },
+    };
+    let latencies =
+        super::latency::measure(&programs.generated, programs.baselines.as_deref(), &latency)?;
+    report.push_str(&super::latency::report(&latencies, &latency));
     println!("\n{report}");
     if smoke {
         return Ok(());
@@ -241,14 +248,37 @@ impl Drop for Server {
 
 /// One consumer run: events per second.
 fn consume(program: &Path, case: &Case, addr: &str, count: u64, size: u64) -> Result<f64, String> {
+    let stdout = run_consumer(
+        program,
+        case.label,
+        case.kind,
+        addr,
+        count,
+        size,
+        case.placement,
+    )?;
+    parse_figure(&stdout, count).map_err(|e| format!("{}: {e}", case.label))
+}
+
+/// Runs `program consume KIND ADDR COUNT SIZE [PLACEMENT]`, bounded in time; its
+/// standard output.
+pub(super) fn run_consumer(
+    program: &Path,
+    label: &str,
+    kind: &str,
+    addr: &str,
+    count: u64,
+    size: u64,
+    placement: Option<&str>,
+) -> Result<String, String> {
     let mut command = Command::new(program);
     command
         .arg("consume")
-        .arg(case.kind)
+        .arg(kind)
         .arg(addr)
         .arg(count.to_string())
         .arg(size.to_string())
-        .args(case.placement)
+        .args(placement)
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
@@ -262,21 +292,19 @@ fn consume(program: &Path, case: &Case, addr: &str, count: u64, size: u64) -> Re
             None if started.elapsed() > CONSUME_BOUND => {
                 let _ = child.kill();
                 let _ = child.wait();
-                return Err(format!("{}: no end within {CONSUME_BOUND:?}", case.label));
+                return Err(format!("{label}: no end within {CONSUME_BOUND:?}"));
             }
             None => std::thread::sleep(Duration::from_millis(5)),
         }
     }
     let output = child.wait_with_output().map_err(|e| e.to_string())?;
-    let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!(
-            "{} ({count} × {size} B) failed: {}",
-            case.label,
+            "{label} ({count} × {size} B) failed: {}",
             String::from_utf8_lossy(&output.stderr).trim()
         ));
     }
-    parse_figure(&stdout, count).map_err(|e| format!("{}: {e}", case.label))
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
 }
 
 /// Reads `events=N seconds=S` and turns it into events per second.
@@ -594,6 +622,16 @@ mod tests {
             report.contains("### 500 records of about 100 B"),
             "{report}"
         );
+
+        // The latency case: 300 stamped records at 10,000 a second.
+        let latency = crate::bench::latency::Options {
+            runs: 1,
+            count: 300,
+        };
+        let rows = crate::bench::latency::measure(&programs.generated, None, &latency)
+            .expect("the latency case runs");
+        let report = crate::bench::latency::report(&rows, &latency);
+        assert!(report.contains("| pushgen envelope, SSE | **"), "{report}");
     }
 
     #[test]
