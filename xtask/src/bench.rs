@@ -6,11 +6,12 @@ mod codegen;
 mod fanout;
 mod idle;
 mod latency;
+mod peers;
 mod push;
 
 use std::path::Path;
 
-const USAGE: &str = "usage: cargo xtask bench codegen [--runs N] | \
+const USAGE: &str = "usage: cargo xtask bench codegen [--runs N] [--no-peers] | \
                      push [--runs N] [--small N] [--large N] [--no-baselines] [--smoke] | \
                      idle [--subscriptions N] [--runs N] | \
                      fanout [--subscribers N] [--events N] [--size BYTES] [--runs N]";

@@ -52,10 +52,12 @@ pub const COMMANDS: &[Command] = &[
     },
     Command {
         name: "bench codegen",
-        usage: "[--runs N]",
+        usage: "[--runs N] [--no-peers]",
         about: "Times the release CLI (median of N runs, default 5) on synthetic specs of 100, \
-                1,000 and 10,000 operations and on GitHub's spec, with peak memory; writes its \
-                section of docs/BENCHMARKS.md.",
+                1,000 and 10,000 operations and on GitHub's spec, with peak memory; then, \
+                unless --no-peers, pushgen beside openapi-to-rust 0.23.0 and progenitor \
+                0.15.1 (installed into target/peers/ by the command) on GitHub's, Stripe's, \
+                Kubernetes' and OpenAI's specs; writes its section of docs/BENCHMARKS.md.",
     },
     Command {
         name: "bench push",

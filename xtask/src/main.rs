@@ -14,8 +14,9 @@
 //!   rustdoc, doctests).
 //! - `cargo xtask fuzz [--seconds N]`: the runtime's property checks of every decoder of a
 //!   peer's bytes, in release, for N seconds (default 60) with a fresh seed.
-//! - `cargo xtask bench codegen [--runs N]`: time the release CLI on synthetic specs of
-//!   100, 1,000 and 10,000 operations and on GitHub's spec; write `docs/BENCHMARKS.md`.
+//! - `cargo xtask bench codegen [--runs N] [--no-peers]`: time the release CLI on synthetic
+//!   specs of 100, 1,000 and 10,000 operations and on GitHub's spec, then beside
+//!   openapi-to-rust and progenitor on four real specs; write `docs/BENCHMARKS.md`.
 //! - `cargo xtask bench push [--runs N] [--small N] [--large N] [--no-baselines] [--smoke]`:
 //!   events per second of the generated push streams against hand-written axum, tonic and
 //!   raw TCP baselines (`xtask/baselines`); write `docs/BENCHMARKS.md`.

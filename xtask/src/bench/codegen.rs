@@ -1,6 +1,8 @@
-//! `cargo xtask bench codegen [--runs N]`: wall time and peak memory of the release CLI
-//! on synthetic specs of 100, 1,000 and 10,000 operations and on GitHub's spec, with the
-//! split between parsing, IR and emitting; written to `docs/BENCHMARKS.md`.
+//! `cargo xtask bench codegen [--runs N] [--no-peers]`: wall time and peak memory of the
+//! release CLI on synthetic specs of 100, 1,000 and 10,000 operations and on GitHub's
+//! spec, with the split between parsing, IR and emitting; then pushgen side by side with
+//! openapi-to-rust and progenitor on four real specs (`peers.rs`); written to
+//! `docs/BENCHMARKS.md`.
 //!
 //! Each spec is generated `N` times (default 5) into an empty directory and the median
 //! run is reported, so one noisy neighbour on a shared machine does not set the figure.
@@ -76,7 +78,23 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
             runs,
         });
     }
-    let report = report(&rows);
+    let mut report = report(&rows);
+    if !args.iter().any(|a| a == "--no-peers") {
+        let binaries = super::peers::install(root, bin.clone());
+        let specs: Vec<(&'static str, PathBuf)> = super::peers::SPECS
+            .iter()
+            .map(|(name, source)| {
+                let path = match source {
+                    super::peers::Source::Corpus(path) => api.join(path),
+                    super::peers::Source::Repository(path) => root.join(path),
+                };
+                (*name, path)
+            })
+            .collect();
+        let rows = super::peers::measure(&binaries, &specs, runs, &dir);
+        report.push('\n');
+        report.push_str(&super::peers::report(&rows, runs));
+    }
     println!("\n{report}");
     super::write_section(root, "codegen", &report)
 }
