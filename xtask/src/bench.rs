@@ -7,6 +7,8 @@ mod fanout;
 mod idle;
 mod latency;
 mod peers;
+
+pub(crate) use peers::{PEAK_RSS, peak_rss};
 mod push;
 
 use std::path::Path;

@@ -34,6 +34,10 @@ use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // Not a user's command: how `bench codegen` measures a tool's peak memory.
+    if args.first().is_some_and(|a| a == bench::PEAK_RSS) {
+        return bench::peak_rss(&args[1..]);
+    }
     if args.first().is_some_and(|a| a == "help") || help::asked(&args) {
         print!("{}", help::of(&args));
         return ExitCode::SUCCESS;

@@ -12,6 +12,11 @@
 //! Each run is timed from outside (wall clock) and its peak resident memory read from
 //! `wait4`'s resource usage, the same way for every tool; a tool that fails on a spec is
 //! recorded with the first line of what it said, not retried.
+//!
+//! The tool is started by a fresh xtask process (`xtask __peak-rss`), not by the bench
+//! itself: Linux carries a process's peak RSS across `execve`, so a tool forked from the
+//! bench (hundreds of MiB, having written the synthetic specs) would report at least the
+//! bench's own peak. A fresh process forks it from a few MiB.
 
 use std::fmt::Write as _;
 use std::fs::File;
@@ -72,10 +77,13 @@ impl Tool {
     }
 }
 
-/// Where each tool's binary is: pushgen's release CLI, the peers installed (or why not).
+/// Where each tool's binary is: pushgen's release CLI, the peers installed (or why not),
+/// and the xtask that starts each one fresh (`None`: started from this process, whose
+/// own peak then counts in theirs, as in this module's tests).
 pub(super) struct Binaries {
     pushgen: PathBuf,
     peers: Vec<(Tool, Result<PathBuf, String>)>,
+    starter: Option<PathBuf>,
 }
 
 /// Installs the peers that are not installed yet.
@@ -112,7 +120,11 @@ pub(super) fn install(root: &Path, pushgen: PathBuf) -> Binaries {
             Some((tool, installed))
         })
         .collect();
-    Binaries { pushgen, peers }
+    Binaries {
+        pushgen,
+        peers,
+        starter: std::env::current_exe().ok(),
+    }
 }
 
 /// One run: wall seconds and peak resident MiB, or why it failed.
@@ -125,7 +137,7 @@ pub(super) enum Outcome {
 /// Runs `tool` on `spec` into an empty `out`.
 pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> Outcome {
     let _ = std::fs::remove_dir_all(out);
-    let mut command = match tool {
+    let command = match tool {
         Tool::PushgenAll | Tool::PushgenClient => {
             let mut command = Command::new(&binaries.pushgen);
             command
@@ -164,21 +176,49 @@ pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> 
         }
     };
     let errors = out.with_extension("stderr");
+    let peak_file = out.with_extension("peak");
     let Ok(stderr) = File::create(&errors) else {
         return Outcome::Failed(format!("cannot create {}", errors.display()));
     };
-    command
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::from(stderr));
     let started = Instant::now();
-    let (status, peak_mib) = match run_with_peak(command) {
-        Ok(ran) => ran,
-        Err(e) => return Outcome::Failed(e),
+    let (status, peak_mib) = match &binaries.starter {
+        Some(xtask) => {
+            let mut wrapped = Command::new(xtask);
+            wrapped
+                .arg(PEAK_RSS)
+                .arg(&peak_file)
+                .arg(command.get_program())
+                .args(command.get_args())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(stderr));
+            let status = match wrapped.status() {
+                Ok(status) => status,
+                Err(e) => return Outcome::Failed(format!("spawn: {e}")),
+            };
+            let peak_mib = std::fs::read_to_string(&peak_file)
+                .ok()
+                .and_then(|text| text.trim().parse::<f64>().ok());
+            (status, peak_mib)
+        }
+        None => {
+            let mut command = command;
+            command
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(stderr));
+            match run_with_peak(command) {
+                Ok((status, peak_mib)) => (status, Some(peak_mib)),
+                Err(e) => return Outcome::Failed(e),
+            }
+        }
     };
     let wall = started.elapsed().as_secs_f64();
     if status.success() {
-        return Outcome::Ran { wall, peak_mib };
+        return match peak_mib {
+            Some(peak_mib) => Outcome::Ran { wall, peak_mib },
+            None => Outcome::Failed("no peak memory recorded".into()),
+        };
     }
     let said = std::fs::read_to_string(&errors).unwrap_or_default();
     let first = said
@@ -186,11 +226,40 @@ pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> 
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("(nothing on stderr)");
-    let mut first: String = first.chars().take(160).collect();
-    if let Some(signal) = status.signal() {
-        let _ = write!(first, " (signal {signal})");
-    }
+    let first: String = first.chars().take(160).collect();
     Outcome::Failed(format!("exit {}: {first}", status.code().unwrap_or(-1)))
+}
+
+/// The hidden xtask command that runs a tool and records its peak memory.
+pub(crate) const PEAK_RSS: &str = "__peak-rss";
+
+/// `xtask __peak-rss FILE PROGRAM ARGS…`: runs PROGRAM (standard streams inherited),
+/// writes its peak resident memory in MiB to FILE, and exits as it did (a signal as
+/// 128 + its number).
+pub(crate) fn peak_rss(args: &[String]) -> std::process::ExitCode {
+    let [file, program, rest @ ..] = args else {
+        eprintln!("usage: xtask {PEAK_RSS} FILE PROGRAM [ARGS…]");
+        return std::process::ExitCode::from(2);
+    };
+    let mut command = Command::new(program);
+    command.args(rest);
+    match run_with_peak(command) {
+        Ok((status, peak_mib)) => {
+            if let Err(e) = std::fs::write(file, format!("{peak_mib:.1}\n")) {
+                eprintln!("xtask: {file}: {e}");
+                return std::process::ExitCode::from(2);
+            }
+            let code = status
+                .code()
+                .or_else(|| status.signal().map(|signal| 128 + signal))
+                .unwrap_or(1);
+            std::process::ExitCode::from(u8::try_from(code).unwrap_or(1))
+        }
+        Err(e) => {
+            eprintln!("xtask: {program}: {e}");
+            std::process::ExitCode::from(2)
+        }
+    }
 }
 
 /// Spawns `command` and waits for it with `wait4`, which gives its peak resident memory
@@ -442,6 +511,7 @@ mod tests {
         let binaries = Binaries {
             pushgen,
             peers: vec![(Tool::OpenapiToRust, Err("not installed in tests".into()))],
+            starter: None,
         };
         let specs = [
             ("consumer", root.join("fixtures/consumer.yaml")),
