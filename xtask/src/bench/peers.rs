@@ -298,17 +298,22 @@ pub(super) struct Row {
 }
 
 impl Row {
-    fn walls(&self) -> Vec<f64> {
-        let mut walls: Vec<f64> = self
+    /// One figure of every run that ran, sorted.
+    fn sorted(&self, figure: impl Fn(f64, f64) -> f64) -> Vec<f64> {
+        let mut values: Vec<f64> = self
             .outcomes
             .iter()
             .filter_map(|o| match o {
-                Outcome::Ran { wall, .. } => Some(*wall),
+                Outcome::Ran { wall, peak_mib } => Some(figure(*wall, *peak_mib)),
                 Outcome::Failed(_) => None,
             })
             .collect();
-        walls.sort_by(f64::total_cmp);
-        walls
+        values.sort_by(f64::total_cmp);
+        values
+    }
+
+    fn walls(&self) -> Vec<f64> {
+        self.sorted(|wall, _| wall)
     }
 
     fn median_wall(&self) -> Option<f64> {
@@ -317,15 +322,7 @@ impl Row {
     }
 
     fn peak_mib(&self) -> Option<f64> {
-        let mut peaks: Vec<f64> = self
-            .outcomes
-            .iter()
-            .filter_map(|o| match o {
-                Outcome::Ran { peak_mib, .. } => Some(*peak_mib),
-                Outcome::Failed(_) => None,
-            })
-            .collect();
-        peaks.sort_by(f64::total_cmp);
+        let peaks = self.sorted(|_, peak| peak);
         peaks.get(peaks.len() / 2).copied()
     }
 
