@@ -226,8 +226,33 @@ pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> 
         .map(str::trim)
         .find(|l| !l.is_empty())
         .unwrap_or("(nothing on stderr)");
-    let first: String = first.chars().take(160).collect();
+    let first: String = portable(first).chars().take(160).collect();
     Outcome::Failed(format!("exit {}: {first}", status.code().unwrap_or(-1)))
+}
+
+/// What a tool said, without what only this machine and run have: a panic's thread id,
+/// and the path of cargo's registry before a crate's own (`…/index.crates.io-…/` of
+/// `progenitor-impl-0.15.1/src/method.rs`), since the report is committed.
+fn portable(said: &str) -> String {
+    let mut text = said.to_string();
+    // `thread 'main' (15382) panicked` → `thread 'main' panicked`
+    if let Some(open) = text.find("' (")
+        && let Some(close) = text[open + 3..].find(')')
+        && text[open + 3..open + 3 + close]
+            .bytes()
+            .all(|b| b.is_ascii_digit())
+    {
+        text.replace_range(open + 1..open + 4 + close, "");
+    }
+    while let Some(registry) = text.find("/registry/src/") {
+        let start = text[..registry].rfind(' ').map_or(0, |space| space + 1);
+        let after = registry + "/registry/src/".len();
+        let Some(index_end) = text[after..].find('/') else {
+            break;
+        };
+        text.replace_range(start..after + index_end + 1, "");
+    }
+    text
 }
 
 /// The hidden xtask command that runs a tool and records its peak memory.
@@ -489,6 +514,20 @@ mod tests {
             .into_iter()
             .map(|p| root.join(p))
             .find(|p| p.exists())
+    }
+
+    #[test]
+    fn a_failure_is_reported_without_this_machines_paths() {
+        let said = "thread 'main' (15382) panicked at /root/.cargo/registry/src/\
+                    index.crates.io-1949cf8c6b5b557f/progenitor-impl-0.15.1/src/method.rs:2057:23:";
+        assert_eq!(
+            portable(said),
+            "thread 'main' panicked at progenitor-impl-0.15.1/src/method.rs:2057:23:"
+        );
+        assert_eq!(
+            portable("Error: generation experienced errors"),
+            "Error: generation experienced errors"
+        );
     }
 
     #[test]
