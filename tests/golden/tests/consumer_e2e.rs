@@ -16,27 +16,7 @@ async fn a_thousand_pushes_reach_the_observer_typed_and_in_order() {
     bounded(async {
         let addr = serve(Observed::default(), ServerConfig::default()).await;
         let client = ConsumerApiClient::new(format!("http://{addr}"));
-        let mut observer = Collect::default();
-        let response = client
-            .create_consumer(&request("orders", Some(1000)), &mut observer)
-            .await
-            .unwrap();
-        assert_eq!(observer.pushes.len(), 1000);
-        for (i, push) in observer.pushes.iter().enumerate() {
-            let Push::Events(expected) = event("c-orders", i as i64);
-            assert_eq!(push, &expected, "push {i}");
-        }
-        assert_eq!(observer.finals, 1);
-        assert_eq!(
-            response,
-            Response::Created {
-                body: types::Consumer {
-                    consumer_id: "c-orders".into(),
-                    topic: "orders".into(),
-                    delivered: 1000,
-                }
-            }
-        );
+        support::observe_every_push(&client, "orders", 1000).await;
     })
     .await;
 }

@@ -12,7 +12,7 @@ use bytes::Bytes;
 use futures_util::{FutureExt, StreamExt};
 use http::{Request, StatusCode};
 use pushgen_golden::consumer::client::ConsumerApiClient;
-use pushgen_golden::consumer::operations::create_consumer::{Push, Response};
+use pushgen_golden::consumer::operations::create_consumer::Response;
 use pushgen_golden::consumer::server::router_with_config;
 use pushgen_golden::consumer::types;
 use pushgen_runtime::client::{self as runtime_client, PushBinding};
@@ -279,17 +279,7 @@ async fn over_tls_alpn_h2_gets_the_pushes_with_the_https_scheme_and_the_generate
         let client = ConsumerApiClient::new(format!("https://localhost:{}", addr.port()))
             .with_push_binding(PushBinding::Http2Push)
             .with_http2_tls(runtime_client::Http2Tls::new(trust));
-        let mut observer = Collect::default();
-        let response = client
-            .create_consumer(&request("tls", Some(3)), &mut observer)
-            .await
-            .unwrap();
-        assert_eq!(observer.pushes.len(), 3);
-        for (i, push) in observer.pushes.iter().enumerate() {
-            let Push::Events(expected) = event("c-tls", i as i64);
-            assert_eq!(push, &expected, "push {i}");
-        }
-        assert!(matches!(response, Response::Created { .. }), "{response:?}");
+        support::observe_every_push(&client, "tls", 3).await;
 
         // Without that trust (the platform's roots), the test's certificate is refused:
         // a typed error, not a panic, and no push.
@@ -429,27 +419,7 @@ async fn the_generated_client_observes_pushes_over_http2_push() {
         let addr = serve(Observed::default(), ServerConfig::default()).await;
         let client = ConsumerApiClient::new(format!("http://{addr}"))
             .with_push_binding(PushBinding::Http2Push);
-        let mut observer = Collect::default();
-        let response = client
-            .create_consumer(&request("h2", Some(10_000)), &mut observer)
-            .await
-            .unwrap();
-        assert_eq!(observer.pushes.len(), 10_000);
-        for (i, push) in observer.pushes.iter().enumerate() {
-            let Push::Events(expected) = event("c-h2", i as i64);
-            assert_eq!(push, &expected, "push {i}");
-        }
-        assert_eq!(observer.finals, 1);
-        assert_eq!(
-            response,
-            Response::Created {
-                body: types::Consumer {
-                    consumer_id: "c-h2".into(),
-                    topic: "h2".into(),
-                    delivered: 10_000,
-                }
-            }
-        );
+        support::observe_every_push(&client, "h2", 10_000).await;
 
         // The same as a `Stream`, picked per call.
         let plain = ConsumerApiClient::new(format!("http://{addr}"));

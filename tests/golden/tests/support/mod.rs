@@ -167,6 +167,38 @@ impl CreateConsumerObserver for Collect {
     }
 }
 
+/// Creates a consumer of `topic` with `count` events through `client`, and checks that
+/// the observer saw every push typed and in order, then one final response, which is the
+/// `201` with the count delivered.
+pub async fn observe_every_push(
+    client: &pushgen_golden::consumer::client::ConsumerApiClient,
+    topic: &str,
+    count: i32,
+) {
+    let mut observer = Collect::default();
+    let response = client
+        .create_consumer(&request(topic, Some(count)), &mut observer)
+        .await
+        .unwrap();
+    assert_eq!(observer.pushes.len(), count as usize);
+    let id = format!("c-{topic}");
+    for (i, push) in observer.pushes.iter().enumerate() {
+        let Push::Events(expected) = event(&id, i as i64);
+        assert_eq!(push, &expected, "push {i}");
+    }
+    assert_eq!(observer.finals, 1);
+    assert_eq!(
+        response,
+        Response::Created {
+            body: types::Consumer {
+                consumer_id: id,
+                topic: topic.into(),
+                delivered: i64::from(count),
+            }
+        }
+    );
+}
+
 /// Serves the test implementation on 127.0.0.1 (a free port) until the runtime ends.
 pub async fn serve(observed: Observed, config: ServerConfig) -> SocketAddr {
     serve_router(router_with_config(TestConsumers { observed }, config)).await
