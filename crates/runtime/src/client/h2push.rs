@@ -149,7 +149,16 @@ where
             )));
         }
     };
-    let host = url.host_str().unwrap_or("localhost").to_string();
+    if https && cfg!(not(feature = "rustls")) {
+        return Err(no_tls());
+    }
+    // An IPv6 literal comes bracketed (`[::1]`); connecting and TLS want the address.
+    let host = url
+        .host_str()
+        .unwrap_or("localhost")
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
     let port = url.port_or_known_default().unwrap_or(80);
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port))
         .await
@@ -166,11 +175,14 @@ where
     }
     #[cfg(not(feature = "rustls"))]
     {
+        // Refused above, before connecting.
         let _ = tls;
-        Err(Error::Http2(
-            "HTTP/2 push to an https:// URL needs the runtime's rustls feature".into(),
-        ))
+        Err(no_tls())
     }
+}
+
+fn no_tls() -> Error {
+    Error::Http2("HTTP/2 push to an https:// URL needs the runtime's rustls feature".into())
 }
 
 /// The exchange over `io`, a connection made for it: HTTP/2 with push enabled.
