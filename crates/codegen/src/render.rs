@@ -54,8 +54,14 @@ fn wrap_macro_items(text: &str) -> String {
             out.push_str(if line.is_empty() { "" } else { "    " });
             out.push_str(line);
             out.push('\n');
-            // The item ends at the first closing brace back at its own indentation.
-            if indent == item_indent && trimmed.starts_with('}') {
+            // The item ends at the first closing brace back at its own indentation, or on
+            // its own line when it is empty (`struct Empty {}`); docs and attributes end
+            // nothing.
+            let item_line = !trimmed.starts_with("//") && !trimmed.starts_with('#');
+            if indent == item_indent
+                && item_line
+                && (trimmed.starts_with('}') || trimmed.ends_with("{}"))
+            {
                 out.push_str(item_indent);
                 out.push_str("}\n");
                 inside = None;

@@ -114,11 +114,14 @@ fn named_type(
     let name = ident(&ty.name.camel);
     match &ty.kind {
         TypeKind::Struct(s) => {
-            let fields = s.fields.iter().map(|f| {
-                let added = custom.field_tokens(ty, f);
-                field(f, sent, plan, added)
-            });
-            struct_type(&docs, &added, &name, s, fields, strict)
+            let fields: Vec<_> = s
+                .fields
+                .iter()
+                .map(|f| (f, field(f, sent, plan, custom.field_tokens(ty, f))))
+                .collect();
+            // The user's attributes may be serde's, which only serde's derive reads.
+            let derive = !added.is_empty() || fields.iter().any(|(_, f)| !f.added.is_empty());
+            struct_type(&docs, &added, &name, s, &fields, strict, derive)
         }
         TypeKind::Enum(e) => string_enum(&quote!(#docs #added), &name, e, strict),
         TypeKind::IntEnum(e) => int_enum(&quote!(#docs #added), &name, e, strict),
@@ -153,33 +156,68 @@ fn named_type(
     }
 }
 
+/// A struct, and its `Deserialize`: through the runtime's `deserialize_object!`, which
+/// compiles to a fraction of serde's derive (the runtime's `object` module says why), or
+/// serde's derive when the user added attributes (which may be serde's) to the struct or
+/// a field.
 fn struct_type(
     docs: &TokenStream,
     added: &TokenStream,
     name: &proc_macro2::Ident,
     s: &Struct,
-    fields: impl Iterator<Item = TokenStream>,
+    fields: &[(&Field, FieldTokens)],
     strict: bool,
+    derive: bool,
 ) -> TokenStream {
-    // serde cannot deny unknown fields beside a flattened map, which takes them anyway.
-    let deny = (strict && s.additional.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
+    let rest = s.additional.as_ref().map(|_| ident(&additional_field(s)));
     let additional = s.additional.as_ref().map(|value| {
-        let field_name = ident(&additional_field(s));
         let value = rust_type(value, Site::Types);
         quote! {
             /// Properties not listed above.
             #[serde(flatten)]
-            pub #field_name: ::std::collections::BTreeMap<::std::string::String, #value>,
+            pub #rest: ::std::collections::BTreeMap<::std::string::String, #value>,
         }
     });
+    let declared = fields.iter().map(|(_, f)| &f.tokens);
+    if derive {
+        // serde cannot deny unknown fields beside a flattened map, which takes them anyway.
+        let deny =
+            (strict && s.additional.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
+        return quote! {
+            #docs
+            #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+            #added
+            #deny
+            pub struct #name {
+                #(#declared)*
+                #additional
+            }
+        };
+    }
+    let properties = fields.iter().map(|(f, tokens)| {
+        let field = ident(&f.name.snake);
+        let wire = &f.name.original;
+        let kind = ident(tokens.kind);
+        quote!(#field: #kind<#wire>,)
+    });
+    let unlisted = rest
+        .as_ref()
+        .map(|rest| quote!(#[flatten] #rest: Unlisted,));
+    // Written as a struct item for prettyplease to lay out, then wrapped in the macro's
+    // call (`render::MACRO_MARKER`). A map takes unlisted properties, so it is never strict.
+    let marker = macro_marker("deserialize_object", strict && rest.is_none());
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
-        #added
-        #deny
+        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
         pub struct #name {
-            #(#fields)*
+            #(#declared)*
             #additional
+        }
+
+        #marker
+        struct #name {
+            #(#properties)*
+            #unlisted
         }
     }
 }
@@ -199,21 +237,36 @@ pub fn additional_field(s: &Struct) -> String {
     .to_string()
 }
 
+/// A struct's field as declared, and how it is read.
+struct FieldTokens {
+    tokens: TokenStream,
+    /// The user's attributes for it (`field_attribute`).
+    added: TokenStream,
+    /// How `deserialize_object!` reads it: `Required`, `Optional`, `Nullable`, `NotNull`.
+    kind: &'static str,
+}
+
 /// A struct's field; `added` are the user's attributes for it (`field_attribute`).
-fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> TokenStream {
+fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> FieldTokens {
     let docs = field_docs(f);
     let name = ident(&f.name.snake);
     let rename = rename(&f.name.original, &f.name.snake);
     // A read-only property is absent from requests, a write-only one from responses: one
     // type serves both directions, so neither can be required in it.
     let required = f.required && f.access == Access::Both;
-    let (ty, attrs) = if required {
+    let (ty, attrs, kind) = if required {
         let ty = if f.boxed {
             boxed_type(&f.ty, Site::Types)
         } else {
             rust_type(&f.ty, Site::Types)
         };
-        (ty, TokenStream::new())
+        // serde reads a missing `Option` as `None`, required or not.
+        let kind = if matches!(f.ty, TypeRef::Nullable(_)) {
+            "Optional"
+        } else {
+            "Required"
+        };
+        (ty, TokenStream::new(), kind)
     } else if sent && matches!(f.ty, TypeRef::Nullable(_)) {
         // Absent (`None`) and `null` (`Some(None)`) kept apart: see `sent_by_clients`.
         let inner = optional(&f.ty, f.boxed, Site::Types);
@@ -225,6 +278,7 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> TokenStr
                 skip_serializing_if = "::std::option::Option::is_none",
                 deserialize_with = #deserialize_with
             )]),
+            "Nullable",
         )
     } else if sent && !plan.accepts_null(&f.ty) {
         // `null` is not a value of the property's type: a generated server refuses it
@@ -237,19 +291,26 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> TokenStr
                 skip_serializing_if = "::std::option::Option::is_none",
                 deserialize_with = #deserialize_with
             )]),
+            "NotNull",
         )
     } else {
         (
             optional(&f.ty, f.boxed, Site::Types),
             quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
+            "Optional",
         )
     };
-    quote! {
+    let tokens = quote! {
         #docs
         #rename
         #attrs
         #added
         pub #name: #ty,
+    };
+    FieldTokens {
+        tokens,
+        added,
+        kind,
     }
 }
 

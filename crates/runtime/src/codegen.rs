@@ -9,10 +9,10 @@
 //! mismatch is a compile error that names both.
 
 pub use crate::{
-    auth, binding, bytes, chrono, examples, formats, item, lines, nullable, path, serde_json, sse,
-    styles, tagged, uuid, validate, wire,
+    auth, binding, bytes, chrono, examples, formats, item, lines, nullable, object, path,
+    serde_json, sse, styles, tagged, uuid, validate, wire,
 };
-pub use crate::{integer_enum, string_enum};
+pub use crate::{deserialize_object, integer_enum, string_enum};
 
 #[cfg(feature = "client")]
 pub use crate::{client, reqwest};

@@ -19,6 +19,7 @@ pub mod formats;
 pub mod item;
 pub mod lines;
 pub mod nullable;
+pub mod object;
 pub mod path;
 pub mod replay;
 pub mod sse;

@@ -46,7 +46,7 @@ pub fn files(krate: &str) -> Vec<(String, String)> {
                     .skip_while(|line| line.starts_with("//!") || line.is_empty())
                     .map(|line| format!("{line}\n"))
                     .collect();
-                text.push_str(REEXPORTED_MACROS);
+                text.push_str(&reexported_macros());
             }
             (target, text)
         })
@@ -54,13 +54,36 @@ pub fn files(krate: &str) -> Vec<(String, String)> {
 }
 
 /// The exported macros are at the crate root; paths rewritten to the module find them
-/// here.
-const REEXPORTED_MACROS: &str = "
+/// re-exported there. Every `#[macro_export]` of the runtime's files, so that a new macro
+/// needs no list kept in step.
+fn reexported_macros() -> String {
+    let mut names: Vec<&str> = RUNTIME_SOURCES
+        .iter()
+        .flat_map(|(_, text)| {
+            let lines: Vec<&str> = text.lines().collect();
+            lines
+                .windows(2)
+                .filter(|pair| pair[0].trim() == "#[macro_export]")
+                .filter_map(|pair| {
+                    let rest = pair[1].trim().strip_prefix("macro_rules! ")?;
+                    rest.split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                        .next()
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    names.sort_unstable();
+    names.dedup();
+    format!(
+        "
 // The macros above are exported at the SDK's root; the runtime's own paths, moved under
 // this module, find them here.
 #[doc(hidden)]
-pub use crate::{include_api, integer_enum, string_enum};
-";
+pub use crate::{{{}}};
+",
+        names.join(", ")
+    )
+}
 
 /// A file only unit tests use: `sse/tests.rs`, `wire/frame_tests.rs`.
 fn is_test_file(path: &str) -> bool {
@@ -201,6 +224,13 @@ mod tests {
         assert!(names.contains(&"pushgen_runtime/mod.rs"));
         assert!(names.contains(&"pushgen_runtime/server/hub.rs"));
         assert!(!names.iter().any(|n| n.ends_with("tests.rs")));
+        assert!(
+            reexported_macros().contains(
+                "pub use crate::{deserialize_object, include_api, integer_enum, string_enum};"
+            ),
+            "{}",
+            reexported_macros()
+        );
         for (name, text) in &files {
             assert!(!text.contains("#[cfg(test)]"), "{name} kept a test");
             assert!(

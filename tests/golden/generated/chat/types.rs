@@ -2,14 +2,21 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ApiError {
     pub message: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub retry_after: ::std::option::Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct ApiError {
+        message: Required<"message">,
+        retry_after: Optional<"retry_after">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Choice {
     pub index: i64,
     pub message: Message,
@@ -17,23 +24,52 @@ pub struct Choice {
     pub finish_reason: ::std::option::Option<FinishReason>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Choice {
+        index: Required<"index">,
+        message: Required<"message">,
+        finish_reason: Optional<"finish_reason">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Completion {
     pub id: ::std::string::String,
     pub object: CompletionObject,
     pub choices: ::std::vec::Vec<Choice>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Completion {
+        id: Required<"id">,
+        object: Required<"object">,
+        choices: Required<"choices">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CompletionChunk {
     pub id: ::std::string::String,
     pub delta: CompletionChunkDelta,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct CompletionChunk {
+        id: Required<"id">,
+        delta: Required<"delta">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CompletionChunkDelta {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct CompletionChunkDelta {
+        content: Optional<"content">,
+    }
 }
 
 ::pushgen_runtime::codegen::string_enum! {
@@ -42,7 +78,7 @@ pub struct CompletionChunkDelta {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CompletionRequest {
     pub model: ::std::string::String,
     pub messages: ::std::vec::Vec<Message>,
@@ -70,6 +106,17 @@ pub struct CompletionRequest {
     pub stop: ::std::option::Option<::std::option::Option<CompletionRequestStop>>,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<UserRef>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct CompletionRequest {
+        model: Required<"model">,
+        messages: Required<"messages">,
+        temperature: Nullable<"temperature">,
+        stream: NotNull<"stream">,
+        stop: Nullable<"stop">,
+        user: Optional<"user">,
+    }
 }
 
 impl validate::Validate for CompletionRequest {
@@ -110,10 +157,17 @@ pub enum CompletionRequestStop {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Message {
     pub role: MessageRole,
     pub content: ::std::option::Option<::std::string::String>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Message {
+        role: Required<"role">,
+        content: Optional<"content">,
+    }
 }
 
 impl validate::Validate for Message {
@@ -138,7 +192,13 @@ impl validate::Validate for Message {
 /// Who asks, or null.
 pub type UserRef = ::std::option::Option<UserRef2>;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct UserRef2 {
     pub id: ::std::string::String,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct UserRef2 {
+        id: Required<"id">,
+    }
 }

@@ -14,13 +14,19 @@
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Error {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Error {
+        message: Optional<"message">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Option {
     #[serde(rename = "type")]
     #[serde(
@@ -75,7 +81,21 @@ pub struct Option {
     pub extra_properties: ::std::collections::BTreeMap<::std::string::String, i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Option {
+        type_: NotNull<"type">,
+        self_: NotNull<"self">,
+        _123abc: NotNull<"123abc">,
+        display_name: NotNull<"display name">,
+        uber: NotNull<"Über">,
+        crate_: NotNull<"crate">,
+        additional_properties: NotNull<"additional_properties">,
+        #[flatten]
+        extra_properties: Unlisted,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Result {
     #[serde(rename = "Ok")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -90,19 +110,40 @@ pub struct Result {
     pub vec: ::std::option::Option<::std::vec::Vec<Vec>>,
 }
 
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Result {
+        ok: Optional<"Ok">,
+        err: Optional<"Err">,
+        box_: Optional<"box">,
+        vec: Optional<"vec">,
+    }
+}
+
 pub type String = ::std::string::String;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Uber {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
 
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Uber {
+        name: Optional<"name">,
+    }
+}
+
 /// Collides with Über once folded to ASCII.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Uber2 {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub other: ::std::option::Option<::std::string::String>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Uber2 {
+        other: Optional<"other">,
+    }
 }
 
 #[allow(

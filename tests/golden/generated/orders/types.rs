@@ -2,7 +2,7 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Address {
     pub lines: ::std::vec::Vec<::std::string::String>,
     #[serde(
@@ -17,6 +17,14 @@ pub struct Address {
         deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
     )]
     pub country: ::std::option::Option<::std::string::String>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Address {
+        lines: Required<"lines">,
+        postcode: NotNull<"postcode">,
+        country: NotNull<"country">,
+    }
 }
 
 impl validate::Validate for Address {
@@ -44,9 +52,15 @@ impl validate::Validate for Address {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Card {
     pub last4: ::std::string::String,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Card {
+        last4: Required<"last4">,
+    }
 }
 
 impl validate::Validate for Card {
@@ -70,7 +84,7 @@ impl validate::Validate for Card {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Invoice {
     #[serde(rename = "dueInDays")]
     #[serde(
@@ -79,6 +93,12 @@ pub struct Invoice {
         deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
     )]
     pub due_in_days: ::std::option::Option<i64>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Invoice {
+        due_in_days: NotNull<"dueInDays">,
+    }
 }
 
 impl validate::Validate for Invoice {
@@ -95,7 +115,7 @@ impl validate::Validate for Invoice {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Order {
     pub sku: Sku,
     pub quantity: i32,
@@ -184,6 +204,28 @@ pub struct Order {
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     pub payment: Payment,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Order {
+        sku: Required<"sku">,
+        quantity: Required<"quantity">,
+        unit_price: Required<"unitPrice">,
+        batch: NotNull<"batch">,
+        note: NotNull<"note">,
+        gift_message: Nullable<"giftMessage">,
+        email: NotNull<"email">,
+        website: NotNull<"website">,
+        warehouse: NotNull<"warehouse">,
+        ipv4: NotNull<"ipv4">,
+        ipv6: NotNull<"ipv6">,
+        not_foo: NotNull<"notFoo">,
+        tags: Required<"tags">,
+        priority: NotNull<"priority">,
+        address: NotNull<"address">,
+        attributes: NotNull<"attributes">,
+        payment: Required<"payment">,
+    }
 }
 
 impl validate::Validate for Order {
@@ -316,11 +358,19 @@ impl validate::Validate for Payment {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Placed {
     pub id: i64,
     pub sku: Sku,
     pub quantity: i32,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Placed {
+        id: Required<"id">,
+        sku: Required<"sku">,
+        quantity: Required<"quantity">,
+    }
 }
 
 ::pushgen_runtime::codegen::string_enum! {
@@ -331,7 +381,7 @@ pub struct Placed {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Problem {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -344,7 +394,17 @@ pub struct Problem {
     pub errors: ::std::option::Option<::std::vec::Vec<ProblemErrorsItem>>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Problem {
+        type_: Optional<"type">,
+        title: Required<"title">,
+        status: Required<"status">,
+        detail: Optional<"detail">,
+        errors: Optional<"errors">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProblemErrorsItem {
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
@@ -359,12 +419,28 @@ pub struct ProblemErrorsItem {
     pub rule: ::std::option::Option<::std::string::String>,
 }
 
+::pushgen_runtime::codegen::deserialize_object! {
+    struct ProblemErrorsItem {
+        detail: Optional<"detail">,
+        pointer: Optional<"pointer">,
+        in_: Optional<"in">,
+        parameter: Optional<"parameter">,
+        rule: Optional<"rule">,
+    }
+}
+
 /// A stock-keeping unit, `ABC-1234`.
 pub type Sku = ::std::string::String;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Update {
     pub status: UpdateStatus,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Update {
+        status: Required<"status">,
+    }
 }
 
 ::pushgen_runtime::codegen::string_enum! {

@@ -2,9 +2,15 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Card {
     pub last4: ::std::string::String,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Card {
+        last4: Required<"last4">,
+    }
 }
 
 ::pushgen_runtime::codegen::integer_enum! {
@@ -28,7 +34,7 @@ pub enum IdOrName {
     Problem(Problem),
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Invoice {
     /// Default: `14`.
     #[serde(rename = "dueInDays")]
@@ -40,7 +46,13 @@ pub struct Invoice {
     pub due_in_days: ::std::option::Option<i64>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Invoice {
+        due_in_days: NotNull<"dueInDays">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct LineItem {
     pub sku: ::std::string::String,
     pub quantity: i32,
@@ -51,6 +63,14 @@ pub struct LineItem {
         deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
     )]
     pub unit_price: ::std::option::Option<f32>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct LineItem {
+        sku: Required<"sku">,
+        quantity: Required<"quantity">,
+        unit_price: NotNull<"unitPrice">,
+    }
 }
 
 impl validate::Validate for LineItem {
@@ -65,7 +85,7 @@ impl validate::Validate for LineItem {
 }
 
 /// What a client asks for.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewOrder {
     pub items: ::std::vec::Vec<LineItem>,
     /// Free text for the courier; `null` clears an earlier note.
@@ -110,6 +130,18 @@ pub struct NewOrder {
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
+::pushgen_runtime::codegen::deserialize_object! {
+    struct NewOrder {
+        items: Required<"items">,
+        note: Nullable<"note">,
+        priority: NotNull<"priority">,
+        deliver_on: NotNull<"deliverOn">,
+        labels: NotNull<"labels">,
+        payment: NotNull<"payment">,
+        tags: NotNull<"tags">,
+    }
+}
+
 impl validate::Validate for NewOrder {
     #[allow(
         clippy::collapsible_if,
@@ -133,7 +165,7 @@ impl validate::Validate for NewOrder {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Order {
     /// Read-only: servers send it; requests leave it out.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -178,6 +210,25 @@ pub struct Order {
     /// Anything the client attached.
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<::serde_json::Value>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Order {
+        id: Optional<"id">,
+        placed_at: Optional<"placedAt">,
+        deliver_on: Optional<"deliverOn">,
+        status: Required<"status">,
+        priority: Optional<"priority">,
+        items: Required<"items">,
+        signature: Optional<"signature">,
+        total: Required<"total">,
+        note: Optional<"note">,
+        labels: Optional<"labels">,
+        payment: Optional<"payment">,
+        secret: Optional<"secret">,
+        retries: Optional<"retries">,
+        metadata: Optional<"metadata">,
+    }
 }
 
 /// How the order is paid.
@@ -232,7 +283,7 @@ impl validate::Validate for Payment {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Position {
     pub lat: f64,
     pub lon: f64,
@@ -241,6 +292,15 @@ pub struct Position {
     >,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub accuracy: ::std::option::Option<f64>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Position {
+        lat: Required<"lat">,
+        lon: Required<"lon">,
+        at: Required<"at">,
+        accuracy: Optional<"accuracy">,
+    }
 }
 
 ::pushgen_runtime::codegen::integer_enum! {
@@ -252,11 +312,18 @@ pub struct Position {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Problem {
     pub title: ::std::string::String,
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Problem {
+        title: Required<"title">,
+        detail: Optional<"detail">,
+    }
 }
 
 ::pushgen_runtime::codegen::string_enum! {

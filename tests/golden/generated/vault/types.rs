@@ -2,7 +2,7 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Caller {
     /// The scheme the caller was identified by, or `anonymous`.
     pub scheme: ::std::string::String,
@@ -11,7 +11,15 @@ pub struct Caller {
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Caller {
+        scheme: Required<"scheme">,
+        subject: Required<"subject">,
+        scopes: Optional<"scopes">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Problem {
     #[serde(rename = "type")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
@@ -22,12 +30,27 @@ pub struct Problem {
     pub detail: ::std::option::Option<::std::string::String>,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Problem {
+        type_: Optional<"type">,
+        title: Required<"title">,
+        status: Required<"status">,
+        detail: Optional<"detail">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Replicated {
     pub replica: i32,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Replicated {
+        replica: Required<"replica">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Secret {
     pub value: ::std::string::String,
     #[serde(
@@ -36,6 +59,13 @@ pub struct Secret {
         deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
     )]
     pub replicas: ::std::option::Option<i32>,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Secret {
+        value: Required<"value">,
+        replicas: NotNull<"replicas">,
+    }
 }
 
 impl validate::Validate for Secret {
@@ -53,13 +83,26 @@ impl validate::Validate for Secret {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Status {
     pub ok: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Status {
+        ok: Required<"ok">,
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Stored {
     pub name: ::std::string::String,
     pub replicas: i32,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct Stored {
+        name: Required<"name">,
+        replicas: Required<"replicas">,
+    }
 }
