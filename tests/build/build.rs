@@ -1,6 +1,7 @@
-//! pushgen in a crate's build, as its users write it: three specs (one with an overlay,
-//! one spread over several files), an added derive, a field attribute, an extern type,
-//! and the runtime found through this crate's re-export of it.
+//! pushgen in a crate's build, as its users write it: four specs (one with an overlay,
+//! one spread over several files, one with tags), an added derive, a field attribute, an
+//! extern type, the runtime found through this crate's re-export of it, and the tags as
+//! this crate's features (Cargo.toml declares them).
 
 fn main() -> Result<(), pushgen::Error> {
     pushgen::Builder::new("../../fixtures/consumer.yaml")
@@ -8,6 +9,8 @@ fn main() -> Result<(), pushgen::Error> {
         .module("completions")
         .overlay("../../fixtures/overlay/terminator.overlay.yaml")
         .spec("../../fixtures/split.yaml")
+        .spec("../../fixtures/tags.yaml")
+        .tag_features(true)
         .type_attribute("Consumer", "#[derive(Eq, Hash)]")
         .type_attribute("#/components/schemas/EventType2", "#[derive(Eq)]")
         .field_attribute(

@@ -16,20 +16,27 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let client = ident_fmt(format_args!("{}Client", api.name.camel));
     let client_doc = doc(&format!("A client of the {} ({}).", api.title, api.version));
     let api_doc = doc_opt(api.description.as_deref());
-    let methods = api.operations.iter().map(|op| method(op, plan));
+    let methods = api
+        .operations
+        .iter()
+        .map(|op| crate::tags::on_impl_items(&plan.tags.operation(op), method(op, plan)));
     let methods = quote!(#(#methods)*);
     let credentials = credential_setters(api, plan);
-    let observers = api.operations.iter().map(|op| match &op.streaming {
-        Streaming::Envelope(push) => observer(op, push),
-        Streaming::Items(stream) => crate::client_items::observer(op, stream),
-        Streaming::None | Streaming::Conditional(_) => TokenStream::new(),
+    let observers = api.operations.iter().map(|op| {
+        let observer = match &op.streaming {
+            Streaming::Envelope(push) => observer(op, push),
+            Streaming::Items(stream) => crate::client_items::observer(op, stream),
+            Streaming::None | Streaming::Conditional(_) => TokenStream::new(),
+        };
+        crate::tags::on_items(&plan.tags.operation(op), observer)
     });
     let observers = quote!(#(#observers)*);
     let used = quote!(#methods #observers);
     let operations = uses(&used, "operations").then(|| quote!(operations,));
     let types = uses_types(&used).then(|| quote!(types,));
+    let allow = plan.tags.allow_unused_imports();
     let imports = if operations.is_some() || types.is_some() {
-        quote!(use super::{#operations #types};)
+        quote!(#allow use super::{#operations #types};)
     } else {
         TokenStream::new()
     };
@@ -44,6 +51,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
             .any(|op| matches!(op.streaming, Streaming::Items(_)))
             .then(|| quote!(ItemEvent,));
         quote!(
+            #allow
             use #RT::client::{Error, #item_event #pushed};
         )
     };

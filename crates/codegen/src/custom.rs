@@ -31,6 +31,12 @@ pub struct Custom {
     /// Whether the server and the client modules are behind the cargo features `server`
     /// and `client` (a published SDK's), so that a user compiles only the side they use.
     pub cargo_features: bool,
+    /// Whether each of the spec's tags is a cargo feature, `tag-<tag in kebab case>`,
+    /// behind which are the tag's operations and the types only they use (untagged
+    /// operations behind `untagged`, schemas no operation uses behind `other-schemas`;
+    /// [`crate::tag_features`] names them all). The crate that compiles the code must
+    /// declare every feature. See `src/tags.rs`.
+    pub tag_features: bool,
 }
 
 /// Something in a [`Custom`] that is not Rust.

@@ -34,6 +34,7 @@ mod runtime;
 mod rust_type;
 mod security;
 mod server;
+mod tags;
 mod types;
 mod usage;
 mod validate;
@@ -42,6 +43,7 @@ pub use custom::{Custom, CustomError};
 pub use docs::markdown as rustdoc_markdown;
 pub use examples::{ExampleSuite, examples_test};
 use pushgen_ir::Api;
+pub use tags::{OTHER_SCHEMAS, TagFeature, UNTAGGED, tag_features};
 pub use usage::{Usage, usage_examples};
 
 /// Which parts to generate, and how strictly they read. Server and client need the types
@@ -138,7 +140,7 @@ fn directory(api: &Api, parts: Parts, custom: &Custom) -> Vec<GeneratedFile> {
     let header = render::header(&api.source);
     let sent = types::sent_by_clients(api);
     let sent = &sent;
-    let plan = validate::Plan::new(api, parts.strict);
+    let plan = validate::Plan::new(api, parts.strict).with_tag_features(api, custom.tag_features);
     let plan = &plan;
     // The biggest single pieces first, so no worker is left with one at the end.
     let mut pieces = Vec::new();

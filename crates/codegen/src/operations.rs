@@ -44,12 +44,18 @@ pub fn imports(api: &Api, plan: &Plan<'_>, uses_types: bool) -> TokenStream {
         )
     });
     let schemes = plan.security.module();
-    quote!(#types #wire #validate #auth #schemes)
+    let allow = plan.tags.allow_unused_imports();
+    let uses = crate::tags::on_items(&allow, quote!(#types #wire #validate #auth));
+    quote!(#uses #schemes)
 }
 
 /// The modules of some operations: `operations.rs` is rendered in pieces.
 pub fn modules(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
-    let modules = operations.iter().map(|op| operation_module(op, plan));
+    let modules = operations.iter().map(|op| {
+        let gate = plan.tags.operation(op);
+        let module = operation_module(op, plan);
+        quote!(#gate #module)
+    });
     quote!(#(#modules)*)
 }
 

@@ -12,6 +12,7 @@
 
 use crate::ident::{ident, ident_fmt};
 use crate::runtime::RT;
+use crate::tags::Gates;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, Method, Operation};
 use quote::quote;
@@ -19,8 +20,18 @@ use quote::quote;
 /// The operations on one route, by method, in the spec's order.
 type ByMethod<'a> = Vec<(Method, Vec<&'a Operation>)>;
 
-/// The router's `.route(..)` calls, and the dispatchers they need (empty if none).
-pub fn routes(api: &Api, trait_name: &proc_macro2::Ident) -> (TokenStream, TokenStream) {
+/// The router, up to where `.fallback(..)` follows (`Router::new().route(..)...`), and
+/// the dispatchers it needs (empty if none).
+///
+/// With tag features ([`Gates::on`]) a route cannot be one link of a chain, which takes
+/// no `#[cfg]`: the router is built in statements, one `let router = router.route(..);`
+/// per path and method (axum merges the methods of one path), each behind its
+/// operations' features, and the last expression is `router`.
+pub fn routes(
+    api: &Api,
+    trait_name: &proc_macro2::Ident,
+    gates: &Gates,
+) -> (TokenStream, TokenStream) {
     let mut table: Vec<(String, ByMethod<'_>)> = Vec::new();
     for op in &api.operations {
         let route = route_of(&op.path.template);
@@ -37,19 +48,30 @@ pub fn routes(api: &Api, trait_name: &proc_macro2::Ident) -> (TokenStream, Token
         }
     }
     let mut dispatchers = Vec::new();
+    if gates.on() {
+        let mut statements = Vec::new();
+        for (route, methods) in &table {
+            for (method, ops) in methods {
+                let handler = handler(ops, trait_name, gates, &mut dispatchers);
+                let method = ident(method_fn(*method));
+                let gate = gates.operations(ops.iter().copied());
+                statements.push(quote! {
+                    #gate
+                    let router = router.route(#route, #RT::axum::routing::#method(#handler));
+                });
+            }
+        }
+        let routes = quote! {
+            let router = #RT::axum::Router::new();
+            #(#statements)*
+            router
+        };
+        return (routes, dispatch_module(&dispatchers, trait_name));
+    }
     let routes = table.iter().map(|(route, methods)| {
         let mut chain = TokenStream::new();
         for (i, (method, ops)) in methods.iter().enumerate() {
-            let handler = if let [op] = ops.as_slice()
-                && routes_exactly(&op.path.template)
-            {
-                let name = ident(&op.name.snake);
-                quote!(handlers::#name::<A>)
-            } else {
-                let name = ident(&ops[0].name.snake);
-                dispatchers.push(dispatcher(ops, trait_name));
-                quote!(handlers::dispatch::#name::<A>)
-            };
+            let handler = handler(ops, trait_name, gates, &mut dispatchers);
             let method = ident(method_fn(*method));
             chain = if i == 0 {
                 quote!(#RT::axum::routing::#method(#handler))
@@ -59,21 +81,43 @@ pub fn routes(api: &Api, trait_name: &proc_macro2::Ident) -> (TokenStream, Token
         }
         quote!(.route(#route, #chain))
     });
-    let routes = quote!(#(#routes)*);
-    let dispatch = if dispatchers.is_empty() {
-        TokenStream::new()
-    } else {
-        quote! {
-            /// Handlers for routes that several operations share, or that are wider than
-            /// an operation's path: each tries the operations' paths in turn.
-            pub(super) mod dispatch {
-                use super::{Incoming, Response, Shared, State, #trait_name};
+    let routes = quote!(#RT::axum::Router::new() #(#routes)*);
+    (routes, dispatch_module(&dispatchers, trait_name))
+}
 
-                #(#dispatchers)*
-            }
+/// The handler of the operations on one route and method: the operation's own, or a
+/// dispatcher (added to `dispatchers`) that tries each.
+fn handler(
+    ops: &[&Operation],
+    trait_name: &proc_macro2::Ident,
+    gates: &Gates,
+    dispatchers: &mut Vec<TokenStream>,
+) -> TokenStream {
+    if let [op] = ops
+        && routes_exactly(&op.path.template)
+    {
+        let name = ident(&op.name.snake);
+        quote!(handlers::#name::<A>)
+    } else {
+        let name = ident(&ops[0].name.snake);
+        dispatchers.push(dispatcher(ops, trait_name, gates));
+        quote!(handlers::dispatch::#name::<A>)
+    }
+}
+
+fn dispatch_module(dispatchers: &[TokenStream], trait_name: &proc_macro2::Ident) -> TokenStream {
+    if dispatchers.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        /// Handlers for routes that several operations share, or that are wider than
+        /// an operation's path: each tries the operations' paths in turn.
+        pub(super) mod dispatch {
+            use super::{Incoming, Response, Shared, State, #trait_name};
+
+            #(#dispatchers)*
         }
-    };
-    (routes, dispatch)
+    }
 }
 
 /// The axum route of a template: segments with a variable become `{p<index>}`.
@@ -109,7 +153,7 @@ fn routes_exactly(template: &str) -> bool {
     })
 }
 
-fn dispatcher(ops: &[&Operation], trait_name: &proc_macro2::Ident) -> TokenStream {
+fn dispatcher(ops: &[&Operation], trait_name: &proc_macro2::Ident, gates: &Gates) -> TokenStream {
     let name = ident(&ops[0].name.snake);
     let mut ordered = ops.to_vec();
     // The most literal template first: `/{id}.json` before `/{id}`. Stable, so equally
@@ -118,7 +162,9 @@ fn dispatcher(ops: &[&Operation], trait_name: &proc_macro2::Ident) -> TokenStrea
     let tries = ordered.iter().map(|op| {
         let template = &op.path.template;
         let handler = ident_fmt(format_args!("{}", op.name.snake));
+        let gate = gates.operation(op);
         quote! {
+            #gate
             if request.matches(#template) {
                 return super::#handler::<A>(state, request).await;
             }
@@ -132,8 +178,10 @@ fn dispatcher(ops: &[&Operation], trait_name: &proc_macro2::Ident) -> TokenStrea
             .collect::<Vec<_>>()
             .join(", ")
     );
+    let gate = gates.operations(ops.iter().copied());
     quote! {
         #[doc = #doc]
+        #gate
         pub(in super::super) async fn #name<A: #trait_name>(
             state: State<Shared<A>>,
             request: Incoming,

@@ -17,21 +17,28 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
         api.title, api.version
     ));
     let api_doc = doc_opt(api.description.as_deref());
-    let methods = api.operations.iter().map(|op| trait_method(op, plan));
+    let methods = api.operations.iter().map(|op| {
+        let gate = plan.tags.operation(op);
+        let method = trait_method(op, plan);
+        quote!(#gate #method)
+    });
     let authenticate = authenticate_method(plan);
-    let (routes, dispatch) = crate::routes::routes(api, &trait_name);
-    let handlers = api
-        .operations
-        .iter()
-        .map(|op| handler(op, &trait_name, plan));
+    let (routes, dispatch) = crate::routes::routes(api, &trait_name, &plan.tags);
+    let handlers = api.operations.iter().map(|op| {
+        let gate = plan.tags.operation(op);
+        let handler = handler(op, &trait_name, plan);
+        quote!(#gate #handler)
+    });
     let handlers = quote!(#(#handlers)* #dispatch);
     let operations = uses(&handlers, "operations").then(|| quote!(operations,));
     let types = uses(&handlers, "types").then(|| quote!(types,));
     let handler_imports = quote!(use super::{#operations #types #trait_name};);
     // An API without operations (only webhooks) has no handlers, and no imports for them.
+    let allow = plan.tags.allow_unused_imports();
     let handlers_module = (!api.operations.is_empty()).then(|| {
         quote! {
             /// One axum handler per operation: read the request, call the trait, answer.
+            #allow
             mod handlers {
                 #handler_imports
                 use #RT::axum::extract::State;
@@ -47,7 +54,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let operations = uses(&methods, "operations").then(|| quote!(operations,));
     let types = uses_types(&methods).then(|| quote!(types,));
     let imports = if operations.is_some() || types.is_some() {
-        quote!(use super::{#operations #types};)
+        quote!(#allow use super::{#operations #types};)
     } else {
         TokenStream::new()
     };
@@ -80,8 +87,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
             api: A,
             config: #RT::server::ServerConfig,
         ) -> #RT::axum::Router {
-            #RT::axum::Router::new()
-                #routes
+            #routes
                 .fallback(#RT::server::no_operation)
                 .method_not_allowed_fallback(#RT::server::method_not_allowed)
                 .with_state(#RT::server::Shared::new(api, config))

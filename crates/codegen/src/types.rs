@@ -22,7 +22,8 @@ pub fn generate(api: &Api, plan: &Plan<'_>, strict: bool, custom: &Custom) -> To
 /// The `use` lines at the top of `types.rs`.
 pub fn imports(plan: &Plan<'_>) -> TokenStream {
     if plan.validates_types() {
-        crate::validate::import()
+        let allow = plan.tags.allow_unused_imports();
+        crate::tags::on_items(&allow, crate::validate::import())
     } else {
         TokenStream::new()
     }
@@ -42,7 +43,8 @@ pub fn generate_some(
         let sent = sent.contains(&*ty.name.camel);
         let model = named_type(ty, sent, strict, plan, custom);
         let validate = plan.impl_for(ty, sent);
-        quote!(#model #validate)
+        let gate = plan.tags.named_type(&ty.name.camel);
+        crate::tags::on_items(&gate, quote!(#model #validate))
     });
     quote! { #(#types)* }
 }

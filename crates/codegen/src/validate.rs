@@ -37,6 +37,9 @@ pub struct Plan<'a> {
     /// What the operations' security asks, which server and client both follow: beside
     /// the checks, the other thing generated code enforces before a handler runs.
     pub security: crate::security::Security<'a>,
+    /// Which items are behind which tag features (none unless
+    /// [`crate::Custom::tag_features`]).
+    pub tags: crate::tags::Gates,
 }
 
 /// A value being checked: the place (`self.age`, `*value`) for a `Copy` read, a
@@ -78,6 +81,7 @@ impl<'a> Plan<'a> {
             validated: HashSet::new(),
             strict,
             security: crate::security::Security::new(api),
+            tags: crate::tags::Gates::off(),
         };
         // A type needs checking if it holds one that does: grow the set until it stops,
         // which also settles types that hold themselves.
@@ -102,6 +106,15 @@ impl<'a> Plan<'a> {
             .filter(|name| plan.needs.contains(name))
             .collect();
         plan
+    }
+
+    /// The plan with each tag's operations, and the types only they use, behind the
+    /// tag's cargo feature when `on` ([`crate::Custom::tag_features`]).
+    pub fn with_tag_features(mut self, api: &Api, on: bool) -> Self {
+        if on {
+            self.tags = crate::tags::Gates::new(api);
+        }
+        self
     }
 
     /// Whether JSON `null` is a value of `ty`: nullable, any value, or an alias of one.

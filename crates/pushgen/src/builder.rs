@@ -62,6 +62,10 @@ pub struct Compiled {
     pub inputs: Vec<PathBuf>,
     /// What did not stop generation but should be said (printed as `cargo:warning`s).
     pub warnings: Vec<String>,
+    /// With [`Builder::tag_features`], the features the generated code names, each
+    /// once, in the order of the specs and their tags: the crate's `Cargo.toml` must
+    /// declare them. Empty otherwise.
+    pub tag_features: Vec<String>,
 }
 
 impl Builder {
@@ -174,6 +178,37 @@ impl Builder {
         self
     }
 
+    /// Whether each of the spec's tags is a cargo feature (default: no). On, the
+    /// operations of a tag, and the types only they use, are compiled only when the
+    /// feature `tag-<tag in kebab case>` is on (`Chat` → `tag-chat`, `Fine-tuning` →
+    /// `tag-fine-tuning`, `Audit Logs` → `tag-audit-logs`; tags whose names would be alike
+    /// get `-2`, `-3`, in the spec's order); an operation under several tags when any of
+    /// theirs is. Operations without a tag are behind the feature `untagged`, schemas no
+    /// operation uses (a WebSocket's events, say) behind `other-schemas`; a type several
+    /// of these use is compiled when any of their features is on. So a crate that uses
+    /// two tags of a big API compiles a fraction of it. A spec without tags has no
+    /// features, and nothing is gated.
+    ///
+    /// The features are evaluated in the crate that includes the code, so its own
+    /// `Cargo.toml` must declare every one (an undeclared feature is never on, and
+    /// rustc warns of it as an unexpected `cfg`); [`Compiled::tag_features`] lists them,
+    /// and [`crate::tag_features`] gives them for an API:
+    ///
+    /// ```toml
+    /// [features]
+    /// default = ["tag-chat", "tag-files"]
+    /// tag-chat = []
+    /// tag-files = []
+    /// untagged = []
+    /// other-schemas = []
+    /// ```
+    ///
+    /// Specs of one builder that share a tag share its feature.
+    pub fn tag_features(mut self, on: bool) -> Self {
+        self.custom.tag_features = on;
+        self
+    }
+
     /// Whether to print cargo's instructions (`cargo:rerun-if-changed`,
     /// `cargo:warning`) on stdout (default: yes; off for a builder used outside
     /// `build.rs`).
@@ -238,6 +273,15 @@ impl Builder {
                 .push(format!("attribute matcher `{matcher}` names nothing"));
         }
 
+        if self.custom.tag_features {
+            for (api, _) in &apis {
+                for tag in pushgen_codegen::tag_features(api) {
+                    if !compiled.tag_features.contains(&tag.feature) {
+                        compiled.tag_features.push(tag.feature);
+                    }
+                }
+            }
+        }
         let files: Vec<GeneratedFile> = apis
             .iter()
             .flat_map(|(api, module)| {

@@ -20,7 +20,10 @@ pub mod sdk;
 
 pub use builder::{Builder, Compiled};
 
-pub use pushgen_codegen::{Custom, CustomError, ExampleSuite, GeneratedFile, Parts, examples_test};
+pub use pushgen_codegen::{
+    Custom, CustomError, ExampleSuite, GeneratedFile, Parts, TagFeature, examples_test,
+    tag_features,
+};
 pub use pushgen_ingest::{Overlay, SpecError, SpecErrors, Warning};
 pub use pushgen_ir as ir;
 

@@ -307,3 +307,37 @@ fn the_library_returns_warnings_beside_the_code() {
     assert_eq!(warning.pointer, "/actions/0/target");
     assert!(!generated.files.is_empty());
 }
+
+#[test]
+fn tags_become_features_only_when_asked() {
+    let tmp = TempDir::new("builder-tags");
+    let build = |on: bool| {
+        Builder::new(fixture("tags.yaml"))
+            .out_dir(tmp.0.clone())
+            .emit_cargo_instructions(false)
+            .tag_features(on)
+            .compile()
+            .expect("the tags fixture")
+    };
+    let off = build(false);
+    assert!(off.tag_features.is_empty());
+    let text = fs::read_to_string(tmp.join("tags.rs")).unwrap();
+    assert!(!text.contains("feature = \"tag-"), "{text}");
+    let on = build(true);
+    assert_eq!(
+        on.tag_features,
+        [
+            "tag-pets",
+            "tag-store-orders",
+            "tag-admin",
+            "untagged",
+            "other-schemas"
+        ]
+    );
+    let text = fs::read_to_string(tmp.join("tags.rs")).unwrap();
+    // One file: the gates are on the items of its inline modules.
+    assert!(
+        text.contains("    #[cfg(feature = \"tag-store-orders\")]\n    /// Types of `getOrder`"),
+        "{text}"
+    );
+}

@@ -20,6 +20,11 @@ pub mod split {
     pushgen_runtime::include_api!("split");
 }
 
+/// A spec with tags: each is one of this crate's features (`Builder::tag_features`).
+pub mod tags {
+    pushgen_runtime::include_api!("tags");
+}
+
 /// Types this crate had before it generated any code.
 pub mod problem {
     /// The service's own error, used for the spec's `Error` schema

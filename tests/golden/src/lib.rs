@@ -62,6 +62,10 @@ pub mod shapes;
 pub mod split;
 
 #[rustfmt::skip] // prettyplease formats generated code, not rustfmt
+#[path = "../generated/tags/mod.rs"]
+pub mod tags;
+
+#[rustfmt::skip] // prettyplease formats generated code, not rustfmt
 #[path = "../generated/ticks/mod.rs"]
 pub mod ticks;
 

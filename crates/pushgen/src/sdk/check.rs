@@ -9,7 +9,9 @@ use std::process::Command;
 use std::time::Instant;
 
 /// Every combination of the SDK's features that differs: `rustls` implies `client`,
-/// `tls` implies `server`.
+/// `tls` implies `server`. An SDK whose tags are features gets `all-tags` added to each
+/// but the first three, which then check the client and the server with no tag on
+/// ([`feature_sets`]).
 pub const FEATURE_SETS: &[&str] = &[
     "",
     "client",
@@ -19,6 +21,25 @@ pub const FEATURE_SETS: &[&str] = &[
     "server,tls",
     "client,rustls,server,tls",
 ];
+
+/// The feature sets clippy checks an SDK with: [`FEATURE_SETS`], each but the first
+/// three with `all-tags` when the manifest (`manifest`, its text) declares it.
+pub fn feature_sets(manifest: &str) -> Vec<String> {
+    let tags = manifest
+        .lines()
+        .any(|line| line.starts_with("all-tags = ["));
+    FEATURE_SETS
+        .iter()
+        .enumerate()
+        .map(|(i, set)| {
+            if tags && i >= 3 {
+                format!("{set},all-tags")
+            } else {
+                set.to_string()
+            }
+        })
+        .collect()
+}
 
 /// How to run the checks.
 #[derive(Debug, Clone)]
@@ -78,7 +99,9 @@ pub fn check_crate(dir: &Path, options: &CheckOptions) -> Result<Vec<Passed>, St
         Ok(())
     };
     run("cargo package".into(), vec!["package", "--quiet"], false)?;
-    for features in FEATURE_SETS {
+    let manifest = std::fs::read_to_string(dir.join("Cargo.toml"))
+        .map_err(|e| format!("read {}: {e}", dir.join("Cargo.toml").display()))?;
+    for features in &feature_sets(&manifest) {
         run(
             format!("clippy with features [{features}]"),
             // The library is the crate's one target (its unit tests stay with the
@@ -88,7 +111,7 @@ pub fn check_crate(dir: &Path, options: &CheckOptions) -> Result<Vec<Passed>, St
                 "--quiet",
                 "--no-default-features",
                 "--features",
-                features,
+                features.as_str(),
                 "--",
                 "-D",
                 "warnings",

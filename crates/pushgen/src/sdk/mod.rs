@@ -5,10 +5,10 @@
 //!
 //! | file | from |
 //! |---|---|
-//! | `Cargo.toml` | `templates/sdk/Cargo.toml`, with the spec's `info` where not given |
+//! | `Cargo.toml` | `templates/sdk/Cargo.toml`, with the spec's `info` where not given, and its tags as features (`all-tags` in `default`) |
 //! | `README.md` | `templates/sdk/README.md`, with a usage example per push or stream operation (the crate's docs, so its examples are doctests) |
 //! | `src/lib.rs` | written here: the crate's modules, the client and server behind features |
-//! | `src/api/` | the generated code ([`pushgen_codegen`], cargo features on) |
+//! | `src/api/` | the generated code ([`pushgen_codegen`], cargo features on, each tag a feature) |
 //! | `src/pushgen_runtime/` | the runtime's source (`sdk/vendor.rs`) |
 //! | `spec/` | the spec, the files it `$ref`s and the overlays, for reference |
 
@@ -83,9 +83,24 @@ pub fn generate_sdk(options: &SdkOptions) -> Result<Sdk, Error> {
     let krate = name.replace('-', "_");
     let mut notes = Vec::new();
 
+    // Each tag a feature, when the manifest's template has a place for them (a template
+    // of the user's from before them has not).
+    let tags = if template::has_placeholder(&templates["Cargo.toml"], "tag_features") {
+        pushgen_codegen::tag_features(&api)
+    } else {
+        if !api.operations.iter().all(|op| op.tags.is_empty()) {
+            notes.push(
+                "the Cargo.toml template has no {{tag_features}}, so the spec's tags are \
+                 not features: every operation is always compiled"
+                    .into(),
+            );
+        }
+        Vec::new()
+    };
     let custom = Custom {
         runtime_path: Some(format!("crate::{}", vendor::MODULE)),
         cargo_features: true,
+        tag_features: !tags.is_empty(),
         ..Custom::default()
     };
     let parts = Parts {
@@ -120,6 +135,9 @@ pub fn generate_sdk(options: &SdkOptions) -> Result<Sdk, Error> {
     values.insert("description", readme_description(&api));
     values.insert("examples", examples(&api, &krate));
     values.insert("command", command(options, &name, &version));
+    values.insert("tag_feature_rows", tag_feature_rows(&tags));
+    values.insert("client_features", client_features(&tags));
+    values.insert("tags_note", tags_note(&tags));
     let readme = template::fill("README.md", &templates["README.md"], &values)?;
 
     let mut manifest = values.clone();
@@ -131,6 +149,9 @@ pub fn generate_sdk(options: &SdkOptions) -> Result<Sdk, Error> {
         template::toml_string(&package_description(options, &api)),
     );
     manifest.insert("metadata", metadata(options, &api, &mut notes));
+    let (default_tags, tag_lines) = manifest_tag_features(&tags);
+    manifest.insert("default_tags", default_tags);
+    manifest.insert("tag_features", tag_lines);
     let cargo_toml = template::fill("Cargo.toml", &templates["Cargo.toml"], &manifest)?;
     files.push(GeneratedFile {
         name: "Cargo.toml".into(),
@@ -177,6 +198,92 @@ fn lib_rs(api: &ir::Api) -> String {
         version = env!("CARGO_PKG_VERSION"),
         source = api.source,
         runtime = vendor::MODULE,
+    )
+}
+
+/// The feature that turns on every tag's.
+const ALL_TAGS: &str = "all-tags";
+
+/// What `default` adds for the tags (`, "all-tags"`), and the tags' features: `all-tags`
+/// and one per tag, each with the tag's name and the first line of its description.
+/// Nothing for an API without tags.
+fn manifest_tag_features(tags: &[pushgen_codegen::TagFeature]) -> (String, String) {
+    if tags.is_empty() {
+        return (String::new(), String::new());
+    }
+    let all: Vec<String> = tags
+        .iter()
+        .map(|t| template::toml_string(&t.feature))
+        .collect();
+    let mut lines = format!(
+        "\n# The spec's tags: each feature compiles the tag's operations and the types only\n\
+         # they use. `{ALL_TAGS}` is every one.\n\
+         {ALL_TAGS} = [{}]\n",
+        all.join(", ")
+    );
+    for tag in tags {
+        let about = tag
+            .description
+            .as_deref()
+            .and_then(|d| d.lines().map(str::trim).find(|l| !l.is_empty()));
+        let comment = match (&tag.tag, about) {
+            (Some(name), Some(about)) => format!("# `{name}`: {about}"),
+            (Some(name), None) => format!("# `{name}`"),
+            (None, about) => {
+                let about = about.unwrap_or_default();
+                let mut chars = about.chars();
+                let first = chars.next().map(|c| c.to_uppercase().to_string());
+                format!("# {}{}.", first.unwrap_or_default(), chars.as_str())
+            }
+        };
+        let comment: String = comment.chars().filter(|c| !c.is_control()).collect();
+        lines.push_str(&format!("{comment}\n{} = []\n", tag.feature));
+    }
+    (format!(", \"{ALL_TAGS}\""), lines)
+}
+
+/// The README's rows of the feature table for the tags.
+fn tag_feature_rows(tags: &[pushgen_codegen::TagFeature]) -> String {
+    if tags.is_empty() {
+        return String::new();
+    }
+    let mut rows = format!("| `{ALL_TAGS}` | yes | every tag's feature below |\n");
+    for tag in tags {
+        let what = match &tag.tag {
+            Some(name) => format!(
+                "the operations tagged `{}`",
+                name.replace('|', "\\|").replace('`', "'")
+            ),
+            None => tag.description.clone().unwrap_or_default(),
+        };
+        rows.push_str(&format!(
+            "| `{}` | yes (`{ALL_TAGS}`) | {what}, and the types only they use |\n",
+            tag.feature
+        ));
+    }
+    rows
+}
+
+/// The features of the README's client-only line: `"client"`, and `"all-tags"` when the
+/// tags are features.
+fn client_features(tags: &[pushgen_codegen::TagFeature]) -> String {
+    if tags.is_empty() {
+        "\"client\"".into()
+    } else {
+        format!("\"client\", \"{ALL_TAGS}\"")
+    }
+}
+
+/// The README's word on choosing tags, after the client-only line.
+fn tags_note(tags: &[pushgen_codegen::TagFeature]) -> String {
+    let Some(first) = tags.first() else {
+        return String::new();
+    };
+    format!(
+        " Each tag of the spec is a feature: name only those you use instead of \
+         `{ALL_TAGS}` (`features = [\"client\", \"{}\"]`) and the rest of the API is not \
+         compiled.",
+        first.feature
     )
 }
 

@@ -94,6 +94,22 @@ pub fn fill(name: &str, template: &str, values: &BTreeMap<&str, String>) -> Resu
     Ok(out)
 }
 
+/// Whether `template` has the placeholder `{{key}}` (comments aside).
+pub fn has_placeholder(template: &str, key: &str) -> bool {
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            return false;
+        };
+        if after[..end].trim() == key {
+            return true;
+        }
+        rest = &after[end + 2..];
+    }
+    false
+}
+
 /// `value` as a TOML basic string, quotes included.
 pub fn toml_string(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
@@ -133,6 +149,14 @@ mod tests {
         );
         let open = fill("t", "{{name", &values).unwrap_err().to_string();
         assert_eq!(open, "template t: a `{{` is not closed");
+    }
+
+    #[test]
+    fn placeholders_are_found_outside_comments() {
+        let template = "{{! tag_features }}\na = [{{ default_tags }}]\n";
+        assert!(has_placeholder(template, "default_tags"));
+        assert!(!has_placeholder(template, "tag_features"));
+        assert!(has_placeholder(BUILT_IN[0].1, "tag_features"));
     }
 
     #[test]
