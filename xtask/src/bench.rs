@@ -1,8 +1,9 @@
-//! `cargo xtask bench codegen|push|idle|fanout`: the project's benchmarks. Each writes its own section
+//! `cargo xtask bench codegen|compile|push|idle|fanout`: the project's benchmarks. Each writes its own section
 //! of `docs/BENCHMARKS.md`, between markers, and leaves the rest of the file (the notes
 //! people write around the figures) as it is.
 
 mod codegen;
+mod compile;
 mod fanout;
 mod idle;
 mod latency;
@@ -14,6 +15,7 @@ mod push;
 use std::path::Path;
 
 const USAGE: &str = "usage: cargo xtask bench codegen [--runs N] [--no-peers] | \
+                     compile [--runs N] [--no-peers] [--spec openai|synthetic] [--smoke] | \
                      push [--runs N] [--small N] [--large N] [--no-baselines] [--smoke] | \
                      idle [--subscriptions N] [--runs N] | \
                      fanout [--subscribers N] [--events N] [--size BYTES] [--runs N]";
@@ -21,6 +23,7 @@ const USAGE: &str = "usage: cargo xtask bench codegen [--runs N] [--no-peers] | 
 pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     match args.first().map(String::as_str) {
         Some("codegen") => codegen::run(root, &args[1..]),
+        Some("compile") => compile::run(root, &args[1..]),
         Some("push") => push::run(root, &args[1..]),
         Some("idle") => idle::run(root, &args[1..]),
         Some("fanout") => fanout::run(root, &args[1..]),

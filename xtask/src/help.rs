@@ -60,6 +60,18 @@ pub const COMMANDS: &[Command] = &[
                 Kubernetes' and OpenAI's specs; writes its section of docs/BENCHMARKS.md.",
     },
     Command {
+        name: "bench compile",
+        usage: "[--runs N] [--no-peers] [--spec openai|synthetic] [--smoke]",
+        about: "`cargo check` time and peak memory of the crate of generated code alone (its \
+                dependencies built beforehand; then touch src/lib.rs and check offline with \
+                CARGO_INCREMENTAL=0, N interleaved runs, default 3), for pushgen (types, \
+                server and client; types and client) and, unless --no-peers, openapi-to-rust \
+                0.23.0 and progenitor 0.15.1, on OpenAI's spec and a synthetic spec of 1,000 \
+                operations (--spec takes one); crates under target/bench-compile/; writes its \
+                section of docs/BENCHMARKS.md. --smoke checks the consumer example's types \
+                once and writes nothing.",
+    },
+    Command {
         name: "bench push",
         usage: "[--runs N] [--small N] [--large N] [--no-baselines] [--smoke]",
         about: "Events per second of the generated push streams (envelope and item mode, SSE \

@@ -17,6 +17,10 @@
 //! - `cargo xtask bench codegen [--runs N] [--no-peers]`: time the release CLI on synthetic
 //!   specs of 100, 1,000 and 10,000 operations and on GitHub's spec, then beside
 //!   openapi-to-rust and progenitor on four real specs; write `docs/BENCHMARKS.md`.
+//! - `cargo xtask bench compile [--runs N] [--no-peers] [--spec openai|synthetic] [--smoke]`:
+//!   `cargo check` time and peak memory of the crate pushgen generates, and openapi-to-rust's
+//!   and progenitor's, for OpenAI's spec and a synthetic one of 1,000 operations, its
+//!   dependencies built beforehand; write `docs/BENCHMARKS.md`.
 //! - `cargo xtask bench push [--runs N] [--small N] [--large N] [--no-baselines] [--smoke]`:
 //!   events per second of the generated push streams against hand-written axum, tonic and
 //!   raw TCP baselines (`xtask/baselines`); write `docs/BENCHMARKS.md`.

@@ -46,6 +46,8 @@ pub(super) enum Tool {
     PushgenAll,
     /// pushgen, types and client: what the peers generate.
     PushgenClient,
+    /// pushgen, types alone: `bench compile --smoke`, not compared.
+    PushgenTypes,
     OpenapiToRust,
     Progenitor,
 }
@@ -62,6 +64,7 @@ impl Tool {
         match self {
             Tool::PushgenAll => "pushgen (types, server, client)",
             Tool::PushgenClient => "pushgen (types, client)",
+            Tool::PushgenTypes => "pushgen (types)",
             Tool::OpenapiToRust => "openapi-to-rust 0.23.0 (types, client)",
             Tool::Progenitor => "progenitor 0.15.1 (types, client)",
         }
@@ -72,7 +75,7 @@ impl Tool {
         match self {
             Tool::OpenapiToRust => Some(("openapi-to-rust", "0.23.0", "openapi-to-rust")),
             Tool::Progenitor => Some(("cargo-progenitor", "0.15.1", "cargo-progenitor")),
-            Tool::PushgenAll | Tool::PushgenClient => None,
+            Tool::PushgenAll | Tool::PushgenClient | Tool::PushgenTypes => None,
         }
     }
 }
@@ -81,9 +84,9 @@ impl Tool {
 /// and the xtask that starts each one fresh (`None`: started from this process, whose
 /// own peak then counts in theirs, as in this module's tests).
 pub(super) struct Binaries {
-    pushgen: PathBuf,
-    peers: Vec<(Tool, Result<PathBuf, String>)>,
-    starter: Option<PathBuf>,
+    pub(super) pushgen: PathBuf,
+    pub(super) peers: Vec<(Tool, Result<PathBuf, String>)>,
+    pub(super) starter: Option<PathBuf>,
 }
 
 /// Installs the peers that are not installed yet.
@@ -130,31 +133,56 @@ pub(super) fn install(root: &Path, pushgen: PathBuf) -> Binaries {
 /// One run: wall seconds and peak resident MiB, or why it failed.
 #[derive(Debug, Clone)]
 pub(super) enum Outcome {
-    Ran { wall: f64, peak_mib: f64 },
+    /// `cpu`: user and system seconds of the tool and every process it waited for.
+    Ran {
+        wall: f64,
+        peak_mib: f64,
+        cpu: f64,
+    },
     Failed(String),
 }
 
 /// Runs `tool` on `spec` into an empty `out`.
 pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> Outcome {
     let _ = std::fs::remove_dir_all(out);
+    match command(binaries, tool, spec, out) {
+        Ok(command) => timed(binaries, command, out, |_| true),
+        Err(why) => Outcome::Failed(why),
+    }
+}
+
+/// The command that runs `tool` on `spec` into `out`, as its documentation says; an error
+/// if the tool is not installed.
+pub(super) fn command(
+    binaries: &Binaries,
+    tool: Tool,
+    spec: &Path,
+    out: &Path,
+) -> Result<Command, String> {
     let command = match tool {
-        Tool::PushgenAll | Tool::PushgenClient => {
+        Tool::PushgenAll | Tool::PushgenClient | Tool::PushgenTypes => {
             let mut command = Command::new(&binaries.pushgen);
             command
                 .args(["codegen", "--spec"])
                 .arg(spec)
                 .arg("--out")
                 .arg(out);
-            if tool == Tool::PushgenClient {
-                command.arg("--client");
+            match tool {
+                Tool::PushgenClient => {
+                    command.arg("--client");
+                }
+                Tool::PushgenTypes => {
+                    command.arg("--types");
+                }
+                _ => {}
             }
             command
         }
         Tool::OpenapiToRust | Tool::Progenitor => {
             let binary = match binaries.peers.iter().find(|(t, _)| *t == tool) {
                 Some((_, Ok(binary))) => binary,
-                Some((_, Err(e))) => return Outcome::Failed(e.clone()),
-                None => return Outcome::Failed("not installed".into()),
+                Some((_, Err(e))) => return Err(e.clone()),
+                None => return Err("not installed".into()),
             };
             let mut command = Command::new(binary);
             if tool == Tool::OpenapiToRust {
@@ -175,13 +203,26 @@ pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> 
             command
         }
     };
-    let errors = out.with_extension("stderr");
-    let peak_file = out.with_extension("peak");
+    Ok(command)
+}
+
+/// Runs `command` (in its directory, with its environment), timed from outside, with its
+/// peak memory; its stderr is kept in `record.stderr`. A failure is recorded with the
+/// first line of stderr that `says_why` accepts, or else its first line: a compiler's
+/// warnings come before its first error.
+pub(super) fn timed(
+    binaries: &Binaries,
+    command: Command,
+    record: &Path,
+    says_why: fn(&str) -> bool,
+) -> Outcome {
+    let errors = record.with_extension("stderr");
+    let peak_file = record.with_extension("peak");
     let Ok(stderr) = File::create(&errors) else {
         return Outcome::Failed(format!("cannot create {}", errors.display()));
     };
     let started = Instant::now();
-    let (status, peak_mib) = match &binaries.starter {
+    let (status, usage) = match &binaries.starter {
         Some(xtask) => {
             let mut wrapped = Command::new(xtask);
             wrapped
@@ -192,14 +233,27 @@ pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> 
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(stderr));
+            if let Some(dir) = command.get_current_dir() {
+                wrapped.current_dir(dir);
+            }
+            for (key, value) in command.get_envs() {
+                match value {
+                    Some(value) => wrapped.env(key, value),
+                    None => wrapped.env_remove(key),
+                };
+            }
             let status = match wrapped.status() {
                 Ok(status) => status,
                 Err(e) => return Outcome::Failed(format!("spawn: {e}")),
             };
-            let peak_mib = std::fs::read_to_string(&peak_file)
-                .ok()
-                .and_then(|text| text.trim().parse::<f64>().ok());
-            (status, peak_mib)
+            let usage = std::fs::read_to_string(&peak_file).ok().and_then(|text| {
+                let mut figures = text.split_whitespace().map(str::parse::<f64>);
+                match (figures.next(), figures.next()) {
+                    (Some(Ok(peak_mib)), Some(Ok(cpu))) => Some(Usage { peak_mib, cpu }),
+                    _ => None,
+                }
+            });
+            (status, usage)
         }
         None => {
             let mut command = command;
@@ -208,23 +262,28 @@ pub(super) fn once(binaries: &Binaries, tool: Tool, spec: &Path, out: &Path) -> 
                 .stdout(Stdio::null())
                 .stderr(Stdio::from(stderr));
             match run_with_peak(command) {
-                Ok((status, peak_mib)) => (status, Some(peak_mib)),
+                Ok((status, usage)) => (status, Some(usage)),
                 Err(e) => return Outcome::Failed(e),
             }
         }
     };
     let wall = started.elapsed().as_secs_f64();
     if status.success() {
-        return match peak_mib {
-            Some(peak_mib) => Outcome::Ran { wall, peak_mib },
+        return match usage {
+            Some(Usage { peak_mib, cpu }) => Outcome::Ran {
+                wall,
+                peak_mib,
+                cpu,
+            },
             None => Outcome::Failed("no peak memory recorded".into()),
         };
     }
     let said = std::fs::read_to_string(&errors).unwrap_or_default();
-    let first = said
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
+    let mut lines = said.lines().map(str::trim).filter(|l| !l.is_empty());
+    let first = lines
+        .clone()
+        .find(|l| says_why(l))
+        .or_else(|| lines.next())
         .unwrap_or("(nothing on stderr)");
     let first: String = portable(first).chars().take(160).collect();
     Outcome::Failed(format!("exit {}: {first}", status.code().unwrap_or(-1)))
@@ -259,8 +318,8 @@ fn portable(said: &str) -> String {
 pub(crate) const PEAK_RSS: &str = "__peak-rss";
 
 /// `xtask __peak-rss FILE PROGRAM ARGS…`: runs PROGRAM (standard streams inherited),
-/// writes its peak resident memory in MiB to FILE, and exits as it did (a signal as
-/// 128 + its number).
+/// writes its peak resident memory in MiB and its CPU seconds to FILE, and exits as it
+/// did (a signal as 128 + its number).
 pub(crate) fn peak_rss(args: &[String]) -> std::process::ExitCode {
     let [file, program, rest @ ..] = args else {
         eprintln!("usage: xtask {PEAK_RSS} FILE PROGRAM [ARGS…]");
@@ -269,8 +328,8 @@ pub(crate) fn peak_rss(args: &[String]) -> std::process::ExitCode {
     let mut command = Command::new(program);
     command.args(rest);
     match run_with_peak(command) {
-        Ok((status, peak_mib)) => {
-            if let Err(e) = std::fs::write(file, format!("{peak_mib:.1}\n")) {
+        Ok((status, Usage { peak_mib, cpu })) => {
+            if let Err(e) = std::fs::write(file, format!("{peak_mib:.1} {cpu:.3}\n")) {
                 eprintln!("xtask: {file}: {e}");
                 return std::process::ExitCode::from(2);
             }
@@ -287,9 +346,16 @@ pub(crate) fn peak_rss(args: &[String]) -> std::process::ExitCode {
     }
 }
 
+/// What `wait4` says a process used: its peak resident memory, and its CPU time, both
+/// counting the processes it waited for (rustc under cargo).
+struct Usage {
+    peak_mib: f64,
+    cpu: f64,
+}
+
 /// Spawns `command` and waits for it with `wait4`, which gives its peak resident memory
-/// (`ru_maxrss`, KiB) with its status.
-fn run_with_peak(mut command: Command) -> Result<(ExitStatus, f64), String> {
+/// (`ru_maxrss`, KiB) and CPU time with its status.
+fn run_with_peak(mut command: Command) -> Result<(ExitStatus, Usage), String> {
     let child = command.spawn().map_err(|e| format!("spawn: {e}"))?;
     let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
     let mut status = 0;
@@ -309,9 +375,13 @@ fn run_with_peak(mut command: Command) -> Result<(ExitStatus, f64), String> {
     }
     // The child is reaped: dropping `Child` does not wait again.
     drop(child);
+    let seconds = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     Ok((
         ExitStatus::from_raw(status),
-        usage.ru_maxrss as f64 / 1024.0,
+        Usage {
+            peak_mib: usage.ru_maxrss as f64 / 1024.0,
+            cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
+        },
     ))
 }
 
@@ -324,12 +394,16 @@ pub(super) struct Row {
 
 impl Row {
     /// One figure of every run that ran, sorted.
-    fn sorted(&self, figure: impl Fn(f64, f64) -> f64) -> Vec<f64> {
+    fn sorted(&self, figure: impl Fn(f64, f64, f64) -> f64) -> Vec<f64> {
         let mut values: Vec<f64> = self
             .outcomes
             .iter()
             .filter_map(|o| match o {
-                Outcome::Ran { wall, peak_mib } => Some(figure(*wall, *peak_mib)),
+                Outcome::Ran {
+                    wall,
+                    peak_mib,
+                    cpu,
+                } => Some(figure(*wall, *peak_mib, *cpu)),
                 Outcome::Failed(_) => None,
             })
             .collect();
@@ -337,21 +411,27 @@ impl Row {
         values
     }
 
-    fn walls(&self) -> Vec<f64> {
-        self.sorted(|wall, _| wall)
+    pub(super) fn walls(&self) -> Vec<f64> {
+        self.sorted(|wall, _, _| wall)
     }
 
-    fn median_wall(&self) -> Option<f64> {
+    pub(super) fn median_wall(&self) -> Option<f64> {
         let walls = self.walls();
         walls.get(walls.len() / 2).copied()
     }
 
-    fn peak_mib(&self) -> Option<f64> {
-        let peaks = self.sorted(|_, peak| peak);
+    /// The median CPU seconds: steadier than wall time on a shared machine.
+    pub(super) fn median_cpu(&self) -> Option<f64> {
+        let cpus = self.sorted(|_, _, cpu| cpu);
+        cpus.get(cpus.len() / 2).copied()
+    }
+
+    pub(super) fn peak_mib(&self) -> Option<f64> {
+        let peaks = self.sorted(|_, peak, _| peak);
         peaks.get(peaks.len() / 2).copied()
     }
 
-    fn failure(&self) -> Option<&str> {
+    pub(super) fn failure(&self) -> Option<&str> {
         self.outcomes.iter().find_map(|o| match o {
             Outcome::Failed(why) => Some(why.as_str()),
             Outcome::Ran { .. } => None,
@@ -387,7 +467,7 @@ pub(super) fn measure(
             };
             let outcome = once(binaries, row.tool, path, &scratch.join("peer-out"));
             match &outcome {
-                Outcome::Ran { wall, peak_mib } => println!(
+                Outcome::Ran { wall, peak_mib, .. } => println!(
                     "{} / {}: run {}/{runs}: {wall:.3} s, {peak_mib:.0} MiB",
                     row.spec,
                     row.tool.label(),
@@ -518,7 +598,7 @@ mod tests {
 
     #[test]
     fn a_failure_is_reported_without_this_machines_paths() {
-        let said = "thread 'main' (15382) panicked at /root/.cargo/registry/src/\
+        let said = "thread 'main' (15382) panicked at /home/dev/.cargo/registry/src/\
                     index.crates.io-1949cf8c6b5b557f/progenitor-impl-0.15.1/src/method.rs:2057:23:";
         assert_eq!(
             portable(said),
