@@ -19,7 +19,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let methods = api
         .operations
         .iter()
-        .map(|op| crate::tags::on_impl_items(&plan.tags.operation(op), method(op, plan)));
+        .map(|op| crate::tags::on_items(&plan.tags.operation(op), method(op, plan)));
     let methods = quote!(#(#methods)*);
     let credentials = credential_setters(api, plan);
     let observers = api.operations.iter().map(|op| {

@@ -23,7 +23,7 @@
 //! `Chat` reaches 76. An API without tags has no features: nothing is gated.
 
 use crate::types::reachable;
-use proc_macro2::TokenStream;
+use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use pushgen_ir::{Api, NamedType, Operation, Response, Streaming, TypeRef};
 use quote::quote;
 use std::collections::{BTreeSet, HashMap};
@@ -338,29 +338,43 @@ fn operation_types(op: &Operation) -> Vec<&TypeRef> {
 }
 
 /// Puts `attribute` first on each item of `items` (a struct and its `impl`s, a macro
-/// call and what follows it): what one model or operation makes is gated as one.
-/// Tokens that are not items are returned as they are.
+/// call and what follows it, the methods of an `impl` block): what one model or
+/// operation makes is gated as one.
 pub fn on_items(attribute: &TokenStream, items: TokenStream) -> TokenStream {
-    if attribute.is_empty() || items.is_empty() {
+    if attribute.is_empty() {
         return items;
     }
-    let Ok(file) = syn::parse2::<syn::File>(items.clone()) else {
-        return items;
-    };
-    let items = file.items.iter().map(|item| quote!(#attribute #item));
-    quote!(#(#items)*)
+    let items = split_items(items).into_iter();
+    quote!(#(#attribute #items)*)
 }
 
-/// Like [`on_items`], for the items of an `impl` block (methods).
-pub fn on_impl_items(attribute: &TokenStream, items: TokenStream) -> TokenStream {
-    if attribute.is_empty() || items.is_empty() {
-        return items;
+/// Splits generated items apart at the token level, which is all gating needs and costs
+/// nothing beside parsing them again: an item ends at a `;`, or at a `{ .. }` group that
+/// no `;` follows (`use a::{b, c};` and `const C: S = S { .. };` go on to theirs). Its
+/// attributes (`#` and a `[..]` group) come with it. The generator writes no item that
+/// ends otherwise (no `const C: u8 = { 1 } + 1;`).
+fn split_items(tokens: TokenStream) -> Vec<TokenStream> {
+    let mut items = Vec::new();
+    let mut item = Vec::new();
+    let mut tokens = tokens.into_iter().peekable();
+    while let Some(token) = tokens.next() {
+        let ends = match &token {
+            TokenTree::Punct(p) => p.as_char() == ';',
+            TokenTree::Group(g) => {
+                g.delimiter() == Delimiter::Brace
+                    && !matches!(tokens.peek(), Some(TokenTree::Punct(p)) if p.as_char() == ';')
+            }
+            _ => false,
+        };
+        item.push(token);
+        if ends {
+            items.push(item.drain(..).collect());
+        }
     }
-    let Ok(block) = syn::parse2::<syn::ItemImpl>(quote!(impl Gated { #items })) else {
-        return items;
-    };
-    let items = block.items.iter().map(|item| quote!(#attribute #item));
-    quote!(#(#items)*)
+    if !item.is_empty() {
+        items.push(item.into_iter().collect());
+    }
+    items
 }
 
 #[cfg(test)]
@@ -566,15 +580,58 @@ mod tests {
     #[test]
     fn every_item_gets_the_attribute() {
         let gate = cfg(&["tag-a"]);
-        let out = on_items(&gate, quote!(struct A; impl A {} m! { x }));
-        assert_eq!(out.to_string().matches("cfg").count(), 3, "{out}");
-        let methods = on_impl_items(
+        let out = on_items(
             &gate,
             quote!(
-                fn a(&self) {}
+                /// A.
+                #[derive(Debug)]
+                struct A;
+                impl A {}
+                m! { x }
+                use super::{a, b};
+                const C: S = S { a: 1 };
+                pub struct B {
+                    x: u8,
+                }
+            ),
+        );
+        let expected = quote!(
+            #[cfg(feature = "tag-a")]
+            /// A.
+            #[derive(Debug)]
+            struct A;
+            #[cfg(feature = "tag-a")]
+            impl A {}
+            #[cfg(feature = "tag-a")]
+            m! { x }
+            #[cfg(feature = "tag-a")]
+            use super::{a, b};
+            #[cfg(feature = "tag-a")]
+            const C: S = S { a: 1 };
+            #[cfg(feature = "tag-a")]
+            pub struct B {
+                x: u8,
+            }
+        );
+        assert_eq!(out.to_string(), expected.to_string());
+        let methods = on_items(
+            &gate,
+            quote!(
+                fn a(&self) -> Result<(), E> {}
+                type T = u8;
                 pub async fn b() {}
             ),
         );
-        assert_eq!(methods.to_string().matches("cfg").count(), 2, "{methods}");
+        assert_eq!(methods.to_string().matches("cfg").count(), 3, "{methods}");
+        assert!(
+            on_items(
+                &TokenStream::new(),
+                quote!(
+                    struct A;
+                )
+            )
+            .to_string()
+                == "struct A ;"
+        );
     }
 }
