@@ -10,7 +10,11 @@ use proc_macro2::TokenStream;
 use pushgen_ir::{ItemStream, Operation, Scalar, StreamItem, StreamMedia, Terminator, TypeRef};
 use quote::quote;
 
-pub fn item_types(op: &Operation, stream: &ItemStream) -> TokenStream {
+pub fn item_types(
+    op: &Operation,
+    stream: &ItemStream,
+    plan: &crate::validate::Plan<'_>,
+) -> TokenStream {
     let media = media(stream.media);
     let events = stream.items.iter().filter_map(|item| item.event.as_deref());
     let terminator = match &stream.terminator {
@@ -29,7 +33,7 @@ pub fn item_types(op: &Operation, stream: &ItemStream) -> TokenStream {
     let named = stream.items.len() > 1 || stream.items.iter().any(|i| i.event.is_some());
     let is_sse = stream.media == StreamMedia::EventStream;
     let (item_def, encode, decode) = if named {
-        named_items(op, stream, is_sse)
+        named_items(op, stream, is_sse, &plan.shared)
     } else {
         single_item(op, &stream.items[0], is_sse)
     };
@@ -141,6 +145,7 @@ fn named_items(
     op: &Operation,
     stream: &ItemStream,
     is_sse: bool,
+    shared: &crate::shared_enums::SharedEnums,
 ) -> (TokenStream, TokenStream, TokenStream) {
     let mut variants = Vec::new();
     let mut encode_arms = Vec::new();
@@ -182,11 +187,13 @@ fn named_items(
                 });
             }
         }
-        // `From` only where the payload type is one variant's alone.
+        // `From` only where the payload type is one variant's alone, aliases seen through
+        // (two `From` of one type would conflict).
+        let resolved = shared.resolve(&item.ty);
         let unique = stream
             .items
             .iter()
-            .filter(|other| other.ty == item.ty)
+            .filter(|other| shared.resolve(&other.ty) == resolved)
             .count()
             == 1;
         if unique {

@@ -34,6 +34,7 @@ mod runtime;
 mod rust_type;
 mod security;
 mod server;
+mod shared_enums;
 mod tags;
 mod types;
 mod usage;
@@ -140,7 +141,7 @@ fn directory(api: &Api, parts: Parts, custom: &Custom) -> Vec<GeneratedFile> {
     let header = render::header(&api.source);
     let sent = types::sent_by_clients(api);
     let sent = &sent;
-    let plan = validate::Plan::new(api, parts.strict).with_tag_features(api, custom.tag_features);
+    let plan = validate::Plan::new(api, parts.strict, custom);
     let plan = &plan;
     // The biggest single pieces first, so no worker is left with one at the end.
     let mut pieces = Vec::new();

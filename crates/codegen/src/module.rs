@@ -55,8 +55,7 @@ pub fn generate(api: &Api, parts: Parts, custom: &crate::Custom) -> TokenStream 
 
 /// Every part as an inline module, for `include!`: outer docs only.
 pub fn single_file(api: &Api, parts: Parts, custom: &crate::Custom) -> TokenStream {
-    let plan =
-        crate::validate::Plan::new(api, parts.strict).with_tag_features(api, custom.tag_features);
+    let plan = crate::validate::Plan::new(api, parts.strict, custom);
     let types = crate::types::generate(api, &plan, parts.strict, custom);
     let operations = crate::operations::generate(api, &plan);
     let server = parts.server.then(|| {

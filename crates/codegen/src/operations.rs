@@ -82,8 +82,10 @@ fn operation_module(op: &Operation, plan: &Plan<'_>) -> TokenStream {
     let streamed = match &op.streaming {
         Streaming::None => TokenStream::new(),
         Streaming::Envelope(push) => push_types(op, push),
-        Streaming::Items(stream) => crate::items::item_types(op, stream),
-        Streaming::Conditional(conditional) => crate::items::item_types(op, &conditional.stream),
+        Streaming::Items(stream) => crate::items::item_types(op, stream, plan),
+        Streaming::Conditional(conditional) => {
+            crate::items::item_types(op, &conditional.stream, plan)
+        }
     };
     let check = plan.check_request(op);
     let security = plan.security.constant(op);

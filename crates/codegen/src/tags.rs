@@ -22,6 +22,7 @@
 //! 31 untagged operations and 217 unused schemas reach 1026 of its 1422 schemas, where
 //! `Chat` reaches 76. An API without tags has no features: nothing is gated.
 
+use crate::shared_enums::SharedEnums;
 use crate::types::reachable;
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use pushgen_ir::{Api, NamedType, Operation, Response, Streaming, TypeRef};
@@ -158,8 +159,9 @@ impl Gates {
         Gates::default()
     }
 
-    /// The gates of `api`'s operations and types.
-    pub fn new(api: &Api) -> Self {
+    /// The gates of `api`'s operations and types. A declared enum that others are
+    /// aliases of (`shared`) is compiled whenever one of them is.
+    pub fn new(api: &Api, shared: &SharedEnums) -> Self {
         let features = tag_features(api);
         let index: HashMap<&str, usize> = features
             .iter()
@@ -206,6 +208,25 @@ impl Gates {
                     type_tags.entry(name).or_default().insert(other);
                 }
             }
+        }
+        for ty in &api.types {
+            let aliases = shared.aliases(&ty.name.camel);
+            if aliases.is_empty() {
+                continue;
+            }
+            // The union of the group's features; one member never gated, none.
+            let members =
+                std::iter::once(&*ty.name.camel).chain(aliases.iter().map(String::as_str));
+            let union: Option<BTreeSet<usize>> = members
+                .map(|name| type_tags.get(name).cloned())
+                .try_fold(BTreeSet::new(), |mut union, tags| {
+                    union.extend(tags?);
+                    Some(union)
+                });
+            match union {
+                Some(union) => type_tags.insert(&ty.name.camel, union),
+                None => type_tags.remove(&*ty.name.camel),
+            };
         }
         let names = |tags: &BTreeSet<usize>| -> Vec<String> {
             tags.iter().map(|&i| features[i].feature.clone()).collect()
@@ -527,7 +548,7 @@ mod tests {
             named("Orphan", &["Kept"]),
             named("Shared", &["Leaf"]),
         ];
-        let gates = Gates::new(&api);
+        let gates = Gates::new(&api, &SharedEnums::default());
         let features = |name: &str| gates.type_features(name).to_vec();
         // Two tags' operations reach it, and what it holds: either tag compiles both.
         assert_eq!(features("Shared"), ["tag-a", "tag-b"]);
@@ -559,7 +580,7 @@ mod tests {
             op.tags.clear();
         }
         assert!(tag_features(&api).is_empty());
-        let gates = Gates::new(&api);
+        let gates = Gates::new(&api, &SharedEnums::default());
         assert!(!gates.on() && gates.type_features("Orphan").is_empty());
         assert!(Gates::off().named_type("Shared").is_empty());
     }

@@ -125,6 +125,11 @@ fn named_type(
             let derive = !added.is_empty() || fields.iter().any(|(_, f)| !f.added.is_empty());
             struct_type(&docs, &added, &name, s, &fields, strict, derive)
         }
+        TypeKind::Enum(_) | TypeKind::IntEnum(_)
+            if let Some(declared) = plan.shared.alias_of(&ty.name.camel) =>
+        {
+            shared_enum(ty, &name, declared)
+        }
         TypeKind::Enum(e) => string_enum(&quote!(#docs #added), &name, e, strict),
         TypeKind::IntEnum(e) => int_enum(&quote!(#docs #added), &name, e, strict),
         TypeKind::Union(u) => union(&docs, &added, &name, u, strict),
@@ -375,6 +380,21 @@ fn string_enum(
         pub enum #name {
             #(#variants)*
         }
+    }
+}
+
+/// An enum alike another (`crate::shared_enums`): an alias of it, with its own docs.
+fn shared_enum(ty: &NamedType, name: &proc_macro2::Ident, declared: &str) -> TokenStream {
+    let docs = doc_opt(ty.description.as_deref());
+    // Written as is, not through `doc`, which would escape the link's brackets.
+    let gap = (!docs.is_empty()).then(|| quote!(#[doc = ""]));
+    let note = format!(" An alias of [`{declared}`], which lists the same values.");
+    let declared = ident(declared);
+    quote! {
+        #docs
+        #gap
+        #[doc = #note]
+        pub type #name = #declared;
     }
 }
 

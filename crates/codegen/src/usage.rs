@@ -24,7 +24,7 @@ pub struct Usage {
 /// the path of the generated modules (`consumer_api`, whose `client`, `operations` and
 /// `types` they are); `runtime` the runtime's (`consumer_api::pushgen_runtime`).
 pub fn usage_examples(api: &Api, krate: &str, runtime: &str) -> Vec<Usage> {
-    let plan = Plan::new(api, false);
+    let plan = Plan::new(api, false, &crate::Custom::default());
     // Arguments may name runtime types (a raw body): as the crate reaches the runtime.
     let codegen = format!("{runtime}::codegen");
     let (Ok(krate), Ok(runtime)) = (

@@ -40,6 +40,8 @@ pub struct Plan<'a> {
     /// Which items are behind which tag features (none unless
     /// [`crate::Custom::tag_features`]).
     pub tags: crate::tags::Gates,
+    /// Which enums are aliases of an alike one.
+    pub shared: crate::shared_enums::SharedEnums,
 }
 
 /// A value being checked: the place (`self.age`, `*value`) for a `Copy` read, a
@@ -72,16 +74,23 @@ impl Value {
 }
 
 impl<'a> Plan<'a> {
-    pub fn new(api: &'a Api, strict: bool) -> Plan<'a> {
+    pub fn new(api: &'a Api, strict: bool, custom: &crate::Custom) -> Plan<'a> {
         let types: HashMap<&str, &NamedType> =
             api.types.iter().map(|t| (&*t.name.camel, t)).collect();
+        let shared = crate::shared_enums::SharedEnums::new(api, custom);
+        let tags = if custom.tag_features {
+            crate::tags::Gates::new(api, &shared)
+        } else {
+            crate::tags::Gates::off()
+        };
         let mut plan = Plan {
             types,
             needs: HashSet::new(),
             validated: HashSet::new(),
             strict,
             security: crate::security::Security::new(api),
-            tags: crate::tags::Gates::off(),
+            tags,
+            shared,
         };
         // A type needs checking if it holds one that does: grow the set until it stops,
         // which also settles types that hold themselves.
@@ -106,15 +115,6 @@ impl<'a> Plan<'a> {
             .filter(|name| plan.needs.contains(name))
             .collect();
         plan
-    }
-
-    /// The plan with each tag's operations, and the types only they use, behind the
-    /// tag's cargo feature when `on` ([`crate::Custom::tag_features`]).
-    pub fn with_tag_features(mut self, api: &Api, on: bool) -> Self {
-        if on {
-            self.tags = crate::tags::Gates::new(api);
-        }
-        self
     }
 
     /// Whether JSON `null` is a value of `ty`: nullable, any value, or an alias of one.

@@ -184,6 +184,8 @@ fn the_3_2_sse_idiom_gives_one_typed_item_per_event() {
             (Some("step"), &TypeRef::Named("WatchBuildStep".into())),
             // `data` without contentSchema is text.
             (Some("log"), &TypeRef::Scalar(Scalar::String)),
+            (Some("test"), &TypeRef::Named("WatchBuildTest".into())),
+            (Some("stage"), &TypeRef::Named("WatchBuildStage".into())),
             (Some("done"), &TypeRef::Named("Outcome".into())),
         ]
     );

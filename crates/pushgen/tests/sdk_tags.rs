@@ -124,9 +124,15 @@ fn types_are_behind_the_tags_that_use_them() {
         before(&types, "::pushgen_runtime::codegen::deserialize_object! {"),
         r#"#[cfg(feature = "tag-admin")]"#
     );
+    // `AuditRecord`'s `outcome` (admin's) and `Health`'s `lastCheck` (untagged) list the
+    // same values: the first is declared when either feature is on, the second names it.
     assert_eq!(
         before(&types, "::pushgen_runtime::codegen::string_enum! {"),
-        r#"#[cfg(feature = "tag-store-orders")]"#
+        r#"#[cfg(any(feature = "tag-admin", feature = "untagged"))]"#
+    );
+    assert_eq!(
+        before(&types, "pub type HealthLastCheck = AuditRecordOutcome;"),
+        r#"#[cfg(feature = "untagged")]"#
     );
     // The untagged `health` answers with `Error`; `Orphan`, which no operation uses,
     // holds `Toy`.
@@ -230,6 +236,7 @@ fn the_sdk_compiles_with_one_tag_with_none_and_with_all() {
     for features in [
         "client,tag-pets",
         "server,tag-store-orders",
+        "server,untagged",
         "client,server",
         "client,server,all-tags",
     ] {

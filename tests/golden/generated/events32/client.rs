@@ -146,6 +146,12 @@ impl BuildEventsClient {
                 ItemEvent::Item(operations::watch_build::Item::Log(item)) => {
                     observer.on_log(item)
                 }
+                ItemEvent::Item(operations::watch_build::Item::Test(item)) => {
+                    observer.on_test(item)
+                }
+                ItemEvent::Item(operations::watch_build::Item::Stage(item)) => {
+                    observer.on_stage(item)
+                }
                 ItemEvent::Item(operations::watch_build::Item::Done(item)) => {
                     observer.on_done(item)
                 }
@@ -238,6 +244,16 @@ pub trait WatchBuildObserver {
 
     /// The event `log`.
     fn on_log(&mut self, item: ::std::string::String) {
+        let _ = item;
+    }
+
+    /// The event `test`.
+    fn on_test(&mut self, item: types::WatchBuildTest) {
+        let _ = item;
+    }
+
+    /// The event `stage`.
+    fn on_stage(&mut self, item: types::WatchBuildStage) {
         let _ = item;
     }
 

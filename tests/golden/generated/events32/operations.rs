@@ -72,6 +72,10 @@ pub mod watch_build {
         Step(types::WatchBuildStep),
         /// The event `log`.
         Log(::std::string::String),
+        /// The event `test`: A test's verdict. Its data lists the values of a stage's verdict and of the outcome's status: the three are one Rust type, so neither event has a `From`.
+        Test(types::WatchBuildTest),
+        /// The event `stage`: A stage's verdict.
+        Stage(types::WatchBuildStage),
         /// The event `done`: The build ended.
         Done(types::Outcome),
     }
@@ -105,7 +109,13 @@ pub mod watch_build {
 
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::EventStream;
-        const EVENTS: &'static [&'static str] = &["step", "log", "done"];
+        const EVENTS: &'static [&'static str] = &[
+            "step",
+            "log",
+            "test",
+            "stage",
+            "done",
+        ];
         const TERMINATOR: ::std::option::Option<
             ::pushgen_runtime::codegen::item::Terminator,
         > = ::std::option::Option::Some(
@@ -128,6 +138,14 @@ pub mod watch_build {
                 Item::Log(value) => {
                     data.push_str(value);
                     Ok(::std::option::Option::Some("log"))
+                }
+                Item::Test(value) => {
+                    ::pushgen_runtime::codegen::item::json(value, data)?;
+                    Ok(::std::option::Option::Some("test"))
+                }
+                Item::Stage(value) => {
+                    ::pushgen_runtime::codegen::item::json(value, data)?;
+                    Ok(::std::option::Option::Some("stage"))
                 }
                 Item::Done(value) => {
                     ::pushgen_runtime::codegen::item::json(value, data)?;
@@ -154,6 +172,24 @@ pub mod watch_build {
                     Ok(
                         ::std::option::Option::Some(
                             Item::Log(::std::string::ToString::to_string(data)),
+                        ),
+                    )
+                }
+                "test" => {
+                    Ok(
+                        ::std::option::Option::Some(
+                            Item::Test(
+                                ::pushgen_runtime::codegen::item::from_json(event, data)?,
+                            ),
+                        ),
+                    )
+                }
+                "stage" => {
+                    Ok(
+                        ::std::option::Option::Some(
+                            Item::Stage(
+                                ::pushgen_runtime::codegen::item::from_json(event, data)?,
+                            ),
                         ),
                     )
                 }

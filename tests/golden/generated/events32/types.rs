@@ -74,6 +74,26 @@ pub struct Outcome {
     }
 }
 
+/// A stage's verdict.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+pub struct StageVerdict {
+    pub event: StageVerdictEvent,
+    pub data: ::serde_json::Value,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct StageVerdict {
+        event: Required<"event">,
+        data: Required<"data">,
+    }
+}
+
+::pushgen_runtime::codegen::string_enum! {
+    pub enum StageVerdictEvent {
+        Stage = "stage",
+    }
+}
+
 /// A step of the build started.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StepStarted {
@@ -97,6 +117,30 @@ pub struct StepStarted {
     }
 }
 
+/// A test's verdict. Its data lists the values of a stage's verdict and of the outcome's
+/// status: the three are one Rust type, so neither event has a `From`.
+#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+pub struct TestVerdict {
+    pub event: TestVerdictEvent,
+    pub data: ::serde_json::Value,
+}
+
+::pushgen_runtime::codegen::deserialize_object! {
+    struct TestVerdict {
+        event: Required<"event">,
+        data: Required<"data">,
+    }
+}
+
+::pushgen_runtime::codegen::string_enum! {
+    pub enum TestVerdictEvent {
+        Test = "test",
+    }
+}
+
+/// An alias of [`OutcomeStatus`], which lists the same values.
+pub type WatchBuildStage = OutcomeStatus;
+
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct WatchBuildStep {
     pub name: ::std::string::String,
@@ -110,3 +154,6 @@ pub struct WatchBuildStep {
         index: Optional<"index">,
     }
 }
+
+/// An alias of [`OutcomeStatus`], which lists the same values.
+pub type WatchBuildTest = OutcomeStatus;

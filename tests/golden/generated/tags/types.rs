@@ -6,12 +6,22 @@ use ::pushgen_runtime::codegen::validate;
 pub struct AuditRecord {
     pub pet: Pet,
     pub by: ::std::string::String,
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub outcome: ::std::option::Option<AuditRecordOutcome>,
 }
 
 ::pushgen_runtime::codegen::deserialize_object! {
     struct AuditRecord {
         pet: Required<"pet">,
         by: Required<"by">,
+        outcome: Optional<"outcome">,
+    }
+}
+
+::pushgen_runtime::codegen::string_enum! {
+    pub enum AuditRecordOutcome {
+        Ok = "ok",
+        Failed = "failed",
     }
 }
 
@@ -32,14 +42,24 @@ pub struct Health {
     #[serde(rename = "lastError")]
     #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
     pub last_error: ::std::option::Option<Error>,
+    /// How the last self-check went.
+    #[serde(rename = "lastCheck")]
+    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    pub last_check: ::std::option::Option<HealthLastCheck>,
 }
 
 ::pushgen_runtime::codegen::deserialize_object! {
     struct Health {
         ok: Required<"ok">,
         last_error: Optional<"lastError">,
+        last_check: Optional<"lastCheck">,
     }
 }
+
+/// How the last self-check went.
+///
+/// An alias of [`AuditRecordOutcome`], which lists the same values.
+pub type HealthLastCheck = AuditRecordOutcome;
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewOrder {

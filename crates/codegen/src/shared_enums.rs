@@ -1,0 +1,222 @@
+//! Enums that list the same values are one Rust type: the first of them in the API's
+//! order is declared, and each of the others is a `pub type` alias of it.
+//!
+//! Real specs repeat enums a great deal. OpenAI's declares 1,658, of which 1,182 have a
+//! single value (`object: "list"`, `type: "function"`, the discriminators of its
+//! unions), and only 644 distinct lists of values. Each enum is a dozen small impls to
+//! type-check (`string_enum!`'s), which made them a fifth of the time `cargo check`
+//! spends on the types; declaring each list once removes most of it. Nothing is lost to
+//! a user: the values, their variants and what reading and writing do are the same, and
+//! each alias keeps its own name and documentation.
+//!
+//! Two enums are alike when their variants, in order, have the same names and values. An
+//! enum the user added attributes to (`Custom::type_attribute`) is never shared, since
+//! the attributes (a derive, say) were asked for that type.
+
+use crate::Custom;
+use pushgen_ir::{Api, TypeKind, TypeRef};
+use std::collections::HashMap;
+
+/// Which enums are aliases of which, worked out once for an API.
+#[derive(Debug, Default)]
+pub struct SharedEnums {
+    /// The declared enum of each alias, by `name.camel`.
+    canonical: HashMap<String, String>,
+    /// The aliases of each declared enum, in the API's order.
+    aliases: HashMap<String, Vec<String>>,
+    /// Named aliases the spec itself declares (`TypeKind::Alias`), for [`Self::resolve`].
+    spec_aliases: HashMap<String, TypeRef>,
+}
+
+impl SharedEnums {
+    pub fn new(api: &Api, custom: &Custom) -> Self {
+        let mut first: HashMap<Vec<(&str, String)>, &str> = HashMap::new();
+        let mut shared = SharedEnums::default();
+        for ty in &api.types {
+            // The variants' names and values: alike variants make alike enums.
+            let key: Vec<(&str, String)> = match &ty.kind {
+                TypeKind::Enum(e) => e
+                    .values
+                    .iter()
+                    .map(|v| (&*v.camel, format!("{:?}", v.original)))
+                    .collect(),
+                TypeKind::IntEnum(e) => e
+                    .values
+                    .iter()
+                    .map(|v| (&*v.name.camel, v.value.to_string()))
+                    .collect(),
+                TypeKind::Alias(inner) => {
+                    shared
+                        .spec_aliases
+                        .insert(ty.name.camel.clone(), inner.clone());
+                    continue;
+                }
+                _ => continue,
+            };
+            if !custom.type_tokens(ty).is_empty() {
+                continue;
+            }
+            // A string enum and an integer one never share a key: values are quoted.
+            match first.get(&key) {
+                Some(&declared) => {
+                    shared
+                        .canonical
+                        .insert(ty.name.camel.clone(), declared.to_string());
+                    shared
+                        .aliases
+                        .entry(declared.to_string())
+                        .or_default()
+                        .push(ty.name.camel.clone());
+                }
+                None => {
+                    first.insert(key, &ty.name.camel);
+                }
+            }
+        }
+        shared
+    }
+
+    /// The enum `name` is an alias of, if it is one.
+    pub fn alias_of(&self, name: &str) -> Option<&str> {
+        self.canonical.get(name).map(String::as_str)
+    }
+
+    /// The enums that are aliases of `name` (none if it is not a declared enum).
+    pub fn aliases(&self, name: &str) -> &[String] {
+        self.aliases.get(name).map_or(&[], Vec::as_slice)
+    }
+
+    /// `ty` with every name that is an alias (of a shared enum, or one the spec declares)
+    /// replaced by what it names: two types are the same Rust type when these are equal.
+    pub fn resolve(&self, ty: &TypeRef) -> TypeRef {
+        self.resolve_within(ty, 0)
+    }
+
+    fn resolve_within(&self, ty: &TypeRef, depth: usize) -> TypeRef {
+        // Aliases of aliases end; a spec whose aliases went round would not compile, and
+        // is not this function's to report.
+        if depth > 64 {
+            return ty.clone();
+        }
+        let inner = |t: &TypeRef| Box::new(self.resolve_within(t, depth + 1));
+        match ty {
+            TypeRef::Named(name) => {
+                if let Some(declared) = self.alias_of(name) {
+                    TypeRef::Named(declared.to_string())
+                } else if let Some(aliased) = self.spec_aliases.get(name) {
+                    self.resolve_within(aliased, depth + 1)
+                } else {
+                    ty.clone()
+                }
+            }
+            TypeRef::Array(t) => TypeRef::Array(inner(t)),
+            TypeRef::Map(t) => TypeRef::Map(inner(t)),
+            TypeRef::Nullable(t) => TypeRef::Nullable(inner(t)),
+            TypeRef::Scalar(_) | TypeRef::Any => ty.clone(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pushgen_ir::{IntEnum, IntValue, Name, NamedType, StringEnum};
+
+    fn name(text: &str) -> Name {
+        Name {
+            original: text.into(),
+            snake: text.to_lowercase(),
+            camel: text.into(),
+        }
+    }
+
+    fn named(type_name: &str, kind: TypeKind) -> NamedType {
+        NamedType {
+            name: name(type_name),
+            pointer: format!("/components/schemas/{type_name}"),
+            description: None,
+            kind,
+            checks: Default::default(),
+        }
+    }
+
+    fn strings(type_name: &str, values: &[&str]) -> NamedType {
+        let values = values
+            .iter()
+            .map(|v| Name {
+                original: v.to_string(),
+                snake: v.to_string(),
+                camel: v[..1].to_uppercase() + &v[1..],
+            })
+            .collect();
+        named(type_name, TypeKind::Enum(StringEnum { values }))
+    }
+
+    fn api(types: Vec<NamedType>) -> Api {
+        Api {
+            title: "A".into(),
+            version: "1".into(),
+            description: None,
+            license: None,
+            contact: None,
+            source: "a.yaml".into(),
+            name: name("A"),
+            operations: Vec::new(),
+            types,
+            servers: Vec::new(),
+            tags: Vec::new(),
+            security_schemes: Vec::new(),
+            security: Vec::new(),
+            examples: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn alike_enums_are_aliases_of_the_first() {
+        let ints = |type_name: &str| {
+            let values = vec![IntValue {
+                name: name("V1"),
+                value: 1,
+            }];
+            named(type_name, TypeKind::IntEnum(IntEnum { values }))
+        };
+        let api = api(vec![
+            strings("ListObject", &["list"]),
+            strings("Role", &["user", "assistant"]),
+            strings("FileList", &["list"]),
+            // The same values in another order list differently: a type of its own.
+            strings("Speaker", &["assistant", "user"]),
+            strings("Author", &["user", "assistant"]),
+            ints("Level"),
+            ints("Tier"),
+            named("Items", TypeKind::Alias(TypeRef::Named("FileList".into()))),
+        ]);
+        let shared = SharedEnums::new(&api, &Custom::default());
+        assert_eq!(shared.alias_of("FileList"), Some("ListObject"));
+        assert_eq!(shared.alias_of("Author"), Some("Role"));
+        assert_eq!(shared.alias_of("Tier"), Some("Level"));
+        assert_eq!(shared.alias_of("ListObject"), None);
+        assert_eq!(shared.alias_of("Speaker"), None);
+        assert_eq!(shared.aliases("Role"), ["Author"]);
+        assert!(shared.aliases("Speaker").is_empty());
+        let list = TypeRef::Array(Box::new(TypeRef::Named("Items".into())));
+        assert_eq!(
+            shared.resolve(&list),
+            TypeRef::Array(Box::new(TypeRef::Named("ListObject".into())))
+        );
+    }
+
+    #[test]
+    fn an_enum_with_the_users_attributes_keeps_its_own_type() {
+        let api = api(vec![
+            strings("ListObject", &["list"]),
+            strings("FileList", &["list"]),
+        ]);
+        let custom = Custom {
+            type_attributes: vec![("FileList".into(), "#[derive(Default)]".into())],
+            ..Custom::default()
+        };
+        let shared = SharedEnums::new(&api, &custom);
+        assert_eq!(shared.alias_of("FileList"), None);
+    }
+}
