@@ -36,6 +36,8 @@ mod security;
 mod server;
 mod shared_enums;
 mod tags;
+#[cfg(test)]
+mod test_support;
 mod types;
 mod usage;
 mod validate;

@@ -120,25 +120,8 @@ impl SharedEnums {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{self, name, named};
     use pushgen_ir::{IntEnum, IntValue, Name, NamedType, StringEnum};
-
-    fn name(text: &str) -> Name {
-        Name {
-            original: text.into(),
-            snake: text.to_lowercase(),
-            camel: text.into(),
-        }
-    }
-
-    fn named(type_name: &str, kind: TypeKind) -> NamedType {
-        NamedType {
-            name: name(type_name),
-            pointer: format!("/components/schemas/{type_name}"),
-            description: None,
-            kind,
-            checks: Default::default(),
-        }
-    }
 
     fn strings(type_name: &str, values: &[&str]) -> NamedType {
         let values = values
@@ -154,20 +137,8 @@ mod tests {
 
     fn api(types: Vec<NamedType>) -> Api {
         Api {
-            title: "A".into(),
-            version: "1".into(),
-            description: None,
-            license: None,
-            contact: None,
-            source: "a.yaml".into(),
-            name: name("A"),
-            operations: Vec::new(),
             types,
-            servers: Vec::new(),
-            tags: Vec::new(),
-            security_schemes: Vec::new(),
-            security: Vec::new(),
-            examples: Vec::new(),
+            ..test_support::api()
         }
     }
 

@@ -401,6 +401,7 @@ fn split_items(tokens: TokenStream) -> Vec<TokenStream> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::test_support::{self, name};
 
     #[test]
     fn tags_become_kebab_case_features() {
@@ -415,33 +416,15 @@ mod tests {
     }
 
     fn api(tags: &[&str]) -> Api {
-        let name = pushgen_ir::Name {
-            original: "A".into(),
-            snake: "a".into(),
-            camel: "A".into(),
-        };
-        Api {
-            title: "A".into(),
-            version: "1".into(),
-            description: None,
-            license: None,
-            contact: None,
-            source: "a.yaml".into(),
-            name,
-            operations: Vec::new(),
-            types: Vec::new(),
-            servers: Vec::new(),
-            tags: tags
-                .iter()
-                .map(|t| pushgen_ir::Tag {
-                    name: t.to_string(),
-                    description: None,
-                })
-                .collect(),
-            security_schemes: Vec::new(),
-            security: Vec::new(),
-            examples: Vec::new(),
-        }
+        let mut api = test_support::api();
+        api.tags = tags
+            .iter()
+            .map(|t| pushgen_ir::Tag {
+                name: t.to_string(),
+                description: None,
+            })
+            .collect();
+        api
     }
 
     #[test]
@@ -456,14 +439,6 @@ mod tests {
             features,
             ["tag-chat", "tag-chat-2", "tag-chat-3", "tag-chat-2-2"]
         );
-    }
-
-    fn name(text: &str) -> pushgen_ir::Name {
-        pushgen_ir::Name {
-            original: text.into(),
-            snake: text.to_lowercase(),
-            camel: text.into(),
-        }
     }
 
     /// A struct whose fields are of the named types `holds`.
@@ -481,16 +456,13 @@ mod tests {
                 checks: Default::default(),
             })
             .collect();
-        NamedType {
-            name: name(camel),
-            pointer: format!("/components/schemas/{camel}"),
-            description: None,
-            kind: pushgen_ir::TypeKind::Struct(pushgen_ir::Struct {
+        test_support::named(
+            camel,
+            pushgen_ir::TypeKind::Struct(pushgen_ir::Struct {
                 fields,
                 additional: None,
             }),
-            checks: Default::default(),
-        }
+        )
     }
 
     /// An operation under `tags` whose responses' bodies are the named types `returns`.

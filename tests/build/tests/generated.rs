@@ -13,8 +13,9 @@ use pushgen_build_test::problem::Problem;
 use pushgen_build_test::rt::server::{ItemSink, PushSink, RequestContext};
 use pushgen_build_test::{completions, consumer, split};
 use std::collections::HashSet;
-use std::net::SocketAddr;
-use std::time::Duration;
+use support::{bounded, serve};
+
+mod support;
 
 struct Consumers;
 
@@ -78,23 +79,6 @@ impl Completions for Chunks {
         }
         completions::operations::complete::Response::Ok
     }
-}
-
-async fn serve(app: pushgen_build_test::rt::axum::Router) -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        pushgen_build_test::rt::server::serve(listener, app)
-            .await
-            .unwrap();
-    });
-    addr
-}
-
-async fn bounded<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f)
-        .await
-        .expect("the test took longer than 60 s")
 }
 
 #[derive(Default)]

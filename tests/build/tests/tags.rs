@@ -16,7 +16,9 @@ use pushgen_build_test::{
     tags::{client::TaggedPetsClient, operations, types},
 };
 use std::net::SocketAddr;
-use std::time::Duration;
+use support::{bounded, serve};
+
+mod support;
 
 struct Pets;
 
@@ -137,23 +139,6 @@ fn pet(id: &str) -> types::Pet {
     }
 }
 
-async fn serve() -> SocketAddr {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    tokio::spawn(async move {
-        pushgen_build_test::rt::server::serve(listener, router(Pets))
-            .await
-            .unwrap();
-    });
-    addr
-}
-
-async fn bounded<F: std::future::Future>(f: F) -> F::Output {
-    tokio::time::timeout(Duration::from_secs(60), f)
-        .await
-        .expect("the test took over 60 s")
-}
-
 /// The status and body of a plain `GET`, whatever the client has methods for.
 async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
     let response = pushgen_build_test::rt::reqwest::get(format!("http://{addr}{path}"))
@@ -167,7 +152,7 @@ async fn get(addr: SocketAddr, path: &str) -> (u16, String) {
 #[tokio::test]
 async fn the_pets_routes_are_served() {
     bounded(async {
-        let addr = serve().await;
+        let addr = serve(router(Pets)).await;
         let client = TaggedPetsClient::new(format!("http://{addr}"));
         let params = operations::get_pet::Params {
             pet_id: "rex".into(),
@@ -187,7 +172,7 @@ async fn the_pets_routes_are_served() {
 #[tokio::test]
 async fn the_shared_route_tries_the_operations_compiled_in() {
     bounded(async {
-        let addr = serve().await;
+        let addr = serve(router(Pets)).await;
         let client = TaggedPetsClient::new(format!("http://{addr}"));
         #[cfg(feature = "tag-admin")]
         {
@@ -214,7 +199,7 @@ async fn the_shared_route_tries_the_operations_compiled_in() {
 #[tokio::test]
 async fn an_operation_is_served_exactly_when_its_tags_feature_is_on() {
     bounded(async {
-        let addr = serve().await;
+        let addr = serve(router(Pets)).await;
         // Both are 404s: the operation's own answer, or the router's for no route.
         let (status, body) = get(addr, "/orders/1").await;
         assert_eq!(status, 404);
