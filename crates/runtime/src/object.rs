@@ -15,6 +15,7 @@
 
 use serde::de::{self, Deserialize, Deserializer, MapAccess, Visitor};
 use std::borrow::Cow;
+use std::collections::BTreeMap;
 use std::fmt;
 use std::marker::PhantomData;
 
@@ -177,6 +178,22 @@ pub fn skip<'de, A: MapAccess<'de>>(map: &mut A) -> Result<(), A::Error> {
     Ok(())
 }
 
+/// Keeps a property the struct does not list in its map of the others.
+#[inline]
+pub fn unlisted<'de, T, A>(
+    rest: &mut BTreeMap<String, T>,
+    key: Key<'de>,
+    map: &mut A,
+) -> Result<(), A::Error>
+where
+    T: Deserialize<'de>,
+    A: MapAccess<'de>,
+{
+    let value = map.next_value()?;
+    rest.insert(key.into_string(), value);
+    Ok(())
+}
+
 /// The error for a property a strict struct does not list.
 #[cold]
 pub fn unknown<E: de::Error>(key: &Key<'_>, listed: &'static [&'static str]) -> E {
@@ -284,22 +301,19 @@ macro_rules! deserialize_object {
     }) => {
         $crate::deserialize_object!(@impl key map $name { $( $field $kind $wire, )* }
             slot { let mut $rest = ::std::collections::BTreeMap::new(); }
-            other {{
-                let value = map.next_value()?;
-                $rest.insert(key.into_string(), value);
-            }}
+            other { $crate::object::unlisted(&mut $rest, key, &mut map) }
             tail { $rest, });
     };
     (@parse ignore $name:ident { $( $field:ident : $kind:ident <$wire:literal $(,)?>, )* }) => {
         $crate::deserialize_object!(@impl key map $name { $( $field $kind $wire, )* }
             slot {}
-            other { $crate::object::skip(&mut map)? }
+            other { $crate::object::skip(&mut map) }
             tail {});
     };
     (@parse deny $name:ident { $( $field:ident : $kind:ident <$wire:literal $(,)?>, )* }) => {
         $crate::deserialize_object!(@impl key map $name { $( $field $kind $wire, )* }
             slot {}
-            other { return ::std::result::Result::Err($crate::object::unknown(
+            other { ::std::result::Result::Err($crate::object::unknown(
                 &key,
                 <Self as $crate::object::ReadObject<'de>>::FIELDS,
             )) }
@@ -336,10 +350,12 @@ macro_rules! deserialize_object {
                 while let ::std::option::Option::Some($key) =
                     $map.next_key::<$crate::object::Key<'de>>()?
                 {
+                    // Every arm is a `Result<(), _>`: one `?` for them all is less to check
+                    // than one per property.
                     match $key.as_str() {
                         $( $wire => $crate::deserialize_object!(@read $kind, $field, $map, $wire), )*
                         _ => $($other)*,
-                    }
+                    }?
                 }
                 ::std::result::Result::Ok(Self {
                     $( $field: $crate::deserialize_object!(@finish $kind, $field, $wire), )*
@@ -350,16 +366,16 @@ macro_rules! deserialize_object {
     };
 
     (@read Required, $field:ident, $map:ident, $wire:literal) => {
-        $crate::object::value(&mut $field, &mut $map, $wire)?
+        $crate::object::value(&mut $field, &mut $map, $wire)
     };
     (@read Optional, $field:ident, $map:ident, $wire:literal) => {
-        $crate::object::value(&mut $field, &mut $map, $wire)?
+        $crate::object::value(&mut $field, &mut $map, $wire)
     };
     (@read Nullable, $field:ident, $map:ident, $wire:literal) => {
-        $crate::object::nullable(&mut $field, &mut $map, $wire)?
+        $crate::object::nullable(&mut $field, &mut $map, $wire)
     };
     (@read NotNull, $field:ident, $map:ident, $wire:literal) => {
-        $crate::object::not_null(&mut $field, &mut $map, $wire)?
+        $crate::object::not_null(&mut $field, &mut $map, $wire)
     };
 
     (@finish Required, $field:ident, $wire:literal) => {
