@@ -205,6 +205,21 @@ impl<'a> Plan<'a> {
         }
     }
 
+    /// Whether `ty` is a named type that is not an alias (whose checks are written where
+    /// it is used), inside nothing or in options, arrays and maps.
+    fn wraps_a_type(&self, ty: &TypeRef) -> bool {
+        match ty {
+            TypeRef::Nullable(inner) | TypeRef::Array(inner) | TypeRef::Map(inner) => {
+                self.wraps_a_type(inner)
+            }
+            TypeRef::Named(name) => self
+                .types
+                .get(name.as_str())
+                .is_some_and(|t| !matches!(t.kind, TypeKind::Alias(_))),
+            TypeRef::Scalar(_) | TypeRef::Any => false,
+        }
+    }
+
     /// The code that checks `value`, of type `ty` with the `checks` of where it is used,
     /// at the pointer `at` (an expression); `depth` keeps nested bindings apart.
     fn value(
@@ -220,6 +235,12 @@ impl<'a> Plan<'a> {
         }
         let reference = &value.reference;
         let receiver = &value.receiver;
+        // Nothing to check on the way but a named type's own rules: the runtime's impls
+        // for `Option`, `Vec`, maps and `Box` walk there, with the same pointers, in one
+        // call rather than a nest of `if let`s and loops per use.
+        if !matches!(ty, TypeRef::Named(_)) && checks.is_empty() && self.wraps_a_type(ty) {
+            return vec![quote!(validate::Validate::validate(#reference, #at, check);)];
+        }
         match ty {
             TypeRef::Nullable(_) => {
                 let bound = binding("value", depth);

@@ -126,9 +126,7 @@ impl validate::Validate for CompletionRequest {
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
-        for (index, item) in self.messages.iter().enumerate() {
-            validate::Validate::validate(item, at.field("messages").index(index), check);
-        }
+        validate::Validate::validate(&self.messages, at.field("messages"), check);
         if let ::std::option::Option::Some(::std::option::Option::Some(value)) = &self
             .temperature
         {

@@ -259,9 +259,7 @@ pub mod get_order {
         let at = validate::Pointer::parameter("path", "id");
         check.minimum(at, params.id, 1i64);
         let at = validate::Pointer::parameter("query", "fields");
-        if let ::std::option::Option::Some(value) = &params.fields {
-            validate::Validate::validate(value, at, check);
-        }
+        validate::Validate::validate(&params.fields, at, check);
         found.finish()
     }
 

@@ -283,12 +283,8 @@ impl validate::Validate for Order {
                 check.pattern(at.field("tags").index(index), item, &PATTERN);
             }
         }
-        if let ::std::option::Option::Some(value) = &self.priority {
-            validate::Validate::validate(value, at.field("priority"), check);
-        }
-        if let ::std::option::Option::Some(value) = &self.address {
-            validate::Validate::validate(value, at.field("address"), check);
-        }
+        validate::Validate::validate(&self.priority, at.field("priority"), check);
+        validate::Validate::validate(&self.address, at.field("address"), check);
         if let ::std::option::Option::Some(value) = &self.attributes {
             check.max_properties(at.field("attributes"), value.len(), 3);
             for (key_1, item_1) in value {

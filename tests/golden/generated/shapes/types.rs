@@ -153,12 +153,8 @@ impl validate::Validate for NewOrder {
         for (index, item) in self.items.iter().enumerate() {
             validate::Validate::validate(item, at.field("items").index(index), check);
         }
-        if let ::std::option::Option::Some(value) = &self.priority {
-            validate::Validate::validate(value, at.field("priority"), check);
-        }
-        if let ::std::option::Option::Some(value) = &self.payment {
-            validate::Validate::validate(value, at.field("payment"), check);
-        }
+        validate::Validate::validate(&self.priority, at.field("priority"), check);
+        validate::Validate::validate(&self.payment, at.field("payment"), check);
         if let ::std::option::Option::Some(value) = &self.tags {
             check.unique_items(at.field("tags"), value);
         }

@@ -45,9 +45,7 @@ pub mod list_pets {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "kind");
-        if let ::std::option::Option::Some(value) = &params.kind {
-            validate::Validate::validate(value, at, check);
-        }
+        validate::Validate::validate(&params.kind, at, check);
         found.finish()
     }
 

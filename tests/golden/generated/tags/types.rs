@@ -110,9 +110,7 @@ impl validate::Validate for NewPet {
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         check.min_length(at.field("name"), &self.name, 1);
         check.max_length(at.field("name"), &self.name, 64);
-        if let ::std::option::Option::Some(value) = &self.kind {
-            validate::Validate::validate(value, at.field("kind"), check);
-        }
+        validate::Validate::validate(&self.kind, at.field("kind"), check);
     }
 }
 

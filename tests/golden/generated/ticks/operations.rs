@@ -78,9 +78,7 @@ pub mod watch_ticks {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "side");
-        if let ::std::option::Option::Some(value) = &params.side {
-            validate::Validate::validate(value, at, check);
-        }
+        validate::Validate::validate(&params.side, at, check);
         found.finish()
     }
 
