@@ -51,6 +51,9 @@ struct Value {
     place: TokenStream,
     reference: TokenStream,
     receiver: TokenStream,
+    /// Whether `reference` is a reference to the value's whole type, which the runtime's
+    /// `Validate` impls can take: not so for an optional body, an `Option<&T>`.
+    whole: bool,
 }
 
 impl Value {
@@ -60,6 +63,7 @@ impl Value {
             place: quote!(#owner.#name),
             reference: quote!(&#owner.#name),
             receiver: quote!(#owner.#name),
+            whole: true,
         }
     }
 
@@ -69,6 +73,15 @@ impl Value {
             place: quote!(*#name),
             reference: quote!(#name),
             receiver: quote!(#name),
+            whole: true,
+        }
+    }
+
+    /// An optional body as `check_request` takes it, `Option<&T>`: matched as it is.
+    fn optional_body(name: &proc_macro2::Ident) -> Value {
+        Value {
+            whole: false,
+            ..Value::bound(name)
         }
     }
 }
@@ -238,7 +251,11 @@ impl<'a> Plan<'a> {
         // Nothing to check on the way but a named type's own rules: the runtime's impls
         // for `Option`, `Vec`, maps and `Box` walk there, with the same pointers, in one
         // call rather than a nest of `if let`s and loops per use.
-        if !matches!(ty, TypeRef::Named(_)) && checks.is_empty() && self.wraps_a_type(ty) {
+        if value.whole
+            && !matches!(ty, TypeRef::Named(_))
+            && checks.is_empty()
+            && self.wraps_a_type(ty)
+        {
             return vec![quote!(validate::Validate::validate(#reference, #at, check);)];
         }
         match ty {
@@ -517,7 +534,12 @@ impl<'a> Plan<'a> {
             });
             // The client's `Option<&T>` is matched as it is: `T` keeps its own `Option`.
             let ty = stored(&body.ty, !body.required, true);
-            out.extend(self.value(&Value::bound(&bound), &ty, &body.checks, &at, 0));
+            let value = if body.required {
+                Value::bound(&bound)
+            } else {
+                Value::optional_body(&bound)
+            };
+            out.extend(self.value(&value, &ty, &body.checks, &at, 0));
         }
         let doc = crate::docs::doc(&format!(
             "Checks a request of `{}` against the rules its schemas declare beyond types\n\

@@ -104,7 +104,7 @@ impl TaggedPets for Pets {
     async fn place_order(
         &self,
         _context: RequestContext,
-        _body: types::NewOrder,
+        _body: Option<types::NewOrder>,
         _push: pushgen_build_test::rt::server::PushSink<operations::place_order::Push>,
     ) -> operations::place_order::Response {
         operations::place_order::Response::Created {

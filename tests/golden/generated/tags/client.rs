@@ -224,13 +224,15 @@ impl TaggedPetsClient {
         Ok(())
     }
 
+    /// Without a body, places an order of nothing.
+    ///
     /// `POST /orders`
     ///
     /// Each push is handed to `observer` as it arrives, then the final response,
     /// which is also returned. [`Self::place_order_stream`] gives the same as a `Stream`.
     pub async fn place_order(
         &self,
-        body: &types::NewOrder,
+        body: ::std::option::Option<&types::NewOrder>,
         observer: &mut impl PlaceOrderObserver,
     ) -> ::std::result::Result<operations::place_order::Response, Error> {
         let mut stream = self.place_order_stream(body).with_notices();
@@ -254,7 +256,7 @@ impl TaggedPetsClient {
     /// in the one `.binding(..)` on the returned stream picks.
     pub fn place_order_stream(
         &self,
-        body: &types::NewOrder,
+        body: ::std::option::Option<&types::NewOrder>,
     ) -> ::pushgen_runtime::codegen::client::PushStream<
         operations::place_order::Push,
         operations::place_order::Response,
@@ -262,7 +264,7 @@ impl TaggedPetsClient {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::POST, "/orders")
             .checked(|| operations::place_order::check_request(body))
-            .json("application/json", body)
+            .json_opt("application/json", body)
             .push_stream()
     }
 

@@ -436,11 +436,13 @@ pub mod place_order {
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
     pub fn check_request(
-        body: &types::NewOrder,
+        body: ::std::option::Option<&types::NewOrder>,
     ) -> ::std::result::Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
-        validate::Validate::validate(body, validate::Pointer::body(), check);
+        if let ::std::option::Option::Some(value) = body {
+            validate::Validate::validate(value, validate::Pointer::body(), check);
+        }
         found.finish()
     }
 

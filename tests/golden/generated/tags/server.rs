@@ -91,6 +91,8 @@ pub trait TaggedPets: ::std::marker::Send + ::std::marker::Sync + 'static {
         Output = operations::watch_orders::Response,
     > + ::std::marker::Send;
 
+    /// Without a body, places an order of nothing.
+    ///
     /// `POST /orders`
     ///
     /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
@@ -99,7 +101,7 @@ pub trait TaggedPets: ::std::marker::Send + ::std::marker::Sync + 'static {
     fn place_order(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-        body: types::NewOrder,
+        body: ::std::option::Option<types::NewOrder>,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::place_order::Push>,
     ) -> impl ::std::future::Future<
         Output = operations::place_order::Response,
@@ -338,13 +340,13 @@ mod handlers {
     ) -> Response {
         let body = match request
             .check_media(&["application/json"])
-            .and_then(|()| request.json::<types::NewOrder>())
+            .and_then(|()| request.json_opt::<types::NewOrder>())
         {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
         if let ::std::result::Result::Err(violations) = operations::place_order::check_request(
-            &body,
+            body.as_ref(),
         ) {
             return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
                 .into_response();
