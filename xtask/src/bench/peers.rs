@@ -598,10 +598,16 @@ mod tests {
 
     #[test]
     fn a_failure_is_reported_without_this_machines_paths() {
-        let said = "thread 'main' (15382) panicked at /home/dev/.cargo/registry/src/\
-                    index.crates.io-1949cf8c6b5b557f/progenitor-impl-0.15.1/src/method.rs:2057:23:";
+        // A cargo home under whatever this machine's temporary directory is: an absolute
+        // path of the machine the test runs on.
+        let home = std::env::temp_dir().join("cargo-home");
+        let said = format!(
+            "thread 'main' (15382) panicked at {}/registry/src/\
+             index.crates.io-1949cf8c6b5b557f/progenitor-impl-0.15.1/src/method.rs:2057:23:",
+            home.display()
+        );
         assert_eq!(
-            portable(said),
+            portable(&said),
             "thread 'main' panicked at progenitor-impl-0.15.1/src/method.rs:2057:23:"
         );
         assert_eq!(
