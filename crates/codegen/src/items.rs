@@ -33,7 +33,7 @@ pub fn item_types(
     let named = stream.items.len() > 1 || stream.items.iter().any(|i| i.event.is_some());
     let is_sse = stream.media == StreamMedia::EventStream;
     let (item_def, encode, decode) = if named {
-        named_items(op, stream, is_sse, &plan.shared)
+        named_items(op, stream, is_sse, plan)
     } else {
         single_item(op, &stream.items[0], is_sse)
     };
@@ -145,7 +145,7 @@ fn named_items(
     op: &Operation,
     stream: &ItemStream,
     is_sse: bool,
-    shared: &crate::shared_enums::SharedEnums,
+    plan: &crate::validate::Plan<'_>,
 ) -> (TokenStream, TokenStream, TokenStream) {
     let mut variants = Vec::new();
     let mut encode_arms = Vec::new();
@@ -189,11 +189,11 @@ fn named_items(
         }
         // `From` only where the payload type is one variant's alone, aliases seen through
         // (two `From` of one type would conflict).
-        let resolved = shared.resolve(&item.ty);
+        let resolved = plan.resolve(&item.ty);
         let unique = stream
             .items
             .iter()
-            .filter(|other| shared.resolve(&other.ty) == resolved)
+            .filter(|other| plan.resolve(&other.ty) == resolved)
             .count()
             == 1;
         if unique {

@@ -14,7 +14,7 @@
 //! the attributes (a derive, say) were asked for that type.
 
 use crate::Custom;
-use pushgen_ir::{Api, TypeKind, TypeRef};
+use pushgen_ir::{Api, TypeKind};
 use std::collections::HashMap;
 
 /// Which enums are aliases of which, worked out once for an API.
@@ -24,8 +24,6 @@ pub struct SharedEnums {
     canonical: HashMap<String, String>,
     /// The aliases of each declared enum, in the API's order.
     aliases: HashMap<String, Vec<String>>,
-    /// Named aliases the spec itself declares (`TypeKind::Alias`), for [`Self::resolve`].
-    spec_aliases: HashMap<String, TypeRef>,
 }
 
 impl SharedEnums {
@@ -45,12 +43,6 @@ impl SharedEnums {
                     .iter()
                     .map(|v| (&*v.name.camel, v.value.to_string()))
                     .collect(),
-                TypeKind::Alias(inner) => {
-                    shared
-                        .spec_aliases
-                        .insert(ty.name.camel.clone(), inner.clone());
-                    continue;
-                }
                 _ => continue,
             };
             if !custom.type_tokens(ty).is_empty() {
@@ -85,43 +77,13 @@ impl SharedEnums {
     pub fn aliases(&self, name: &str) -> &[String] {
         self.aliases.get(name).map_or(&[], Vec::as_slice)
     }
-
-    /// `ty` with every name that is an alias (of a shared enum, or one the spec declares)
-    /// replaced by what it names: two types are the same Rust type when these are equal.
-    pub fn resolve(&self, ty: &TypeRef) -> TypeRef {
-        self.resolve_within(ty, 0)
-    }
-
-    fn resolve_within(&self, ty: &TypeRef, depth: usize) -> TypeRef {
-        // Aliases of aliases end; a spec whose aliases went round would not compile, and
-        // is not this function's to report.
-        if depth > 64 {
-            return ty.clone();
-        }
-        let inner = |t: &TypeRef| Box::new(self.resolve_within(t, depth + 1));
-        match ty {
-            TypeRef::Named(name) => {
-                if let Some(declared) = self.alias_of(name) {
-                    TypeRef::Named(declared.to_string())
-                } else if let Some(aliased) = self.spec_aliases.get(name) {
-                    self.resolve_within(aliased, depth + 1)
-                } else {
-                    ty.clone()
-                }
-            }
-            TypeRef::Array(t) => TypeRef::Array(inner(t)),
-            TypeRef::Map(t) => TypeRef::Map(inner(t)),
-            TypeRef::Nullable(t) => TypeRef::Nullable(inner(t)),
-            TypeRef::Scalar(_) | TypeRef::Any => ty.clone(),
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::test_support::{self, name, named};
-    use pushgen_ir::{IntEnum, IntValue, Name, NamedType, StringEnum};
+    use pushgen_ir::{IntEnum, IntValue, Name, NamedType, StringEnum, TypeRef};
 
     fn strings(type_name: &str, values: &[&str]) -> NamedType {
         let values = values
@@ -160,7 +122,6 @@ mod tests {
             strings("Author", &["user", "assistant"]),
             ints("Level"),
             ints("Tier"),
-            named("Items", TypeKind::Alias(TypeRef::Named("FileList".into()))),
         ]);
         let shared = SharedEnums::new(&api, &Custom::default());
         assert_eq!(shared.alias_of("FileList"), Some("ListObject"));
@@ -170,9 +131,19 @@ mod tests {
         assert_eq!(shared.alias_of("Speaker"), None);
         assert_eq!(shared.aliases("Role"), ["Author"]);
         assert!(shared.aliases("Speaker").is_empty());
+    }
+
+    #[test]
+    fn a_plan_resolves_through_both_kinds_of_alias() {
+        let api = api(vec![
+            strings("ListObject", &["list"]),
+            strings("FileList", &["list"]),
+            named("Items", TypeKind::Alias(TypeRef::Named("FileList".into()))),
+        ]);
+        let plan = crate::validate::Plan::new(&api, false, &Custom::default());
         let list = TypeRef::Array(Box::new(TypeRef::Named("Items".into())));
         assert_eq!(
-            shared.resolve(&list),
+            plan.resolve(&list),
             TypeRef::Array(Box::new(TypeRef::Named("ListObject".into())))
         );
     }

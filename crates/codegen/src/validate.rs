@@ -130,6 +130,33 @@ impl<'a> Plan<'a> {
         plan
     }
 
+    /// `ty` with every name that is an alias (of an alike enum, or one the spec declares)
+    /// replaced by what it names: two types are one Rust type when these are equal.
+    pub fn resolve(&self, ty: &TypeRef) -> TypeRef {
+        self.resolve_within(ty, 0)
+    }
+
+    fn resolve_within(&self, ty: &TypeRef, depth: usize) -> TypeRef {
+        // Aliases of aliases end (ingest refuses cycles); this bounds a malformed IR.
+        if depth > 64 {
+            return ty.clone();
+        }
+        let inner = |t: &TypeRef| Box::new(self.resolve_within(t, depth + 1));
+        match ty {
+            TypeRef::Named(name) => match self.types.get(name.as_str()).map(|t| &t.kind) {
+                Some(TypeKind::Alias(aliased)) => self.resolve_within(aliased, depth + 1),
+                _ => match self.shared.alias_of(name) {
+                    Some(declared) => TypeRef::Named(declared.to_string()),
+                    None => ty.clone(),
+                },
+            },
+            TypeRef::Array(t) => TypeRef::Array(inner(t)),
+            TypeRef::Map(t) => TypeRef::Map(inner(t)),
+            TypeRef::Nullable(t) => TypeRef::Nullable(inner(t)),
+            TypeRef::Scalar(_) | TypeRef::Any => ty.clone(),
+        }
+    }
+
     /// Whether JSON `null` is a value of `ty`: nullable, any value, or an alias of one.
     pub fn accepts_null(&self, ty: &TypeRef) -> bool {
         match ty {
