@@ -57,57 +57,93 @@ pub fn load(dir: Option<&Path>) -> Result<BTreeMap<&'static str, String>, Error>
     Ok(templates)
 }
 
-/// Fills in `{{key}}` from `values`; `{{! text }}` is a comment, left out. A placeholder with no value, or one left open, is
-/// an error naming the template, so an edited template fails loudly.
+/// Fills in `{{key}}` from `values`; `{{! text }}` is a comment, left out. A placeholder
+/// with no value, or one left open, is an error naming the template, so an edited
+/// template fails loudly.
 pub fn fill(name: &str, template: &str, values: &BTreeMap<&str, String>) -> Result<String, Error> {
     let mut out = String::with_capacity(template.len() * 2);
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            return Err(Error::Config(format!(
-                "template {name}: a `{{{{` is not closed"
-            )));
-        };
-        let key = after[..end].trim();
-        if key.starts_with('!') {
-            // A comment for the template's readers: gone, and its line with it when it
-            // stood alone.
-            rest = &after[end + 2..];
-            if out.is_empty() || out.ends_with('\n') {
-                rest = rest.strip_prefix('\n').unwrap_or(rest);
+    // A comment that stood alone on its line takes the line with it.
+    let mut after_comment = false;
+    for piece in pieces(template) {
+        match piece {
+            Piece::Text(text) => {
+                let alone = out.is_empty() || out.ends_with('\n');
+                let text = match text.strip_prefix('\n') {
+                    Some(rest) if after_comment && alone => rest,
+                    _ => text,
+                };
+                out.push_str(text);
+                after_comment = false;
             }
-            continue;
+            Piece::Comment => after_comment = true,
+            Piece::Placeholder(key) => {
+                let Some(value) = values.get(key) else {
+                    let known: Vec<&str> = values.keys().copied().collect();
+                    return Err(Error::Config(format!(
+                        "template {name}: no value for `{{{{{key}}}}}` (there are: {})",
+                        known.join(", ")
+                    )));
+                };
+                out.push_str(value);
+                after_comment = false;
+            }
+            Piece::Unclosed => {
+                return Err(Error::Config(format!(
+                    "template {name}: a `{{{{` is not closed"
+                )));
+            }
         }
-        let Some(value) = values.get(key) else {
-            let known: Vec<&str> = values.keys().copied().collect();
-            return Err(Error::Config(format!(
-                "template {name}: no value for `{{{{{key}}}}}` (there are: {})",
-                known.join(", ")
-            )));
-        };
-        out.push_str(value);
-        rest = &after[end + 2..];
     }
-    out.push_str(rest);
     Ok(out)
 }
 
 /// Whether `template` has the placeholder `{{key}}` (comments aside).
 pub fn has_placeholder(template: &str, key: &str) -> bool {
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        let after = &rest[start + 2..];
-        let Some(end) = after.find("}}") else {
-            return false;
-        };
-        if after[..end].trim() == key {
-            return true;
+    pieces(template).any(|piece| piece == Piece::Placeholder(key))
+}
+
+/// A stretch of a template.
+#[derive(Debug, PartialEq, Eq)]
+enum Piece<'a> {
+    Text(&'a str),
+    /// `{{ key }}`: the key, trimmed.
+    Placeholder(&'a str),
+    /// `{{! text }}`.
+    Comment,
+    /// A `{{` with no `}}` after it; the last piece.
+    Unclosed,
+}
+
+/// The pieces of `template`, in order.
+fn pieces(template: &str) -> impl Iterator<Item = Piece<'_>> {
+    let mut rest = Some(template);
+    std::iter::from_fn(move || {
+        let text = rest?;
+        if text.is_empty() {
+            rest = None;
+            return None;
         }
-        rest = &after[end + 2..];
-    }
-    false
+        let Some(start) = text.find("{{") else {
+            rest = None;
+            return Some(Piece::Text(text));
+        };
+        if start > 0 {
+            rest = Some(&text[start..]);
+            return Some(Piece::Text(&text[..start]));
+        }
+        let after = &text[2..];
+        let Some(end) = after.find("}}") else {
+            rest = None;
+            return Some(Piece::Unclosed);
+        };
+        rest = Some(&after[end + 2..]);
+        let key = after[..end].trim();
+        Some(if key.starts_with('!') {
+            Piece::Comment
+        } else {
+            Piece::Placeholder(key)
+        })
+    })
 }
 
 /// `value` as a TOML basic string, quotes included.
