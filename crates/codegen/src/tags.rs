@@ -54,6 +54,12 @@ pub const OTHER_SCHEMAS: &str = "other-schemas";
 /// would be alike after normalisation (`Chat` and `chat`) are told apart by a number,
 /// `-2`, `-3`, in that order. None for an API without tags: nothing is gated then.
 pub fn tag_features(api: &Api) -> Vec<TagFeature> {
+    features_and_unreached(api).0
+}
+
+/// [`tag_features`], and the named types no operation uses, which decide whether
+/// [`OTHER_SCHEMAS`] is one of them: worked out once for [`Gates::new`], which needs both.
+fn features_and_unreached(api: &Api) -> (Vec<TagFeature>, Vec<&str>) {
     let mut features: Vec<TagFeature> = Vec::new();
     let declared = api
         .tags
@@ -81,7 +87,7 @@ pub fn tag_features(api: &Api) -> Vec<TagFeature> {
         });
     }
     if features.is_empty() {
-        return features;
+        return (features, Vec::new());
     }
     if api.operations.iter().any(|op| op.tags.is_empty()) {
         features.push(TagFeature {
@@ -90,14 +96,15 @@ pub fn tag_features(api: &Api) -> Vec<TagFeature> {
             description: Some("the operations without a tag".into()),
         });
     }
-    if !unreached(api).is_empty() {
+    let unreached = unreached(api);
+    if !unreached.is_empty() {
         features.push(TagFeature {
             tag: None,
             feature: OTHER_SCHEMAS.into(),
             description: Some("the schemas no operation uses".into()),
         });
     }
-    features
+    (features, unreached)
 }
 
 /// The named types no operation uses, however deep.
@@ -162,7 +169,7 @@ impl Gates {
     /// The gates of `api`'s operations and types. A declared enum that others are
     /// aliases of (`shared`) is compiled whenever one of them is.
     pub fn new(api: &Api, shared: &SharedEnums) -> Self {
-        let features = tag_features(api);
+        let (features, unreached) = features_and_unreached(api);
         let index: HashMap<&str, usize> = features
             .iter()
             .enumerate()
@@ -199,7 +206,7 @@ impl Gates {
             operations.insert(op.name.snake.clone(), tags);
         }
         if let Some(other) = other {
-            let roots: Vec<TypeRef> = unreached(api)
+            let roots: Vec<TypeRef> = unreached
                 .into_iter()
                 .map(|name| TypeRef::Named(name.to_string()))
                 .collect();
