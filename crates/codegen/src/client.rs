@@ -3,8 +3,10 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
-use crate::imports::{uses, uses_types};
+use crate::imports::Uses;
 use crate::operations::signature;
+use crate::parallel::{self, Piece, Split};
+use crate::render::{self, Within, slot};
 use crate::runtime::RT;
 use crate::security::{Http, http};
 use crate::validate::Plan;
@@ -12,17 +14,73 @@ use proc_macro2::TokenStream;
 use pushgen_ir::{Api, EnvelopePush, Method, Operation, ParamLocation, SecurityKind, Streaming};
 use quote::quote;
 
+/// What `client.rs` holds beyond its fixed items: built together ([`generate`]), or in
+/// pieces with slots in their places ([`split`]).
+struct Contents {
+    /// The `use` line of the sibling modules the methods and observers name.
+    imports: TokenStream,
+    /// The client's methods, one or two per operation.
+    methods: TokenStream,
+    /// The observer traits of push operations.
+    observers: TokenStream,
+}
+
+/// The whole of `client.rs`.
 pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
-    let client = ident_fmt(format_args!("{}Client", api.name.camel));
-    let client_doc = doc(&format!("A client of the {} ({}).", api.title, api.version));
-    let api_doc = doc_opt(api.description.as_deref());
-    let methods = api
-        .operations
+    let methods = methods(&api.operations, plan);
+    let observers = observers(&api.operations, plan);
+    let contents = Contents {
+        imports: imports(Uses::of(&methods) | Uses::of(&observers), plan),
+        methods,
+        observers,
+    };
+    file(api, plan, contents)
+}
+
+/// `client.rs` in pieces: the file with slots, then the client's methods and the
+/// observer traits, `per_piece` operations a piece.
+pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a> {
+    let chunks = || api.operations.chunks(per_piece);
+    let mut pieces = vec![Piece::new(move || {
+        let contents = Contents {
+            imports: slot("imports"),
+            methods: slot("methods"),
+            observers: slot("observers"),
+        };
+        file(api, plan, contents)
+    })];
+    pieces.extend(chunks().map(|chunk| {
+        Piece::new(move || methods(chunk, plan))
+            .within(Within::Impl)
+            .tracking_uses()
+    }));
+    pieces.extend(chunks().map(|chunk| Piece::new(move || observers(chunk, plan)).tracking_uses()));
+    let methods_end = 1 + chunks().len();
+    Split {
+        name: "client.rs",
+        pieces,
+        assemble: Box::new(move |rendered, out| {
+            let (file, rest) = rendered.split_at(1);
+            let (methods, observers) = rest.split_at(methods_end - 1);
+            let imports = render::items(imports(parallel::uses(rest), plan));
+            out.push_filled(&file[0].text, |name| match name {
+                "imports" => vec![imports.as_str()],
+                "methods" => parallel::texts(methods).collect(),
+                _ => parallel::texts(observers).collect(),
+            });
+        }),
+    }
+}
+
+fn methods(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
+    let methods = operations
         .iter()
         .map(|op| crate::tags::on_items(&plan.tags.operation(op), method(op, plan)));
-    let methods = quote!(#(#methods)*);
-    let credentials = credential_setters(api, plan);
-    let observers = api.operations.iter().map(|op| {
+    quote!(#(#methods)*)
+}
+
+fn observers(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
+    let observers = operations.iter().map(|op| {
         let observer = match &op.streaming {
             Streaming::Envelope(push) => observer(op, push),
             Streaming::Items(stream) => crate::client_items::observer(op, stream),
@@ -30,16 +88,32 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
         };
         crate::tags::on_items(&plan.tags.operation(op), observer)
     });
-    let observers = quote!(#(#observers)*);
-    let used = quote!(#methods #observers);
-    let operations = uses(&used, "operations").then(|| quote!(operations,));
-    let types = uses_types(&used).then(|| quote!(types,));
-    let allow = plan.tags.allow_unused_imports();
-    let imports = if operations.is_some() || types.is_some() {
+    quote!(#(#observers)*)
+}
+
+/// The `use` line of the sibling modules that the methods and observers name.
+fn imports(uses: Uses, plan: &Plan<'_>) -> TokenStream {
+    let operations = uses.operations.then(|| quote!(operations,));
+    let types = uses.types.then(|| quote!(types,));
+    if operations.is_some() || types.is_some() {
+        let allow = plan.tags.allow_unused_imports();
         quote!(#allow use super::{#operations #types};)
     } else {
         TokenStream::new()
-    };
+    }
+}
+
+fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
+    let Contents {
+        imports,
+        methods,
+        observers,
+    } = contents;
+    let client = ident_fmt(format_args!("{}Client", api.name.camel));
+    let client_doc = doc(&format!("A client of the {} ({}).", api.title, api.version));
+    let api_doc = doc_opt(api.description.as_deref());
+    let credentials = credential_setters(api, plan);
+    let allow = plan.tags.allow_unused_imports();
     let runtime_imports = if api.operations.is_empty() {
         TokenStream::new()
     } else {

@@ -31,6 +31,62 @@ pub fn uses(tokens: &TokenStream, module: &str) -> bool {
     false
 }
 
+/// Which of the sibling modules generated files import some tokens name.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Uses {
+    pub operations: bool,
+    pub types: bool,
+}
+
+impl Uses {
+    /// What `tokens` name, in one walk.
+    pub fn of(tokens: &TokenStream) -> Uses {
+        let mut found = Uses::default();
+        find(tokens, &mut found);
+        found
+    }
+}
+
+impl std::ops::BitOr for Uses {
+    type Output = Uses;
+    fn bitor(self, other: Uses) -> Uses {
+        Uses {
+            operations: self.operations || other.operations,
+            types: self.types || other.types,
+        }
+    }
+}
+
+fn find(tokens: &TokenStream, found: &mut Uses) {
+    // The module named by the ident just before, if it was one of ours.
+    let mut after: Option<bool> = None;
+    for tree in tokens.clone() {
+        if found.operations && found.types {
+            return;
+        }
+        let next = match &tree {
+            TokenTree::Group(group) => {
+                find(&group.stream(), found);
+                None
+            }
+            TokenTree::Ident(ident) if ident == "operations" => Some(true),
+            TokenTree::Ident(ident) if ident == "types" => Some(false),
+            TokenTree::Punct(punct)
+                if punct.as_char() == ':' && punct.spacing() == Spacing::Joint =>
+            {
+                match after {
+                    Some(true) => found.operations = true,
+                    Some(false) => found.types = true,
+                    None => {}
+                }
+                None
+            }
+            _ => None,
+        };
+        after = next;
+    }
+}
+
 /// Whether `tokens` name the generated `types` module.
 pub fn uses_types(tokens: &TokenStream) -> bool {
     uses(tokens, "types")
@@ -38,7 +94,7 @@ pub fn uses_types(tokens: &TokenStream) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::uses;
+    use super::{Uses, uses};
     use quote::quote;
 
     #[test]
@@ -71,5 +127,38 @@ mod tests {
             ),
             "types"
         ));
+    }
+
+    #[test]
+    fn uses_finds_both_modules_in_one_walk() {
+        let tokens = quote!(
+            struct S {
+                types: u8,
+                a: Vec<operations::x::Params>,
+            }
+        );
+        assert_eq!(
+            Uses::of(&tokens),
+            Uses {
+                operations: true,
+                types: false
+            }
+        );
+        let both = quote!(
+            fn f(a: types::A, b: operations::B) {}
+        );
+        assert_eq!(
+            Uses::of(&both),
+            Uses {
+                operations: true,
+                types: true
+            }
+        );
+        assert_eq!(
+            Uses::of(&quote!(
+                fn f(operations: u8) {}
+            )),
+            Uses::default()
+        );
     }
 }

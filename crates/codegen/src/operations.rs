@@ -4,6 +4,7 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
+use crate::parallel::{Piece, Split};
 use crate::runtime::RT;
 use crate::rust_type::{Site, optional, rust_type};
 use crate::types::variant_names_allowance;
@@ -19,6 +20,25 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
         #imports
 
         #modules
+    }
+}
+
+/// `operations.rs` in pieces of `per_piece` operations; its `use` lines import `types`
+/// only if a piece names it.
+pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a> {
+    let pieces = api
+        .operations
+        .chunks(per_piece)
+        .map(|chunk| Piece::new(move || modules(chunk, plan)).tracking_uses())
+        .collect();
+    Split {
+        name: "operations.rs",
+        pieces,
+        assemble: Box::new(move |rendered, file| {
+            let uses_types = crate::parallel::uses(rendered).types;
+            file.push(&crate::render::items(imports(api, plan, uses_types)));
+            crate::parallel::texts(rendered).for_each(|text| file.push(text));
+        }),
     }
 }
 

@@ -4,44 +4,80 @@
 //! prettyplease) is most of generation's time. A file is cut into pieces at top-level
 //! items, which prettyplease prints independently, so the pieces' texts joined are the
 //! whole file's text. `proc_macro2` tokens cannot cross threads: each piece is built and
-//! rendered by one thread, and only its text comes back.
+//! rendered by one thread, and only its text comes back. The items of one big trait, impl
+//! or module are cut the same way: a piece renders a run of them as printed inside such a
+//! container, and the container itself, rendered with a slot where they go, is filled in
+//! ([`crate::render::FileText::push_filled`]).
 
+use crate::imports::Uses;
+use crate::render::{FileText, Within};
 use proc_macro2::TokenStream;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// One piece of one file: a function that builds its tokens.
+/// One piece of one file: a function that builds its tokens, and where they are printed.
 pub struct Piece<'a> {
     build: Box<dyn FnOnce() -> TokenStream + Send + 'a>,
-    /// Whether to find out if the piece names the `types` module: only files whose `use`
-    /// line depends on their pieces ask, since it walks every token.
-    track_types: bool,
+    within: Within,
+    /// Whether to find out which sibling modules the piece names: only pieces whose file's
+    /// `use` lines depend on them ask, since it walks every token.
+    track_uses: bool,
 }
 
 impl<'a> Piece<'a> {
+    /// A piece of top-level items.
     pub fn new(build: impl FnOnce() -> TokenStream + Send + 'a) -> Self {
         Piece {
             build: Box::new(build),
-            track_types: false,
+            within: Within::File,
+            track_uses: false,
         }
     }
 
-    /// A piece whose [`Rendered::uses_types`] the caller needs.
-    pub fn tracking_types(build: impl FnOnce() -> TokenStream + Send + 'a) -> Self {
+    /// The piece is a run of the items of a trait, an impl or a module
+    /// ([`crate::render::items_within`]), for a slot of that container.
+    pub fn within(self, within: Within) -> Self {
+        Piece { within, ..self }
+    }
+
+    /// The caller needs the piece's [`Rendered::uses`].
+    pub fn tracking_uses(self) -> Self {
         Piece {
-            track_types: true,
-            ..Piece::new(build)
+            track_uses: true,
+            ..self
         }
     }
 }
 
 /// A rendered piece.
+#[derive(Default)]
 pub struct Rendered {
     /// prettyplease's text of the piece's items.
     pub text: String,
-    /// Whether the piece names the generated `types` module (for the file's `use` line);
-    /// `false` unless the piece was made with [`Piece::tracking_types`].
-    pub uses_types: bool,
+    /// Which sibling modules the piece names (for its file's `use` lines); none unless the
+    /// piece was made [`Piece::tracking_uses`].
+    pub uses: Uses,
+}
+
+/// A file as pieces to render in parallel, and how to put their texts together.
+pub struct Split<'a> {
+    pub name: &'static str,
+    pub pieces: Vec<Piece<'a>>,
+    /// Writes the file's items from the rendered pieces, in their order.
+    pub assemble: Assemble<'a>,
+}
+
+/// Writes a file's items from its rendered pieces.
+pub type Assemble<'a> = Box<dyn FnOnce(&[Rendered], &mut FileText) + 'a>;
+
+/// The texts of some rendered pieces.
+pub fn texts(rendered: &[Rendered]) -> impl Iterator<Item = &str> {
+    rendered.iter().map(|r| r.text.as_str())
+}
+
+/// What some rendered pieces name, together.
+pub fn uses(rendered: &[Rendered]) -> Uses {
+    rendered.iter().fold(Uses::default(), |all, r| all | r.uses)
 }
 
 /// Renders every piece, in parallel, and returns the results in the pieces' order.
@@ -81,10 +117,7 @@ pub fn render_all(pieces: Vec<Piece<'_>>) -> Vec<Rendered> {
             slot.into_inner()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
                 // Every index below `count` was taken by a worker, and scope joined them.
-                .unwrap_or_else(|| Rendered {
-                    text: String::new(),
-                    uses_types: false,
-                })
+                .unwrap_or_default()
         })
         .collect()
 }
@@ -92,8 +125,12 @@ pub fn render_all(pieces: Vec<Piece<'_>>) -> Vec<Rendered> {
 fn render(piece: Piece) -> Rendered {
     let tokens = (piece.build)();
     Rendered {
-        uses_types: piece.track_types && crate::imports::uses_types(&tokens),
-        text: crate::render::items(tokens),
+        uses: if piece.track_uses {
+            Uses::of(&tokens)
+        } else {
+            Uses::default()
+        },
+        text: crate::render::items_within(piece.within, tokens),
     }
 }
 
@@ -103,3 +140,6 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .lock()
         .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
+
+#[cfg(test)]
+mod tests;

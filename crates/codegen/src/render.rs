@@ -29,6 +29,44 @@ pub fn items(tokens: TokenStream) -> String {
     }
 }
 
+/// What holds a run of items: prettyplease prints a trait's, an impl's and a module's
+/// items one level in, and a trait's or an impl's items are of their own kinds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Within {
+    File,
+    Trait,
+    Impl,
+    Module,
+}
+
+/// Formats a run of items as prettyplease prints them inside `within` (one level in):
+/// they are wrapped in a container of that kind, printed, and the container's first and
+/// last lines dropped. prettyplease prints each item on its own, so the texts of the runs
+/// of a container's items, joined, are the text of all of them: a big trait, impl or
+/// module can be rendered in pieces on several cores ([`crate::parallel`]).
+pub fn items_within(within: Within, tokens: TokenStream) -> String {
+    let wrapped = match within {
+        Within::File => return items(tokens),
+        Within::Trait => quote::quote!(trait PushgenWithin { #tokens }),
+        Within::Impl => quote::quote!(impl PushgenWithin { #tokens }),
+        Within::Module => quote::quote!(mod pushgen_within { #tokens }),
+    };
+    let text = items(wrapped);
+    // An empty container prints on one line (`trait PushgenWithin {}`): no items.
+    match text.split_once('\n') {
+        Some((_, rest)) if !rest.is_empty() => rest.strip_suffix("}\n").unwrap_or(rest).to_string(),
+        _ => String::new(),
+    }
+}
+
+/// A slot among items: where the text of items rendered on their own goes
+/// ([`FileText::push_filled`]). It is an item (a macro call), so a trait, an impl or a module may
+/// hold it, and prettyplease prints it as one line.
+pub fn slot(name: &str) -> TokenStream {
+    let name = proc_macro2::Ident::new(name, proc_macro2::Span::call_site());
+    quote::quote!(pushgen_slot!(#name);)
+}
+
 /// The attribute that asks for an item to be written as the body of a macro call:
 /// `#[pushgen_macro = "string_enum"]` first among an item's attributes.
 ///
@@ -91,52 +129,101 @@ fn wrap_macro_items(text: &str) -> String {
     out
 }
 
-/// A file from its header and the formatted texts of its items, in order.
-pub fn join(header: &str, parts: &[&str]) -> String {
-    let body: String = parts.concat();
-    format!("{header}\n{}", space_items(&body))
+/// A file's text, written from its header and the formatted texts of its items in order,
+/// with a blank line before each item that follows a finished one (prettyplease puts
+/// items right after one another). Runs of `use` lines stay together.
+///
+/// The texts are written once, into a string made big enough up front: a big API's
+/// `types.rs` is megabytes, and each copy of it, or each doubling of a growing string, is
+/// fresh memory the process keeps until it exits.
+pub struct FileText {
+    out: String,
+    /// If the last line written finished an item: whether it was a `use` line.
+    after_item: Option<bool>,
 }
 
-/// prettyplease puts items right after one another; a blank line before each item that
-/// follows a finished one (a line ending in `}` or `;`) makes the files readable. Runs of
-/// `use` lines stay together.
-fn space_items(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 16);
-    let mut previous: Option<&str> = None;
-    for line in text.lines() {
-        let trimmed = line.trim_start();
-        if let Some(prev) = previous {
-            let prev_trimmed = prev.trim();
-            // A doc comment may end in `;` or `}` too; it belongs to the item below it.
-            let prev_is_doc = prev_trimmed.starts_with("///") || prev_trimmed.starts_with("//!");
-            let prev_ends_item =
-                !prev_is_doc && (prev_trimmed.ends_with('}') || prev_trimmed.ends_with(';'));
-            let starts_item = [
-                "///",
-                "#[",
-                "pub ",
-                "pub(",
-                "impl",
-                "fn ",
-                "mod ",
-                "use ",
-                "async fn",
-                "enum ",
-                "struct ",
-                "trait ",
-                "type ",
-                "::pushgen_runtime::",
-            ]
-            .iter()
-            .any(|start| trimmed.starts_with(start));
-            let both_use = trimmed.starts_with("use ") && prev_trimmed.starts_with("use ");
-            if prev_ends_item && starts_item && !both_use && !prev_trimmed.is_empty() {
-                out.push('\n');
+impl FileText {
+    /// A file that starts with `header`, with room for `len` bytes of items.
+    pub fn new(header: &str, len: usize) -> Self {
+        let mut out = String::with_capacity(header.len() + 1 + len + len / 16);
+        out.push_str(header);
+        out.push('\n');
+        FileText {
+            out,
+            after_item: None,
+        }
+    }
+
+    /// Appends formatted items (whole lines).
+    pub fn push(&mut self, text: &str) {
+        for line in text.lines() {
+            self.line(line);
+        }
+    }
+
+    /// Appends `text`, a rendered container with slots, putting `fill(name)`'s texts in
+    /// place of each slot's line (each rendered for the slot's place, by [`items_within`]
+    /// with its container's kind).
+    pub fn push_filled<'t, I: IntoIterator<Item = &'t str>>(
+        &mut self,
+        text: &str,
+        mut fill: impl FnMut(&str) -> I,
+    ) {
+        for line in text.lines() {
+            let slot = line
+                .trim()
+                .strip_prefix("pushgen_slot!(")
+                .and_then(|rest| rest.strip_suffix(");"));
+            match slot {
+                Some(name) => fill(name).into_iter().for_each(|text| self.push(text)),
+                None => self.line(line),
             }
         }
-        out.push_str(line);
-        out.push('\n');
-        previous = Some(line);
     }
-    out
+
+    pub fn finish(self) -> String {
+        self.out
+    }
+
+    fn line(&mut self, line: &str) {
+        let trimmed = line.trim();
+        let starts_item = [
+            "///",
+            "#[",
+            "pub ",
+            "pub(",
+            "impl",
+            "fn ",
+            "mod ",
+            "use ",
+            "async fn",
+            "enum ",
+            "struct ",
+            "trait ",
+            "type ",
+            "::pushgen_runtime::",
+        ]
+        .iter()
+        .any(|start| trimmed.starts_with(start));
+        let is_use = trimmed.starts_with("use ");
+        if let Some(after_use) = self.after_item
+            && starts_item
+            && !(is_use && after_use)
+        {
+            self.out.push('\n');
+        }
+        self.out.push_str(line);
+        self.out.push('\n');
+        // A doc comment may end in `;` or `}` too; it belongs to the item below it.
+        let is_doc = trimmed.starts_with("///") || trimmed.starts_with("//!");
+        let ends_item = !is_doc && (trimmed.ends_with('}') || trimmed.ends_with(';'));
+        self.after_item = ends_item.then_some(is_use);
+    }
+}
+
+/// A file from its header and the formatted texts of its items, in order.
+pub fn join(header: &str, parts: &[&str]) -> String {
+    let mut file = FileText::new(header, parts.iter().map(|p| p.len()).sum());
+    parts.iter().for_each(|part| file.push(part));
+    file.finish()
 }

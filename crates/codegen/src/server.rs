@@ -2,37 +2,144 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::ident;
-use crate::imports::{uses, uses_types};
+use crate::imports::Uses;
 use crate::operations::signature;
+use crate::parallel::{self, Piece, Split};
+use crate::render::{self, Within, slot};
 use crate::runtime::RT;
 use crate::validate::Plan;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Api, Operation, ParamLocation, Streaming, TypeRef};
 use quote::quote;
 
+/// What `server.rs` holds beyond its fixed items: built together ([`generate`]), or in
+/// pieces with slots in their places ([`split`]).
+struct Contents {
+    /// The file's `use` line.
+    imports: TokenStream,
+    /// The trait's methods.
+    methods: TokenStream,
+    /// The handlers module's `use super::…` line.
+    handler_imports: TokenStream,
+    handlers: TokenStream,
+}
+
+/// The whole of `server.rs`.
 pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
+    let trait_name = ident(&api.name.camel);
+    let methods = trait_methods(&api.operations, plan);
+    let handlers = handlers(&api.operations, &trait_name, plan);
+    let contents = Contents {
+        imports: imports(Uses::of(&methods), plan),
+        handler_imports: handler_imports(Uses::of(&handlers), &trait_name),
+        methods,
+        handlers,
+    };
+    file(api, plan, contents)
+}
+
+/// `server.rs` in pieces: the file with slots, then the trait's methods and the
+/// handlers, `per_piece` operations a piece.
+pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a> {
+    let chunks = || api.operations.chunks(per_piece);
+    let mut pieces = vec![Piece::new(move || {
+        let contents = Contents {
+            imports: slot("imports"),
+            methods: slot("methods"),
+            handler_imports: slot("handler_imports"),
+            handlers: slot("handlers"),
+        };
+        file(api, plan, contents)
+    })];
+    pieces.extend(chunks().map(|chunk| {
+        Piece::new(move || trait_methods(chunk, plan))
+            .within(Within::Trait)
+            .tracking_uses()
+    }));
+    pieces.extend(chunks().map(|chunk| {
+        Piece::new(move || handlers(chunk, &ident(&api.name.camel), plan))
+            .within(Within::Module)
+            .tracking_uses()
+    }));
+    let methods_end = 1 + chunks().len();
+    Split {
+        name: "server.rs",
+        pieces,
+        assemble: Box::new(move |rendered, out| {
+            let (file, rest) = rendered.split_at(1);
+            let (methods, handlers) = rest.split_at(methods_end - 1);
+            let trait_name = ident(&api.name.camel);
+            let imports = render::items(imports(parallel::uses(methods), plan));
+            let handler_imports = render::items_within(
+                Within::Module,
+                handler_imports(parallel::uses(handlers), &trait_name),
+            );
+            out.push_filled(&file[0].text, |name| match name {
+                "imports" => vec![imports.as_str()],
+                "methods" => parallel::texts(methods).collect(),
+                "handler_imports" => vec![handler_imports.as_str()],
+                _ => parallel::texts(handlers).collect(),
+            });
+        }),
+    }
+}
+
+fn trait_methods(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
+    let methods = operations.iter().map(|op| {
+        let gate = plan.tags.operation(op);
+        let method = trait_method(op, plan);
+        quote!(#gate #method)
+    });
+    quote!(#(#methods)*)
+}
+
+fn handlers(
+    operations: &[Operation],
+    trait_name: &proc_macro2::Ident,
+    plan: &Plan<'_>,
+) -> TokenStream {
+    let handlers = operations.iter().map(|op| {
+        let gate = plan.tags.operation(op);
+        let handler = handler(op, trait_name, plan);
+        quote!(#gate #handler)
+    });
+    quote!(#(#handlers)*)
+}
+
+/// The file's `use` line: what the trait's methods name.
+fn imports(uses: Uses, plan: &Plan<'_>) -> TokenStream {
+    let operations = uses.operations.then(|| quote!(operations,));
+    let types = uses.types.then(|| quote!(types,));
+    if operations.is_some() || types.is_some() {
+        let allow = plan.tags.allow_unused_imports();
+        quote!(#allow use super::{#operations #types};)
+    } else {
+        TokenStream::new()
+    }
+}
+
+/// The handlers module's `use super::…` line: the trait, and what the handlers name.
+fn handler_imports(uses: Uses, trait_name: &proc_macro2::Ident) -> TokenStream {
+    let operations = uses.operations.then(|| quote!(operations,));
+    let types = uses.types.then(|| quote!(types,));
+    quote!(use super::{#operations #types #trait_name};)
+}
+
+fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
+    let Contents {
+        imports,
+        methods,
+        handler_imports,
+        handlers,
+    } = contents;
     let trait_name = ident(&api.name.camel);
     let trait_doc = doc(&format!(
         "The {} ({}), as a server implements it.",
         api.title, api.version
     ));
     let api_doc = doc_opt(api.description.as_deref());
-    let methods = api.operations.iter().map(|op| {
-        let gate = plan.tags.operation(op);
-        let method = trait_method(op, plan);
-        quote!(#gate #method)
-    });
     let authenticate = authenticate_method(plan);
     let (routes, dispatch) = crate::routes::routes(api, &trait_name, &plan.tags);
-    let handlers = api.operations.iter().map(|op| {
-        let gate = plan.tags.operation(op);
-        let handler = handler(op, &trait_name, plan);
-        quote!(#gate #handler)
-    });
-    let handlers = quote!(#(#handlers)* #dispatch);
-    let operations = uses(&handlers, "operations").then(|| quote!(operations,));
-    let types = uses(&handlers, "types").then(|| quote!(types,));
-    let handler_imports = quote!(use super::{#operations #types #trait_name};);
     // An API without operations (only webhooks) has no handlers, and no imports for them.
     let allow = plan.tags.allow_unused_imports();
     let handlers_module = (!api.operations.is_empty()).then(|| {
@@ -46,18 +153,11 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
                 use #RT::server::{Incoming, Shared};
 
                 #handlers
+                #dispatch
             }
         }
     });
     let router_doc = format!(" Routes every operation of [`{trait_name}`] to `api`.");
-    let methods = quote!(#(#methods)*);
-    let operations = uses(&methods, "operations").then(|| quote!(operations,));
-    let types = uses_types(&methods).then(|| quote!(types,));
-    let imports = if operations.is_some() || types.is_some() {
-        quote!(#allow use super::{#operations #types};)
-    } else {
-        TokenStream::new()
-    };
     quote! {
         #imports
 
@@ -68,7 +168,6 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
             #authenticate
             #methods
         }
-
         #[doc = #router_doc]
         pub fn router<A: #trait_name>(api: A) -> #RT::axum::Router {
             router_with_config(api, #RT::server::ServerConfig::default())

@@ -3,6 +3,7 @@
 use crate::custom::Custom;
 use crate::docs::doc_opt;
 use crate::ident::ident;
+use crate::parallel::{Piece, Split};
 use crate::runtime::RT;
 use crate::rust_type::{Site, boxed_type, optional, rust_type};
 use crate::validate::Plan;
@@ -26,6 +27,30 @@ pub fn imports(plan: &Plan<'_>) -> TokenStream {
         crate::tags::on_items(&allow, crate::validate::import())
     } else {
         TokenStream::new()
+    }
+}
+
+/// `types.rs` in pieces of `per_piece` types, after its `use` lines.
+pub fn split<'a>(
+    api: &'a Api,
+    sent: &'a HashSet<&'a str>,
+    plan: &'a Plan<'a>,
+    strict: bool,
+    custom: &'a Custom,
+    per_piece: usize,
+) -> Split<'a> {
+    let pieces = api
+        .types
+        .chunks(per_piece)
+        .map(|chunk| Piece::new(move || generate_some(chunk, sent, plan, strict, custom)))
+        .collect();
+    Split {
+        name: "types.rs",
+        pieces,
+        assemble: Box::new(move |rendered, file| {
+            file.push(&crate::render::items(imports(plan)));
+            crate::parallel::texts(rendered).for_each(|text| file.push(text));
+        }),
     }
 }
 
