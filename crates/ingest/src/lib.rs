@@ -31,6 +31,7 @@
 #![forbid(unsafe_code)]
 
 mod bundle;
+mod case;
 mod document;
 mod error;
 mod locate;

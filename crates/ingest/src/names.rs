@@ -5,7 +5,7 @@
 //! `self`). Identifiers are ASCII: common Latin letters are folded (`Über` → `uber`),
 //! anything else separates words.
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use crate::case;
 use pushgen_ir::Name;
 use std::collections::HashSet;
 
@@ -79,7 +79,7 @@ fn camel(text: &str) -> Option<String> {
 
 /// Like [`snake`], before keywords are escaped (a numeric suffix may make that moot).
 fn snake_base(text: &str) -> Option<String> {
-    let words = ascii_words(text).to_snake_case();
+    let words = case::snake(&ascii_words(text));
     if words.is_empty() {
         return None;
     }
@@ -91,7 +91,7 @@ fn snake_base(text: &str) -> Option<String> {
 }
 
 fn camel_base(text: &str) -> Option<String> {
-    let words = ascii_words(text).to_upper_camel_case();
+    let words = case::upper_camel(&ascii_words(text));
     if words.is_empty() {
         return None;
     }
@@ -128,8 +128,8 @@ impl Scope {
         fallback: &str,
         extra: &dyn Fn(&Name) -> Vec<String>,
     ) -> Name {
-        let snake_base = snake_base(original).unwrap_or_else(|| fallback.to_snake_case());
-        let camel_base = camel_base(original).unwrap_or_else(|| fallback.to_upper_camel_case());
+        let snake_base = snake_base(original).unwrap_or_else(|| case::snake(fallback));
+        let camel_base = camel_base(original).unwrap_or_else(|| case::upper_camel(fallback));
         let mut n = 1usize;
         loop {
             let (s, c) = if n == 1 {

@@ -138,7 +138,7 @@ impl<'a> TypeBuilder<'a> {
     fn name_of(&self, camel: &str, original: &str) -> Name {
         Name {
             original: original.to_string(),
-            snake: heck::ToSnakeCase::to_snake_case(camel),
+            snake: crate::case::snake(camel),
             camel: camel.to_string(),
         }
     }
