@@ -208,9 +208,10 @@ fn report(rows: &[Row]) -> String {
         out,
         "\nWhere the time goes: emitting (building tokens with `quote!`, then `syn` and \
          prettyplease turning them into text) is most of it. The files are cut into \
-         pieces at top-level items and the pieces are built and formatted on every core \
-         (`crates/codegen/src/parallel.rs`); the CLI allocates with mimalloc and keeps \
-         freed pages; ingest tries the plain deserialiser before the path-tracking one. \
+         pieces (64 types or 16 operations; a big trait, module or `impl` too) and the \
+         pieces are built and formatted on every core (`crates/codegen/src/parallel.rs`); \
+         the CLI allocates with mimalloc, keeps freed pages and uses small ones; ingest \
+         tries the plain deserialiser before the path-tracking one. \
          Enums go through the runtime's `string_enum!`, which made GitHub's `types.rs` \
          29% shorter (165,534 lines before, 117,881 after)."
     );
