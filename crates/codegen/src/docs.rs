@@ -60,7 +60,10 @@ pub fn sanitize(text: &str) -> Vec<String> {
         let line = escape(trimmed);
         if line.is_empty() {
             list_indent = None;
-            out.push(String::new());
+            // Markdown reads a run of blank lines as one.
+            if out.last().is_some_and(|l| !l.is_empty()) {
+                out.push(String::new());
+            }
             continue;
         }
         if line.starts_with('|') {
@@ -286,6 +289,21 @@ fn bare_url(chars: &[char], start: usize) -> Option<usize> {
 #[cfg(test)]
 mod tests {
     use super::sanitize;
+
+    #[test]
+    fn runs_of_blank_lines_are_one() {
+        // A YAML `|` block ends in a newline, and a field's default is added after a blank
+        // line: two blank doc lines where one says the same.
+        assert_eq!(
+            sanitize("Echo the prompt.\n\n\nDefault: `false`."),
+            [" Echo the prompt.", "", " Default: `false`."]
+        );
+        assert_eq!(
+            sanitize("```\na\n\n\nb\n```"),
+            [" ```text", " a", " ", " ", " b", " ```"],
+            "a code block keeps its lines"
+        );
+    }
 
     #[test]
     fn rustdoc_hazards_are_defused() {
