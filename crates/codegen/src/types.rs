@@ -141,13 +141,19 @@ fn named_type(
     let name = ident(&ty.name.camel);
     match &ty.kind {
         TypeKind::Struct(s) => {
+            let field_added: Vec<_> = s
+                .fields
+                .iter()
+                .map(|f| custom.field_tokens(ty, f))
+                .collect();
+            // The user's attributes may be serde's, which only serde's derive reads.
+            let derive = !added.is_empty() || field_added.iter().any(|a| !a.is_empty());
             let fields: Vec<_> = s
                 .fields
                 .iter()
-                .map(|f| (f, field(f, sent, plan, custom.field_tokens(ty, f))))
+                .zip(field_added)
+                .map(|(f, added)| (f, field(f, sent, plan, added, derive)))
                 .collect();
-            // The user's attributes may be serde's, which only serde's derive reads.
-            let derive = !added.is_empty() || fields.iter().any(|(_, f)| !f.added.is_empty());
             struct_type(&docs, &added, &name, s, &fields, strict, derive)
         }
         TypeKind::Enum(_) | TypeKind::IntEnum(_)
@@ -272,14 +278,21 @@ pub fn additional_field(s: &Struct) -> String {
 /// A struct's field as declared, and how it is read.
 struct FieldTokens {
     tokens: TokenStream,
-    /// The user's attributes for it (`field_attribute`).
-    added: TokenStream,
     /// How `deserialize_object!` reads it: `Required`, `Optional`, `Nullable`, `NotNull`.
     kind: &'static str,
 }
 
 /// A struct's field; `added` are the user's attributes for it (`field_attribute`).
-fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> FieldTokens {
+/// `derive`: serde's derive reads the struct both ways, so the field's attributes say how
+/// it is read too; otherwise `deserialize_object!` reads it, as its kind says, and the
+/// attributes are only what `Serialize` needs.
+fn field(
+    f: &Field,
+    sent: bool,
+    plan: &Plan<'_>,
+    added: TokenStream,
+    derive: bool,
+) -> FieldTokens {
     let docs = field_docs(f);
     let name = ident(&f.name.snake);
     let rename = rename(&f.name.original, &f.name.snake);
@@ -332,6 +345,11 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> FieldTok
             "Optional",
         )
     };
+    let attrs = if derive || required {
+        attrs
+    } else {
+        quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
+    };
     let tokens = quote! {
         #docs
         #rename
@@ -339,11 +357,7 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream) -> FieldTok
         #added
         pub #name: #ty,
     };
-    FieldTokens {
-        tokens,
-        added,
-        kind,
-    }
+    FieldTokens { tokens, kind }
 }
 
 /// The description, then what the spec says beyond the type: who sends the property, and

@@ -2,17 +2,9 @@
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct AttachRequest {
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub file: ::std::option::Option<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub caption: ::std::option::Option<::std::string::String>,
 }
 
@@ -27,17 +19,9 @@ pub struct AttachRequest {
 pub struct SubmitFormRequest {
     pub user: ::std::string::String,
     pub remember: bool,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attempts: ::std::option::Option<i64>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub topic: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 

@@ -3,11 +3,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Order {
     /// Read-only: servers send it; requests leave it out.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     pub item: ::std::string::String,
 }

@@ -5,7 +5,7 @@ use ::pushgen_runtime::codegen::validate;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ApiError {
     pub message: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub retry_after: ::std::option::Option<i64>,
 }
 
@@ -20,7 +20,7 @@ pub struct ApiError {
 pub struct Choice {
     pub index: i64,
     pub message: Message,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub finish_reason: ::std::option::Option<FinishReason>,
 }
 
@@ -62,7 +62,7 @@ pub struct CompletionChunk {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct CompletionChunkDelta {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
 }
 
@@ -82,29 +82,17 @@ pub struct CompletionChunkDelta {
 pub struct CompletionRequest {
     pub model: ::std::string::String,
     pub messages: ::std::vec::Vec<Message>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<::std::option::Option<f64>>,
     /// Stream the completion as server-sent events.
     ///
     /// Default: `false`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// 3.1's "one of these, or null", as OpenAI's spec writes it.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop: ::std::option::Option<::std::option::Option<CompletionRequestStop>>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<UserRef>,
 }
 

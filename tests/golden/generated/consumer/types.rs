@@ -23,11 +23,7 @@ pub struct CreateConsumerRequest {
     pub topic: ::std::string::String,
     /// Stop after this many events; the server decides when absent.
     #[serde(rename = "maxEvents")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max_events: ::std::option::Option<i32>,
 }
 
@@ -94,7 +90,7 @@ impl<'de> ::serde::Deserialize<'de> for Event {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct EventType1 {
     pub text: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<EventType1Priority>,
 }
 

@@ -3,7 +3,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ListArtifactsItem {
     pub name: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub bytes: ::std::option::Option<i64>,
 }
 
@@ -37,7 +37,7 @@ pub struct LogLine {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct LogRecord {
     pub line: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub level: ::std::option::Option<LogRecordLevel>,
 }
 
@@ -98,7 +98,7 @@ pub struct StageVerdict {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StepStarted {
     pub event: StepStartedEvent,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::std::string::String>,
     pub data: ::serde_json::Value,
 }
@@ -144,7 +144,7 @@ pub type WatchBuildStage = OutcomeStatus;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct WatchBuildStep {
     pub name: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub index: ::std::option::Option<i32>,
 }
 

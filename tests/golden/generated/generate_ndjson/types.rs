@@ -16,10 +16,10 @@ pub struct GenerateChunk {
     pub model: ::std::string::String,
     pub response: ::std::string::String,
     pub done: bool,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub eval_count: ::std::option::Option<i64>,
     /// An error mid-stream, as Ollama sends them.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub error: ::std::option::Option<::std::string::String>,
 }
 
@@ -40,11 +40,7 @@ pub struct GenerateRequest {
     /// Stream the answer as NDJSON (the default).
     ///
     /// Default: `true`.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
 }
 
@@ -61,7 +57,7 @@ pub struct GenerateResponse {
     pub model: ::std::string::String,
     pub response: ::std::string::String,
     pub done: bool,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub eval_count: ::std::option::Option<i64>,
 }
 
@@ -77,9 +73,9 @@ pub struct GenerateResponse {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct PullOkBody {
     pub status: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub completed: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub total: ::std::option::Option<i64>,
 }
 

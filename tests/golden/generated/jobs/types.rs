@@ -3,7 +3,7 @@
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Artifact {
     pub url: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub size: ::std::option::Option<i64>,
 }
 
@@ -19,10 +19,10 @@ pub struct JobResult {
     #[serde(rename = "jobId")]
     pub job_id: ::std::string::String,
     pub state: JobResultState,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub outputs: ::std::option::Option<::std::vec::Vec<JobResultOutputsItem>>,
     /// The job this one was retried from.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parent: ::std::option::Option<::std::boxed::Box<JobResult>>,
 }
 
@@ -69,12 +69,12 @@ pub enum JobResultOutputsItem {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Problem {
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     pub title: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub status: ::std::option::Option<i32>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
 }
 
@@ -91,7 +91,7 @@ pub struct Problem {
 pub struct RunJobProgressOkBody {
     pub percent: f32,
     /// Estimated end, if known.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub eta: ::std::option::Option<::std::string::String>,
 }
 
@@ -106,11 +106,7 @@ pub struct RunJobProgressOkBody {
 pub struct RunJobRequest {
     pub steps: ::std::vec::Vec<Step>,
     /// Free-form labels, kept with the job.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
@@ -127,24 +123,12 @@ pub struct RunJobRequest {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Step {
     pub name: ::std::string::String,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub substeps: ::std::option::Option<::std::vec::Vec<Step>>,
     #[serde(rename = "onFailure")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub on_failure: ::std::option::Option<::std::boxed::Box<Step>>,
 }
 
@@ -159,12 +143,12 @@ pub struct Step {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct StepOutput {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stdout: ::std::option::Option<::std::string::String>,
     #[serde(rename = "exitCode")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub exit_code: ::std::option::Option<i32>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub artifacts: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, Artifact>,
     >,

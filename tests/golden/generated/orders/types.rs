@@ -5,17 +5,9 @@ use ::pushgen_runtime::codegen::validate;
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Address {
     pub lines: ::std::vec::Vec<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub postcode: ::std::option::Option<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub country: ::std::option::Option<::std::string::String>,
 }
 
@@ -87,11 +79,7 @@ impl validate::Validate for Card {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Invoice {
     #[serde(rename = "dueInDays")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub due_in_days: ::std::option::Option<i64>,
 }
 
@@ -122,84 +110,36 @@ pub struct Order {
     #[serde(rename = "unitPrice")]
     pub unit_price: f64,
     /// Packs of six, fewer than a thousand.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub batch: ::std::option::Option<i64>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::string::String>,
     /// Sent as `null` to clear it.
     #[serde(rename = "giftMessage")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub gift_message: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub website: ::std::option::Option<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub warehouse: ::std::option::Option<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ipv4: ::std::option::Option<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ipv6: ::std::option::Option<::std::string::String>,
     /// ECMA-262 look-ahead, which Rust's `regex` does not read; not checked.
     #[serde(rename = "notFoo")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub not_foo: ::std::option::Option<::std::string::String>,
     pub tags: ::std::vec::Vec<::std::string::String>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<Address>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attributes: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
@@ -380,13 +320,13 @@ pub struct Placed {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Problem {
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     pub title: ::std::string::String,
     pub status: i64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub errors: ::std::option::Option<::std::vec::Vec<ProblemErrorsItem>>,
 }
 
@@ -402,16 +342,16 @@ pub struct Problem {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct ProblemErrorsItem {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pointer: ::std::option::Option<::std::string::String>,
     #[serde(rename = "in")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub in_: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parameter: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rule: ::std::option::Option<::std::string::String>,
 }
 

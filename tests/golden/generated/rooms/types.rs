@@ -16,7 +16,7 @@ pub struct RoomsMessagesItem {
     pub seq: i64,
     pub text: ::std::string::String,
     #[serde(rename = "replyTo")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub reply_to: ::std::option::Option<::std::boxed::Box<RoomsMessagesItem>>,
 }
 

@@ -2,9 +2,9 @@
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct SearchFilter {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub min: ::std::option::Option<i64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub max: ::std::option::Option<i64>,
 }
 

@@ -38,11 +38,7 @@ pub enum IdOrName {
 pub struct Invoice {
     /// Default: `14`.
     #[serde(rename = "dueInDays")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub due_in_days: ::std::option::Option<i64>,
 }
 
@@ -57,11 +53,7 @@ pub struct LineItem {
     pub sku: ::std::string::String,
     pub quantity: i32,
     #[serde(rename = "unitPrice")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub unit_price: ::std::option::Option<f32>,
 }
 
@@ -89,44 +81,20 @@ impl validate::Validate for LineItem {
 pub struct NewOrder {
     pub items: ::std::vec::Vec<LineItem>,
     /// Free text for the courier; `null` clears an earlier note.
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::deserialize"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
     #[serde(rename = "deliverOn")]
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub payment: ::std::option::Option<Payment>,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -164,47 +132,47 @@ impl validate::Validate for NewOrder {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Order {
     /// Read-only: servers send it; requests leave it out.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::pushgen_runtime::codegen::uuid::Uuid>,
     /// Read-only: servers send it; requests leave it out.
     #[serde(rename = "placedAt")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub placed_at: ::std::option::Option<
         ::pushgen_runtime::codegen::chrono::DateTime<
             ::pushgen_runtime::codegen::chrono::Utc,
         >,
     >,
     #[serde(rename = "deliverOn")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
     pub status: Status,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
     pub items: ::std::vec::Vec<LineItem>,
     /// The shop's signature over the order, base64.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub signature: ::std::option::Option<::pushgen_runtime::codegen::formats::Base64>,
     pub total: f64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::string::String>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub payment: ::std::option::Option<Payment>,
     /// Only the client sends it.
     ///
     /// Write-only: clients send it; responses leave it out.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub secret: ::std::option::Option<::std::string::String>,
     /// How often delivery is tried.
     ///
     /// Default: `3`.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub retries: ::std::option::Option<i32>,
     /// Anything the client attached.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<::serde_json::Value>,
 }
 
@@ -286,7 +254,7 @@ pub struct Position {
     pub at: ::pushgen_runtime::codegen::chrono::DateTime<
         ::pushgen_runtime::codegen::chrono::Utc,
     >,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub accuracy: ::std::option::Option<f64>,
 }
 
@@ -311,7 +279,7 @@ pub struct Position {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Problem {
     pub title: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
 }
 

@@ -5,9 +5,9 @@
 pub struct Notification {
     pub id: i64,
     pub text: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub sender: ::std::option::Option<Person>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub replies: ::std::option::Option<::std::vec::Vec<Notification>>,
 }
 
@@ -23,7 +23,7 @@ pub struct Notification {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Person {
     pub name: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
 }
 

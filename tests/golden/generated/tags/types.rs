@@ -6,7 +6,7 @@ use ::pushgen_runtime::codegen::validate;
 pub struct AuditRecord {
     pub pet: Pet,
     pub by: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub outcome: ::std::option::Option<AuditRecordOutcome>,
 }
 
@@ -40,11 +40,11 @@ pub struct Error {
 pub struct Health {
     pub ok: bool,
     #[serde(rename = "lastError")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_error: ::std::option::Option<Error>,
     /// How the last self-check went.
     #[serde(rename = "lastCheck")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_check: ::std::option::Option<HealthLastCheck>,
 }
 
@@ -86,11 +86,7 @@ impl validate::Validate for NewOrder {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct NewPet {
     pub name: ::std::string::String,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<PetKind>,
 }
 
@@ -201,7 +197,7 @@ pub struct OrderShipped {
 /// No operation uses it; it holds a toy, which is then never gated.
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Orphan {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub toy: ::std::option::Option<Toy>,
 }
 
@@ -215,9 +211,9 @@ pub struct Orphan {
 pub struct Pet {
     pub id: ::std::string::String,
     pub name: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<PetKind>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub toy: ::std::option::Option<Toy>,
 }
 
@@ -239,7 +235,7 @@ pub struct Pet {
 
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Toy {
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
 

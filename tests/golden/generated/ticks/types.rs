@@ -4,7 +4,7 @@
 pub struct Market {
     pub symbol: ::std::string::String,
     pub currency: MarketCurrency,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -34,9 +34,9 @@ pub struct Market {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Summary {
     pub ticks: i64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub high: ::std::option::Option<f64>,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub low: ::std::option::Option<f64>,
 }
 
@@ -54,10 +54,10 @@ pub struct Tick {
     pub size: i64,
     pub side: Side,
     /// Trade conditions, as the venue reports them.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub conditions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
     /// Anything else the venue sends.
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub meta: ::std::option::Option<::serde_json::Value>,
 }
 

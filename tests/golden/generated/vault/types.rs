@@ -7,7 +7,7 @@ pub struct Caller {
     /// The scheme the caller was identified by, or `anonymous`.
     pub scheme: ::std::string::String,
     pub subject: ::std::string::String,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
@@ -22,11 +22,11 @@ pub struct Caller {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Problem {
     #[serde(rename = "type")]
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     pub title: ::std::string::String,
     pub status: i64,
-    #[serde(default, skip_serializing_if = "::std::option::Option::is_none")]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
 }
 
@@ -53,11 +53,7 @@ pub struct Replicated {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
 pub struct Secret {
     pub value: ::std::string::String,
-    #[serde(
-        default,
-        skip_serializing_if = "::std::option::Option::is_none",
-        deserialize_with = "::pushgen_runtime::codegen::nullable::not_null"
-    )]
+    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: ::std::option::Option<i32>,
 }
 
