@@ -3,9 +3,9 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
-use crate::imports::Uses;
+use crate::imports::{self, Uses};
 use crate::operations::signature;
-use crate::parallel::{self, Piece, Split};
+use crate::parallel::{Piece, Slotted, Split};
 use crate::render::{self, Within, slot};
 use crate::runtime::RT;
 use crate::security::{Http, http};
@@ -30,7 +30,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let methods = methods(&api.operations, plan);
     let observers = observers(&api.operations, plan);
     let contents = Contents {
-        imports: imports(Uses::of(&methods) | Uses::of(&observers), plan),
+        imports: imports::siblings(Uses::of(&methods) | Uses::of(&observers), plan),
         methods,
         observers,
     };
@@ -41,35 +41,33 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
 /// observer traits, `per_piece` operations a piece.
 pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a> {
     let chunks = || api.operations.chunks(per_piece);
-    let mut pieces = vec![Piece::new(move || {
+    let file = Piece::new(move || {
         let contents = Contents {
             imports: slot("imports"),
             methods: slot("methods"),
             observers: slot("observers"),
         };
         file(api, plan, contents)
-    })];
-    pieces.extend(chunks().map(|chunk| {
-        Piece::new(move || methods(chunk, plan))
-            .within(Within::Impl)
-            .tracking_uses()
-    }));
-    pieces.extend(chunks().map(|chunk| Piece::new(move || observers(chunk, plan)).tracking_uses()));
-    let methods_end = 1 + chunks().len();
-    Split {
-        name: "client.rs",
-        pieces,
-        assemble: Box::new(move |rendered, out| {
-            let (file, rest) = rendered.split_at(1);
-            let (methods, observers) = rest.split_at(methods_end - 1);
-            let imports = render::items(imports(parallel::uses(rest), plan));
-            out.push_filled(&file[0].text, |name| match name {
-                "imports" => vec![imports.as_str()],
-                "methods" => parallel::texts(methods).collect(),
-                _ => parallel::texts(observers).collect(),
-            });
-        }),
-    }
+    });
+    Slotted::new("client.rs", file)
+        .run(
+            "methods",
+            chunks().map(|chunk| {
+                Piece::new(move || methods(chunk, plan))
+                    .within(Within::Impl)
+                    .tracking_uses()
+            }),
+        )
+        .run(
+            "observers",
+            chunks().map(|chunk| Piece::new(move || observers(chunk, plan)).tracking_uses()),
+        )
+        .split(move |_imports, runs| {
+            render::items(imports::siblings(
+                runs.uses(&["methods", "observers"]),
+                plan,
+            ))
+        })
 }
 
 fn methods(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
@@ -89,18 +87,6 @@ fn observers(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
         crate::tags::on_items(&plan.tags.operation(op), observer)
     });
     quote!(#(#observers)*)
-}
-
-/// The `use` line of the sibling modules that the methods and observers name.
-fn imports(uses: Uses, plan: &Plan<'_>) -> TokenStream {
-    let operations = uses.operations.then(|| quote!(operations,));
-    let types = uses.types.then(|| quote!(types,));
-    if operations.is_some() || types.is_some() {
-        let allow = plan.tags.allow_unused_imports();
-        quote!(#allow use super::{#operations #types};)
-    } else {
-        TokenStream::new()
-    }
 }
 
 fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {

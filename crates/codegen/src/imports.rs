@@ -87,6 +87,18 @@ fn find(tokens: &TokenStream, found: &mut Uses) {
     }
 }
 
+/// `use super::{operations, types};` for those of the two that `uses` says are named
+/// (nothing for neither), allowed to go unused where tag features may leave them so.
+pub fn siblings(uses: Uses, plan: &crate::validate::Plan<'_>) -> TokenStream {
+    let operations = uses.operations.then(|| quote::quote!(operations,));
+    let types = uses.types.then(|| quote::quote!(types,));
+    if operations.is_none() && types.is_none() {
+        return TokenStream::new();
+    }
+    let allow = plan.tags.allow_unused_imports();
+    quote::quote!(#allow use super::{#operations #types};)
+}
+
 /// Whether `tokens` name the generated `types` module.
 pub fn uses_types(tokens: &TokenStream) -> bool {
     uses(tokens, "types")

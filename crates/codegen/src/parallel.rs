@@ -75,6 +75,78 @@ pub fn texts(rendered: &[Rendered]) -> impl Iterator<Item = &str> {
     rendered.iter().map(|r| r.text.as_str())
 }
 
+/// A file rendered as one piece with slots ([`crate::render::slot`]): some are filled by
+/// runs of pieces rendered on their own (a trait's methods, a module's handlers), the
+/// others by text made from what those runs name (a `use` line).
+pub struct Slotted<'a> {
+    name: &'static str,
+    /// The file's piece, then each run's pieces in turn.
+    pieces: Vec<Piece<'a>>,
+    /// Each run's slot and how many pieces it has.
+    runs: Vec<(&'static str, usize)>,
+}
+
+impl<'a> Slotted<'a> {
+    pub fn new(name: &'static str, file: Piece<'a>) -> Self {
+        Slotted {
+            name,
+            pieces: vec![file],
+            runs: Vec::new(),
+        }
+    }
+
+    /// Pieces whose texts, in order, fill `slot`.
+    pub fn run(mut self, slot: &'static str, pieces: impl Iterator<Item = Piece<'a>>) -> Self {
+        let before = self.pieces.len();
+        self.pieces.extend(pieces);
+        self.runs.push((slot, self.pieces.len() - before));
+        self
+    }
+
+    /// The file to render: `other(slot, runs)` is the text of each slot no run fills.
+    pub fn split(self, other: impl Fn(&str, &Runs<'_>) -> String + 'a) -> Split<'a> {
+        let Slotted { name, pieces, runs } = self;
+        Split {
+            name,
+            pieces,
+            assemble: Box::new(move |rendered, out| {
+                let (file, mut rest) = rendered.split_at(1);
+                let mut filled = Vec::new();
+                for &(slot, count) in &runs {
+                    let (run, after) = rest.split_at(count);
+                    filled.push((slot, run));
+                    rest = after;
+                }
+                let runs = Runs(filled);
+                out.push_filled(&file[0].text, |slot, out| match runs.get(slot) {
+                    Some(run) => texts(run).for_each(|text| out.push(text)),
+                    None => out.push(&other(slot, &runs)),
+                });
+            }),
+        }
+    }
+}
+
+/// The rendered runs of a [`Slotted`] file, by slot.
+pub struct Runs<'r>(Vec<(&'static str, &'r [Rendered])>);
+
+impl Runs<'_> {
+    fn get(&self, slot: &str) -> Option<&[Rendered]> {
+        self.0
+            .iter()
+            .find(|(name, _)| *name == slot)
+            .map(|(_, run)| *run)
+    }
+
+    /// What the pieces of the runs for `slots` name, together.
+    pub fn uses(&self, slots: &[&str]) -> Uses {
+        slots
+            .iter()
+            .filter_map(|slot| self.get(slot))
+            .fold(Uses::default(), |all, run| all | uses(run))
+    }
+}
+
 /// What some rendered pieces name, together.
 pub fn uses(rendered: &[Rendered]) -> Uses {
     rendered.iter().fold(Uses::default(), |all, r| all | r.uses)

@@ -161,21 +161,17 @@ impl FileText {
         }
     }
 
-    /// Appends `text`, a rendered container with slots, putting `fill(name)`'s texts in
-    /// place of each slot's line (each rendered for the slot's place, by [`items_within`]
-    /// with its container's kind).
-    pub fn push_filled<'t, I: IntoIterator<Item = &'t str>>(
-        &mut self,
-        text: &str,
-        mut fill: impl FnMut(&str) -> I,
-    ) {
+    /// Appends `text`, a rendered file with slots; in place of each slot's line,
+    /// `fill(name, self)` appends the slot's items (rendered for the slot's place, by
+    /// [`items_within`] with its container's kind).
+    pub fn push_filled(&mut self, text: &str, mut fill: impl FnMut(&str, &mut FileText)) {
         for line in text.lines() {
             let slot = line
                 .trim()
                 .strip_prefix("pushgen_slot!(")
                 .and_then(|rest| rest.strip_suffix(");"));
             match slot {
-                Some(name) => fill(name).into_iter().for_each(|text| self.push(text)),
+                Some(name) => fill(name, self),
                 None => self.line(line),
             }
         }

@@ -2,9 +2,9 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::ident;
-use crate::imports::Uses;
+use crate::imports::{self, Uses};
 use crate::operations::signature;
-use crate::parallel::{self, Piece, Split};
+use crate::parallel::{Piece, Slotted, Split};
 use crate::render::{self, Within, slot};
 use crate::runtime::RT;
 use crate::validate::Plan;
@@ -30,7 +30,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let methods = trait_methods(&api.operations, plan);
     let handlers = handlers(&api.operations, &trait_name, plan);
     let contents = Contents {
-        imports: imports(Uses::of(&methods), plan),
+        imports: imports::siblings(Uses::of(&methods), plan),
         handler_imports: handler_imports(Uses::of(&handlers), &trait_name),
         methods,
         handlers,
@@ -42,7 +42,7 @@ pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
 /// handlers, `per_piece` operations a piece.
 pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a> {
     let chunks = || api.operations.chunks(per_piece);
-    let mut pieces = vec![Piece::new(move || {
+    let file = Piece::new(move || {
         let contents = Contents {
             imports: slot("imports"),
             methods: slot("methods"),
@@ -50,38 +50,31 @@ pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a
             handlers: slot("handlers"),
         };
         file(api, plan, contents)
-    })];
-    pieces.extend(chunks().map(|chunk| {
-        Piece::new(move || trait_methods(chunk, plan))
-            .within(Within::Trait)
-            .tracking_uses()
-    }));
-    pieces.extend(chunks().map(|chunk| {
-        Piece::new(move || handlers(chunk, &ident(&api.name.camel), plan))
-            .within(Within::Module)
-            .tracking_uses()
-    }));
-    let methods_end = 1 + chunks().len();
-    Split {
-        name: "server.rs",
-        pieces,
-        assemble: Box::new(move |rendered, out| {
-            let (file, rest) = rendered.split_at(1);
-            let (methods, handlers) = rest.split_at(methods_end - 1);
-            let trait_name = ident(&api.name.camel);
-            let imports = render::items(imports(parallel::uses(methods), plan));
-            let handler_imports = render::items_within(
+    });
+    Slotted::new("server.rs", file)
+        .run(
+            "methods",
+            chunks().map(|chunk| {
+                Piece::new(move || trait_methods(chunk, plan))
+                    .within(Within::Trait)
+                    .tracking_uses()
+            }),
+        )
+        .run(
+            "handlers",
+            chunks().map(|chunk| {
+                Piece::new(move || handlers(chunk, &ident(&api.name.camel), plan))
+                    .within(Within::Module)
+                    .tracking_uses()
+            }),
+        )
+        .split(move |slot, runs| match slot {
+            "imports" => render::items(imports::siblings(runs.uses(&["methods"]), plan)),
+            _ => render::items_within(
                 Within::Module,
-                handler_imports(parallel::uses(handlers), &trait_name),
-            );
-            out.push_filled(&file[0].text, |name| match name {
-                "imports" => vec![imports.as_str()],
-                "methods" => parallel::texts(methods).collect(),
-                "handler_imports" => vec![handler_imports.as_str()],
-                _ => parallel::texts(handlers).collect(),
-            });
-        }),
-    }
+                handler_imports(runs.uses(&["handlers"]), &ident(&api.name.camel)),
+            ),
+        })
 }
 
 fn trait_methods(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
@@ -104,18 +97,6 @@ fn handlers(
         quote!(#gate #handler)
     });
     quote!(#(#handlers)*)
-}
-
-/// The file's `use` line: what the trait's methods name.
-fn imports(uses: Uses, plan: &Plan<'_>) -> TokenStream {
-    let operations = uses.operations.then(|| quote!(operations,));
-    let types = uses.types.then(|| quote!(types,));
-    if operations.is_some() || types.is_some() {
-        let allow = plan.tags.allow_unused_imports();
-        quote!(#allow use super::{#operations #types};)
-    } else {
-        TokenStream::new()
-    }
 }
 
 /// The handlers module's `use super::…` line: the trait, and what the handlers name.

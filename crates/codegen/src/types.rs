@@ -286,13 +286,7 @@ struct FieldTokens {
 /// `derive`: serde's derive reads the struct both ways, so the field's attributes say how
 /// it is read too; otherwise `deserialize_object!` reads it, as its kind says, and the
 /// attributes are only what `Serialize` needs.
-fn field(
-    f: &Field,
-    sent: bool,
-    plan: &Plan<'_>,
-    added: TokenStream,
-    derive: bool,
-) -> FieldTokens {
+fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: bool) -> FieldTokens {
     let docs = field_docs(f);
     let name = ident(&f.name.snake);
     let rename = rename(&f.name.original, &f.name.snake);
