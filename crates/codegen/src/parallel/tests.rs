@@ -6,19 +6,23 @@ use pushgen_ir::Api;
 use std::path::{Path, PathBuf};
 
 /// Every fixture's files, rendered a type and an operation a piece (so every slot, every
-/// container and every join between pieces is used), against each file rendered whole.
+/// container and every join between pieces is used), against each file rendered whole;
+/// strict and not, with tag features (their `#[cfg]` gates on items) and without.
 #[test]
 fn pieces_join_into_the_text_of_the_whole() {
     let fixtures = fixtures();
     assert!(fixtures.len() >= 10, "the fixtures were not found");
     for path in fixtures {
         let api = ingest(&path);
-        for strict in [false, true] {
+        for (strict, tag_features) in [(false, false), (true, false), (false, true)] {
             let parts = Parts {
                 strict,
                 ..Parts::default()
             };
-            let custom = Custom::default();
+            let custom = Custom {
+                tag_features,
+                ..Custom::default()
+            };
             let one_each = PerPiece {
                 types: 1,
                 operations: 1,
@@ -29,9 +33,9 @@ fn pieces_join_into_the_text_of_the_whole() {
             for (piece, whole) in pieces.iter().zip(&whole) {
                 assert!(
                     piece.content == whole.content,
-                    "{} ({}strict): {} rendered in pieces differs from rendered whole",
+                    "{} (strict: {strict}, tag features: {tag_features}): {} rendered in \
+                     pieces differs from rendered whole",
                     path.display(),
-                    if strict { "" } else { "not " },
                     piece.name,
                 );
             }
