@@ -85,11 +85,43 @@ pub(crate) fn load(mut raw: Value) -> Result<Document, SpecError> {
         return Err(SpecError::new("", "missing `info` (title and version)"));
     }
     crate::normalize::normalize(&mut raw);
+    if let Some(typed) = in_halves(&mut raw) {
+        return Ok(Document { raw, typed });
+    }
     let typed = match deserialize::<openapiv3::OpenAPI>(&raw, "") {
         Ok(typed) => typed,
         Err(shallow) => return Err(narrow(&raw).unwrap_or(shallow)),
     };
     Ok(Document { raw, typed })
+}
+
+/// The typed model of a valid document, read as two halves on two threads: `components`
+/// (half or more of a big spec: GitHub's, Stripe's) and the rest. `None` when either half
+/// does not read; the caller then reads the whole document, which finds the error and
+/// where it is.
+fn in_halves(raw: &mut Value) -> Option<openapiv3::OpenAPI> {
+    // Taken out for the other thread and put back; `null` in its place reads as no
+    // components.
+    let components = std::mem::take(raw.get_mut("components")?);
+    let (rest, typed_components) = std::thread::scope(|scope| {
+        let helper = scope.spawn(|| plain::<openapiv3::Components>(&components));
+        let rest = plain::<openapiv3::OpenAPI>(raw);
+        (rest, helper.join().ok().flatten())
+    });
+    if let Some(place) = raw.get_mut("components") {
+        *place = components;
+    }
+    let mut typed = rest?;
+    typed.components = Some(typed_components?);
+    Some(typed)
+}
+
+/// `value` read as a `T`, or `None` if it does not read (or the model's deserialiser
+/// panics: see [`deserialize`]).
+fn plain<T: serde::de::DeserializeOwned>(value: &Value) -> Option<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| T::deserialize(value)))
+        .ok()?
+        .ok()
 }
 
 /// serde loses the path inside flattened and untagged types (a parameter, a path item),
@@ -180,8 +212,7 @@ pub(crate) fn deserialize<T: serde::de::DeserializeOwned>(
     // unreachable; a spec must never be able to crash pushgen, so a panic becomes an error.
     // Tracking the path costs a fifth of the parse; most specs are valid, so the plain
     // deserialiser goes first and the tracking one only finds where a failure is.
-    let plain = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| T::deserialize(value)));
-    if let Ok(Ok(typed)) = plain {
+    if let Some(typed) = plain(value) {
         return Ok(typed);
     }
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
