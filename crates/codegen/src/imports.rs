@@ -3,34 +3,6 @@
 
 use proc_macro2::{Spacing, TokenStream, TokenTree};
 
-/// Whether `tokens` contain a path through `module` (`module::Item`), however deep.
-///
-/// Walks the tokens rather than printing them: for an API of thousands of operations the
-/// printed text would be megabytes, built only to be searched.
-pub fn uses(tokens: &TokenStream, module: &str) -> bool {
-    let mut after_module = false;
-    for tree in tokens.clone() {
-        match tree {
-            TokenTree::Group(group) => {
-                if uses(&group.stream(), module) {
-                    return true;
-                }
-                after_module = false;
-            }
-            TokenTree::Ident(ident) => after_module = ident == module,
-            // `module::` — a joint `:` (a field `types: T` has a lone one).
-            TokenTree::Punct(punct) => {
-                if after_module && punct.as_char() == ':' && punct.spacing() == Spacing::Joint {
-                    return true;
-                }
-                after_module = false;
-            }
-            TokenTree::Literal(_) => after_module = false,
-        }
-    }
-    false
-}
-
 /// Which of the sibling modules generated files import some tokens name.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Uses {
@@ -39,7 +11,9 @@ pub struct Uses {
 }
 
 impl Uses {
-    /// What `tokens` name, in one walk.
+    /// What `tokens` name: a path through the module (`types::Item`), however deep. Walks
+    /// the tokens rather than printing them: for an API of thousands of operations the
+    /// printed text would be megabytes, built only to be searched.
     pub fn of(tokens: &TokenStream) -> Uses {
         let mut found = Uses::default();
         find(tokens, &mut found);
@@ -71,6 +45,7 @@ fn find(tokens: &TokenStream, found: &mut Uses) {
             }
             TokenTree::Ident(ident) if ident == "operations" => Some(true),
             TokenTree::Ident(ident) if ident == "types" => Some(false),
+            // `module::` — a joint `:` (a field `types: T` has a lone one).
             TokenTree::Punct(punct)
                 if punct.as_char() == ':' && punct.spacing() == Spacing::Joint =>
             {
@@ -99,46 +74,41 @@ pub fn siblings(uses: Uses, plan: &crate::validate::Plan<'_>) -> TokenStream {
     quote::quote!(#allow use super::{#operations #types};)
 }
 
-/// Whether `tokens` name the generated `types` module.
-pub fn uses_types(tokens: &TokenStream) -> bool {
-    uses(tokens, "types")
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{Uses, uses};
+    use super::Uses;
     use quote::quote;
 
     #[test]
     fn finds_paths_not_fields() {
-        assert!(uses(
-            &quote!(
+        assert!(
+            Uses::of(&quote!(
                 fn f(x: Vec<types::A>) {}
-            ),
-            "types"
-        ));
-        assert!(uses(
-            &quote!(
+            ))
+            .types
+        );
+        assert!(
+            Uses::of(&quote!(
                 struct S {
                     a: operations::x::Params,
                 }
-            ),
-            "operations"
-        ));
-        assert!(!uses(
-            &quote!(
+            ))
+            .operations
+        );
+        assert!(
+            !Uses::of(&quote!(
                 struct S {
                     types: u8,
                 }
-            ),
-            "types"
-        ));
-        assert!(!uses(
-            &quote!(
+            ))
+            .types
+        );
+        assert!(
+            !Uses::of(&quote!(
                 fn f(x: super::wire::Parts) {}
-            ),
-            "types"
-        ));
+            ))
+            .types
+        );
     }
 
     #[test]

@@ -15,7 +15,7 @@ use quote::quote;
 
 pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
     let modules = modules(&api.operations, plan);
-    let imports = imports(api, plan, crate::imports::uses_types(&modules));
+    let imports = imports(api, plan, crate::imports::Uses::of(&modules).types);
     quote! {
         #imports
 
@@ -110,7 +110,9 @@ fn operation_module(op: &Operation, plan: &Plan<'_>) -> TokenStream {
     let check = plan.check_request(op);
     let security = plan.security.constant(op);
     let body = quote!(#params #security #check #response #streamed);
-    let types = crate::imports::uses_types(&body).then(|| quote!(types,));
+    let types = crate::imports::Uses::of(&body)
+        .types
+        .then(|| quote!(types,));
     let validate = (!check.is_empty()).then(|| quote!(validate,));
     let auth = (!security.is_empty()).then(|| quote!(auth,));
     let imports = quote!(
