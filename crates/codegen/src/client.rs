@@ -50,18 +50,12 @@ pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a
         file(api, plan, contents)
     });
     Slotted::new("client.rs", file)
-        .run(
-            "methods",
-            chunks().map(|chunk| {
-                Piece::new(move || methods(chunk, plan))
-                    .within(Within::Impl)
-                    .tracking_uses()
-            }),
-        )
-        .run(
-            "observers",
-            chunks().map(|chunk| Piece::new(move || observers(chunk, plan)).tracking_uses()),
-        )
+        .run("methods", Within::Impl, chunks(), move |ops| {
+            methods(ops, plan)
+        })
+        .run("observers", Within::File, chunks(), move |ops| {
+            observers(ops, plan)
+        })
         .split(move |_imports, runs| {
             render::items(imports::siblings(
                 runs.uses(&["methods", "observers"]),

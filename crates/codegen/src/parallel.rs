@@ -95,11 +95,21 @@ impl<'a> Slotted<'a> {
         }
     }
 
-    /// Pieces whose texts, in order, fill `slot`.
-    pub fn run(mut self, slot: &'static str, pieces: impl Iterator<Item = Piece<'a>>) -> Self {
-        let before = self.pieces.len();
-        self.pieces.extend(pieces);
-        self.runs.push((slot, self.pieces.len() - before));
+    /// Fills `slot` with the items `build` makes of each chunk, a piece per chunk,
+    /// printed as `within` holds them; what each piece names is tracked for [`Runs::uses`].
+    pub fn run<T: Sync + 'a>(
+        mut self,
+        slot: &'static str,
+        within: Within,
+        chunks: impl ExactSizeIterator<Item = &'a [T]>,
+        build: impl Fn(&'a [T]) -> TokenStream + Copy + Send + 'a,
+    ) -> Self {
+        self.runs.push((slot, chunks.len()));
+        self.pieces.extend(chunks.map(|chunk| {
+            Piece::new(move || build(chunk))
+                .within(within)
+                .tracking_uses()
+        }));
         self
     }
 

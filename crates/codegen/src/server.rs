@@ -52,22 +52,12 @@ pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a
         file(api, plan, contents)
     });
     Slotted::new("server.rs", file)
-        .run(
-            "methods",
-            chunks().map(|chunk| {
-                Piece::new(move || trait_methods(chunk, plan))
-                    .within(Within::Trait)
-                    .tracking_uses()
-            }),
-        )
-        .run(
-            "handlers",
-            chunks().map(|chunk| {
-                Piece::new(move || handlers(chunk, &ident(&api.name.camel), plan))
-                    .within(Within::Module)
-                    .tracking_uses()
-            }),
-        )
+        .run("methods", Within::Trait, chunks(), move |ops| {
+            trait_methods(ops, plan)
+        })
+        .run("handlers", Within::Module, chunks(), move |ops| {
+            handlers(ops, &ident(&api.name.camel), plan)
+        })
         .split(move |slot, runs| match slot {
             "imports" => render::items(imports::siblings(runs.uses(&["methods"]), plan)),
             _ => render::items_within(
