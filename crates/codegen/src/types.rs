@@ -293,7 +293,7 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
     // A read-only property is absent from requests, a write-only one from responses: one
     // type serves both directions, so neither can be required in it.
     let required = f.required && f.access == Access::Both;
-    let (ty, attrs, kind) = if required {
+    let (ty, kind) = if required {
         let ty = if f.boxed {
             boxed_type(&f.ty, Site::Types)
         } else {
@@ -305,42 +305,36 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
         } else {
             "Required"
         };
-        (ty, TokenStream::new(), kind)
+        (ty, kind)
     } else if sent && matches!(f.ty, TypeRef::Nullable(_)) {
         // Absent (`None`) and `null` (`Some(None)`) kept apart: see `sent_by_clients`.
         let inner = optional(&f.ty, f.boxed, Site::Types);
-        let deserialize_with = format!("{}::nullable::deserialize", crate::runtime::PATH);
-        (
-            quote!(::std::option::Option<#inner>),
-            quote!(#[serde(
-                default,
-                skip_serializing_if = "::std::option::Option::is_none",
-                deserialize_with = #deserialize_with
-            )]),
-            "Nullable",
-        )
+        (quote!(::std::option::Option<#inner>), "Nullable")
     } else if sent && !plan.accepts_null(&f.ty) {
         // `null` is not a value of the property's type: a generated server refuses it
         // (the client, reading what servers send, takes it as absence).
-        let deserialize_with = format!("{}::nullable::not_null", crate::runtime::PATH);
-        (
-            optional(&f.ty, f.boxed, Site::Types),
-            quote!(#[serde(
-                default,
-                skip_serializing_if = "::std::option::Option::is_none",
-                deserialize_with = #deserialize_with
-            )]),
-            "NotNull",
-        )
+        (optional(&f.ty, f.boxed, Site::Types), "NotNull")
     } else {
-        (
-            optional(&f.ty, f.boxed, Site::Types),
-            quote!(#[serde(default, skip_serializing_if = "::std::option::Option::is_none")]),
-            "Optional",
-        )
+        (optional(&f.ty, f.boxed, Site::Types), "Optional")
     };
-    let attrs = if derive || required {
-        attrs
+    let attrs = if required {
+        TokenStream::new()
+    } else if derive {
+        // serde's derive reads the field: the kind said as serde's attributes.
+        let deserialize_with = match kind {
+            "Nullable" => Some("nullable::deserialize"),
+            "NotNull" => Some("nullable::not_null"),
+            _ => None,
+        }
+        .map(|function| {
+            let function = format!("{}::{function}", crate::runtime::PATH);
+            quote!(, deserialize_with = #function)
+        });
+        quote!(#[serde(
+            default,
+            skip_serializing_if = "::std::option::Option::is_none"
+            #deserialize_with
+        )])
     } else {
         quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
     };
