@@ -194,10 +194,10 @@ fn named_type(
     }
 }
 
-/// A struct, and its `Deserialize`: through the runtime's `deserialize_object!`, which
-/// compiles to a fraction of serde's derive (the runtime's `object` module says why), or
-/// serde's derive when the user added attributes (which may be serde's) to the struct or
-/// a field.
+/// A struct, and its `Serialize` and `Deserialize`: through the runtime's `serde_object!`,
+/// which compiles to a fraction of serde's derive (the runtime's `object` module says why),
+/// or serde's derive when the user added attributes (which may be serde's) to the struct
+/// or a field.
 fn struct_type(
     docs: &TokenStream,
     added: &TokenStream,
@@ -210,9 +210,10 @@ fn struct_type(
     let rest = s.additional.as_ref().map(|_| ident(&additional_field(s)));
     let additional = s.additional.as_ref().map(|value| {
         let value = rust_type(value, Site::Types);
+        let flatten = derive.then(|| quote!(#[serde(flatten)]));
         quote! {
             /// Properties not listed above.
-            #[serde(flatten)]
+            #flatten
             pub #rest: ::std::collections::BTreeMap<::std::string::String, #value>,
         }
     });
@@ -243,10 +244,10 @@ fn struct_type(
         .map(|rest| quote!(#[flatten] #rest: Unlisted,));
     // Written as a struct item for prettyplease to lay out, then wrapped in the macro's
     // call (`render::MACRO_MARKER`). A map takes unlisted properties, so it is never strict.
-    let marker = macro_marker("deserialize_object", strict && rest.is_none());
+    let marker = macro_marker("serde_object", strict && rest.is_none());
     quote! {
         #docs
-        #[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+        #[derive(Debug, Clone, PartialEq)]
         pub struct #name {
             #(#declared)*
             #additional
@@ -278,18 +279,17 @@ pub fn additional_field(s: &Struct) -> String {
 /// A struct's field as declared, and how it is read.
 struct FieldTokens {
     tokens: TokenStream,
-    /// How `deserialize_object!` reads it: `Required`, `Optional`, `Nullable`, `NotNull`.
+    /// How `serde_object!` writes and reads it: `Required`, `Optional`, `Nullable`,
+    /// `NotNull`.
     kind: &'static str,
 }
 
 /// A struct's field; `added` are the user's attributes for it (`field_attribute`).
-/// `derive`: serde's derive reads the struct both ways, so the field's attributes say how
-/// it is read too; otherwise `deserialize_object!` reads it, as its kind says, and the
-/// attributes are only what `Serialize` needs.
+/// `derive`: serde's derive reads and writes the struct, so the field's attributes say
+/// how; otherwise `serde_object!` does, as the field's kind says, and the field has none.
 fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: bool) -> FieldTokens {
     let docs = field_docs(f);
     let name = ident(&f.name.snake);
-    let rename = rename(&f.name.original, &f.name.snake);
     // A read-only property is absent from requests, a write-only one from responses: one
     // type serves both directions, so neither can be required in it.
     let required = f.required && f.access == Access::Both;
@@ -299,13 +299,9 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
         } else {
             rust_type(&f.ty, Site::Types)
         };
-        // serde reads a missing `Option` as `None`, required or not.
-        let kind = if matches!(f.ty, TypeRef::Nullable(_)) {
-            "Optional"
-        } else {
-            "Required"
-        };
-        (ty, kind)
+        // Always written (`null` for a `None`); missing is an error, or `None` when the type
+        // is an `Option`, as serde reads it.
+        (ty, "Required")
     } else if sent && matches!(f.ty, TypeRef::Nullable(_)) {
         // Absent (`None`) and `null` (`Some(None)`) kept apart: see `sent_by_clients`.
         let inner = optional(&f.ty, f.boxed, Site::Types);
@@ -317,9 +313,19 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
     } else {
         (optional(&f.ty, f.boxed, Site::Types), "Optional")
     };
+    if !derive {
+        // `serde_object!` reads and writes the field, as its kind and wire name say.
+        let tokens = quote! {
+            #docs
+            #added
+            pub #name: #ty,
+        };
+        return FieldTokens { tokens, kind };
+    }
+    let rename = rename(&f.name.original, &f.name.snake);
     let attrs = if required {
         TokenStream::new()
-    } else if derive {
+    } else {
         // serde's derive reads the field: the kind said as serde's attributes.
         let deserialize_with = match kind {
             "Nullable" => Some("nullable::deserialize"),
@@ -335,8 +341,6 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
             skip_serializing_if = "::std::option::Option::is_none"
             #deserialize_with
         )])
-    } else {
-        quote!(#[serde(skip_serializing_if = "::std::option::Option::is_none")])
     };
     let tokens = quote! {
         #docs

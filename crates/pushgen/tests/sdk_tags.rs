@@ -121,7 +121,7 @@ fn types_are_behind_the_tags_that_use_them() {
     );
     // The runtime's macro calls are gated with their items.
     assert_eq!(
-        before(&types, "::pushgen_runtime::codegen::deserialize_object! {"),
+        before(&types, "::pushgen_runtime::codegen::serde_object! {"),
         r#"#[cfg(feature = "tag-admin")]"#
     );
     // `AuditRecord`'s `outcome` (admin's) and `Health`'s `lastCheck` (untagged) list the

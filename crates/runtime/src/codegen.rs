@@ -12,7 +12,7 @@ pub use crate::{
     auth, binding, bytes, chrono, examples, formats, item, lines, nullable, object, path,
     serde_json, sse, styles, tagged, uuid, validate, wire,
 };
-pub use crate::{deserialize_object, integer_enum, string_enum};
+pub use crate::{integer_enum, serde_object, string_enum};
 
 #[cfg(feature = "client")]
 pub use crate::{client, reqwest};

@@ -225,9 +225,8 @@ mod tests {
         assert!(names.contains(&"pushgen_runtime/server/hub.rs"));
         assert!(!names.iter().any(|n| n.ends_with("tests.rs")));
         assert!(
-            reexported_macros().contains(
-                "pub use crate::{deserialize_object, include_api, integer_enum, string_enum};"
-            ),
+            reexported_macros()
+                .contains("pub use crate::{include_api, integer_enum, serde_object, string_enum};"),
             "{}",
             reexported_macros()
         );

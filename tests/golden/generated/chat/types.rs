@@ -2,29 +2,27 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
     pub message: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub retry_after: ::std::option::Option<i64>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct ApiError {
         message: Required<"message">,
         retry_after: Optional<"retry_after">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Choice {
     pub index: i64,
     pub message: Message,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub finish_reason: ::std::option::Option<FinishReason>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Choice {
         index: Required<"index">,
         message: Required<"message">,
@@ -32,14 +30,14 @@ pub struct Choice {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
     pub id: ::std::string::String,
     pub object: CompletionObject,
     pub choices: ::std::vec::Vec<Choice>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Completion {
         id: Required<"id">,
         object: Required<"object">,
@@ -47,26 +45,25 @@ pub struct Completion {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CompletionChunk {
     pub id: ::std::string::String,
     pub delta: CompletionChunkDelta,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct CompletionChunk {
         id: Required<"id">,
         delta: Required<"delta">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CompletionChunkDelta {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub content: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct CompletionChunkDelta {
         content: Optional<"content">,
     }
@@ -78,25 +75,21 @@ pub struct CompletionChunkDelta {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CompletionRequest {
     pub model: ::std::string::String,
     pub messages: ::std::vec::Vec<Message>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub temperature: ::std::option::Option<::std::option::Option<f64>>,
     /// Stream the completion as server-sent events.
     ///
     /// Default: `false`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stream: ::std::option::Option<bool>,
     /// 3.1's "one of these, or null", as OpenAI's spec writes it.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub stop: ::std::option::Option<::std::option::Option<CompletionRequestStop>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub user: ::std::option::Option<UserRef>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct CompletionRequest {
         model: Required<"model">,
         messages: Required<"messages">,
@@ -143,16 +136,16 @@ pub enum CompletionRequestStop {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub role: MessageRole,
     pub content: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Message {
         role: Required<"role">,
-        content: Optional<"content">,
+        content: Required<"content">,
     }
 }
 
@@ -178,12 +171,12 @@ impl validate::Validate for Message {
 /// Who asks, or null.
 pub type UserRef = ::std::option::Option<UserRef2>;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UserRef2 {
     pub id: ::std::string::String,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct UserRef2 {
         id: Required<"id">,
     }

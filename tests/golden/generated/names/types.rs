@@ -14,46 +14,31 @@
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Error {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub message: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Error {
         message: Optional<"message">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Option {
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "self")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub self_: ::std::option::Option<bool>,
-    #[serde(rename = "123abc")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub _123abc: ::std::option::Option<i64>,
-    #[serde(rename = "display name")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub display_name: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "Über")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub uber: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "crate")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub crate_: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub additional_properties: ::std::option::Option<::std::string::String>,
     /// Properties not listed above.
-    #[serde(flatten)]
     pub extra_properties: ::std::collections::BTreeMap<::std::string::String, i64>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Option {
         type_: NotNull<"type">,
         self_: NotNull<"self">,
@@ -67,22 +52,15 @@ pub struct Option {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Result {
-    #[serde(rename = "Ok")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ok: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "Err")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub err: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "box")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub box_: ::std::option::Option<Box>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub vec: ::std::option::Option<::std::vec::Vec<Vec>>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Result {
         ok: Optional<"Ok">,
         err: Optional<"Err">,
@@ -93,26 +71,24 @@ pub struct Result {
 
 pub type String = ::std::string::String;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Uber {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Uber {
         name: Optional<"name">,
     }
 }
 
 /// Collides with Über once folded to ASCII.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Uber2 {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub other: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Uber2 {
         other: Optional<"other">,
     }

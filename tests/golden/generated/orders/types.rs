@@ -2,16 +2,14 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Address {
     pub lines: ::std::vec::Vec<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub postcode: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub country: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Address {
         lines: Required<"lines">,
         postcode: NotNull<"postcode">,
@@ -44,12 +42,12 @@ impl validate::Validate for Address {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Card {
     pub last4: ::std::string::String,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Card {
         last4: Required<"last4">,
     }
@@ -76,14 +74,12 @@ impl validate::Validate for Card {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
-    #[serde(rename = "dueInDays")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub due_in_days: ::std::option::Option<i64>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Invoice {
         due_in_days: NotNull<"dueInDays">,
     }
@@ -103,50 +99,35 @@ impl validate::Validate for Invoice {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub sku: Sku,
     pub quantity: i32,
-    #[serde(rename = "unitPrice")]
     pub unit_price: f64,
     /// Packs of six, fewer than a thousand.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub batch: ::std::option::Option<i64>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::string::String>,
     /// Sent as `null` to clear it.
-    #[serde(rename = "giftMessage")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub gift_message: ::std::option::Option<
         ::std::option::Option<::std::string::String>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub email: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub website: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub warehouse: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ipv4: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub ipv6: ::std::option::Option<::std::string::String>,
     /// ECMA-262 look-ahead, which Rust's `regex` does not read; not checked.
-    #[serde(rename = "notFoo")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub not_foo: ::std::option::Option<::std::string::String>,
     pub tags: ::std::vec::Vec<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub address: ::std::option::Option<Address>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub attributes: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
     pub payment: Payment,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Order {
         sku: Required<"sku">,
         quantity: Required<"quantity">,
@@ -294,14 +275,14 @@ impl validate::Validate for Payment {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Placed {
     pub id: i64,
     pub sku: Sku,
     pub quantity: i32,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Placed {
         id: Required<"id">,
         sku: Required<"sku">,
@@ -317,20 +298,16 @@ pub struct Placed {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     pub title: ::std::string::String,
     pub status: i64,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub errors: ::std::option::Option<::std::vec::Vec<ProblemErrorsItem>>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Problem {
         type_: Optional<"type">,
         title: Required<"title">,
@@ -340,22 +317,16 @@ pub struct Problem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ProblemErrorsItem {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub pointer: ::std::option::Option<::std::string::String>,
-    #[serde(rename = "in")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub in_: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub parameter: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub rule: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct ProblemErrorsItem {
         detail: Optional<"detail">,
         pointer: Optional<"pointer">,
@@ -368,12 +339,12 @@ pub struct ProblemErrorsItem {
 /// A stock-keeping unit, `ABC-1234`.
 pub type Sku = ::std::string::String;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Update {
     pub status: UpdateStatus,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Update {
         status: Required<"status">,
     }

@@ -2,12 +2,12 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Card {
     pub last4: ::std::string::String,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Card {
         last4: Required<"last4">,
     }
@@ -34,30 +34,26 @@ pub enum IdOrName {
     Problem(Problem),
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
     /// Default: `14`.
-    #[serde(rename = "dueInDays")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub due_in_days: ::std::option::Option<i64>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Invoice {
         due_in_days: NotNull<"dueInDays">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct LineItem {
     pub sku: ::std::string::String,
     pub quantity: i32,
-    #[serde(rename = "unitPrice")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub unit_price: ::std::option::Option<f32>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct LineItem {
         sku: Required<"sku">,
         quantity: Required<"quantity">,
@@ -77,28 +73,21 @@ impl validate::Validate for LineItem {
 }
 
 /// What a client asks for.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewOrder {
     pub items: ::std::vec::Vec<LineItem>,
     /// Free text for the courier; `null` clears an earlier note.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
-    #[serde(rename = "deliverOn")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub payment: ::std::option::Option<Payment>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct NewOrder {
         items: Required<"items">,
         note: Nullable<"note">,
@@ -129,54 +118,41 @@ impl validate::Validate for NewOrder {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     /// Read-only: servers send it; requests leave it out.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub id: ::std::option::Option<::pushgen_runtime::codegen::uuid::Uuid>,
     /// Read-only: servers send it; requests leave it out.
-    #[serde(rename = "placedAt")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub placed_at: ::std::option::Option<
         ::pushgen_runtime::codegen::chrono::DateTime<
             ::pushgen_runtime::codegen::chrono::Utc,
         >,
     >,
-    #[serde(rename = "deliverOn")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
     pub status: Status,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub priority: ::std::option::Option<Priority>,
     pub items: ::std::vec::Vec<LineItem>,
     /// The shop's signature over the order, base64.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub signature: ::std::option::Option<::pushgen_runtime::codegen::formats::Base64>,
     pub total: f64,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub note: ::std::option::Option<::std::string::String>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub labels: ::std::option::Option<
         ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub payment: ::std::option::Option<Payment>,
     /// Only the client sends it.
     ///
     /// Write-only: clients send it; responses leave it out.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub secret: ::std::option::Option<::std::string::String>,
     /// How often delivery is tried.
     ///
     /// Default: `3`.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub retries: ::std::option::Option<i32>,
     /// Anything the client attached.
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub metadata: ::std::option::Option<::serde_json::Value>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Order {
         id: Optional<"id">,
         placed_at: Optional<"placedAt">,
@@ -247,18 +223,17 @@ impl validate::Validate for Payment {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Position {
     pub lat: f64,
     pub lon: f64,
     pub at: ::pushgen_runtime::codegen::chrono::DateTime<
         ::pushgen_runtime::codegen::chrono::Utc,
     >,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub accuracy: ::std::option::Option<f64>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Position {
         lat: Required<"lat">,
         lon: Required<"lon">,
@@ -276,14 +251,13 @@ pub struct Position {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
     pub title: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Problem {
         title: Required<"title">,
         detail: Optional<"detail">,

@@ -2,15 +2,14 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
     pub pet: Pet,
     pub by: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub outcome: ::std::option::Option<AuditRecordOutcome>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct AuditRecord {
         pet: Required<"pet">,
         by: Required<"by">,
@@ -25,30 +24,26 @@ pub struct AuditRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Error {
     pub message: ::std::string::String,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Error {
         message: Required<"message">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Health {
     pub ok: bool,
-    #[serde(rename = "lastError")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_error: ::std::option::Option<Error>,
     /// How the last self-check went.
-    #[serde(rename = "lastCheck")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub last_check: ::std::option::Option<HealthLastCheck>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Health {
         ok: Required<"ok">,
         last_error: Optional<"lastError">,
@@ -61,12 +56,12 @@ pub struct Health {
 /// An alias of [`AuditRecordOutcome`], which lists the same values.
 pub type HealthLastCheck = AuditRecordOutcome;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewOrder {
     pub pets: ::std::vec::Vec<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct NewOrder {
         pets: Required<"pets">,
     }
@@ -83,14 +78,13 @@ impl validate::Validate for NewOrder {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct NewPet {
     pub name: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<PetKind>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct NewPet {
         name: Required<"name">,
         kind: NotNull<"kind">,
@@ -110,14 +104,14 @@ impl validate::Validate for NewPet {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: i64,
     pub pets: ::std::vec::Vec<Pet>,
     pub status: OrderStatus,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Order {
         id: Required<"id">,
         pets: Required<"pets">,
@@ -164,23 +158,23 @@ impl<'de> ::serde::Deserialize<'de> for OrderEvent {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderPlaced {
     pub order: Order,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct OrderPlaced {
         order: Required<"order">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct OrderShipped {
     pub id: i64,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct OrderShipped {
         id: Required<"id">,
     }
@@ -195,29 +189,26 @@ pub struct OrderShipped {
 }
 
 /// No operation uses it; it holds a toy, which is then never gated.
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Orphan {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub toy: ::std::option::Option<Toy>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Orphan {
         toy: Optional<"toy">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Pet {
     pub id: ::std::string::String,
     pub name: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub kind: ::std::option::Option<PetKind>,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub toy: ::std::option::Option<Toy>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Pet {
         id: Required<"id">,
         name: Required<"name">,
@@ -233,13 +224,12 @@ pub struct Pet {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Toy {
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub name: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Toy {
         name: Optional<"name">,
     }

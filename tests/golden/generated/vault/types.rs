@@ -2,16 +2,15 @@
 
 use ::pushgen_runtime::codegen::validate;
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
     /// The scheme the caller was identified by, or `anonymous`.
     pub scheme: ::std::string::String,
     pub subject: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Caller {
         scheme: Required<"scheme">,
         subject: Required<"subject">,
@@ -19,18 +18,15 @@ pub struct Caller {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    #[serde(rename = "type")]
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub type_: ::std::option::Option<::std::string::String>,
     pub title: ::std::string::String,
     pub status: i64,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub detail: ::std::option::Option<::std::string::String>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Problem {
         type_: Optional<"type">,
         title: Required<"title">,
@@ -39,25 +35,24 @@ pub struct Problem {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Replicated {
     pub replica: i32,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Replicated {
         replica: Required<"replica">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
     pub value: ::std::string::String,
-    #[serde(skip_serializing_if = "::std::option::Option::is_none")]
     pub replicas: ::std::option::Option<i32>,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Secret {
         value: Required<"value">,
         replicas: NotNull<"replicas">,
@@ -79,24 +74,24 @@ impl validate::Validate for Secret {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Status {
     pub ok: bool,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Status {
         ok: Required<"ok">,
     }
 }
 
-#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
     pub name: ::std::string::String,
     pub replicas: i32,
 }
 
-::pushgen_runtime::codegen::deserialize_object! {
+::pushgen_runtime::codegen::serde_object! {
     struct Stored {
         name: Required<"name">,
         replicas: Required<"replicas">,
