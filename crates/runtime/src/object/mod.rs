@@ -153,8 +153,18 @@ macro_rules! serde_object {
                         _ => $($other)*,
                     }?
                 }
+                // Every slot taken in one pattern, whose one `else` returns the first
+                // missing property's error: less to check than a `?` per property.
+                #[allow(unused_mut, reason = "a struct may require no property")]
+                let mut missing = ::std::option::Option::None;
+                #[allow(irrefutable_let_patterns, reason = "a struct may require no property")]
+                let ($( $crate::serde_object!(@bind $kind $field), )*) =
+                    ($( $crate::serde_object!(@take $kind, $field, $wire, missing), )*)
+                else {
+                    return ::std::result::Result::Err($crate::object::missing(missing));
+                };
                 ::std::result::Result::Ok(Self {
-                    $( $field: $crate::serde_object!(@finish $kind, $field, $wire), )*
+                    $( $field, )*
                     $($tail)*
                 })
             }
@@ -195,10 +205,16 @@ macro_rules! serde_object {
         $crate::object::not_null(&mut $field, &mut $map, $wire)
     };
 
-    (@finish Required, $field:ident, $wire:literal) => {
-        $crate::object::required($field, $wire)?
+    (@bind Required $field:ident) => {
+        ::std::option::Option::Some($field)
     };
-    (@finish $kind:ident, $field:ident, $wire:literal) => {
+    (@bind $kind:ident $field:ident) => {
+        $field
+    };
+    (@take Required, $field:ident, $wire:literal, $missing:ident) => {
+        $crate::object::required($field, $wire, &mut $missing)
+    };
+    (@take $kind:ident, $field:ident, $wire:literal, $missing:ident) => {
         $field.unwrap_or_default()
     };
 }

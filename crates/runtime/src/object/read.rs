@@ -124,18 +124,36 @@ where
 }
 
 /// A required property's value; when it is missing, what its type makes of nothing, as
-/// serde's derive does: `None` for an `Option` (however it is named), else the error that
-/// names the property.
+/// serde's derive does: `None` for an `Option` (however it is named), else nothing, and
+/// the error that names the property kept in `missing` (the first one's only).
 #[inline]
-pub fn required<'de, T, E>(slot: Option<T>, name: &'static str) -> Result<T, E>
+pub fn required<'de, T, E>(
+    slot: Option<T>,
+    name: &'static str,
+    missing: &mut Option<E>,
+) -> Option<T>
 where
     T: Deserialize<'de>,
     E: de::Error,
 {
-    match slot {
-        Some(value) => Ok(value),
-        None => T::deserialize(Missing(name, PhantomData)),
+    if slot.is_some() {
+        return slot;
     }
+    match T::deserialize(Missing(name, PhantomData)) {
+        Ok(value) => Some(value),
+        Err(error) => {
+            missing.get_or_insert(error);
+            None
+        }
+    }
+}
+
+/// The error of a struct some of whose required properties are missing: the first's, which
+/// [`required`] kept.
+#[cold]
+pub fn missing<E: de::Error>(first: Option<E>) -> E {
+    // `required` keeps an error whenever it takes nothing; a message all the same.
+    first.unwrap_or_else(|| E::custom("a required property is missing"))
 }
 
 /// The value of a missing property: `None` to an `Option`, `missing field` to the rest.

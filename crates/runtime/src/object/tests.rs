@@ -108,6 +108,9 @@ struct A {
     map: i32,
     key: Option<i32>,
     value: Option<i32>,
+    missing: i32,
+    object: Option<i32>,
+    serializer: i32,
 }
 
 crate::serde_object! {
@@ -115,20 +118,28 @@ crate::serde_object! {
         map: Required<"map">,
         key: Optional<"key">,
         value: Optional<"value">,
+        missing: Required<"missing">,
+        object: Optional<"object">,
+        serializer: Required<"serializer">,
     }
 }
 
 #[test]
 fn a_type_or_property_may_take_any_name() {
-    let a: A = from_str(r#"{"map":1,"key":2,"value":3}"#).unwrap();
+    let json = r#"{"map":1,"key":2,"value":3,"missing":4,"object":5,"serializer":6}"#;
+    let a: A = from_str(json).unwrap();
     assert_eq!(
         a,
         A {
             map: 1,
             key: Some(2),
-            value: Some(3)
+            value: Some(3),
+            missing: 4,
+            object: Some(5),
+            serializer: 6,
         }
     );
+    assert_eq!(serde_json::to_string(&a).unwrap(), json);
 }
 
 /// What both readings say of `json`: the value's `Debug`, or the error's message.
@@ -507,4 +518,36 @@ impl serde::ser::SerializeMap for Recorder<'_> {
         self.0.push("end".into());
         Ok(())
     }
+}
+
+#[derive(Debug)]
+struct Two {
+    first: i32,
+    second: i32,
+}
+
+crate::serde_object! {
+    struct Two {
+        first: Required<"first">,
+        second: Required<"second">,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct TwoDerived {
+    #[allow(dead_code, reason = "read for its error only")]
+    first: i32,
+    #[allow(dead_code, reason = "read for its error only")]
+    second: i32,
+}
+
+#[test]
+fn of_several_missing_properties_the_first_is_named() {
+    for json in ["{}", r#"{"second":2}"#, r#"{"first":1}"#] {
+        let ours = from_str::<Two>(json).unwrap_err().to_string();
+        let derived = from_str::<TwoDerived>(json).unwrap_err().to_string();
+        assert_eq!(ours, derived.replace("TwoDerived", "Two"), "{json}");
+    }
+    let two = from_str::<Two>(r#"{"second":2,"first":1}"#).unwrap();
+    assert_eq!((two.first, two.second), (1, 2));
 }
