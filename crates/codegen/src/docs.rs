@@ -8,10 +8,13 @@
 use proc_macro2::TokenStream;
 use quote::quote;
 
-/// `#[doc = ...]` attributes for `text`, one per line.
+/// `#[doc = ...]` attributes for `text`, one per line; or, while a piece of a file is
+/// built, one that stands for them until the piece is laid out ([`crate::late_docs`]).
 pub fn doc(text: &str) -> TokenStream {
-    let lines = sanitize(text);
-    quote! { #( #[doc = #lines] )* }
+    match crate::late_docs::defer(sanitize(text)) {
+        Ok(marker) => quote! { #[doc = #marker] },
+        Err(lines) => quote! { #( #[doc = #lines] )* },
+    }
 }
 
 /// `doc` for an optional text; nothing when absent or blank.

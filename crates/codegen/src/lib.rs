@@ -25,6 +25,7 @@ mod examples;
 mod ident;
 mod imports;
 mod items;
+mod late_docs;
 mod module;
 mod operations;
 mod parallel;

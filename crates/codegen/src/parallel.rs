@@ -205,14 +205,14 @@ pub fn render_all(pieces: Vec<Piece<'_>>) -> Vec<Rendered> {
 }
 
 fn render(piece: Piece) -> Rendered {
-    let tokens = (piece.build)();
+    let (tokens, docs) = crate::late_docs::collecting(piece.build);
     Rendered {
         uses: if piece.track_uses {
             Uses::of(&tokens)
         } else {
             Uses::default()
         },
-        text: crate::render::items_within(piece.within, tokens),
+        text: docs.splice(crate::render::items_within(piece.within, tokens)),
     }
 }
 
