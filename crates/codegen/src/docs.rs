@@ -37,7 +37,13 @@ pub fn markdown(text: &str) -> String {
 
 /// Doc lines: each starts with a space so prettyplease prints `/// text`.
 pub fn sanitize(text: &str) -> Vec<String> {
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let normalized;
+    let text = if text.contains('\r') {
+        normalized = text.replace("\r\n", "\n").replace('\r', "\n");
+        normalized.as_str()
+    } else {
+        text
+    };
     let mut out: Vec<String> = Vec::new();
     let mut in_fence = false;
     let mut list_indent: Option<usize> = None;
@@ -158,6 +164,21 @@ fn list_marker(line: &str) -> Option<usize> {
 /// URL (`[text](https://…)`) stay links, and bare URLs become autolinks (`<https://…>`):
 /// rustdoc warns about bare ones.
 fn escape(line: &str) -> String {
+    if plain(line) {
+        return line.to_string();
+    }
+    escape_marked(line)
+}
+
+/// Whether `line` has nothing [`escape`] changes: no code span, link, HTML or URL, and no
+/// control character (most description lines, and the slow path walks them by `char`).
+fn plain(line: &str) -> bool {
+    line.bytes()
+        .all(|b| matches!(b, b' '..=b'~') && !matches!(b, b'`' | b'[' | b']' | b'<' | b'>'))
+        && !line.contains("://")
+}
+
+fn escape_marked(line: &str) -> String {
     let chars: Vec<char> = line.chars().collect();
     let mut out = String::with_capacity(line.len() + 8);
     // A code span opens and closes with backtick runs of the same length (``a`b``).
@@ -291,7 +312,32 @@ fn bare_url(chars: &[char], start: usize) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::sanitize;
+    use super::{escape_marked, plain, sanitize};
+
+    #[test]
+    fn a_plain_line_is_one_escaping_leaves_alone() {
+        // Pseudo-random lines over characters the escaping looks at, and the words of URLs.
+        let pieces = [
+            "a", "h", "H", "http", "https", ":", "/", "//", "://", " ", ".", "(", ")", "x y", "`",
+            "[", "]", "<", ">", "\t", "é", "\u{7}", "-", "1.", "#",
+        ];
+        let mut seed = 0x2545_f491_4f6c_dd1du64;
+        let mut plain_lines = 0;
+        for _ in 0..20_000 {
+            let mut line = String::new();
+            for _ in 0..(seed % 9) {
+                seed ^= seed << 13;
+                seed ^= seed >> 7;
+                seed ^= seed << 17;
+                line.push_str(pieces[(seed % pieces.len() as u64) as usize]);
+            }
+            if plain(&line) {
+                plain_lines += 1;
+                assert_eq!(escape_marked(&line), line);
+            }
+        }
+        assert!(plain_lines > 1_000, "{plain_lines}");
+    }
 
     #[test]
     fn runs_of_blank_lines_are_one() {
