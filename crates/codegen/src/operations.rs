@@ -4,6 +4,7 @@
 
 use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
+use crate::imports::Uses;
 use crate::parallel::{Piece, Split};
 use crate::runtime::RT;
 use crate::rust_type::{Site, optional, rust_type};
@@ -14,8 +15,8 @@ use pushgen_ir::{Api, EnvelopePush, Operation, PushItem, Response, StatusMatch, 
 use quote::quote;
 
 pub fn generate(api: &Api, plan: &Plan<'_>) -> TokenStream {
-    let modules = modules(&api.operations, plan);
-    let imports = imports(api, plan, crate::imports::Uses::of(&modules).types);
+    let (modules, uses) = modules(&api.operations, plan);
+    let imports = imports(api, plan, uses.types);
     quote! {
         #imports
 
@@ -29,7 +30,7 @@ pub fn split<'a>(api: &'a Api, plan: &'a Plan<'a>, per_piece: usize) -> Split<'a
     let pieces = api
         .operations
         .chunks(per_piece)
-        .map(|chunk| Piece::new(move || modules(chunk, plan)).tracking_uses())
+        .map(|chunk| Piece::naming(move || modules(chunk, plan)))
         .collect();
     Split {
         name: "operations.rs",
@@ -69,14 +70,20 @@ pub fn imports(api: &Api, plan: &Plan<'_>, uses_types: bool) -> TokenStream {
     quote!(#uses #schemes)
 }
 
-/// The modules of some operations: `operations.rs` is rendered in pieces.
-pub fn modules(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
-    let modules = operations.iter().map(|op| {
-        let gate = plan.tags.operation(op);
-        let module = operation_module(op, plan);
-        quote!(#gate #module)
-    });
-    quote!(#(#modules)*)
+/// The modules of some operations (`operations.rs` is rendered in pieces), and what they
+/// name: `types` when one of them imports it.
+pub fn modules(operations: &[Operation], plan: &Plan<'_>) -> (TokenStream, Uses) {
+    let mut uses = Uses::default();
+    let modules: Vec<TokenStream> = operations
+        .iter()
+        .map(|op| {
+            let gate = plan.tags.operation(op);
+            let (module, names_types) = operation_module(op, plan);
+            uses.types |= names_types;
+            quote!(#gate #module)
+        })
+        .collect();
+    (quote!(#(#modules)*), uses)
 }
 
 /// `METHOD /path`, for docs.
@@ -84,7 +91,8 @@ pub fn signature(op: &Operation) -> String {
     format!("{} {}", op.method.as_str().to_uppercase(), op.path.template)
 }
 
-fn operation_module(op: &Operation, plan: &Plan<'_>) -> TokenStream {
+/// An operation's module, and whether it imports `types`.
+fn operation_module(op: &Operation, plan: &Plan<'_>) -> (TokenStream, bool) {
     let module = ident(&op.name.snake);
     let title = match &op.operation_id {
         Some(id) => format!(" Types of `{id}`: `{}`.", signature(op)),
@@ -110,22 +118,22 @@ fn operation_module(op: &Operation, plan: &Plan<'_>) -> TokenStream {
     let check = plan.check_request(op);
     let security = plan.security.constant(op);
     let body = quote!(#params #security #check #response #streamed);
-    let types = crate::imports::Uses::of(&body)
-        .types
-        .then(|| quote!(types,));
+    let names_types = Uses::of(&body).types;
+    let types = names_types.then(|| quote!(types,));
     let validate = (!check.is_empty()).then(|| quote!(validate,));
     let auth = (!security.is_empty()).then(|| quote!(auth,));
     let imports = quote!(
         use super::{#auth #types #validate wire};
     );
-    quote! {
+    let module = quote! {
         #[doc = #title]
         pub mod #module {
             #imports
 
             #body
         }
-    }
+    };
+    (module, names_types)
 }
 
 fn params_struct(op: &Operation) -> TokenStream {

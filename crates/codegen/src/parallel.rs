@@ -15,12 +15,14 @@ use proc_macro2::TokenStream;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-/// One piece of one file: a function that builds its tokens, and where they are printed.
+/// One piece of one file: a function that builds its tokens (and says what they name,
+/// when it knows), and where they are printed.
 pub struct Piece<'a> {
-    build: Box<dyn FnOnce() -> TokenStream + Send + 'a>,
+    build: Box<dyn FnOnce() -> (TokenStream, Option<Uses>) + Send + 'a>,
     within: Within,
-    /// Whether to find out which sibling modules the piece names: only pieces whose file's
-    /// `use` lines depend on them ask, since it walks every token.
+    /// Whether to find out which sibling modules the piece names, when `build` does not
+    /// say: only pieces whose file's `use` lines depend on them ask, since it walks every
+    /// token.
     track_uses: bool,
 }
 
@@ -28,7 +30,20 @@ impl<'a> Piece<'a> {
     /// A piece of top-level items.
     pub fn new(build: impl FnOnce() -> TokenStream + Send + 'a) -> Self {
         Piece {
-            build: Box::new(build),
+            build: Box::new(move || (build(), None)),
+            within: Within::File,
+            track_uses: false,
+        }
+    }
+
+    /// A piece of top-level items whose `build` says what they name, as it found out while
+    /// building them: its [`Rendered::uses`] without walking the tokens again.
+    pub fn naming(build: impl FnOnce() -> (TokenStream, Uses) + Send + 'a) -> Self {
+        Piece {
+            build: Box::new(move || {
+                let (tokens, uses) = build();
+                (tokens, Some(uses))
+            }),
             within: Within::File,
             track_uses: false,
         }
@@ -55,7 +70,7 @@ pub struct Rendered {
     /// prettyplease's text of the piece's items.
     pub text: String,
     /// Which sibling modules the piece names (for its file's `use` lines); none unless the
-    /// piece was made [`Piece::tracking_uses`].
+    /// piece was made [`Piece::tracking_uses`] or [`Piece::naming`].
     pub uses: Uses,
 }
 
@@ -205,12 +220,12 @@ pub fn render_all(pieces: Vec<Piece<'_>>) -> Vec<Rendered> {
 }
 
 fn render(piece: Piece) -> Rendered {
-    let (tokens, docs) = crate::late_docs::collecting(piece.build);
+    let ((tokens, named), docs) = crate::late_docs::collecting(piece.build);
     Rendered {
-        uses: if piece.track_uses {
-            Uses::of(&tokens)
-        } else {
-            Uses::default()
+        uses: match named {
+            Some(uses) => uses,
+            None if piece.track_uses => Uses::of(&tokens),
+            None => Uses::default(),
         },
         text: docs.splice(crate::render::items_within(piece.within, tokens)),
     }
