@@ -35,46 +35,27 @@ pub struct Deferred {
 }
 
 /// Runs `build` with docs deferred (on this thread), and returns what it built with the
-/// docs it deferred.
+/// docs it deferred. Pieces are not built inside one another, so one collection is open at
+/// a time.
 pub fn collecting<T>(build: impl FnOnce() -> T) -> (T, Deferred) {
-    let open = Open::new();
+    let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+    OPEN.set(Some(Deferred {
+        id,
+        blocks: Vec::new(),
+    }));
+    let _close = Close;
     let built = build();
-    (built, open.close())
+    let blocks = OPEN.take().map(|d| d.blocks).unwrap_or_default();
+    (built, Deferred { id, blocks })
 }
 
-/// An open collection; what was open before it is put back when it closes, or when
-/// `build` panics, so that the thread's next piece does not collect into a dead one.
-struct Open {
-    id: u64,
-    outer: Option<Option<Deferred>>,
-}
+/// Closes the thread's collection even if `build` panics, so that docs made later on the
+/// thread outside a piece (a caller may catch the panic) go through the tokens again.
+struct Close;
 
-impl Open {
-    fn new() -> Self {
-        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let blocks = Vec::new();
-        let outer = OPEN.replace(Some(Deferred { id, blocks }));
-        Open {
-            id,
-            outer: Some(outer),
-        }
-    }
-
-    fn close(mut self) -> Deferred {
-        let outer = self.outer.take().unwrap_or_default();
-        let blocks = OPEN.replace(outer).map(|d| d.blocks).unwrap_or_default();
-        Deferred {
-            id: self.id,
-            blocks,
-        }
-    }
-}
-
-impl Drop for Open {
+impl Drop for Close {
     fn drop(&mut self) {
-        if let Some(outer) = self.outer.take() {
-            OPEN.set(outer);
-        }
+        OPEN.set(None);
     }
 }
 
@@ -178,6 +159,13 @@ mod tests {
             assert_eq!(defer(vec!["/a".into()]), Err(vec!["/a".to_string()]));
         });
         assert!(deferred.blocks.is_empty());
+    }
+
+    #[test]
+    fn a_build_that_panics_leaves_no_collection_open() {
+        let caught = std::panic::catch_unwind(|| collecting(|| panic!("a generator bug")));
+        assert!(caught.is_err());
+        assert_eq!(defer(vec![" a".into()]), Err(vec![" a".to_string()]));
     }
 
     #[test]
