@@ -314,10 +314,10 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
         (optional(&f.ty, f.boxed, Site::Types), "Optional")
     };
     if !derive {
-        // `serde_object!` reads and writes the field, as its kind and wire name say.
+        // `serde_object!` reads and writes the field, as its kind and wire name say (a
+        // field the user added attributes to makes its struct use serde's derive).
         let tokens = quote! {
             #docs
-            #added
             pub #name: #ty,
         };
         return FieldTokens { tokens, kind };

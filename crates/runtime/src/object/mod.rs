@@ -75,33 +75,25 @@ macro_rules! serde_object {
         #[flatten] $rest:ident : Unlisted,
     }) => {
         $crate::serde_object!(@impl key map $name { $( $field $kind $wire, )* }
-            slot { let mut $rest = ::std::collections::BTreeMap::new(); }
             other { $crate::object::unlisted(&mut $rest, key, &mut map) }
-            tail { $rest, }
             unlisted { $rest });
     };
     (@parse ignore $name:ident { $( $field:ident : $kind:ident <$wire:literal $(,)?>, )* }) => {
         $crate::serde_object!(@impl key map $name { $( $field $kind $wire, )* }
-            slot {}
             other { $crate::object::skip(&mut map) }
-            tail {}
             unlisted {});
     };
     (@parse deny $name:ident { $( $field:ident : $kind:ident <$wire:literal $(,)?>, )* }) => {
         $crate::serde_object!(@impl key map $name { $( $field $kind $wire, )* }
-            slot {}
             other { ::std::result::Result::Err($crate::object::unknown(
                 &key,
                 <Self as $crate::object::ReadObject<'de>>::FIELDS,
             )) }
-            tail {}
             unlisted {});
     };
 
     (@impl $key:ident $map:ident $name:ident { $( $field:ident $kind:ident $wire:literal, )* }
-        slot { $($slot:tt)* }
         other { $($other:tt)* }
-        tail { $($tail:tt)* }
         unlisted { $($rest:ident)? }
     ) => {
         impl $crate::__private::serde::Serialize for $name {
@@ -142,7 +134,7 @@ macro_rules! serde_object {
                 A: $crate::__private::serde::de::MapAccess<'de>,
             {
                 $( let mut $field = ::std::option::Option::None; )*
-                $($slot)*
+                $( let mut $rest = ::std::collections::BTreeMap::new(); )?
                 while let ::std::option::Option::Some($key) =
                     $map.next_key::<$crate::object::Key<'de>>()?
                 {
@@ -165,7 +157,7 @@ macro_rules! serde_object {
                 };
                 ::std::result::Result::Ok(Self {
                     $( $field, )*
-                    $($tail)*
+                    $( $rest, )?
                 })
             }
         }
