@@ -14,8 +14,8 @@
 //! the attributes (a derive, say) were asked for that type.
 
 use crate::Custom;
+use foldhash::{HashMap, HashMapExt};
 use pushgen_ir::{Api, TypeKind};
-use std::collections::HashMap;
 
 /// Which enums are aliases of which, worked out once for an API.
 #[derive(Debug, Default)]

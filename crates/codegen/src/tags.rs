@@ -24,10 +24,11 @@
 
 use crate::shared_enums::SharedEnums;
 use crate::types::reachable;
+use foldhash::{HashMap, HashMapExt};
 use proc_macro2::{Delimiter, TokenStream, TokenTree};
 use pushgen_ir::{Api, NamedType, Operation, Response, Streaming, TypeRef};
 use quote::quote;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::BTreeSet;
 
 /// The cargo feature of one of the spec's tags, or of what has no tag.
 #[derive(Debug, Clone, PartialEq, Eq)]

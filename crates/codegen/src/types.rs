@@ -7,12 +7,12 @@ use crate::parallel::{Piece, Split};
 use crate::runtime::RT;
 use crate::rust_type::{Site, boxed_type, optional, rust_type};
 use crate::validate::Plan;
+use foldhash::{HashMap, HashSet, HashSetExt};
 use proc_macro2::TokenStream;
 use pushgen_ir::{
     Access, Api, Field, IntEnum, NamedType, StringEnum, Struct, TypeKind, TypeRef, Union,
 };
 use quote::quote;
-use std::collections::{HashMap, HashSet};
 
 pub fn generate(api: &Api, plan: &Plan<'_>, strict: bool, custom: &Custom) -> TokenStream {
     let imports = imports(plan);

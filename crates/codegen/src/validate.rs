@@ -18,13 +18,13 @@
 use crate::ident::ident;
 use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
+use foldhash::{HashMap, HashSet, HashSetExt};
 use proc_macro2::{Literal, TokenStream};
 use pushgen_ir::{
     Access, Api, Checks, Format, NamedType, Number, Operation, ParamLocation, Rule, Scalar, Struct,
     TypeKind, TypeRef, Union,
 };
 use quote::{format_ident, quote};
-use std::collections::{HashMap, HashSet};
 
 /// What is validated where, worked out once for an API.
 pub struct Plan<'a> {

@@ -52,10 +52,10 @@ pub use overlay::Overlay;
 pub use push::FINAL_EVENT;
 
 use error::{Diagnostics, push_pointer};
+use foldhash::{HashMap, HashMapExt};
 use openapiv3::Operation;
 use origins::Origins;
 use pushgen_ir::{Api, Method, Operation as IrOperation, PathPart, Streaming};
-use std::collections::HashMap;
 
 /// Reads the spec `text`; `source` is the file name that errors and generated headers use.
 /// `$ref`s to other files need the spec's directory: use [`ingest_file`] for those.

@@ -6,8 +6,8 @@
 //! anything else separates words.
 
 use crate::case;
+use foldhash::HashSet;
 use pushgen_ir::Name;
-use std::collections::HashSet;
 
 /// Rust keywords of every edition, plus names that are legal but would confuse
 /// (`Self` as a type). A trailing `_` escapes them: raw identifiers cannot spell `self`.

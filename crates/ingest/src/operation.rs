@@ -4,6 +4,7 @@ use crate::document::deserialize;
 use crate::error::{Diagnostics, SpecError, push_pointer};
 use crate::names::Scope;
 use crate::schema::{SchemaRef, TypeBuilder, local_pointer};
+use foldhash::{HashSet, HashSetExt};
 use openapiv3::{MediaType, Parameter, ParameterSchemaOrContent, ReferenceOr, StatusCode};
 use pushgen_ir::{
     Body, Checks, Header, ParamLocation, ParamStyle, Parameter as IrParameter, PathPart,
@@ -12,7 +13,6 @@ use pushgen_ir::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use std::borrow::Cow;
-use std::collections::HashSet;
 
 /// Follows a `$ref` to a non-schema object (parameter, response, header, request body).
 /// Returns the object and the pointer where it is defined.

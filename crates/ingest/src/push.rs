@@ -6,6 +6,7 @@ use crate::error::{Diagnostics, push_pointer};
 use crate::names::Scope;
 use crate::operation::{parameters, parse_template, responses};
 use crate::schema::TypeBuilder;
+use foldhash::{HashMap, HashMapExt};
 use openapiv3::{Parameter, ReferenceOr};
 use pushgen_ir::{
     EnvelopePush, Parameter as IrParameter, PathPart, PathTemplate, PushItem, PushVariable, Scalar,
@@ -13,7 +14,6 @@ use pushgen_ir::{
 };
 use serde::Deserialize;
 use serde_json::Value;
-use std::collections::HashMap;
 
 /// The SSE event name of the final response. No push can have it: default wire names
 /// start with `/`, and `x-push-event` may not be this.

@@ -1,8 +1,8 @@
 //! Whole-graph passes over the named types, run once every type exists.
 
 use crate::error::Diagnostics;
+use foldhash::{HashMap, HashSet, HashSetExt};
 use pushgen_ir::{NamedType, TypeKind, TypeRef};
-use std::collections::HashMap;
 
 /// A tagged union writes its tag itself (serde's internal tagging), so member structs
 /// must not also carry the tag property, or it would appear twice on the wire.
@@ -144,7 +144,7 @@ pub(crate) fn box_cycles(
         })
         .collect();
     let alias_component = strongly_connected(&alias_edges);
-    let mut reported = std::collections::HashSet::new();
+    let mut reported = HashSet::new();
     for (i, ty) in types.iter().enumerate() {
         let in_cycle = alias_edges[i]
             .iter()

@@ -9,6 +9,7 @@
 use crate::document::deserialize;
 use crate::error::{Diagnostics, SpecError, push_pointer};
 use crate::names::Scope;
+use foldhash::{HashMap, HashMapExt, HashSet, HashSetExt};
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
     StringFormat, Type, VariantOrUnknownOrEmpty,
@@ -18,7 +19,6 @@ use pushgen_ir::{
     TypeKind, TypeRef,
 };
 use serde_json::Value;
-use std::collections::{HashMap, HashSet};
 
 mod all_of;
 mod checks;
