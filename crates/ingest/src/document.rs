@@ -8,6 +8,8 @@ use crate::error::{SpecError, push_pointer};
 use crate::locate::Location;
 use serde_json::Value;
 
+mod parts;
+
 /// A parsed spec: the raw value and the typed 3.0 model of it.
 pub(crate) struct Document {
     pub raw: Value,
@@ -85,7 +87,7 @@ pub(crate) fn load(mut raw: Value) -> Result<Document, SpecError> {
         return Err(SpecError::new("", "missing `info` (title and version)"));
     }
     crate::normalize::normalize(&mut raw);
-    if let Some(typed) = in_halves(&mut raw) {
+    if let Some(typed) = parts::read(&mut raw) {
         return Ok(Document { raw, typed });
     }
     let typed = match deserialize::<openapiv3::OpenAPI>(&raw, "") {
@@ -93,27 +95,6 @@ pub(crate) fn load(mut raw: Value) -> Result<Document, SpecError> {
         Err(shallow) => return Err(narrow(&raw).unwrap_or(shallow)),
     };
     Ok(Document { raw, typed })
-}
-
-/// The typed model of a valid document, read as two halves on two threads: `components`
-/// (half or more of a big spec: GitHub's, Stripe's) and the rest. `None` when either half
-/// does not read; the caller then reads the whole document, which finds the error and
-/// where it is.
-fn in_halves(raw: &mut Value) -> Option<openapiv3::OpenAPI> {
-    // Taken out for the other thread and put back; `null` in its place reads as no
-    // components.
-    let components = std::mem::take(raw.get_mut("components")?);
-    let (rest, typed_components) = std::thread::scope(|scope| {
-        let helper = scope.spawn(|| plain::<openapiv3::Components>(&components));
-        let rest = plain::<openapiv3::OpenAPI>(raw);
-        (rest, helper.join().ok().flatten())
-    });
-    if let Some(place) = raw.get_mut("components") {
-        *place = components;
-    }
-    let mut typed = rest?;
-    typed.components = Some(typed_components?);
-    Some(typed)
 }
 
 /// `value` read as a `T`, or `None` if it does not read (or the model's deserialiser

@@ -1,0 +1,234 @@
+//! A valid document's typed model, read on every core.
+//!
+//! `paths` and `components/schemas` are most of a big spec (GitHub's schemas, Stripe's and
+//! Kubernetes' paths), and which of the two is bigger varies. Their entries are read in
+//! chunks that every core takes from one queue; the rest of the document is read on its
+//! own; the typed maps are put together in the document's order. The model is the one
+//! reading the whole document at once gives: the same deserialisers read the same values.
+
+use super::plain;
+use openapiv3::{OpenAPI, PathItem, ReferenceOr, Schema};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+
+/// Entries a chunk holds: small enough that no core is left alone with a big one at the
+/// end, big enough that taking one costs nothing next to reading it.
+const CHUNK: usize = 4;
+
+/// The typed model of `raw`, or `None` when any part of it does not read (the caller then
+/// reads the whole document, which finds the error and where it is). `raw` is as it was
+/// when this returns.
+pub(super) fn read(raw: &mut Value) -> Option<OpenAPI> {
+    let paths = raw.get_mut("paths").map(std::mem::take);
+    let schemas = raw.pointer_mut("/components/schemas").map(std::mem::take);
+    // In their places, while the rest is read: what `paths` holds beside paths (its
+    // extensions), and no schemas.
+    if let (Some(Value::Object(all)), Some(place)) = (&paths, raw.get_mut("paths")) {
+        *place = Value::Object(
+            all.iter()
+                .filter(|(key, _)| !key.starts_with('/'))
+                .map(|(key, value)| (key.clone(), value.clone()))
+                .collect(),
+        );
+    }
+    if let Some(place) = raw.pointer_mut("/components/schemas") {
+        *place = Value::Object(Map::new());
+    }
+    let typed = match (&paths, &schemas) {
+        (Some(Value::Object(paths)), None) => read_parts(raw, paths, &Map::new()),
+        (Some(Value::Object(paths)), Some(Value::Object(schemas))) => {
+            read_parts(raw, paths, schemas)
+        }
+        _ => None,
+    };
+    if let (Some(paths), Some(place)) = (paths, raw.get_mut("paths")) {
+        *place = paths;
+    }
+    if let (Some(schemas), Some(place)) = (schemas, raw.pointer_mut("/components/schemas")) {
+        *place = schemas;
+    }
+    typed
+}
+
+fn read_parts(
+    rest: &Value,
+    paths: &Map<String, Value>,
+    schemas: &Map<String, Value>,
+) -> Option<OpenAPI> {
+    // As `openapiv3::Paths` reads them: the keys that start with `/` are paths.
+    let paths: Vec<(&String, &Value)> = paths
+        .iter()
+        .filter(|(key, _)| key.starts_with('/'))
+        .collect();
+    let schemas: Vec<(&String, &Value)> = schemas.iter().collect();
+    let path_chunks = Chunks::<ReferenceOr<PathItem>>::new(&paths);
+    let schema_chunks = Chunks::<ReferenceOr<Schema>>::new(&schemas);
+    let count = path_chunks.len() + schema_chunks.len();
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let work = || {
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            if index >= count || failed.load(Ordering::Relaxed) {
+                break;
+            }
+            let read = match index.checked_sub(path_chunks.len()) {
+                None => path_chunks.read(index),
+                Some(index) => schema_chunks.read(index),
+            };
+            if !read {
+                failed.store(true, Ordering::Relaxed);
+            }
+        }
+    };
+    let workers = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(count + 1);
+    let rest = std::thread::scope(|scope| {
+        for _ in 1..workers {
+            scope.spawn(work);
+        }
+        let rest = plain::<OpenAPI>(rest);
+        work();
+        rest
+    });
+    if failed.into_inner() {
+        return None;
+    }
+    let mut typed = rest?;
+    typed.paths.paths = path_chunks.finish()?;
+    if !schemas.is_empty() {
+        typed.components.as_mut()?.schemas = schema_chunks.finish()?;
+    }
+    Some(typed)
+}
+
+/// A map's entries in chunks, and each chunk's values once read as `T`s.
+struct Chunks<'a, T> {
+    entries: &'a [(&'a String, &'a Value)],
+    read: Vec<OnceLock<Vec<T>>>,
+}
+
+impl<'a, T: DeserializeOwned> Chunks<'a, T> {
+    fn new(entries: &'a [(&'a String, &'a Value)]) -> Self {
+        Chunks {
+            entries,
+            read: (0..entries.len().div_ceil(CHUNK))
+                .map(|_| OnceLock::new())
+                .collect(),
+        }
+    }
+
+    fn len(&self) -> usize {
+        self.read.len()
+    }
+
+    /// Reads chunk `index`; false if a value in it does not read.
+    fn read(&self, index: usize) -> bool {
+        let chunk = self.entries.chunks(CHUNK).nth(index).unwrap_or_default();
+        let values: Option<Vec<T>> = chunk.iter().map(|(_, value)| plain(value)).collect();
+        match values {
+            // Each chunk is taken once, so its slot is still empty.
+            Some(values) => self.read[index].set(values).is_ok(),
+            None => false,
+        }
+    }
+
+    /// Every entry's key and read value, in the document's order; `None` if a chunk was
+    /// not read.
+    fn finish(self) -> Option<indexmap::IndexMap<String, T>> {
+        let mut map = indexmap::IndexMap::with_capacity(self.entries.len());
+        let mut keys = self.entries.iter().map(|(key, _)| (*key).clone());
+        for slot in self.read {
+            for value in slot.into_inner()? {
+                map.insert(keys.next()?, value);
+            }
+        }
+        Some(map)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::read;
+    use openapiv3::OpenAPI;
+    use serde_json::{Value, json};
+
+    /// The model and the raw value after `read`, against reading the whole value at once.
+    fn read_both(mut raw: Value) -> (Option<OpenAPI>, Option<OpenAPI>) {
+        let before = raw.clone();
+        let whole = serde_json::from_value::<OpenAPI>(raw.clone()).ok();
+        let parts = read(&mut raw);
+        assert_eq!(raw, before, "read must leave the raw value as it was");
+        (parts, whole)
+    }
+
+    #[test]
+    fn reads_a_real_spec_as_a_whole_read_does() {
+        let text = include_str!("../../../../fixtures/real/openai.yaml");
+        let mut raw = crate::document::parse(text).expect("the fixture parses");
+        crate::normalize::normalize(&mut raw);
+        let (parts, whole) = read_both(raw);
+        let parts = parts.expect("OpenAI's spec reads in parts");
+        assert!(
+            parts.paths.paths.len() > 4 && parts.components.as_ref().unwrap().schemas.len() > 4
+        );
+        assert_eq!(Some(parts), whole);
+    }
+
+    #[test]
+    fn keeps_order_and_what_paths_holds_beside_paths() {
+        let mut paths = serde_json::Map::new();
+        let mut schemas = serde_json::Map::new();
+        // Keys out of sorted order, and more of them than a chunk holds.
+        for i in (0..23).rev() {
+            paths.insert(
+                format!("/p{i}"),
+                json!({"get": {"responses": {"200": {"description": "ok"}}}}),
+            );
+            schemas.insert(format!("S{i}"), json!({"type": "string"}));
+            if i == 11 {
+                paths.insert("x-between".to_string(), json!({"kept": true}));
+            }
+        }
+        let raw = json!({
+            "openapi": "3.0.3",
+            "info": {"title": "t", "version": "1"},
+            "paths": paths,
+            "components": {"schemas": schemas, "parameters": {"p": {"name": "p", "in": "query", "schema": {"type": "string"}}}},
+        });
+        let (parts, whole) = read_both(raw);
+        let parts = parts.expect("reads");
+        assert_eq!(
+            parts.paths.paths.keys().next().map(String::as_str),
+            Some("/p22")
+        );
+        assert_eq!(
+            parts.paths.extensions.get("x-between"),
+            Some(&json!({"kept": true}))
+        );
+        assert_eq!(Some(parts), whole);
+    }
+
+    #[test]
+    fn a_value_that_does_not_read_gives_none_and_the_raw_value_back() {
+        let mut schemas = serde_json::Map::new();
+        for i in 0..9 {
+            schemas.insert(format!("S{i}"), json!({"type": "string"}));
+        }
+        schemas.insert(
+            "Bad".to_string(),
+            json!({"type": "string", "maxLength": "long"}),
+        );
+        let no_paths = json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": [], "components": {}});
+        for raw in [
+            json!({"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": schemas}}),
+            no_paths,
+        ] {
+            let (parts, whole) = read_both(raw);
+            assert!(parts.is_none() && whole.is_none());
+        }
+    }
+}
