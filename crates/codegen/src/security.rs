@@ -19,12 +19,18 @@ pub struct Security<'a> {
     /// names (text: a plan is shared by the threads that render, and idents are not
     /// `Sync`).
     used: Vec<(&'a SecurityScheme, String)>,
+    /// Whether some operation follows the document's default requirements: then they
+    /// are written once, as `schemes::DEFAULT`, and such operations' `SECURITY` is it.
+    default: bool,
 }
+
+/// The constant of the document's default requirements, beside the schemes'.
+const DEFAULT: &str = "DEFAULT";
 
 impl<'a> Security<'a> {
     pub fn new(api: &'a Api) -> Self {
         let mut used: Vec<(&SecurityScheme, String)> = Vec::new();
-        let mut taken: Vec<String> = Vec::new();
+        let mut taken: Vec<String> = vec![DEFAULT.to_string()];
         for scheme in &api.security_schemes {
             let named = api.operations.iter().any(|op| {
                 requirements_of(api, op)
@@ -44,7 +50,9 @@ impl<'a> Security<'a> {
             taken.push(name.clone());
             used.push((scheme, name));
         }
-        Security { api, used }
+        let default =
+            !api.security.is_empty() && api.operations.iter().any(|op| op.security.is_none());
+        Security { api, used, default }
     }
 
     /// Whether any operation is secured: then the server trait authenticates.
@@ -70,9 +78,10 @@ impl<'a> Security<'a> {
             .map(|(scheme, name)| (*scheme, ident(name)))
     }
 
-    /// `pub mod schemes` of `operations.rs`: a constant per scheme in use.
+    /// `pub mod schemes` of `operations.rs`: a constant per scheme in use, and the
+    /// document's default requirements when an operation follows them.
     pub fn module(&self) -> TokenStream {
-        if self.used.is_empty() {
+        if self.used.is_empty() && !self.default {
             return TokenStream::new();
         }
         let realm = &self.api.title;
@@ -97,14 +106,42 @@ impl<'a> Security<'a> {
         let key_location = self
             .used
             .iter()
-            .any(|(s, _)| matches!(s.kind, SecurityKind::ApiKey { .. }))
-            .then(|| quote!(KeyLocation,));
+            .any(|(s, _)| matches!(s.kind, SecurityKind::ApiKey { .. }));
+        let default = self.default.then(|| {
+            let text = doc(&format!(
+                "The document's default `security`, which every operation without its own \
+                 follows: {}.",
+                self.described(&self.api.security)
+            ));
+            let requirements = self.requirements(&self.api.security, true);
+            let name = ident(DEFAULT);
+            quote! {
+                #text
+                pub const #name: Security = #requirements;
+            }
+        });
+        // What the module names: an unused import would warn in the user's build.
+        let mut names = Vec::new();
+        if key_location {
+            names.push(quote!(KeyLocation));
+        }
+        if self.default && self.api.security.iter().any(|r| !r.is_empty()) {
+            names.push(quote!(Need));
+        }
+        if !self.used.is_empty() {
+            names.push(quote!(Scheme));
+            names.push(quote!(SchemeKind));
+        }
+        if self.default {
+            names.push(quote!(Security));
+        }
         quote! {
             /// The security schemes the operations use (`components/securitySchemes`).
             pub mod schemes {
-                use #RT::auth::{#key_location Scheme, SchemeKind};
+                use #RT::auth::{#(#names),*};
 
                 #(#consts)*
+                #default
             }
         }
     }
@@ -115,15 +152,51 @@ impl<'a> Security<'a> {
         if requirements.is_empty() {
             return TokenStream::new();
         }
+        let described = self.described(requirements);
+        if op.security.is_none() && self.default {
+            let text = doc(&format!(
+                "The credentials `{}` accepts: the document's default ({described}).",
+                op.label()
+            ));
+            let name = ident(DEFAULT);
+            return quote! {
+                #text
+                pub const SECURITY: auth::Security = super::schemes::#name;
+            };
+        }
+        let text = doc(&format!(
+            "The credentials `{}` accepts: {described}.",
+            op.label()
+        ));
+        let requirements = self.requirements(requirements, false);
+        quote! {
+            #text
+            pub const SECURITY: auth::Security = #requirements;
+        }
+    }
+
+    /// An `auth::Security` value of `requirements`: written in an operation's module, or
+    /// (`in_schemes`) in `schemes` itself, beside the schemes' constants.
+    fn requirements(&self, requirements: &[SecurityRequirement], in_schemes: bool) -> TokenStream {
+        let (auth, schemes) = if in_schemes {
+            (quote!(), quote!())
+        } else {
+            (quote!(auth::), quote!(super::schemes::))
+        };
         let alternatives = requirements.iter().map(|requirement| {
             let needs = requirement.iter().filter_map(|(scheme, scopes)| {
                 // Ingest refuses a requirement naming an undefined scheme.
                 let (_, name) = self.used.iter().find(|(s, _)| s.name == *scheme)?;
                 let name = ident(name);
-                Some(quote!(auth::Need { scheme: &super::schemes::#name, scopes: &[#(#scopes),*] }))
+                Some(quote!(#auth Need { scheme: &#schemes #name, scopes: &[#(#scopes),*] }))
             });
             quote!(&[#(#needs),*])
         });
+        quote!(#auth Security { requirements: &[#(#alternatives),*] })
+    }
+
+    /// `requirements` in words: "`a`, or `b` and `c` together".
+    fn described(&self, requirements: &[SecurityRequirement]) -> String {
         let described: Vec<String> = requirements
             .iter()
             .map(|requirement| {
@@ -143,17 +216,7 @@ impl<'a> Security<'a> {
                 }
             })
             .collect();
-        let text = format!(
-            " The credentials `{}` accepts: {}.",
-            op.label(),
-            described.join(", or ")
-        );
-        quote! {
-            #[doc = #text]
-            pub const SECURITY: auth::Security = auth::Security {
-                requirements: &[#(#alternatives),*],
-            };
-        }
+        described.join(", or ")
     }
 }
 

@@ -7,7 +7,9 @@ use ::pushgen_runtime::codegen::auth;
 
 /// The security schemes the operations use (`components/securitySchemes`).
 pub mod schemes {
-    use ::pushgen_runtime::codegen::auth::{KeyLocation, Scheme, SchemeKind};
+    use ::pushgen_runtime::codegen::auth::{
+        KeyLocation, Need, Scheme, SchemeKind, Security,
+    };
 
     /// The `bearerAuth` scheme: a bearer token (JWT), as `Authorization: Bearer …`.
     ///
@@ -78,6 +80,25 @@ pub mod schemes {
         kind: SchemeKind::Http("Signature"),
         realm: "Vault API",
     };
+
+    /// The document's default `security`, which every operation without its own follows:
+    /// `bearerAuth`, or `headerKey`.
+    pub const DEFAULT: Security = Security {
+        requirements: &[
+            &[
+                Need {
+                    scheme: &BEARER_AUTH,
+                    scopes: &[],
+                },
+            ],
+            &[
+                Need {
+                    scheme: &HEADER_KEY,
+                    scopes: &[],
+                },
+            ],
+        ],
+    };
 }
 
 /// Types of `health`: `GET /health`.
@@ -128,23 +149,8 @@ pub mod health {
 pub mod who_am_i {
     use super::{auth, types, wire};
 
-    /// The credentials `whoAmI` accepts: `bearerAuth`, or `headerKey`.
-    pub const SECURITY: auth::Security = auth::Security {
-        requirements: &[
-            &[
-                auth::Need {
-                    scheme: &super::schemes::BEARER_AUTH,
-                    scopes: &[],
-                },
-            ],
-            &[
-                auth::Need {
-                    scheme: &super::schemes::HEADER_KEY,
-                    scopes: &[],
-                },
-            ],
-        ],
-    };
+    /// The credentials `whoAmI` accepts: the document's default (`bearerAuth`, or `headerKey`).
+    pub const SECURITY: auth::Security = super::schemes::DEFAULT;
 
     /// Responses of `whoAmI`.
     #[allow(
