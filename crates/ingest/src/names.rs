@@ -68,18 +68,19 @@ fn escape_keyword(mut ident: String) -> String {
 
 /// `snake_case` identifier for `text`, or `None` when it has no letter or digit at all.
 pub fn snake(text: &str) -> Option<String> {
-    snake_base(text).map(escape_keyword)
+    snake_base(&ascii_words(text)).map(escape_keyword)
 }
 
 /// `UpperCamelCase` identifier for `text`, or `None` when it has no letter or digit.
 #[cfg(test)]
 fn camel(text: &str) -> Option<String> {
-    camel_base(text).map(escape_keyword)
+    camel_base(&ascii_words(text)).map(escape_keyword)
 }
 
-/// Like [`snake`], before keywords are escaped (a numeric suffix may make that moot).
-fn snake_base(text: &str) -> Option<String> {
-    let words = case::snake(&ascii_words(text));
+/// Like [`snake`] of the text whose [`ascii_words`] these are, before keywords are
+/// escaped (a numeric suffix may make that moot).
+fn snake_base(words: &str) -> Option<String> {
+    let words = case::snake(words);
     if words.is_empty() {
         return None;
     }
@@ -90,8 +91,8 @@ fn snake_base(text: &str) -> Option<String> {
     })
 }
 
-fn camel_base(text: &str) -> Option<String> {
-    let words = case::upper_camel(&ascii_words(text));
+fn camel_base(words: &str) -> Option<String> {
+    let words = case::upper_camel(words);
     if words.is_empty() {
         return None;
     }
@@ -128,11 +129,13 @@ impl Scope {
         fallback: &str,
         extra: &dyn Fn(&Name) -> Vec<String>,
     ) -> Name {
-        let snake_base = snake_base(original).unwrap_or_else(|| case::snake(fallback));
-        let camel_base = camel_base(original).unwrap_or_else(|| case::upper_camel(fallback));
+        // Folded once for both cases: names are most of what reading a big spec does.
+        let words = ascii_words(original);
+        let snake_base = snake_base(&words).unwrap_or_else(|| case::snake(fallback));
+        let camel_base = camel_base(&words).unwrap_or_else(|| case::upper_camel(fallback));
         let mut n = 1usize;
         loop {
-            let (s, c) = if n == 1 {
+            let (snake, camel) = if n == 1 {
                 (
                     escape_keyword(snake_base.clone()),
                     escape_keyword(camel_base.clone()),
@@ -142,13 +145,15 @@ impl Scope {
             };
             let name = Name {
                 original: original.to_string(),
-                snake: s,
-                camel: c,
+                snake,
+                camel,
             };
-            let mut wanted = vec![name.snake.clone(), name.camel.clone()];
-            wanted.extend(extra(&name));
-            if wanted.iter().all(|w| !self.taken.contains(w)) {
-                self.taken.extend(wanted);
+            let extras = extra(&name);
+            let free = |ident: &str| !self.taken.contains(ident);
+            if free(&name.snake) && free(&name.camel) && extras.iter().all(|e| free(e)) {
+                self.taken.insert(name.snake.clone());
+                self.taken.insert(name.camel.clone());
+                self.taken.extend(extras);
                 return name;
             }
             n += 1;
