@@ -415,7 +415,7 @@ impl<'a> TypeBuilder<'a> {
                 } else {
                     let mut scope = Scope::new();
                     scope.reserve(&["Unknown"]);
-                    let names = self.variant_names(pointer, values.len());
+                    let names = Self::variant_names(schema, values.len());
                     TypeKind::Enum(StringEnum {
                         values: values
                             .iter()
@@ -435,7 +435,7 @@ impl<'a> TypeBuilder<'a> {
             }
             SchemaKind::Type(Type::Integer(int)) if int.enumeration.iter().any(Option::is_some) => {
                 let values: Vec<i64> = int.enumeration.iter().flatten().copied().collect();
-                let names = self.variant_names(pointer, values.len());
+                let names = Self::variant_names(schema, values.len());
                 let mut scope = Scope::new();
                 scope.reserve(&["Unknown"]);
                 TypeKind::IntEnum(IntEnum {
