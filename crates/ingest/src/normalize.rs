@@ -188,7 +188,31 @@ fn walk_loose(value: &mut Value) {
     }
 }
 
+/// Whether `rewrite_schema` would change `schema`: one pass over its keys, where the
+/// rewrite hashes each keyword to look it up in turn (7 ms of reading Stripe's spec,
+/// whose thousands of schemas nearly all have nothing to rewrite; 2.4 ms this way).
+fn needs_rewrite(schema: &Map<String, Value>) -> bool {
+    let mut typed = false;
+    let mut listed = false;
+    for (key, value) in schema {
+        match key.as_str() {
+            "pattern" | "format" if !value.is_string() => return true,
+            "type" if value.is_array() || value.as_str() == Some("null") => return true,
+            "type" => typed = true,
+            "exclusiveMinimum" | "exclusiveMaximum" if value.is_number() => return true,
+            "const" | "examples" => return true,
+            "enum" => listed = true,
+            _ => {}
+        }
+    }
+    // An `enum` without `type`: whether it is of strings, the rewrite itself finds out.
+    listed && !typed
+}
+
 fn rewrite_schema(schema: &mut Map<String, Value>) {
+    if !needs_rewrite(schema) {
+        return;
+    }
     // Real specs write validation keywords pushgen does not use with the wrong JSON type
     // (`pattern: 0`); dropping them beats refusing the spec.
     for key in ["pattern", "format"] {
