@@ -84,7 +84,7 @@ pub fn server_read(body: &RequestBody) -> TokenStream {
     } else if encoding(&body.content_type) == Encoding::Json {
         quote!(request.json_opt::<#ty>())
     } else {
-        quote!(request.optional(#RT::server::Incoming::#reader))
+        quote!(request.optional(Incoming::#reader))
     };
     // What the server reads: the declared media types that travel as the chosen one
     // does. A body in any other is refused with 415, never read as if it were one.

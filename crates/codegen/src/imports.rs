@@ -3,11 +3,14 @@
 
 use proc_macro2::{Spacing, TokenStream, TokenTree};
 
-/// Which of the sibling modules generated files import some tokens name.
+/// Which of the sibling modules generated files import some tokens name, and whether they
+/// name the runtime's `server` module by its short path (`server::respond`, as the
+/// server's handlers import it).
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Uses {
     pub operations: bool,
     pub types: bool,
+    pub server: bool,
 }
 
 impl Uses {
@@ -27,15 +30,27 @@ impl std::ops::BitOr for Uses {
         Uses {
             operations: self.operations || other.operations,
             types: self.types || other.types,
+            server: self.server || other.server,
         }
     }
 }
 
+/// A module whose name starts a path in generated code.
+#[derive(Clone, Copy)]
+enum Module {
+    Operations,
+    Types,
+    Server,
+}
+
 fn find(tokens: &TokenStream, found: &mut Uses) {
     // The module named by the ident just before, if it was one of ours.
-    let mut after: Option<bool> = None;
+    let mut after: Option<Module> = None;
+    // Whether the token before was a `:`: a path's later segment (`codegen::server`) is
+    // not the module imported by its short name.
+    let mut after_colon = false;
     for tree in tokens.clone() {
-        if found.operations && found.types {
+        if found.operations && found.types && found.server {
             return;
         }
         let next = match &tree {
@@ -43,21 +58,24 @@ fn find(tokens: &TokenStream, found: &mut Uses) {
                 find(&group.stream(), found);
                 None
             }
-            TokenTree::Ident(ident) if ident == "operations" => Some(true),
-            TokenTree::Ident(ident) if ident == "types" => Some(false),
+            TokenTree::Ident(ident) if ident == "operations" => Some(Module::Operations),
+            TokenTree::Ident(ident) if ident == "types" => Some(Module::Types),
+            TokenTree::Ident(ident) if ident == "server" && !after_colon => Some(Module::Server),
             // `module::` — a joint `:` (a field `types: T` has a lone one).
             TokenTree::Punct(punct)
                 if punct.as_char() == ':' && punct.spacing() == Spacing::Joint =>
             {
                 match after {
-                    Some(true) => found.operations = true,
-                    Some(false) => found.types = true,
+                    Some(Module::Operations) => found.operations = true,
+                    Some(Module::Types) => found.types = true,
+                    Some(Module::Server) => found.server = true,
                     None => {}
                 }
                 None
             }
             _ => None,
         };
+        after_colon = matches!(&tree, TokenTree::Punct(punct) if punct.as_char() == ':');
         after = next;
     }
 }
@@ -123,7 +141,7 @@ mod tests {
             Uses::of(&tokens),
             Uses {
                 operations: true,
-                types: false
+                ..Uses::default()
             }
         );
         let both = quote!(
@@ -133,7 +151,8 @@ mod tests {
             Uses::of(&both),
             Uses {
                 operations: true,
-                types: true
+                types: true,
+                ..Uses::default()
             }
         );
         assert_eq!(
@@ -142,5 +161,24 @@ mod tests {
             )),
             Uses::default()
         );
+    }
+
+    #[test]
+    fn server_by_its_short_path_only() {
+        assert!(Uses::of(&quote!(server::respond(&response))).server);
+        assert!(
+            Uses::of(&quote!(
+                fn f() -> Result<(), server::Rejection> {}
+            ))
+            .server
+        );
+        // The runtime's module by its whole path, an operation named `server`, a field.
+        for tokens in [
+            quote!(::pushgen_runtime::codegen::server::respond(&response)),
+            quote!(operations::server::Params),
+            quote!(let server: u8 = api.server();),
+        ] {
+            assert!(!Uses::of(&tokens).server, "{tokens}");
+        }
     }
 }

@@ -90,10 +90,18 @@ fn handlers(
 }
 
 /// The handlers module's `use super::…` line: the trait, and what the handlers name.
+/// The handlers' `use` lines: the sibling modules and the runtime's `server` module
+/// (by its short path, `server::respond`) where they name them.
 fn handler_imports(uses: Uses, trait_name: &proc_macro2::Ident) -> TokenStream {
     let operations = uses.operations.then(|| quote!(operations,));
     let types = uses.types.then(|| quote!(types,));
-    quote!(use super::{#operations #types #trait_name};)
+    let server = uses.server.then(|| quote!(self,));
+    quote! {
+        use super::{#operations #types #trait_name};
+        use #RT::axum::extract::State;
+        use #RT::axum::response::Response;
+        use #RT::server::{#server Incoming, Shared};
+    }
 }
 
 fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
@@ -119,9 +127,6 @@ fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
             #allow
             mod handlers {
                 #handler_imports
-                use #RT::axum::extract::State;
-                use #RT::axum::response::Response;
-                use #RT::server::{Incoming, Shared};
 
                 #handlers
                 #dispatch
@@ -329,7 +334,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             (quote!((#(#bindings),*)), quote!((#(#reads),*)))
         };
         quote! {
-            let read = || -> ::std::result::Result<_, #RT::server::Rejection> {
+            let read = || -> ::std::result::Result<_, server::Rejection> {
                 Ok(#value)
             };
             let #pattern = match read() {
@@ -356,7 +361,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             if let ::std::result::Result::Err(violations) =
                 operations::#module::check_request(#(#args),*)
             {
-                return #RT::server::Rejection::invalid(violations).into_response();
+                return server::Rejection::invalid(violations).into_response();
             }
         }
     });
@@ -371,7 +376,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
         };
         quote! {
             let authenticator = shared.api();
-            let identity = match #RT::server::#function(
+            let identity = match server::#function(
                 &request,
                 #label,
                 &operations::#module::SECURITY,
@@ -393,7 +398,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
     let body = match &op.streaming {
         Streaming::None => quote! {
             let response: operations::#module::Response = shared.api().#name(#(#call_args),*).await;
-            #RT::server::respond(&response)
+            server::respond(&response)
         },
         Streaming::Envelope(_) => {
             call_args.push(quote!(push));

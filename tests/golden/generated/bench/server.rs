@@ -151,16 +151,13 @@ mod handlers {
     use super::{operations, PushBenchmark};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn envelope<A: PushBenchmark>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::envelope::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -173,8 +170,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::envelope::check_request(
             &params,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();
@@ -191,7 +187,7 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let authenticator = shared.api();
-        let identity = match ::pushgen_runtime::codegen::server::authenticate(
+        let identity = match server::authenticate(
                 &request,
                 "securedEnvelope",
                 &operations::secured_envelope::SECURITY,
@@ -202,10 +198,7 @@ mod handlers {
             Ok(identity) => identity,
             Err(refused) => return refused,
         };
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::secured_envelope::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -218,8 +211,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::secured_envelope::check_request(
             &params,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();
@@ -237,10 +229,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::items_sse::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -253,8 +242,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::items_sse::check_request(
             &params,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();
@@ -270,10 +258,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::items_ndjson::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -286,8 +271,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::items_ndjson::check_request(
             &params,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();

@@ -94,7 +94,7 @@ mod handlers {
     use super::{operations, types, Bodies};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn submit_form<A: Bodies>(
         State(shared): State<Shared<A>>,
@@ -112,8 +112,7 @@ mod handlers {
             .api()
             .submit_form(context, body)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn put_note<A: Bodies>(
@@ -122,9 +121,7 @@ mod handlers {
     ) -> Response {
         let body = match request
             .check_media(&["text/plain"])
-            .and_then(|()| {
-                request.optional(::pushgen_runtime::codegen::server::Incoming::text)
-            })
+            .and_then(|()| request.optional(Incoming::text))
         {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
@@ -134,8 +131,7 @@ mod handlers {
             .api()
             .put_note(context, body)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn upload<A: Bodies>(
@@ -154,8 +150,7 @@ mod handlers {
             .api()
             .upload(context, body)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn attach<A: Bodies>(
@@ -174,7 +169,6 @@ mod handlers {
             .api()
             .attach(context, body)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 }

@@ -60,7 +60,7 @@ mod handlers {
     use super::{operations, types, Chat};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn create_completion<A: Chat>(
         State(shared): State<Shared<A>>,
@@ -76,8 +76,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::create_completion::check_request(
             &body,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();

@@ -90,16 +90,13 @@ mod handlers {
     use super::{operations, BuildEvents};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn watch_build<A: BuildEvents>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::watch_build::Params {
                 id: request.path_var("/builds/{id}/events", "id")?,
             })
@@ -122,10 +119,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::tail_log::Params {
                 id: request.path_var("/builds/{id}/log", "id")?,
             })
@@ -148,10 +142,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::list_artifacts::Params {
                 id: request.path_var("/builds/{id}/artifacts", "id")?,
             })

@@ -85,16 +85,13 @@ mod handlers {
     use super::{operations, types, Jobs};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn run_job<A: Jobs>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok((
                 operations::run_job::Params {
                     project_id: request
@@ -125,10 +122,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_job::Params {
                 project_id: request
                     .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,
@@ -144,18 +138,14 @@ mod handlers {
             .api()
             .get_job(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn cancel_job<A: Jobs>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::cancel_job::Params {
                 project_id: request
                     .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,
@@ -171,7 +161,6 @@ mod handlers {
             .api()
             .cancel_job(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 }

@@ -119,16 +119,13 @@ mod handlers {
     use super::{operations, types, HostileNamesEveryIdentifierRuleAtOnce};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn post_type_by_self<A: HostileNamesEveryIdentifierRuleAtOnce>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok((
                 operations::post_type_by_self::Params {
                     self_: request.path_var("/type/{self}", "self")?,
@@ -150,8 +147,7 @@ mod handlers {
             .api()
             .post_type_by_self(context, params, body)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn post_message<A: HostileNamesEveryIdentifierRuleAtOnce>(
@@ -174,8 +170,7 @@ mod handlers {
     ) -> Response {
         let context = request.context();
         let response: operations::new_2::Response = shared.api().new_2(context).await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_user<A: HostileNamesEveryIdentifierRuleAtOnce>(
@@ -187,8 +182,7 @@ mod handlers {
             .api()
             .get_user(context)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_user_2<A: HostileNamesEveryIdentifierRuleAtOnce>(
@@ -200,7 +194,6 @@ mod handlers {
             .api()
             .get_user_2(context)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 }

@@ -74,16 +74,13 @@ mod handlers {
     use super::{operations, types, OrdersApi};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn place_order<A: OrdersApi>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok((
                 operations::place_order::Params {
                     store: request.path_var("/stores/{store}/orders", "store")?,
@@ -104,8 +101,7 @@ mod handlers {
             &params,
             &body,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();
@@ -123,10 +119,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_order::Params {
                 id: request.path_var("/orders/{id}", "id")?,
                 fields: request.query_opt("fields")?,
@@ -139,15 +132,13 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::get_order::check_request(
             &params,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let response: operations::get_order::Response = shared
             .api()
             .get_order(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 }

@@ -69,16 +69,13 @@ mod handlers {
     use super::{operations, Rooms};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn join<A: Rooms>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::join::Params {
                 room_id: request.path_var("/rooms/{roomId}/join", "roomId")?,
                 as_: request.query_opt("as")?,
@@ -102,10 +99,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::list_messages::Params {
                 room_id: request.path_var("/rooms/{roomId}/messages", "roomId")?,
             })
@@ -119,7 +113,6 @@ mod handlers {
             .api()
             .list_messages(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 }

@@ -141,7 +141,7 @@ mod handlers {
     use super::{operations, Routes};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn me<A: Routes>(
         State(shared): State<Shared<A>>,
@@ -149,18 +149,14 @@ mod handlers {
     ) -> Response {
         let context = request.context();
         let response: operations::me::Response = shared.api().me(context).await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_user<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_user::Params {
                 id: request.path_var("/users/{id}", "id")?,
             })
@@ -174,18 +170,14 @@ mod handlers {
             .api()
             .get_user(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn delete_user<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::delete_user::Params {
                 id: request.path_var("/users/{id}", "id")?,
             })
@@ -199,18 +191,14 @@ mod handlers {
             .api()
             .delete_user(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn list_posts<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::list_posts::Params {
                 user_id: request.path_var("/users/{userId}/posts", "userId")?,
             })
@@ -224,18 +212,14 @@ mod handlers {
             .api()
             .list_posts(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_file_json<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_file_json::Params {
                 name: request.path_var("/files/{name}.json", "name")?,
             })
@@ -249,18 +233,14 @@ mod handlers {
             .api()
             .get_file_json(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_file<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_file::Params {
                 path: request.path_var("/files/{path}", "path")?,
             })
@@ -274,18 +254,14 @@ mod handlers {
             .api()
             .get_file(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_zone<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_zone::Params {
                 region: request.path_var("/regions/{region}/zones/{region}", "region")?,
             })
@@ -299,18 +275,14 @@ mod handlers {
             .api()
             .get_zone(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn search<A: Routes>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::search::Params {
                 ids: request
                     .path_styled(
@@ -356,8 +328,7 @@ mod handlers {
             .api()
             .search(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     /// Handlers for routes that several operations share, or that are wider than

@@ -59,7 +59,7 @@ mod handlers {
     use super::{operations, types, Shapes};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn place_order<A: Shapes>(
         State(shared): State<Shared<A>>,
@@ -75,8 +75,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::place_order::check_request(
             &body,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();

@@ -174,16 +174,13 @@ mod handlers {
     use super::{operations, types, TaggedPets};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn list_pets<A: TaggedPets>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::list_pets::Params {
                 kind: request.query_opt("kind")?,
             })
@@ -195,16 +192,14 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::list_pets::check_request(
             &params,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let response: operations::list_pets::Response = shared
             .api()
             .list_pets(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn create_pet<A: TaggedPets>(
@@ -212,7 +207,7 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let authenticator = shared.api();
-        let identity = match ::pushgen_runtime::codegen::server::authenticate(
+        let identity = match server::authenticate(
                 &request,
                 "createPet",
                 &operations::create_pet::SECURITY,
@@ -233,26 +228,21 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::create_pet::check_request(
             &body,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let response: operations::create_pet::Response = shared
             .api()
             .create_pet(context, identity, body)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_pet<A: TaggedPets>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_pet::Params {
                 pet_id: request.path_var("/pets/{petId}", "petId")?,
             })
@@ -266,18 +256,14 @@ mod handlers {
             .api()
             .get_pet(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn export_pet<A: TaggedPets>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::export_pet::Params {
                 pet_id: request.path_var("/pets/{petId}.json", "petId")?,
             })
@@ -291,18 +277,14 @@ mod handlers {
             .api()
             .export_pet(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn get_order<A: TaggedPets>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::get_order::Params {
                 order_id: request.path_var("/orders/{orderId}", "orderId")?,
             })
@@ -316,8 +298,7 @@ mod handlers {
             .api()
             .get_order(context, params)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn watch_orders<A: TaggedPets>(
@@ -348,8 +329,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::place_order::check_request(
             body.as_ref(),
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();
@@ -367,8 +347,7 @@ mod handlers {
     ) -> Response {
         let context = request.context();
         let response: operations::health::Response = shared.api().health(context).await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     /// Handlers for routes that several operations share, or that are wider than

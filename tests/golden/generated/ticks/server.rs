@@ -71,7 +71,7 @@ mod handlers {
     use super::{operations, MarketTicks};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn list_markets<A: MarketTicks>(
         State(shared): State<Shared<A>>,
@@ -82,18 +82,14 @@ mod handlers {
             .api()
             .list_markets(context)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn watch_ticks<A: MarketTicks>(
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok(operations::watch_ticks::Params {
                 symbol: request.path_var("/markets/{symbol}/ticks", "symbol")?,
                 limit: request.query_opt("limit")?,
@@ -108,8 +104,7 @@ mod handlers {
         if let ::std::result::Result::Err(violations) = operations::watch_ticks::check_request(
             &params,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();

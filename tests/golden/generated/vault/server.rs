@@ -175,7 +175,7 @@ mod handlers {
     use super::{operations, types, VaultApi};
     use ::pushgen_runtime::codegen::axum::extract::State;
     use ::pushgen_runtime::codegen::axum::response::Response;
-    use ::pushgen_runtime::codegen::server::{Incoming, Shared};
+    use ::pushgen_runtime::codegen::server::{self, Incoming, Shared};
 
     pub(super) async fn health<A: VaultApi>(
         State(shared): State<Shared<A>>,
@@ -183,8 +183,7 @@ mod handlers {
     ) -> Response {
         let context = request.context();
         let response: operations::health::Response = shared.api().health(context).await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn who_am_i<A: VaultApi>(
@@ -192,7 +191,7 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let authenticator = shared.api();
-        let identity = match ::pushgen_runtime::codegen::server::authenticate(
+        let identity = match server::authenticate(
                 &request,
                 "whoAmI",
                 &operations::who_am_i::SECURITY,
@@ -213,8 +212,7 @@ mod handlers {
             .api()
             .who_am_i(context, identity)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn store_secret<A: VaultApi>(
@@ -222,7 +220,7 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let authenticator = shared.api();
-        let identity = match ::pushgen_runtime::codegen::server::authenticate(
+        let identity = match server::authenticate(
                 &request,
                 "storeSecret",
                 &operations::store_secret::SECURITY,
@@ -233,10 +231,7 @@ mod handlers {
             Ok(identity) => identity,
             Err(refused) => return refused,
         };
-        let read = || -> ::std::result::Result<
-            _,
-            ::pushgen_runtime::codegen::server::Rejection,
-        > {
+        let read = || -> ::std::result::Result<_, server::Rejection> {
             Ok((
                 operations::store_secret::Params {
                     name: request.path_var("/secrets/{name}", "name")?,
@@ -254,8 +249,7 @@ mod handlers {
             &params,
             &body,
         ) {
-            return ::pushgen_runtime::codegen::server::Rejection::invalid(violations)
-                .into_response();
+            return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
         let api = shared.api();
@@ -274,7 +268,7 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let authenticator = shared.api();
-        let identity = match ::pushgen_runtime::codegen::server::authenticate(
+        let identity = match server::authenticate(
                 &request,
                 "readAudit",
                 &operations::read_audit::SECURITY,
@@ -290,8 +284,7 @@ mod handlers {
             .api()
             .read_audit(context, identity)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn read_news<A: VaultApi>(
@@ -299,7 +292,7 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let authenticator = shared.api();
-        let identity = match ::pushgen_runtime::codegen::server::authenticate_optional(
+        let identity = match server::authenticate_optional(
                 &request,
                 "readNews",
                 &operations::read_news::SECURITY,
@@ -315,8 +308,7 @@ mod handlers {
             .api()
             .read_news(context, identity)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 
     pub(super) async fn read_profile<A: VaultApi>(
@@ -324,7 +316,7 @@ mod handlers {
         request: Incoming,
     ) -> Response {
         let authenticator = shared.api();
-        let identity = match ::pushgen_runtime::codegen::server::authenticate(
+        let identity = match server::authenticate(
                 &request,
                 "readProfile",
                 &operations::read_profile::SECURITY,
@@ -340,7 +332,6 @@ mod handlers {
             .api()
             .read_profile(context, identity)
             .await;
-
-        ::pushgen_runtime::codegen::server::respond(&response)
+        server::respond(&response)
     }
 }
