@@ -21,21 +21,22 @@ const CHUNK: usize = 4;
 /// reads the whole document, which finds the error and where it is). `raw` is as it was
 /// when this returns.
 pub(super) fn read(raw: &mut Value) -> Option<OpenAPI> {
-    let paths = raw.get_mut("paths").map(std::mem::take);
-    let schemas = raw.pointer_mut("/components/schemas").map(std::mem::take);
-    // In their places, while the rest is read: what `paths` holds beside paths (its
-    // extensions), and no schemas.
-    if let (Some(Value::Object(all)), Some(place)) = (&paths, raw.get_mut("paths")) {
-        *place = Value::Object(
-            all.iter()
+    // Taken out for the chunks, and in their places while the rest is read: what `paths`
+    // holds beside paths (its extensions), and no schemas.
+    let paths = raw.get_mut("paths").map(|place| {
+        let extensions = match &*place {
+            Value::Object(all) => all
+                .iter()
                 .filter(|(key, _)| !key.starts_with('/'))
                 .map(|(key, value)| (key.clone(), value.clone()))
                 .collect(),
-        );
-    }
-    if let Some(place) = raw.pointer_mut("/components/schemas") {
-        *place = Value::Object(Map::new());
-    }
+            _ => Map::new(),
+        };
+        std::mem::replace(place, Value::Object(extensions))
+    });
+    let schemas = raw
+        .pointer_mut("/components/schemas")
+        .map(|place| std::mem::replace(place, Value::Object(Map::new())));
     let typed = match (&paths, &schemas) {
         (Some(Value::Object(paths)), None) => read_parts(raw, paths, &Map::new()),
         (Some(Value::Object(paths)), Some(Value::Object(schemas))) => {
