@@ -111,7 +111,7 @@ impl<'a> Security<'a> {
             let text = doc(&format!(
                 "The document's default `security`, which every operation without its own \
                  follows: {}.",
-                self.described(&self.api.security)
+                described(&self.api.security)
             ));
             let requirements = self.requirements(&self.api.security, true);
             let name = ident(DEFAULT);
@@ -152,10 +152,10 @@ impl<'a> Security<'a> {
         if requirements.is_empty() {
             return TokenStream::new();
         }
-        let described = self.described(requirements);
+        let accepted = described(requirements);
         if op.security.is_none() && self.default {
             let text = doc(&format!(
-                "The credentials `{}` accepts: the document's default ({described}).",
+                "The credentials `{}` accepts: the document's default ({accepted}).",
                 op.label()
             ));
             let name = ident(DEFAULT);
@@ -165,7 +165,7 @@ impl<'a> Security<'a> {
             };
         }
         let text = doc(&format!(
-            "The credentials `{}` accepts: {described}.",
+            "The credentials `{}` accepts: {accepted}.",
             op.label()
         ));
         let requirements = self.requirements(requirements, false);
@@ -194,30 +194,30 @@ impl<'a> Security<'a> {
         });
         quote!(#auth Security { requirements: &[#(#alternatives),*] })
     }
+}
 
-    /// `requirements` in words: "`a`, or `b` and `c` together".
-    fn described(&self, requirements: &[SecurityRequirement]) -> String {
-        let described: Vec<String> = requirements
-            .iter()
-            .map(|requirement| {
-                if requirement.is_empty() {
-                    return "no credentials".to_string();
-                }
-                let schemes: Vec<String> = requirement
-                    .iter()
-                    .map(|(scheme, scopes)| match scopes.as_slice() {
-                        [] => format!("`{scheme}`"),
-                        scopes => format!("`{scheme}` (scopes `{}`)", scopes.join("`, `")),
-                    })
-                    .collect();
-                match schemes.as_slice() {
-                    [one] => one.clone(),
-                    many => format!("{} together", many.join(" and ")),
-                }
-            })
-            .collect();
-        described.join(", or ")
-    }
+/// `requirements` in words: "`a`, or `b` and `c` together".
+fn described(requirements: &[SecurityRequirement]) -> String {
+    let described: Vec<String> = requirements
+        .iter()
+        .map(|requirement| {
+            if requirement.is_empty() {
+                return "no credentials".to_string();
+            }
+            let schemes: Vec<String> = requirement
+                .iter()
+                .map(|(scheme, scopes)| match scopes.as_slice() {
+                    [] => format!("`{scheme}`"),
+                    scopes => format!("`{scheme}` (scopes `{}`)", scopes.join("`, `")),
+                })
+                .collect();
+            match schemes.as_slice() {
+                [one] => one.clone(),
+                many => format!("{} together", many.join(" and ")),
+            }
+        })
+        .collect();
+    described.join(", or ")
 }
 
 /// An operation's own `security`, else the document's.
