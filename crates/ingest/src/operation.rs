@@ -298,7 +298,7 @@ fn media_examples(types: &mut TypeBuilder<'_>, media: &MediaType, pointer: &str,
     for (name, example) in &media.examples {
         let (value, at) = match example {
             ReferenceOr::Item(example) => (
-                example.value.clone(),
+                example.value.as_ref(),
                 push_pointer(&push_pointer(&examples_at, name), "value"),
             ),
             ReferenceOr::Reference { reference } => {
@@ -306,13 +306,13 @@ fn media_examples(types: &mut TypeBuilder<'_>, media: &MediaType, pointer: &str,
                     continue;
                 };
                 (
-                    raw.pointer(&target).and_then(|e| e.get("value")).cloned(),
+                    raw.pointer(&target).and_then(|e| e.get("value")),
                     push_pointer(&target, "value"),
                 )
             }
         };
         if let Some(value) = value {
-            types.example(at, ty, &value);
+            types.example(at, ty, value);
         }
     }
 }

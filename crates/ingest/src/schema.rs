@@ -19,6 +19,7 @@ use pushgen_ir::{
     TypeKind, TypeRef,
 };
 use serde_json::Value;
+use std::rc::Rc;
 
 mod all_of;
 mod checks;
@@ -56,8 +57,9 @@ pub(crate) struct TypeBuilder<'a> {
     scope: Scope,
     /// Pointer of a schema definition → the named type made from it.
     by_pointer: HashMap<String, String>,
-    /// Pointer → schema, for `$ref` targets outside the typed model's reach.
-    resolved: HashMap<String, ReferenceOr<Schema>>,
+    /// Pointer → schema, for `$ref` targets outside the typed model's reach. Shared, so
+    /// that a schema looked at again (an `allOf` member's shape) is not copied each time.
+    resolved: HashMap<String, Rc<ReferenceOr<Schema>>>,
     /// Unnamed `$ref` targets being converted: meeting one again is a cycle that only
     /// arrays or maps would close, which no named type breaks.
     expanding: HashSet<String>,
@@ -111,11 +113,12 @@ impl<'a> TypeBuilder<'a> {
                     // type has the component's name rather than the file's.
                     if let Ok(target) = local_pointer(reference)
                         && !self.by_pointer.contains_key(&target)
-                        && let Ok(ReferenceOr::Item(schema)) = self.resolve(&target, &pointer)
-                        && self.needs_name(&schema)
+                        && let Ok(resolved) = self.resolve(&target, &pointer)
+                        && let ReferenceOr::Item(schema) = &*resolved
+                        && self.needs_name(schema)
                     {
                         self.by_pointer.insert(target.clone(), ident.clone());
-                        self.define(&target, &ident, name, &schema, diags);
+                        self.define(&target, &ident, name, schema, diags);
                         continue;
                     }
                     // `A: {$ref: B}` makes `A` another name for `B`.
@@ -182,10 +185,10 @@ impl<'a> TypeBuilder<'a> {
             }
         };
         let hint = self.hint_for(&target);
-        match schema {
+        match &*schema {
             ReferenceOr::Reference { reference } => {
                 // A chain of `$ref`s; `resolve` has already refused cycles.
-                self.ref_type(&reference, &target, diags)
+                self.ref_type(reference, &target, diags)
             }
             ReferenceOr::Item(schema) => {
                 if !self.expanding.insert(target.clone()) {
@@ -198,7 +201,7 @@ impl<'a> TypeBuilder<'a> {
                     );
                     return None;
                 }
-                let ty = self.inline(&schema, &target, &hint, diags);
+                let ty = self.inline(schema, &target, &hint, diags);
                 self.expanding.remove(&target);
                 ty
             }
@@ -224,7 +227,7 @@ impl<'a> TypeBuilder<'a> {
     }
 
     /// Loads the schema at a local pointer, following `$ref` chains to refuse cycles.
-    fn resolve(&mut self, target: &str, from: &str) -> Result<ReferenceOr<Schema>, SpecError> {
+    fn resolve(&mut self, target: &str, from: &str) -> Result<Rc<ReferenceOr<Schema>>, SpecError> {
         let mut seen = HashSet::new();
         let mut current = target.to_string();
         loop {
@@ -242,9 +245,9 @@ impl<'a> TypeBuilder<'a> {
                     ));
                 };
                 let schema = deserialize::<ReferenceOr<Schema>>(value, &current)?;
-                self.resolved.insert(current.clone(), schema);
+                self.resolved.insert(current.clone(), Rc::new(schema));
             }
-            match &self.resolved[&current] {
+            match &*self.resolved[&current] {
                 ReferenceOr::Reference { reference } => {
                     if self.by_pointer.contains_key(&current) {
                         break;
@@ -254,7 +257,7 @@ impl<'a> TypeBuilder<'a> {
                 ReferenceOr::Item(_) => break,
             }
         }
-        Ok(self.resolved[target].clone())
+        Ok(Rc::clone(&self.resolved[target]))
     }
 
     fn inline(

@@ -61,20 +61,23 @@ impl TypeBuilder<'_> {
         if depth > 16 {
             return Member::Other;
         }
-        let schema = match member {
-            ReferenceOr::Item(schema) => schema.clone(),
-            ReferenceOr::Reference { reference } => {
-                let resolved = local_pointer(reference)
-                    .ok()
-                    .and_then(|target| self.resolve(&target, "").ok());
-                match resolved {
-                    Some(ReferenceOr::Item(schema)) => schema,
-                    Some(chained) => return self.classify(&chained, depth + 1),
-                    // Counted as an object so that merging reports the broken `$ref`.
-                    None => return Member::Object,
-                }
-            }
+        let reference = match member {
+            ReferenceOr::Item(schema) => return self.classify_schema(schema, depth),
+            ReferenceOr::Reference { reference } => reference,
         };
+        let resolved = local_pointer(reference)
+            .ok()
+            .and_then(|target| self.resolve(&target, "").ok());
+        match resolved.as_deref() {
+            // The schema a `$ref` reaches counts as if it stood here.
+            Some(ReferenceOr::Item(schema)) => self.classify_schema(schema, depth),
+            Some(chained) => self.classify(chained, depth + 1),
+            // Counted as an object so that merging reports the broken `$ref`.
+            None => Member::Object,
+        }
+    }
+
+    fn classify_schema(&mut self, schema: &Schema, depth: usize) -> Member {
         match &schema.schema_kind {
             SchemaKind::Type(Type::Object(_)) => Member::Object,
             SchemaKind::Any(any)
@@ -172,8 +175,9 @@ impl TypeBuilder<'_> {
             diags.error(pointer, "`allOf` nests too deeply (a cycle?)");
             return;
         }
+        let resolved;
         let (schema, at) = match member {
-            ReferenceOr::Item(schema) => (schema.clone(), pointer.to_string()),
+            ReferenceOr::Item(schema) => (schema, pointer.to_string()),
             ReferenceOr::Reference { reference } => {
                 let target = match local_pointer(reference) {
                     Ok(t) => t,
@@ -182,11 +186,18 @@ impl TypeBuilder<'_> {
                         return;
                     }
                 };
-                match self.resolve(&target, pointer) {
-                    Ok(ReferenceOr::Item(schema)) => (schema, target),
-                    Ok(reference) => {
+                resolved = match self.resolve(&target, pointer) {
+                    Ok(found) => found,
+                    Err(e) => {
+                        diags.push(e);
+                        return;
+                    }
+                };
+                match &*resolved {
+                    ReferenceOr::Item(schema) => (schema, target),
+                    reference => {
                         return self.collect_properties(
-                            &reference,
+                            reference,
                             &target,
                             properties,
                             required,
@@ -194,10 +205,6 @@ impl TypeBuilder<'_> {
                             diags,
                             depth + 1,
                         );
-                    }
-                    Err(e) => {
-                        diags.push(e);
-                        return;
                     }
                 }
             }
@@ -251,7 +258,7 @@ impl TypeBuilder<'_> {
                 }
             }
             // Annotations only (`description`, `nullable`): nothing to merge.
-            _ if self.classify(&ReferenceOr::Item(schema.clone()), 0) != Member::Other => {}
+            _ if self.classify_schema(schema, 0) != Member::Other => {}
             _ => diags.error(
                 at,
                 "an `allOf` member must be an object schema to be merged",

@@ -34,16 +34,20 @@ impl TypeBuilder<'_> {
                 if self.by_pointer.contains_key(&target) {
                     return Checks::default();
                 }
-                match self.resolve(&target, pointer) {
-                    Ok(ReferenceOr::Item(schema)) if self.expanding.insert(target.clone()) => {
-                        let checks = self.schema_checks(&schema, &target, diags);
+                let Ok(resolved) = self.resolve(&target, pointer) else {
+                    // A `$ref` that leads nowhere: the type reports it.
+                    return Checks::default();
+                };
+                match &*resolved {
+                    ReferenceOr::Item(schema) if self.expanding.insert(target.clone()) => {
+                        let checks = self.schema_checks(schema, &target, diags);
                         self.expanding.remove(&target);
                         checks
                     }
-                    Ok(ReferenceOr::Reference { reference }) => {
-                        self.checks(SchemaRef::Ref(&reference), &target, diags)
+                    ReferenceOr::Reference { reference } => {
+                        self.checks(SchemaRef::Ref(reference), &target, diags)
                     }
-                    // A cycle or an unresolved `$ref`: the type reports it.
+                    // A schema that contains itself: the type reports it.
                     _ => Checks::default(),
                 }
             }
