@@ -13,12 +13,7 @@ pub fn snake(text: &str) -> String {
         return text.to_snake_case();
     }
     let mut out = String::with_capacity(text.len() + text.len() / 4);
-    for word in words(text.as_bytes()) {
-        if !out.is_empty() {
-            out.push('_');
-        }
-        out.extend(word.iter().map(|b| char::from(b.to_ascii_lowercase())));
-    }
+    each_word(text.as_bytes(), |word| push_snake(&mut out, word));
     out
 }
 
@@ -28,34 +23,56 @@ pub fn upper_camel(text: &str) -> String {
         return text.to_upper_camel_case();
     }
     let mut out = String::with_capacity(text.len());
-    for word in words(text.as_bytes()) {
-        let Some((first, rest)) = word.split_first() else {
-            continue;
-        };
+    each_word(text.as_bytes(), |word| push_camel(&mut out, word));
+    out
+}
+
+/// [`snake`] and [`upper_camel`] of `text`, finding its words once for both.
+pub fn snake_and_camel(text: &str) -> (String, String) {
+    if !text.is_ascii() {
+        return (text.to_snake_case(), text.to_upper_camel_case());
+    }
+    let mut snake = String::with_capacity(text.len() + text.len() / 4);
+    let mut camel = String::with_capacity(text.len());
+    each_word(text.as_bytes(), |word| {
+        push_snake(&mut snake, word);
+        push_camel(&mut camel, word);
+    });
+    (snake, camel)
+}
+
+fn push_snake(out: &mut String, word: &[u8]) {
+    if !out.is_empty() {
+        out.push('_');
+    }
+    out.extend(word.iter().map(|b| char::from(b.to_ascii_lowercase())));
+}
+
+fn push_camel(out: &mut String, word: &[u8]) {
+    if let Some((first, rest)) = word.split_first() {
         out.push(char::from(first.to_ascii_uppercase()));
         out.extend(rest.iter().map(|b| char::from(b.to_ascii_lowercase())));
     }
-    out
 }
 
 /// The words of ASCII `text` by heck's rules: anything but a letter or digit separates
 /// words; a word also ends before an upper-case letter that follows a lower-case one
 /// (`fooBar`), and before the last of a run of capitals followed by a lower-case letter
 /// (`HTTPServer` is `HTTP`, `Server`). Digits take the case of what came before them.
-fn words(text: &[u8]) -> Vec<&[u8]> {
+/// Each word goes to `found` in order; none is empty.
+fn each_word(text: &[u8], mut found: impl FnMut(&[u8])) {
     #[derive(Clone, Copy, PartialEq)]
     enum Mode {
         Boundary,
         Lower,
         Upper,
     }
-    let mut found = Vec::new();
     for word in text.split(|b| !b.is_ascii_alphanumeric()) {
         let mut start = 0;
         let mut mode = Mode::Boundary;
         for (i, &c) in word.iter().enumerate() {
             let Some(&next) = word.get(i + 1) else {
-                found.push(&word[start..]);
+                found(&word[start..]);
                 break;
             };
             let next_mode = if c.is_ascii_lowercase() {
@@ -66,11 +83,11 @@ fn words(text: &[u8]) -> Vec<&[u8]> {
                 mode
             };
             if next_mode == Mode::Lower && next.is_ascii_uppercase() {
-                found.push(&word[start..=i]);
+                found(&word[start..=i]);
                 start = i + 1;
                 mode = Mode::Boundary;
             } else if mode == Mode::Upper && c.is_ascii_uppercase() && next.is_ascii_lowercase() {
-                found.push(&word[start..i]);
+                found(&word[start..i]);
                 start = i;
                 mode = Mode::Boundary;
             } else {
@@ -78,12 +95,11 @@ fn words(text: &[u8]) -> Vec<&[u8]> {
             }
         }
     }
-    found
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{snake, upper_camel};
+    use super::{snake, snake_and_camel, upper_camel};
     use heck::{ToSnakeCase, ToUpperCamelCase};
 
     /// Agrees with heck on names that break words every way, and on every string of up to
@@ -146,9 +162,16 @@ mod tests {
             inputs.push(s);
         }
         for input in &inputs {
+            let (both_snake, both_camel) = snake_and_camel(input);
             assert_eq!(snake(input), input.to_snake_case(), "snake of {input:?}");
+            assert_eq!(both_snake, input.to_snake_case(), "snake of {input:?}");
             assert_eq!(
                 upper_camel(input),
+                input.to_upper_camel_case(),
+                "camel of {input:?}"
+            );
+            assert_eq!(
+                both_camel,
                 input.to_upper_camel_case(),
                 "camel of {input:?}"
             );

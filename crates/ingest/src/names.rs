@@ -91,6 +91,21 @@ fn snake_base(words: &str) -> Option<String> {
     })
 }
 
+/// [`snake_base`] and its `UpperCamelCase` twin, finding the words once.
+fn bases(words: &str) -> Option<(String, String)> {
+    let (snake, camel) = case::snake_and_camel(words);
+    // Both come from the same words: empty together, led by a digit together.
+    if snake.is_empty() {
+        return None;
+    }
+    Some(if snake.starts_with(|c: char| c.is_ascii_digit()) {
+        (format!("_{snake}"), format!("N{camel}"))
+    } else {
+        (snake, camel)
+    })
+}
+
+#[cfg(test)]
 fn camel_base(words: &str) -> Option<String> {
     let words = case::upper_camel(words);
     if words.is_empty() {
@@ -131,8 +146,8 @@ impl Scope {
     ) -> Name {
         // Folded once for both cases: names are most of what reading a big spec does.
         let words = ascii_words(original);
-        let snake_base = snake_base(&words).unwrap_or_else(|| case::snake(fallback));
-        let camel_base = camel_base(&words).unwrap_or_else(|| case::upper_camel(fallback));
+        let (snake_base, camel_base) =
+            bases(&words).unwrap_or_else(|| (case::snake(fallback), case::upper_camel(fallback)));
         let mut n = 1usize;
         loop {
             let (snake, camel) = if n == 1 {
@@ -185,6 +200,24 @@ mod tests {
         assert_eq!(camel("-1").as_deref(), Some("Minus1"));
         assert_eq!(snake("!!!"), None);
         assert_eq!(snake("日本"), None);
+    }
+
+    #[test]
+    fn both_cases_at_once_are_each_case_alone() {
+        for text in [
+            "display name",
+            "123abc",
+            "HTTPServer",
+            "-1",
+            "Über",
+            "!!!",
+            "",
+            "a b",
+        ] {
+            let words = ascii_words(text);
+            let alone = snake_base(&words).zip(camel_base(&words));
+            assert_eq!(bases(&words), alone, "{text:?}");
+        }
     }
 
     #[test]
