@@ -145,4 +145,14 @@ impl Diagnostics {
     pub fn push(&mut self, error: SpecError) {
         self.errors.push(error);
     }
+
+    /// Takes in what `later` collected, as if it had been collected here.
+    pub fn append(&mut self, later: Diagnostics) {
+        self.errors.extend(later.errors);
+        for warning in later.warnings {
+            if !self.warnings.contains(&warning) {
+                self.warnings.push(warning);
+            }
+        }
+    }
 }

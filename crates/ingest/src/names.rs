@@ -144,6 +144,28 @@ impl Scope {
         fallback: &str,
         extra: &dyn Fn(&Name) -> Vec<String>,
     ) -> Name {
+        self.choose(None, original, fallback, extra)
+    }
+
+    /// A unique [`Name`] for `original`.
+    pub fn name(&mut self, original: &str, fallback: &str) -> Name {
+        self.choose(None, original, fallback, &|_| Vec::new())
+    }
+
+    /// A [`Name`] for `original` free both here and in `earlier`, a scope this one
+    /// continues without changing it; taken here. Whether the name is still free once
+    /// the two are put together is for [`Scope::clashes`] to say.
+    pub fn name_after(&mut self, earlier: Option<&Scope>, original: &str, fallback: &str) -> Name {
+        self.choose(earlier, original, fallback, &|_| Vec::new())
+    }
+
+    fn choose(
+        &mut self,
+        earlier: Option<&Scope>,
+        original: &str,
+        fallback: &str,
+        extra: &dyn Fn(&Name) -> Vec<String>,
+    ) -> Name {
         // Folded once for both cases: names are most of what reading a big spec does.
         let words = ascii_words(original);
         let (snake_base, camel_base) =
@@ -164,7 +186,9 @@ impl Scope {
                 camel,
             };
             let extras = extra(&name);
-            let free = |ident: &str| !self.taken.contains(ident);
+            let free = |ident: &str| {
+                !self.taken.contains(ident) && earlier.is_none_or(|e| !e.taken.contains(ident))
+            };
             if free(&name.snake) && free(&name.camel) && extras.iter().all(|e| free(e)) {
                 self.taken.insert(name.snake.clone());
                 self.taken.insert(name.camel.clone());
@@ -175,9 +199,16 @@ impl Scope {
         }
     }
 
-    /// A unique [`Name`] for `original`.
-    pub fn name(&mut self, original: &str, fallback: &str) -> Name {
-        self.name_with(original, fallback, &|_| Vec::new())
+    /// Whether `later`, a scope that continued this one, took an identifier that this
+    /// one has taken since: then `later`'s names are not the ones this scope would have
+    /// given.
+    pub fn clashes(&self, later: &Scope) -> bool {
+        later.taken.iter().any(|ident| self.taken.contains(ident))
+    }
+
+    /// Takes the identifiers of `later`, a scope that continued this one.
+    pub fn extend(&mut self, later: Scope) {
+        self.taken.extend(later.taken);
     }
 }
 

@@ -22,9 +22,11 @@ use serde_json::Value;
 use std::rc::Rc;
 
 mod all_of;
+mod beside;
 mod checks;
 mod union;
 use all_of::AllOfShape;
+pub(crate) use beside::Part;
 
 /// A schema as it appears: a `$ref` or the schema itself.
 #[derive(Clone, Copy)]
@@ -51,33 +53,58 @@ impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SchemaRef<'s> {
     }
 }
 
-/// Builds the named types of one API.
-pub(crate) struct TypeBuilder<'a> {
-    raw: &'a Value,
+/// The names types have been given: the identifiers taken, and the type named after
+/// each definition's pointer.
+#[derive(Default)]
+pub(crate) struct Names {
     scope: Scope,
     /// Pointer of a schema definition → the named type made from it.
     by_pointer: HashMap<String, String>,
-    /// Pointer → schema, for `$ref` targets outside the typed model's reach. Shared, so
-    /// that a schema looked at again (an `allOf` member's shape) is not copied each time.
-    resolved: HashMap<String, Rc<ReferenceOr<Schema>>>,
+}
+
+/// `$ref` targets already read: pointer → schema. Shared, so that a schema looked at
+/// again (an `allOf` member's shape) is not copied each time.
+pub(crate) type Resolved = HashMap<String, Rc<ReferenceOr<Schema>>>;
+
+/// Builds the named types of one API, or of a part of it beside others (`beside.rs`).
+pub(crate) struct TypeBuilder<'a> {
+    raw: &'a Value,
+    /// For a builder of a part: the names given before the parts began, which this
+    /// builder continues without changing.
+    earlier: Option<&'a Names>,
+    names: Names,
+    /// For `$ref` targets outside the typed model's reach.
+    resolved: Resolved,
     /// Unnamed `$ref` targets being converted: meeting one again is a cycle that only
     /// arrays or maps would close, which no named type breaks.
     expanding: HashSet<String>,
     /// Type name → pointer of its definition, for errors about a type.
-    pub(crate) defined_at: HashMap<String, String>,
+    defined_at: HashMap<String, String>,
     types: Vec<NamedType>,
     examples: Vec<Example>,
     /// Unions whose `null` members the referring type says instead (`Option<Union>`).
     null_outside: HashSet<String>,
 }
 
+/// A schema of `components/schemas`, named before any is defined.
+pub(crate) struct Component<'s> {
+    name: &'s str,
+    schema: &'s ReferenceOr<Schema>,
+    pointer: String,
+    ident: String,
+}
+
 impl<'a> TypeBuilder<'a> {
     pub fn new(raw: &'a Value) -> Self {
+        Self::after(raw, None, Resolved::new())
+    }
+
+    fn after(raw: &'a Value, earlier: Option<&'a Names>, resolved: Resolved) -> Self {
         TypeBuilder {
             raw,
-            scope: Scope::new(),
-            by_pointer: HashMap::new(),
-            resolved: HashMap::new(),
+            earlier,
+            names: Names::default(),
+            resolved,
             expanding: HashSet::new(),
             defined_at: HashMap::new(),
             types: Vec::new(),
@@ -86,55 +113,81 @@ impl<'a> TypeBuilder<'a> {
         }
     }
 
-    /// Converts `components/schemas`, naming them first so hoisted inline schemas never
-    /// take a component's name.
-    pub fn add_components(
+    /// The named type defined at `pointer`, if there is one yet.
+    fn named(&self, pointer: &str) -> Option<&String> {
+        self.names
+            .by_pointer
+            .get(pointer)
+            .or_else(|| self.earlier?.by_pointer.get(pointer))
+    }
+
+    /// A new type identifier for `hint`.
+    fn new_ident(&mut self, hint: &str) -> String {
+        let earlier = self.earlier.map(|e| &e.scope);
+        self.names.scope.name_after(earlier, hint, "Schema").camel
+    }
+
+    /// Names `components/schemas`, before anything is defined, so that hoisted inline
+    /// schemas never take a component's name. Each is then defined by
+    /// [`TypeBuilder::define_component`].
+    pub fn name_components<'s>(
         &mut self,
-        schemas: &indexmap::IndexMap<String, ReferenceOr<Schema>>,
-        diags: &mut Diagnostics,
-    ) {
-        let mut declared = Vec::new();
-        for name in schemas.keys() {
-            let pointer = push_pointer("/components/schemas", name);
-            let ident = self.scope.name(name, "Schema").camel;
-            self.by_pointer.insert(pointer.clone(), ident.clone());
-            declared.push((name, pointer, ident));
-        }
-        for (name, pointer, ident) in declared {
-            let Some(schema) = schemas.get(name) else {
-                continue;
-            };
-            match schema {
-                ReferenceOr::Item(schema) => {
-                    self.define(&pointer, &ident, name, schema, diags);
+        schemas: &'s indexmap::IndexMap<String, ReferenceOr<Schema>>,
+    ) -> Vec<Component<'s>> {
+        schemas
+            .iter()
+            .map(|(name, schema)| {
+                let pointer = push_pointer("/components/schemas", name);
+                let ident = self.new_ident(name);
+                self.names.by_pointer.insert(pointer.clone(), ident.clone());
+                Component {
+                    name,
+                    schema,
+                    pointer,
+                    ident,
                 }
-                ReferenceOr::Reference { reference } => {
-                    // `A: {$ref: <a schema in another file>}` defines `A` there, so the
-                    // type has the component's name rather than the file's.
-                    if let Ok(target) = local_pointer(reference)
-                        && !self.by_pointer.contains_key(&target)
-                        && let Ok(resolved) = self.resolve(&target, &pointer)
-                        && let ReferenceOr::Item(schema) = &*resolved
-                        && self.needs_name(schema)
-                    {
-                        self.by_pointer.insert(target.clone(), ident.clone());
-                        self.define(&target, &ident, name, schema, diags);
-                        continue;
-                    }
-                    // `A: {$ref: B}` makes `A` another name for `B`.
-                    let target = self.type_ref(SchemaRef::Ref(reference), &pointer, name, diags);
-                    if let Some(target) = target {
-                        self.defined_at.insert(ident.clone(), pointer.clone());
-                        self.types.push(NamedType {
-                            name: self.name_of(&ident, name),
-                            pointer: pointer.clone(),
-                            description: None,
-                            kind: TypeKind::Alias(target),
-                            checks: Default::default(),
-                        });
-                    }
-                }
+            })
+            .collect()
+    }
+
+    /// Converts a schema of `components/schemas`.
+    pub fn define_component(&mut self, component: &Component<'_>, diags: &mut Diagnostics) {
+        let Component {
+            name,
+            schema,
+            pointer,
+            ident,
+        } = component;
+        let reference = match schema {
+            ReferenceOr::Item(schema) => {
+                self.define(pointer, ident, name, schema, diags);
+                return;
             }
+            ReferenceOr::Reference { reference } => reference,
+        };
+        // `A: {$ref: <a schema in another file>}` defines `A` there, so the type has the
+        // component's name rather than the file's.
+        if let Ok(target) = local_pointer(reference)
+            && self.named(&target).is_none()
+            && let Ok(resolved) = self.resolve(&target, pointer)
+            && let ReferenceOr::Item(schema) = &*resolved
+            && self.needs_name(schema)
+        {
+            self.names.by_pointer.insert(target.clone(), ident.clone());
+            self.define(&target, ident, name, schema, diags);
+            return;
+        }
+        // `A: {$ref: B}` makes `A` another name for `B`.
+        let target = self.type_ref(SchemaRef::Ref(reference), pointer, name, diags);
+        if let Some(target) = target {
+            self.defined_at.insert(ident.clone(), pointer.clone());
+            self.types.push(NamedType {
+                name: self.name_of(ident, name),
+                pointer: pointer.clone(),
+                description: None,
+                kind: TypeKind::Alias(target),
+                checks: Default::default(),
+            });
         }
     }
 
@@ -174,7 +227,7 @@ impl<'a> TypeBuilder<'a> {
                 return None;
             }
         };
-        if let Some(name) = self.by_pointer.get(&target) {
+        if let Some(name) = self.named(&target) {
             return Some(TypeRef::Named(name.clone()));
         }
         let schema = match self.resolve(&target, pointer) {
@@ -249,7 +302,7 @@ impl<'a> TypeBuilder<'a> {
             }
             match &*self.resolved[&current] {
                 ReferenceOr::Reference { reference } => {
-                    if self.by_pointer.contains_key(&current) {
+                    if self.named(&current).is_some() {
                         break;
                     }
                     current = local_pointer(reference).map_err(|m| SpecError::new(&current, m))?;
@@ -278,11 +331,13 @@ impl<'a> TypeBuilder<'a> {
             nullable = true;
             self.null_outside.insert(pointer.to_string());
         }
-        let base = if let Some(name) = self.by_pointer.get(pointer) {
+        let base = if let Some(name) = self.named(pointer) {
             TypeRef::Named(name.clone())
         } else if self.needs_name(schema) {
-            let ident = self.scope.name(hint, "Schema").camel;
-            self.by_pointer.insert(pointer.to_string(), ident.clone());
+            let ident = self.new_ident(hint);
+            self.names
+                .by_pointer
+                .insert(pointer.to_string(), ident.clone());
             self.define(pointer, &ident, hint, schema, diags)?;
             TypeRef::Named(ident)
         } else {

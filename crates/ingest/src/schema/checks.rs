@@ -25,13 +25,13 @@ impl TypeBuilder<'_> {
     ) -> Checks {
         match schema {
             // A schema hoisted into a named type has its checks there.
-            SchemaRef::Item(_) if self.by_pointer.contains_key(pointer) => Checks::default(),
+            SchemaRef::Item(_) if self.named(pointer).is_some() => Checks::default(),
             SchemaRef::Item(schema) => self.schema_checks(schema, pointer, diags),
             SchemaRef::Ref(reference) => {
                 let Ok(target) = super::local_pointer(reference) else {
                     return Checks::default();
                 };
-                if self.by_pointer.contains_key(&target) {
+                if self.named(&target).is_some() {
                     return Checks::default();
                 }
                 let Ok(resolved) = self.resolve(&target, pointer) else {
