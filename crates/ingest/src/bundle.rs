@@ -5,6 +5,8 @@
 //! local pointer there. Resolution, cycle checks and naming then work as for one file.
 //! Errors inside a bundled file are mapped back to that file's name and line.
 
+mod local;
+
 use crate::document::parse;
 use crate::error::{SpecError, push_pointer};
 use serde_json::Value;
@@ -26,8 +28,15 @@ pub struct BundledFile {
 }
 
 /// Loads every file the document refers to, transitively, and rewrites the `$ref`s.
-/// `base` is the directory of the root document.
-pub(crate) fn bundle(root: &mut Value, base: &Path) -> Result<Vec<BundledFile>, SpecError> {
+/// `base` is the directory of the root document, `text` what `root` was parsed from.
+pub(crate) fn bundle(
+    root: &mut Value,
+    text: &str,
+    base: &Path,
+) -> Result<Vec<BundledFile>, SpecError> {
+    if !local::may_refer_elsewhere(text) {
+        return Ok(Vec::new());
+    }
     let mut state = State {
         files: Vec::new(),
         index: HashMap::new(),

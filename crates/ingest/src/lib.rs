@@ -177,7 +177,7 @@ fn ingest_with(
     let start = std::time::Instant::now();
     let mut raw = document::parse(text).map_err(|e| origins.fail(vec![e]))?;
     let files = match base {
-        Some(base) => bundle::bundle(&mut raw, base).map_err(|e| origins.fail(vec![e]))?,
+        Some(base) => bundle::bundle(&mut raw, text, base).map_err(|e| origins.fail(vec![e]))?,
         None => Vec::new(),
     };
     origins.files = &files;
