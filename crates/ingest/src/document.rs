@@ -53,6 +53,20 @@ pub(crate) fn parse(text: &str) -> Result<Value, SpecError> {
     }
 }
 
+impl Document {
+    /// Frees the document, the raw value on a thread of its own while this one frees
+    /// the typed model: a big spec is millions of small values, and the two halves take
+    /// about as long (GitHub's 9 and 10 ms, one after the other on one core).
+    pub fn free(self) {
+        let Document { raw, typed } = self;
+        std::thread::scope(|scope| {
+            // Where no thread can start, the value is freed here with the closure.
+            let _ = std::thread::Builder::new().spawn_scoped(scope, move || drop(raw));
+            drop(typed);
+        });
+    }
+}
+
 /// Checks the version and deserialises the typed model.
 pub(crate) fn load(mut raw: Value) -> Result<Document, SpecError> {
     let Some(root) = raw.as_object() else {

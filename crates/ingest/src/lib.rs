@@ -188,6 +188,7 @@ fn ingest_with(
     let start = std::time::Instant::now();
     let mut diags = Diagnostics::default();
     let api = build::build(&doc, source, &mut diags);
+    doc.free();
     timings.ir = start.elapsed();
     if diags.errors.is_empty() {
         let mut warnings = applied.warnings;

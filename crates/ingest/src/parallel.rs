@@ -33,7 +33,10 @@ pub(crate) fn map_in_order<S, R: Send>(
         .min(chunks);
     let mut results: Vec<Option<R>> = std::iter::repeat_with(|| None).take(count).collect();
     std::thread::scope(|scope| {
-        let others: Vec<_> = (1..workers).map(|_| scope.spawn(run)).collect();
+        // Where a thread cannot start, the ones that did (this one at least) do its share.
+        let others: Vec<_> = (1..workers)
+            .filter_map(|_| std::thread::Builder::new().spawn_scoped(scope, run).ok())
+            .collect();
         let mine = run();
         let theirs = others
             .into_iter()
