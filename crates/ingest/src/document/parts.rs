@@ -2,16 +2,15 @@
 //!
 //! `paths` and `components/schemas` are most of a big spec (GitHub's schemas, Stripe's and
 //! Kubernetes' paths), and which of the two is bigger varies. Their entries are read in
-//! chunks that every core takes from one queue; the rest of the document is read on its
-//! own; the typed maps are put together in the document's order. The model is the one
+//! chunks that every core takes from one queue (`parallel.rs`), after the rest of the
+//! document, which is one piece; the typed maps are put together in the document's order. The model is the one
 //! reading the whole document at once gives: the same deserialisers read the same values.
 
 use super::plain;
+use crate::parallel;
 use openapiv3::{OpenAPI, PathItem, ReferenceOr, Schema};
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
-use std::sync::OnceLock;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Entries a chunk holds: small enough that no core is left alone with a big one at the
 /// end, big enough that taking one costs nothing next to reading it.
@@ -53,6 +52,14 @@ pub(super) fn read(raw: &mut Value) -> Option<OpenAPI> {
     typed
 }
 
+/// What one piece of work read.
+enum Piece {
+    /// The document without its paths and schemas (boxed: the model is big).
+    Rest(Option<Box<OpenAPI>>),
+    Paths(Option<Vec<ReferenceOr<PathItem>>>),
+    Schemas(Option<Vec<ReferenceOr<Schema>>>),
+}
+
 fn read_parts(
     rest: &Value,
     paths: &Map<String, Value>,
@@ -64,91 +71,50 @@ fn read_parts(
         .filter(|(key, _)| key.starts_with('/'))
         .collect();
     let schemas: Vec<(&String, &Value)> = schemas.iter().collect();
-    let path_chunks = Chunks::<ReferenceOr<PathItem>>::new(&paths);
-    let schema_chunks = Chunks::<ReferenceOr<Schema>>::new(&schemas);
-    let count = path_chunks.len() + schema_chunks.len();
-    let next = AtomicUsize::new(0);
-    let failed = AtomicBool::new(false);
-    let work = || {
-        loop {
-            let index = next.fetch_add(1, Ordering::Relaxed);
-            if index >= count || failed.load(Ordering::Relaxed) {
-                break;
-            }
-            let read = match index.checked_sub(path_chunks.len()) {
-                None => path_chunks.read(index),
-                Some(index) => schema_chunks.read(index),
-            };
-            if !read {
-                failed.store(true, Ordering::Relaxed);
-            }
-        }
-    };
-    let workers = std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .min(count + 1);
-    let rest = std::thread::scope(|scope| {
-        for _ in 1..workers {
-            scope.spawn(work);
-        }
-        let rest = plain::<OpenAPI>(rest);
-        work();
-        rest
-    });
-    if failed.into_inner() {
+    let path_chunks: Vec<_> = paths.chunks(CHUNK).collect();
+    let schema_chunks: Vec<_> = schemas.chunks(CHUNK).collect();
+    // The rest first, so that it is begun at once while the chunks are shared out.
+    let count = 1 + path_chunks.len() + schema_chunks.len();
+    let pieces = parallel::map_in_order(
+        count,
+        1,
+        || (),
+        |(), index| match index {
+            0 => Piece::Rest(plain(rest).map(Box::new)),
+            _ if index <= path_chunks.len() => Piece::Paths(read_chunk(path_chunks[index - 1])),
+            _ => Piece::Schemas(read_chunk(schema_chunks[index - 1 - path_chunks.len()])),
+        },
+    );
+    let mut pieces = pieces.into_iter();
+    let Some(Piece::Rest(Some(typed))) = pieces.next() else {
         return None;
+    };
+    let mut path_values = Vec::with_capacity(paths.len());
+    let mut schema_values = Vec::with_capacity(schemas.len());
+    for piece in pieces {
+        match piece {
+            Piece::Paths(values) => path_values.extend(values?),
+            Piece::Schemas(values) => schema_values.extend(values?),
+            Piece::Rest(_) => return None,
+        }
     }
-    let mut typed = rest?;
-    typed.paths.paths = path_chunks.finish()?;
+    let mut typed = *typed;
+    typed.paths.paths = keyed(&paths, path_values);
     if !schemas.is_empty() {
-        typed.components.as_mut()?.schemas = schema_chunks.finish()?;
+        typed.components.as_mut()?.schemas = keyed(&schemas, schema_values);
     }
     Some(typed)
 }
 
-/// A map's entries in chunks, and each chunk's values once read as `T`s.
-struct Chunks<'a, T> {
-    entries: &'a [(&'a String, &'a Value)],
-    read: Vec<OnceLock<Vec<T>>>,
+/// The values of a chunk of entries, each read as a `T`; `None` if one does not read.
+fn read_chunk<T: DeserializeOwned>(entries: &[(&String, &Value)]) -> Option<Vec<T>> {
+    entries.iter().map(|(_, value)| plain(value)).collect()
 }
 
-impl<'a, T: DeserializeOwned> Chunks<'a, T> {
-    fn new(entries: &'a [(&'a String, &'a Value)]) -> Self {
-        Chunks {
-            entries,
-            read: (0..entries.len().div_ceil(CHUNK))
-                .map(|_| OnceLock::new())
-                .collect(),
-        }
-    }
-
-    fn len(&self) -> usize {
-        self.read.len()
-    }
-
-    /// Reads chunk `index`; false if a value in it does not read.
-    fn read(&self, index: usize) -> bool {
-        let chunk = self.entries.chunks(CHUNK).nth(index).unwrap_or_default();
-        let values: Option<Vec<T>> = chunk.iter().map(|(_, value)| plain(value)).collect();
-        match values {
-            // Each chunk is taken once, so its slot is still empty.
-            Some(values) => self.read[index].set(values).is_ok(),
-            None => false,
-        }
-    }
-
-    /// Every entry's key and read value, in the document's order; `None` if a chunk was
-    /// not read.
-    fn finish(self) -> Option<indexmap::IndexMap<String, T>> {
-        let mut map = indexmap::IndexMap::with_capacity(self.entries.len());
-        let mut keys = self.entries.iter().map(|(key, _)| (*key).clone());
-        for slot in self.read {
-            for value in slot.into_inner()? {
-                map.insert(keys.next()?, value);
-            }
-        }
-        Some(map)
-    }
+/// The entries' keys with the values read from them, in order.
+fn keyed<T>(entries: &[(&String, &Value)], values: Vec<T>) -> indexmap::IndexMap<String, T> {
+    let keys = entries.iter().map(|(key, _)| (*key).clone());
+    keys.zip(values).collect()
 }
 
 #[cfg(test)]
