@@ -24,9 +24,10 @@ fn agree(text: &str, source: &str) -> (pushgen_ir::Api, Diagnostics) {
     (api, over_cores)
 }
 
-/// Parts that meet: operations sharing a parameter's and a response's inline types,
-/// components reaching into each other's and into those, hoisted names that collide
-/// across parts, and errors in several parts.
+/// Parts that meet: operations sharing a parameter's inline enum (with an example) and
+/// a response's inline types (with an error inside), components reaching into each
+/// other's and into those, hoisted names that collide across parts, and errors in
+/// several parts.
 const MEETING: &str = r##"
 openapi: 3.0.3
 info: {title: Meeting, version: '1'}
@@ -70,7 +71,7 @@ components:
     order:
       name: order
       in: query
-      schema: {type: string, enum: [asc, desc]}
+      schema: {type: string, enum: [asc, desc], example: asc}
   responses:
     Page:
       description: a page
@@ -81,7 +82,11 @@ components:
             properties:
               items:
                 type: array
-                items: {type: object, properties: {id: {type: integer}}}
+                items:
+                  type: object
+                  properties:
+                    id: {type: integer, example: 7}
+                    broken: {$ref: '#/components/schemas/Nowhere/items'}
   schemas:
     Thing:
       type: object
