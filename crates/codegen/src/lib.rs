@@ -94,6 +94,16 @@ pub struct GeneratedFile {
     pub content: String,
 }
 
+impl GeneratedFile {
+    /// The number of lines, as `str::lines` counts them, counted by the byte: the CLI
+    /// reports it for files of megabytes.
+    pub fn lines(&self) -> usize {
+        let text = self.content.as_bytes();
+        let unfinished = !text.is_empty() && !text.ends_with(b"\n");
+        memchr::memchr_iter(b'\n', text).count() + usize::from(unfinished)
+    }
+}
+
 /// Generates the files for `api`. `file_stem` names the one file of [`Layout::SingleFile`].
 pub fn generate_with(
     api: &Api,
@@ -217,3 +227,19 @@ const PER_PIECE: PerPiece = PerPiece {
     types: 64,
     operations: 16,
 };
+
+#[cfg(test)]
+mod file_tests {
+    use super::GeneratedFile;
+
+    #[test]
+    fn lines_are_counted_as_str_lines_counts_them() {
+        for text in ["", "a", "a\n", "a\nb", "\n", "\n\n", "a\r\nb\r\n", "x\n\ny"] {
+            let file = GeneratedFile {
+                name: "f.rs".into(),
+                content: text.into(),
+            };
+            assert_eq!(file.lines(), text.lines().count(), "{text:?}");
+        }
+    }
+}

@@ -183,24 +183,7 @@ impl FileText {
 
     fn line(&mut self, line: &str) {
         let trimmed = line.trim();
-        let starts_item = [
-            "///",
-            "#[",
-            "pub ",
-            "pub(",
-            "impl",
-            "fn ",
-            "mod ",
-            "use ",
-            "async fn",
-            "enum ",
-            "struct ",
-            "trait ",
-            "type ",
-            "::pushgen_runtime::",
-        ]
-        .iter()
-        .any(|start| trimmed.starts_with(start));
+        let starts_item = starts_item(trimmed);
         let is_use = trimmed.starts_with("use ");
         if let Some(after_use) = self.after_item
             && starts_item
@@ -214,6 +197,27 @@ impl FileText {
         let is_doc = trimmed.starts_with("///") || trimmed.starts_with("//!");
         let ends_item = !is_doc && (trimmed.ends_with('}') || trimmed.ends_with(';'));
         self.after_item = ends_item.then_some(is_use);
+    }
+}
+
+/// Whether a trimmed line starts an item (or its docs and attributes). Every line of
+/// every file is asked, so the first byte picks the starts to compare.
+fn starts_item(trimmed: &str) -> bool {
+    let any = |starts: &[&str]| starts.iter().any(|start| trimmed.starts_with(start));
+    match trimmed.as_bytes().first() {
+        Some(b'/') => any(&["///"]),
+        Some(b'#') => any(&["#["]),
+        Some(b'p') => any(&["pub ", "pub("]),
+        Some(b'i') => any(&["impl"]),
+        Some(b'f') => any(&["fn "]),
+        Some(b'm') => any(&["mod "]),
+        Some(b'u') => any(&["use "]),
+        Some(b'a') => any(&["async fn"]),
+        Some(b'e') => any(&["enum "]),
+        Some(b's') => any(&["struct "]),
+        Some(b't') => any(&["trait ", "type "]),
+        Some(b':') => any(&["::pushgen_runtime::"]),
+        _ => false,
     }
 }
 

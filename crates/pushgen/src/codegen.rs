@@ -135,7 +135,7 @@ pub fn run(args: &CodegenArgs, rendering: Rendering) -> Result<ExitCode, Failure
             out,
             "    {out_dir}/{:<16} {:>6} lines  {status}",
             file.name,
-            file.content.lines().count()
+            file.lines()
         );
     }
     say!(

@@ -63,7 +63,7 @@ fn write_inner(
     };
     let mut report = Report::default();
     for file in files {
-        report.lines += file.content.lines().count();
+        report.lines += file.lines();
         let path = dir.join(&file.name);
         match fs::read(&path) {
             Ok(existing) if existing == file.content.as_bytes() => {
