@@ -83,7 +83,7 @@ pub struct Split<'a> {
 }
 
 /// Writes a file's items from its rendered pieces.
-pub type Assemble<'a> = Box<dyn FnOnce(&[Rendered], &mut FileText) + 'a>;
+pub type Assemble<'a> = Box<dyn FnOnce(&[Rendered], &mut FileText) + Send + 'a>;
 
 /// The texts of some rendered pieces.
 pub fn texts(rendered: &[Rendered]) -> impl Iterator<Item = &str> {
@@ -129,7 +129,7 @@ impl<'a> Slotted<'a> {
     }
 
     /// The file to render: `other(slot, runs)` is the text of each slot no run fills.
-    pub fn split(self, other: impl Fn(&str, &Runs<'_>) -> String + 'a) -> Split<'a> {
+    pub fn split(self, other: impl Fn(&str, &Runs<'_>) -> String + Send + 'a) -> Split<'a> {
         let Slotted { name, pieces, runs } = self;
         Split {
             name,
@@ -180,21 +180,26 @@ pub fn uses(rendered: &[Rendered]) -> Uses {
 /// Renders every piece, in parallel, and returns the results in the pieces' order.
 /// Put the biggest pieces first: workers take them in order.
 pub fn render_all(pieces: Vec<Piece<'_>>) -> Vec<Rendered> {
-    let count = pieces.len();
+    map_all(pieces, render)
+}
+
+/// `f` of every item, on every core, each worker taking the next item in order as it is
+/// free; the results in the items' order. Put the biggest items first.
+pub fn map_all<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Vec<R> {
+    let count = items.len();
     let workers = std::thread::available_parallelism()
         .map_or(1, |n| n.get())
         .min(count);
-    let queue: Vec<Mutex<Option<Piece>>> =
-        pieces.into_iter().map(|p| Mutex::new(Some(p))).collect();
-    let results: Vec<Mutex<Option<Rendered>>> = (0..count).map(|_| Mutex::new(None)).collect();
+    let queue: Vec<Mutex<Option<T>>> = items.into_iter().map(|p| Mutex::new(Some(p))).collect();
+    let results: Vec<Mutex<Option<R>>> = (0..count).map(|_| Mutex::new(None)).collect();
     let next = AtomicUsize::new(0);
     let work = || {
         loop {
             let index = next.fetch_add(1, Ordering::Relaxed);
             let Some(slot) = queue.get(index) else { break };
-            let piece = lock(slot).take();
-            if let Some(piece) = piece {
-                *lock(&results[index]) = Some(render(piece));
+            let item = lock(slot).take();
+            if let Some(item) = item {
+                *lock(&results[index]) = Some(f(item));
             }
         }
     };
@@ -203,19 +208,16 @@ pub fn render_all(pieces: Vec<Piece<'_>>) -> Vec<Rendered> {
     } else {
         std::thread::scope(|scope| {
             for _ in 1..workers {
-                scope.spawn(work);
+                // Where a thread cannot start, the others (this one at least) do its share.
+                let _ = std::thread::Builder::new().spawn_scoped(scope, work);
             }
             work();
         });
     }
     results
         .into_iter()
-        .map(|slot| {
-            slot.into_inner()
-                .unwrap_or_else(|poisoned| poisoned.into_inner())
-                // Every index below `count` was taken by a worker, and scope joined them.
-                .unwrap_or_default()
-        })
+        // Every index below `count` was taken by a worker, and scope joined them.
+        .filter_map(|slot| slot.into_inner().unwrap_or_else(|e| e.into_inner()))
         .collect()
 }
 
