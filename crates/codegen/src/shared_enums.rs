@@ -17,6 +17,13 @@ use crate::Custom;
 use foldhash::{HashMap, HashMapExt};
 use pushgen_ir::{Api, TypeKind};
 
+/// A variant's value: a string enum and an integer one never share a key.
+#[derive(PartialEq, Eq, Hash)]
+enum Value<'a> {
+    String(&'a str),
+    Integer(i64),
+}
+
 /// Which enums are aliases of which, worked out once for an API.
 #[derive(Debug, Default)]
 pub struct SharedEnums {
@@ -28,27 +35,26 @@ pub struct SharedEnums {
 
 impl SharedEnums {
     pub fn new(api: &Api, custom: &Custom) -> Self {
-        let mut first: HashMap<Vec<(&str, String)>, &str> = HashMap::new();
+        let mut first: HashMap<Vec<(&str, Value)>, &str> = HashMap::new();
         let mut shared = SharedEnums::default();
         for ty in &api.types {
             // The variants' names and values: alike variants make alike enums.
-            let key: Vec<(&str, String)> = match &ty.kind {
+            let key: Vec<(&str, Value)> = match &ty.kind {
                 TypeKind::Enum(e) => e
                     .values
                     .iter()
-                    .map(|v| (&*v.camel, format!("{:?}", v.original)))
+                    .map(|v| (&*v.camel, Value::String(&v.original)))
                     .collect(),
                 TypeKind::IntEnum(e) => e
                     .values
                     .iter()
-                    .map(|v| (&*v.name.camel, v.value.to_string()))
+                    .map(|v| (&*v.name.camel, Value::Integer(v.value)))
                     .collect(),
                 _ => continue,
             };
             if !custom.type_tokens(ty).is_empty() {
                 continue;
             }
-            // A string enum and an integer one never share a key: values are quoted.
             match first.get(&key) {
                 Some(&declared) => {
                     shared

@@ -26,6 +26,8 @@ use pushgen_ir::{
 };
 use quote::{format_ident, quote};
 
+mod needs;
+
 /// What is validated where, worked out once for an API.
 pub struct Plan<'a> {
     types: HashMap<&'a str, &'a NamedType>,
@@ -105,20 +107,7 @@ impl<'a> Plan<'a> {
             tags,
             shared,
         };
-        // A type needs checking if it holds one that does: grow the set until it stops,
-        // which also settles types that hold themselves.
-        loop {
-            let found: Vec<&'a str> = api
-                .types
-                .iter()
-                .filter(|t| !plan.needs.contains(&*t.name.camel) && plan.type_needs(t))
-                .map(|t| &*t.name.camel)
-                .collect();
-            if found.is_empty() {
-                break;
-            }
-            plan.needs.extend(found);
-        }
+        plan.settle_needs(api);
         let requests = api.operations.iter().flat_map(|op| {
             let body = op.request_body.iter().map(|b| &b.ty);
             op.parameters.iter().map(|p| &p.ty).chain(body)
