@@ -209,11 +209,12 @@ fn report(rows: &[Row]) -> String {
         "\nWhere the time goes: emitting (building tokens with `quote!`, then `syn` and \
          prettyplease turning them into text) is most of it. The files are cut into \
          pieces (64 types or 16 operations; a big trait, module or `impl` too) and the \
-         pieces are built and formatted on every core (`crates/codegen/src/parallel.rs`); \
-         the CLI allocates with mimalloc, keeps freed pages and uses small ones, and is \
-         built with fat LTO; ingest tries the plain deserialiser before the \
-         path-tracking one, reading the entries of `paths` and `components/schemas` on \
-         every core. \
+         pieces are built and formatted on every core (`crates/codegen/src/parallel.rs`), \
+         and the files put together on every core; the CLI allocates with mimalloc, keeps \
+         freed pages and uses small ones, and is built with fat LTO; ingest tries the \
+         plain deserialiser before the path-tracking one, reading the entries of `paths` \
+         and `components/schemas` on every core, and builds the IR's component schemas \
+         and operations on every core (`crates/ingest/src/build.rs`). \
          Enums go through the runtime's `string_enum!`, which made GitHub's `types.rs` \
          29% shorter (165,534 lines before, 117,881 after)."
     );
