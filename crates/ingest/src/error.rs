@@ -135,7 +135,10 @@ impl Diagnostics {
     }
 
     pub fn warn(&mut self, pointer: impl Into<String>, message: impl Into<String>) {
-        let warning = SpecError::new(pointer, message);
+        self.push_warning(SpecError::new(pointer, message));
+    }
+
+    fn push_warning(&mut self, warning: SpecError) {
         // A schema reached from several places is read once per place.
         if !self.warnings.contains(&warning) {
             self.warnings.push(warning);
@@ -149,10 +152,9 @@ impl Diagnostics {
     /// Takes in what `later` collected, as if it had been collected here.
     pub fn append(&mut self, later: Diagnostics) {
         self.errors.extend(later.errors);
-        for warning in later.warnings {
-            if !self.warnings.contains(&warning) {
-                self.warnings.push(warning);
-            }
-        }
+        later
+            .warnings
+            .into_iter()
+            .for_each(|warning| self.push_warning(warning));
     }
 }
