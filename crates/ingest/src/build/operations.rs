@@ -7,7 +7,7 @@ use crate::names::{self, Scope};
 use crate::schema::TypeBuilder;
 use crate::{operation, push, streams};
 use foldhash::{HashMap, HashMapExt};
-use openapiv3::{OpenAPI, Operation, PathItem};
+use openapiv3::{OpenAPI, Operation, PathItem, ReferenceOr};
 use pushgen_ir::{Method, Name, Operation as IrOperation, PathPart, PathTemplate, Streaming};
 use serde_json::Value;
 use std::borrow::Cow;
@@ -87,36 +87,15 @@ pub(super) fn plan<'d>(spec: &'d OpenAPI, raw: &Value) -> (Vec<PathPlan<'d>>, Ve
     let mut paths = Vec::new();
     let mut steps = Vec::new();
     for (path, item) in &spec.paths.paths {
-        let mut early = Diagnostics::default();
-        let path_pointer = push_pointer("/paths", path);
-        // A path item may be a `$ref` (to another file): its operations are read, and
-        // their errors reported, where it is defined.
-        let read = match operation::resolve(raw, item, &path_pointer) {
-            Ok(found) => Some(found),
-            Err(e) => {
-                early.push(e);
-                None
+        let (item, pointer, template) = match read_path(raw, path, item) {
+            Ok(read) => read,
+            Err(error) => {
+                steps.push(Step {
+                    early: vec![error],
+                    plan: None,
+                });
+                continue;
             }
-        };
-        let template = read
-            .as_ref()
-            .and_then(|_| match operation::parse_template(path, true) {
-                Ok(t) if path.starts_with('/') => Some(t),
-                Ok(_) => {
-                    early.error(&path_pointer, format!("path `{path}` must start with `/`"));
-                    None
-                }
-                Err(message) => {
-                    early.error(&path_pointer, message);
-                    None
-                }
-            });
-        let (Some((item, pointer)), Some(template)) = (read, template) else {
-            steps.push(Step {
-                early: early.errors,
-                plan: None,
-            });
-            continue;
         };
         for method in Method::ALL {
             let Some(op) = operation_of(&item, method) else {
@@ -155,6 +134,26 @@ pub(super) fn plan<'d>(spec: &'d OpenAPI, raw: &Value) -> (Vec<PathPlan<'d>>, Ve
         });
     }
     (paths, steps)
+}
+
+/// The path item at `path`, where it is defined (another place when the path is a
+/// `$ref`, whose operations are read, and their errors reported, there), and its
+/// template.
+fn read_path<'d>(
+    raw: &Value,
+    path: &str,
+    item: &'d ReferenceOr<PathItem>,
+) -> Result<(Cow<'d, PathItem>, String, PathTemplate), SpecError> {
+    let path_pointer = push_pointer("/paths", path);
+    let (item, pointer) = operation::resolve(raw, item, &path_pointer)?;
+    match operation::parse_template(path, true) {
+        Ok(template) if path.starts_with('/') => Ok((item, pointer, template)),
+        Ok(_) => Err(SpecError::new(
+            path_pointer,
+            format!("path `{path}` must start with `/`"),
+        )),
+        Err(message) => Err(SpecError::new(path_pointer, message)),
+    }
 }
 
 /// The name and `operationId` of the operation at `pointer`; `None` after an error.
