@@ -13,10 +13,10 @@ impl<'a> Plan<'a> {
         // the set asking every type until none changes gives, without asking every
         // type again in each round, and types that hold themselves settle.
         let mut holders: HashMap<&'a str, Vec<&'a NamedType>> = HashMap::default();
+        let mut held = Vec::new();
         for t in &api.types {
-            let mut held = Vec::new();
             self.held_by(t, &mut held);
-            for name in held {
+            for name in held.drain(..) {
                 holders.entry(name).or_default().push(t);
             }
         }
@@ -40,18 +40,18 @@ impl<'a> Plan<'a> {
     /// The types whose needing checks [`Plan::type_needs`] of `t` asks about: those its
     /// fields, values and variants hold, through aliases.
     fn held_by(&self, t: &'a NamedType, held: &mut Vec<&'a str>) {
-        let refs: Vec<&'a TypeRef> = match &t.kind {
-            TypeKind::Union(u) => u.variants.iter().map(|v| &v.ty).collect(),
-            TypeKind::Struct(s) => s
-                .fields
-                .iter()
-                .map(|f| &f.ty)
-                .chain(&s.additional)
-                .collect(),
-            _ => Vec::new(),
-        };
-        for ty in refs {
-            self.held_within(ty, held, 0);
+        match &t.kind {
+            TypeKind::Union(u) => {
+                for v in &u.variants {
+                    self.held_within(&v.ty, held, 0);
+                }
+            }
+            TypeKind::Struct(s) => {
+                for ty in s.fields.iter().map(|f| &f.ty).chain(&s.additional) {
+                    self.held_within(ty, held, 0);
+                }
+            }
+            _ => {}
         }
     }
 
