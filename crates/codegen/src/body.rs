@@ -2,6 +2,7 @@
 //! `String`, binary data is bytes, and what pushgen cannot read (multipart forms, other
 //! media types) passes through with its media type. No media type refuses a spec.
 
+use crate::prelude::{Prelude, Std};
 use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
@@ -50,19 +51,19 @@ pub fn is_json(body: &RequestBody) -> bool {
 }
 
 /// The type the server receives.
-pub fn server_type(body: &RequestBody) -> TokenStream {
+pub fn server_type(body: &RequestBody, prelude: Prelude) -> TokenStream {
     match encoding(&body.content_type) {
-        Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::Outside),
-        Encoding::Text => quote!(::std::string::String),
+        Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::outside(prelude)),
+        Encoding::Text => prelude.path(Std::String),
         Encoding::Bytes => quote!(#RT::bytes::Bytes),
         Encoding::Raw => quote!(#RT::wire::Raw),
     }
 }
 
 /// The type the client borrows to send.
-pub fn client_type(body: &RequestBody) -> TokenStream {
+pub fn client_type(body: &RequestBody, prelude: Prelude) -> TokenStream {
     match encoding(&body.content_type) {
-        Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::Outside),
+        Encoding::Json | Encoding::Form => rust_type(&body.ty, Site::outside(prelude)),
         Encoding::Text => quote!(str),
         Encoding::Bytes => quote!([u8]),
         Encoding::Raw => quote!(#RT::wire::Raw),
@@ -70,8 +71,8 @@ pub fn client_type(body: &RequestBody) -> TokenStream {
 }
 
 /// The handler's read of the body: a `Result` of the value (`Option` when optional).
-pub fn server_read(body: &RequestBody) -> TokenStream {
-    let ty = server_type(body);
+pub fn server_read(body: &RequestBody, prelude: Prelude) -> TokenStream {
+    let ty = server_type(body, prelude);
     let reader = match encoding(&body.content_type) {
         Encoding::Json => quote!(json::<#ty>),
         Encoding::Form => quote!(form::<#ty>),

@@ -6,6 +6,7 @@ use crate::ident::{ident, ident_fmt};
 use crate::imports::{self, Uses};
 use crate::operations::signature;
 use crate::parallel::{Piece, Slotted, Split};
+use crate::prelude::{Prelude, Std};
 use crate::render::{self, Within, slot};
 use crate::runtime::RT;
 use crate::security::{Http, http};
@@ -75,7 +76,7 @@ fn observers(operations: &[Operation], plan: &Plan<'_>) -> TokenStream {
     let observers = operations.iter().map(|op| {
         let observer = match &op.streaming {
             Streaming::Envelope(push) => observer(op, push),
-            Streaming::Items(stream) => crate::client_items::observer(op, stream),
+            Streaming::Items(stream) => crate::client_items::observer(op, stream, plan.prelude),
             Streaming::None | Streaming::Conditional(_) => TokenStream::new(),
         };
         crate::tags::on_items(&plan.tags.operation(op), observer)
@@ -94,6 +95,8 @@ fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
     let api_doc = doc_opt(api.description.as_deref());
     let credentials = credential_setters(api, plan);
     let allow = plan.tags.allow_unused_imports();
+    let into_string = into_string(plan.prelude);
+    let [call, send, sync] = [Std::Fn, Std::Send, Std::Sync].map(|name| plan.prelude.path(name));
     let runtime_imports = if api.operations.is_empty() {
         TokenStream::new()
     } else {
@@ -124,14 +127,14 @@ fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
         impl #client {
             /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
             /// default `reqwest::Client`.
-            pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+            pub fn new(base_url: #into_string) -> Self {
                 Self { inner: #RT::client::Inner::new(base_url.into()) }
             }
 
             /// A client that sends its requests through `http`. Give it no total
             /// `timeout`: a push operation's response lasts as long as its pushes.
             pub fn with_http_client(
-                base_url: impl ::std::convert::Into<::std::string::String>,
+                base_url: #into_string,
                 http: #RT::reqwest::Client,
             ) -> Self {
                 Self { inner: #RT::client::Inner::with_http_client(base_url.into(), http) }
@@ -188,7 +191,7 @@ fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
             /// and default headers are added (to sign it, say).
             pub fn with_request_hook(
                 mut self,
-                hook: impl ::std::ops::Fn(&mut #RT::reqwest::Request) + ::std::marker::Send + ::std::marker::Sync + 'static,
+                hook: impl #call(&mut #RT::reqwest::Request) + #send + #sync + 'static,
             ) -> Self {
                 self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
                 self
@@ -201,6 +204,12 @@ fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
 
         #observers
     }
+}
+
+/// `impl Into<String>`: what the client's setters take for text.
+fn into_string(prelude: Prelude) -> TokenStream {
+    let [into, string] = [Std::Into, Std::String].map(|name| prelude.path(name));
+    quote!(impl #into<#string>)
 }
 
 /// A `with_<scheme>` setter per security scheme an operation uses: the credential is set
@@ -220,6 +229,7 @@ fn credential_setters(api: &Api, plan: &Plan<'_>) -> TokenStream {
         BUILDERS.contains(&name) || api.operations.iter().any(|op| op.name.snake == name)
     };
     let mut made: Vec<String> = Vec::new();
+    let into_string = into_string(plan.prelude);
     let setters = plan.security.schemes().map(|(scheme, constant)| {
         let mut name = format!("with_{}", constant.to_string().to_lowercase());
         if taken(&name) || made.contains(&name) {
@@ -233,29 +243,22 @@ fn credential_setters(api: &Api, plan: &Plan<'_>) -> TokenStream {
             crate::security::describe(scheme)
         ));
         let (args, credential) = match &scheme.kind {
-            SecurityKind::ApiKey { .. } => (
-                quote!(key: impl ::std::convert::Into<::std::string::String>),
-                quote!(ApiKey(key.into())),
-            ),
+            SecurityKind::ApiKey { .. } => (quote!(key: #into_string), quote!(ApiKey(key.into()))),
             SecurityKind::Http { scheme, .. } if matches!(http(scheme), Http::Basic) => (
                 quote!(
-                    user: impl ::std::convert::Into<::std::string::String>,
-                    password: impl ::std::convert::Into<::std::string::String>
+                    user: #into_string,
+                    password: #into_string
                 ),
                 quote!(Basic {
                     user: user.into(),
                     password: password.into()
                 }),
             ),
-            SecurityKind::Http { scheme, .. } if matches!(http(scheme), Http::Other(_)) => (
-                quote!(value: impl ::std::convert::Into<::std::string::String>),
-                quote!(Http(value.into())),
-            ),
+            SecurityKind::Http { scheme, .. } if matches!(http(scheme), Http::Other(_)) => {
+                (quote!(value: #into_string), quote!(Http(value.into())))
+            }
             // Bearer, OAuth 2.0 and OpenID Connect: a token.
-            _ => (
-                quote!(token: impl ::std::convert::Into<::std::string::String>),
-                quote!(Bearer(token.into())),
-            ),
+            _ => (quote!(token: #into_string), quote!(Bearer(token.into()))),
         };
         quote! {
             #text
@@ -276,6 +279,8 @@ pub(crate) struct Call {
     pub args: Vec<TokenStream>,
     pub names: Vec<TokenStream>,
     pub request: TokenStream,
+    /// `Result`, as the prelude is spelled: the methods' return type.
+    pub result: TokenStream,
 }
 
 /// `flag`: for a stream-conditional operation, the body property that asks for the
@@ -331,11 +336,12 @@ pub(crate) fn call(op: &Operation, flag: Option<(&str, bool)>, plan: &Plan<'_>) 
         }
     }
     if let Some(body) = &op.request_body {
-        let ty = crate::body::client_type(body);
+        let ty = crate::body::client_type(body, plan.prelude);
         if body.required {
             args.push(quote!(body: &#ty));
         } else {
-            args.push(quote!(body: ::std::option::Option<&#ty>));
+            let option = plan.prelude.path(Std::Option);
+            args.push(quote!(body: #option<&#ty>));
         }
         names.push(quote!(body));
         steps.push(match flag {
@@ -358,6 +364,7 @@ pub(crate) fn call(op: &Operation, flag: Option<(&str, bool)>, plan: &Plan<'_>) 
                 .request(#RT::client::Method::#method, #template)
                 #(#steps)*
         },
+        result: plan.prelude.path(Std::Result),
     }
 }
 
@@ -401,11 +408,16 @@ fn method(op: &Operation, plan: &Plan<'_>) -> TokenStream {
 fn plain_method(op: &Operation, docs: &TokenStream, call: Call) -> TokenStream {
     let name = ident(&op.name.snake);
     let module = ident(&op.name.snake);
-    let Call { args, request, .. } = call;
+    let Call {
+        args,
+        request,
+        result,
+        ..
+    } = call;
     let response = quote!(operations::#module::Response);
     quote! {
         #docs
-        pub async fn #name(&self, #(#args),*) -> ::std::result::Result<#response, Error> {
+        pub async fn #name(&self, #(#args),*) -> #result<#response, Error> {
             #request.send().await
         }
     }
@@ -423,6 +435,7 @@ fn envelope_methods(
         args,
         names: arg_names,
         request,
+        result,
     } = call(op, None, plan);
     let response = quote!(operations::#module::Response);
     let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
@@ -465,7 +478,7 @@ fn envelope_methods(
             &self,
             #(#args,)*
             observer: &mut impl #observer,
-        ) -> ::std::result::Result<#response, Error> {
+        ) -> #result<#response, Error> {
             let mut stream = self.#stream(#(#arg_names),*).with_notices();
             loop {
                 match stream.next_event().await? {

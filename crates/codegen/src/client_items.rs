@@ -4,6 +4,7 @@
 use crate::client::Call;
 use crate::ident::{ident, ident_fmt};
 use crate::operations::signature;
+use crate::prelude::Prelude;
 use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
@@ -53,6 +54,7 @@ pub fn item_methods(
         args,
         names,
         request,
+        result,
     } = call;
     let stream_doc = format!(
         " The items arrive as `{}`, each as it comes, as a `Stream` of\n `Result<Item, Error>`; the request is sent when it is first polled.{}\n A declared response the server answers with instead (an error before the first\n item) is `Error::Response`: read it with `error.response::<operations::{}::Response>()`.{}",
@@ -98,7 +100,7 @@ pub fn item_methods(
             &self,
             #(#args,)*
             observer: &mut impl #observer,
-        ) -> ::std::result::Result<(), Error> {
+        ) -> #result<(), Error> {
             let mut stream = self.#name(#(#names),*);
             while let Some(event) = stream.next_event().await {
                 #dispatch
@@ -141,7 +143,7 @@ pub fn conditional_stream(
 
 /// The observer trait of an item-mode operation: one method per event (or `on_item`),
 /// each a no-op unless implemented.
-pub fn observer(op: &Operation, stream: &ItemStream) -> TokenStream {
+pub fn observer(op: &Operation, stream: &ItemStream, prelude: Prelude) -> TokenStream {
     let module = ident(&op.name.snake);
     let observer = ident_fmt(format_args!("{}Observer", op.name.camel));
     let title = format!(
@@ -155,7 +157,7 @@ pub fn observer(op: &Operation, stream: &ItemStream) -> TokenStream {
             .iter()
             .map(|item| {
                 let on = ident_fmt(format_args!("on_{}", item.name.snake));
-                let ty = rust_type(&item.ty, Site::Outside);
+                let ty = rust_type(&item.ty, Site::outside(prelude));
                 let text = match &item.event {
                     Some(event) => format!(" The event `{event}`."),
                     None => " An item.".to_string(),

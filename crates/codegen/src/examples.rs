@@ -47,8 +47,9 @@ fn test_fn(suite: &ExampleSuite<'_>) -> Option<TokenStream> {
     let test = crate::ident::ident(suite.test);
     let module: syn::Path = syn::parse_str(suite.module).ok()?;
     let source = &suite.api.source;
+    let site = Site::outside(crate::prelude::Prelude::of(suite.api));
     let checks = examples.iter().map(|e| {
-        let ty = rust_type(&e.ty, Site::Outside);
+        let ty = rust_type(&e.ty, site);
         let pointer = &e.pointer;
         let json = Literal::string(&e.json);
         quote!(examples.check::<#ty>(#pointer, #json);)

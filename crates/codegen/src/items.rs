@@ -4,6 +4,7 @@
 
 use crate::docs::doc;
 use crate::ident::ident;
+use crate::prelude::{Prelude, Std};
 use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use proc_macro2::TokenStream;
@@ -15,19 +16,22 @@ pub fn item_types(
     stream: &ItemStream,
     plan: &crate::validate::Plan<'_>,
 ) -> TokenStream {
+    let prelude = plan.prelude;
+    let [option, string, result] =
+        [Std::Option, Std::String, Std::Result].map(|name| prelude.path(name));
     let media = media(stream.media);
     let events = stream.items.iter().filter_map(|item| item.event.as_deref());
     let terminator = match &stream.terminator {
         Some(Terminator::Data(text)) => {
-            quote!(::std::option::Option::Some(#RT::item::Terminator::Data(#text)))
+            quote!(Some(#RT::item::Terminator::Data(#text)))
         }
         Some(Terminator::Event(name)) => {
-            quote!(::std::option::Option::Some(#RT::item::Terminator::Event(#name)))
+            quote!(Some(#RT::item::Terminator::Event(#name)))
         }
-        None => quote!(::std::option::Option::None),
+        None => quote!(None),
     };
     let (failure, has_failure) = match &stream.error {
-        Some(ty) => (rust_type(ty, Site::Outside), true),
+        Some(ty) => (rust_type(ty, Site::outside(prelude)), true),
         None => (quote!(#RT::item::NoFailure), false),
     };
     let named = stream.items.len() > 1 || stream.items.iter().any(|i| i.event.is_some());
@@ -35,7 +39,7 @@ pub fn item_types(
     let (item_def, encode, decode) = if named {
         named_items(op, stream, is_sse, plan)
     } else {
-        single_item(op, &stream.items[0], is_sse)
+        single_item(op, &stream.items[0], is_sse, prelude)
     };
     let codec_doc = format!(
         " How `{}`'s stream travels: {}, item by item{}.",
@@ -61,20 +65,20 @@ pub fn item_types(
 
             const MEDIA: #RT::binding::Media = #media;
             const EVENTS: &'static [&'static str] = &[#(#events),*];
-            const TERMINATOR: ::std::option::Option<#RT::item::Terminator> = #terminator;
+            const TERMINATOR: #option<#RT::item::Terminator> = #terminator;
             const HAS_FAILURE: bool = #has_failure;
 
             fn encode(
                 item: &Item,
-                data: &mut ::std::string::String,
-            ) -> ::std::result::Result<::std::option::Option<&'static str>, wire::EncodeError> {
+                data: &mut #string,
+            ) -> #result<#option<&'static str>, wire::EncodeError> {
                 #encode
             }
 
             fn decode(
                 event: &str,
                 data: &str,
-            ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+            ) -> #result<#option<Item>, wire::DecodeError> {
                 #decode
             }
         }
@@ -104,9 +108,10 @@ fn encode_value(item: &StreamItem, is_sse: bool, value: TokenStream) -> TokenStr
     }
 }
 
-fn decode_value(item: &StreamItem, is_sse: bool) -> TokenStream {
+fn decode_value(item: &StreamItem, is_sse: bool, prelude: Prelude) -> TokenStream {
     if is_text(item, is_sse) {
-        quote!(::std::string::ToString::to_string(data))
+        let to_string = prelude.path(Std::ToString);
+        quote!(#to_string::to_string(data))
     } else {
         quote!(#RT::item::from_json(event, data)?)
     }
@@ -116,8 +121,9 @@ fn single_item(
     op: &Operation,
     item: &StreamItem,
     is_sse: bool,
+    prelude: Prelude,
 ) -> (TokenStream, TokenStream, TokenStream) {
-    let ty = rust_type(&item.ty, Site::Outside);
+    let ty = rust_type(&item.ty, Site::outside(prelude));
     let title = format!(" One item of `{}`'s stream.", op.label());
     let description = item.description.as_deref().map(|d| {
         let d = doc(d);
@@ -131,12 +137,12 @@ fn single_item(
     let write = encode_value(item, is_sse, quote!(item));
     let encode = quote! {
         #write
-        Ok(::std::option::Option::None)
+        Ok(None)
     };
-    let read = decode_value(item, is_sse);
+    let read = decode_value(item, is_sse, prelude);
     let decode = quote! {
         let _ = event;
-        Ok(::std::option::Option::Some(#read))
+        Ok(Some(#read))
     };
     (def, encode, decode)
 }
@@ -152,9 +158,11 @@ fn named_items(
     let mut decode_arms = Vec::new();
     let mut froms = Vec::new();
     let mut catch_all = None;
+    let prelude = plan.prelude;
+    let from = prelude.path(Std::From);
     for item in &stream.items {
         let variant = ident(&item.name.camel);
-        let ty = rust_type(&item.ty, Site::Outside);
+        let ty = rust_type(&item.ty, Site::outside(prelude));
         let docs = match (&item.event, &item.description) {
             (Some(event), Some(d)) => format!(" The event `{event}`: {}", first_line(d)),
             (Some(event), None) => format!(" The event `{event}`."),
@@ -167,8 +175,8 @@ fn named_items(
         });
         let write = encode_value(item, is_sse, quote!(value));
         let event = match &item.event {
-            Some(event) => quote!(::std::option::Option::Some(#event)),
-            None => quote!(::std::option::Option::None),
+            Some(event) => quote!(Some(#event)),
+            None => quote!(None),
         };
         encode_arms.push(quote! {
             Item::#variant(value) => {
@@ -176,14 +184,14 @@ fn named_items(
                 Ok(#event)
             }
         });
-        let read = decode_value(item, is_sse);
+        let read = decode_value(item, is_sse, prelude);
         match &item.event {
             Some(event) => decode_arms.push(quote! {
-                #event => Ok(::std::option::Option::Some(Item::#variant(#read))),
+                #event => Ok(Some(Item::#variant(#read))),
             }),
             None => {
                 catch_all.get_or_insert(quote! {
-                    _ => Ok(::std::option::Option::Some(Item::#variant(#read))),
+                    _ => Ok(Some(Item::#variant(#read))),
                 });
             }
         }
@@ -198,7 +206,7 @@ fn named_items(
             == 1;
         if unique {
             froms.push(quote! {
-                impl ::std::convert::From<#ty> for Item {
+                impl #from<#ty> for Item {
                     fn from(value: #ty) -> Self {
                         Self::#variant(value)
                     }
@@ -206,7 +214,7 @@ fn named_items(
             });
         }
     }
-    let fallback = catch_all.unwrap_or_else(|| quote!(_ => Ok(::std::option::Option::None),));
+    let fallback = catch_all.unwrap_or_else(|| quote!(_ => Ok(None),));
     let title = format!(
         " One item of `{}`'s stream: one variant per event.",
         op.label()

@@ -29,6 +29,7 @@ mod late_docs;
 mod module;
 mod operations;
 mod parallel;
+mod prelude;
 mod render;
 mod routes;
 mod runtime;

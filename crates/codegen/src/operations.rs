@@ -6,6 +6,7 @@ use crate::docs::{doc, doc_opt};
 use crate::ident::{ident, ident_fmt};
 use crate::imports::Uses;
 use crate::parallel::{Piece, Split};
+use crate::prelude::{Prelude, Std};
 use crate::runtime::RT;
 use crate::rust_type::{Site, optional, rust_type};
 use crate::types::variant_names_allowance;
@@ -98,8 +99,9 @@ fn operation_module(op: &Operation, plan: &Plan<'_>) -> (TokenStream, bool) {
         Some(id) => format!(" Types of `{id}`: `{}`.", signature(op)),
         None => format!(" Types of `{}`.", signature(op)),
     };
-    let params = params_struct(op);
+    let params = params_struct(op, plan.prelude);
     let response = response_set(
+        plan.prelude,
         &ident("Response"),
         &op.responses,
         &format!("Responses of `{}`.", op.label()),
@@ -109,7 +111,7 @@ fn operation_module(op: &Operation, plan: &Plan<'_>) -> (TokenStream, bool) {
     // streaming shapes apart.
     let streamed = match &op.streaming {
         Streaming::None => TokenStream::new(),
-        Streaming::Envelope(push) => push_types(op, push),
+        Streaming::Envelope(push) => push_types(op, push, plan.prelude),
         Streaming::Items(stream) => crate::items::item_types(op, stream, plan),
         Streaming::Conditional(conditional) => {
             crate::items::item_types(op, &conditional.stream, plan)
@@ -136,7 +138,7 @@ fn operation_module(op: &Operation, plan: &Plan<'_>) -> (TokenStream, bool) {
     (module, names_types)
 }
 
-fn params_struct(op: &Operation) -> TokenStream {
+fn params_struct(op: &Operation, prelude: Prelude) -> TokenStream {
     if op.parameters.is_empty() {
         return TokenStream::new();
     }
@@ -144,9 +146,9 @@ fn params_struct(op: &Operation) -> TokenStream {
         let docs = doc_opt(p.description.as_deref());
         let name = ident(&p.name.snake);
         let ty = if p.required {
-            rust_type(&p.ty, Site::Outside)
+            rust_type(&p.ty, Site::outside(prelude))
         } else {
-            optional(&p.ty, false, Site::Outside)
+            optional(&p.ty, false, Site::outside(prelude))
         };
         quote! {
             #docs
@@ -166,7 +168,14 @@ fn params_struct(op: &Operation) -> TokenStream {
 /// A response enum (one variant per response), its header structs, and its
 /// `wire::ResponseParts` implementation. `prefix` keeps header struct names apart when
 /// several response sets share a module.
-fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str) -> TokenStream {
+fn response_set(
+    prelude: Prelude,
+    name: &Ident,
+    responses: &[Response],
+    title: &str,
+    prefix: &str,
+) -> TokenStream {
+    let site = Site::outside(prelude);
     let mut header_structs = Vec::new();
     let mut variants = Vec::new();
     let mut write_arms = Vec::new();
@@ -195,9 +204,9 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
                 let docs = doc_opt(h.description.as_deref());
                 let field = ident(&h.name.snake);
                 let ty = if h.required {
-                    rust_type(&h.ty, Site::Outside)
+                    rust_type(&h.ty, site)
                 } else {
-                    optional(&h.ty, false, Site::Outside)
+                    optional(&h.ty, false, site)
                 };
                 quote! { #docs pub #field: #ty, }
             });
@@ -238,7 +247,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
         };
         let (write_body, read_body) = match &response.body {
             Some(body) => {
-                let ty = rust_type(&body.ty, Site::Outside);
+                let ty = rust_type(&body.ty, site);
                 fields.push(quote!(body: #ty));
                 bindings.push(quote!(body));
                 reads.push(quote!(body: wire::body(body)?));
@@ -301,6 +310,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
     let allow =
         variant_names_allowance(&name.to_string(), responses.iter().map(|r| &*r.name.camel));
     let title = format!(" {title}");
+    let result = prelude.path(Std::Result);
     let read_body = if let (true, Some(read)) = (only_default, &default_read) {
         read.clone()
     } else {
@@ -324,7 +334,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
         }
 
         impl wire::ResponseParts for #name {
-            fn write<W: wire::WriteParts>(&self, out: &mut W) -> ::std::result::Result<(), wire::EncodeError> {
+            fn write<W: wire::WriteParts>(&self, out: &mut W) -> #result<(), wire::EncodeError> {
                 match self {
                     #(#write_arms)*
                 }
@@ -333,7 +343,7 @@ fn response_set(name: &Ident, responses: &[Response], title: &str, prefix: &str)
             fn read<'de, D: wire::Deserializer<'de>>(
                 head: &wire::Head<'_>,
                 body: D,
-            ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            ) -> #result<Self, wire::ReadError<D::Error>> {
                 #read_body
             }
         }
@@ -350,7 +360,9 @@ fn status_text(status: StatusMatch) -> String {
     }
 }
 
-fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
+fn push_types(op: &Operation, push: &EnvelopePush, prelude: Prelude) -> TokenStream {
+    let [result, option, from] =
+        [Std::Result, Std::Option, Std::From].map(|name| prelude.path(name));
     let mut variants = Vec::new();
     let mut items = Vec::new();
     let mut write_arms = Vec::new();
@@ -366,7 +378,7 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
             #[doc = #item_doc]
             #variant(#variant),
         });
-        items.push(push_item(item));
+        items.push(push_item(item, prelude));
         let values = item.variables.iter().map(|v| {
             let field = ident(&v.name.snake);
             quote!(&push.#field)
@@ -397,7 +409,7 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
             }
         });
         froms.push(quote! {
-            impl ::std::convert::From<#variant> for Push {
+            impl #from<#variant> for Push {
                 fn from(push: #variant) -> Self {
                     Self::#variant(push)
                 }
@@ -420,7 +432,7 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
         impl wire::PushMessage for Push {
             const EVENTS: &'static [&'static str] = &[#(#wire_names),*];
 
-            fn write<W: wire::WritePush>(&self, out: &mut W) -> ::std::result::Result<(), wire::EncodeError> {
+            fn write<W: wire::WritePush>(&self, out: &mut W) -> #result<(), wire::EncodeError> {
                 match self {
                     #(#write_arms)*
                 }
@@ -430,7 +442,7 @@ fn push_types(op: &Operation, push: &EnvelopePush) -> TokenStream {
                 event: &str,
                 head: &wire::Head<'_>,
                 body: D,
-            ) -> ::std::result::Result<::std::option::Option<Self>, wire::ReadError<D::Error>> {
+            ) -> #result<#option<Self>, wire::ReadError<D::Error>> {
                 match event {
                     #(#read_arms)*
                     _ => {
@@ -457,7 +469,7 @@ fn item_doc(item: &PushItem) -> String {
     }
 }
 
-fn push_item(item: &PushItem) -> TokenStream {
+fn push_item(item: &PushItem, prelude: Prelude) -> TokenStream {
     let name = ident(&item.name.camel);
     let response_name = ident_fmt(format_args!("{}Response", item.name.camel));
     let fields = item.variables.iter().map(|v| {
@@ -466,7 +478,7 @@ fn push_item(item: &PushItem) -> TokenStream {
             None => doc(&format!("The push path's `{{{}}}`.", v.name.original)),
         };
         let field = ident(&v.name.snake);
-        let ty = rust_type(&v.ty, Site::Outside);
+        let ty = rust_type(&v.ty, Site::outside(prelude));
         quote! { #docs pub #field: #ty, }
     });
     let title = format!(" A push of `{}`.", item.path.template);
@@ -475,6 +487,7 @@ fn push_item(item: &PushItem) -> TokenStream {
         quote!(#[doc = ""] #d)
     });
     let responses = response_set(
+        prelude,
         &response_name,
         &item.responses,
         &format!("What a push of `{}` carries.", item.path.template),

@@ -1,40 +1,68 @@
-//! Rust types for IR [`TypeRef`]s. Every path is absolute (`::std::...`), so a schema
-//! named `Option`, `Result`, `Box` or `String` cannot shadow what generated code means.
+//! Rust types for IR [`TypeRef`]s. The prelude's names are spelled as
+//! [`Prelude`](crate::prelude::Prelude) says: short unless a schema named `Option`,
+//! `Result`, `Box` or `String` would shadow what generated code means.
 
 use crate::ident::ident;
+use crate::prelude::{Prelude, Std};
 use crate::runtime::RT;
 use proc_macro2::TokenStream;
 use pushgen_ir::{Scalar, TypeRef};
 use quote::quote;
 
-/// Where the code using the type lives, which decides how named types are spelled.
+/// Where the code using the type lives, which decides how named types are spelled, and
+/// how the prelude is.
 #[derive(Clone, Copy)]
-pub enum Site {
-    /// Inside `types.rs`: named types are siblings.
-    Types,
+pub struct Site {
+    /// Inside `types.rs`, where named types are siblings; elsewhere `types` is in scope
+    /// as a module.
+    in_types: bool,
+    prelude: Prelude,
+}
+
+impl Site {
+    /// Inside `types.rs`.
+    pub fn types(prelude: Prelude) -> Site {
+        Site {
+            in_types: true,
+            prelude,
+        }
+    }
+
     /// Elsewhere, with `types` in scope as a module.
-    Outside,
+    pub fn outside(prelude: Prelude) -> Site {
+        Site {
+            in_types: false,
+            prelude,
+        }
+    }
 }
 
 /// The Rust type for `ty`.
 pub fn rust_type(ty: &TypeRef, site: Site) -> TokenStream {
     match ty {
-        TypeRef::Scalar(scalar) => scalar_type(*scalar),
+        TypeRef::Scalar(scalar) => scalar_type(*scalar, site.prelude),
         TypeRef::Named(name) => named(name, site),
         TypeRef::Array(item) => {
             let item = rust_type(item, site);
-            quote!(::std::vec::Vec<#item>)
+            let vec = site.prelude.path(Std::Vec);
+            quote!(#vec<#item>)
         }
-        TypeRef::Map(value) => {
-            let value = rust_type(value, site);
-            quote!(::std::collections::BTreeMap<::std::string::String, #value>)
-        }
+        TypeRef::Map(value) => map_of(value, site),
         TypeRef::Any => quote!(::serde_json::Value),
         TypeRef::Nullable(inner) => {
             let inner = rust_type(inner, site);
-            quote!(::std::option::Option<#inner>)
+            let option = site.prelude.path(Std::Option);
+            quote!(#option<#inner>)
         }
     }
+}
+
+/// The map from property names to `value`s: a `TypeRef::Map`, or a struct's unlisted
+/// properties.
+pub fn map_of(value: &TypeRef, site: Site) -> TokenStream {
+    let value = rust_type(value, site);
+    let string = site.prelude.path(Std::String);
+    quote!(::std::collections::BTreeMap<#string, #value>)
 }
 
 /// Like [`rust_type`], with a direct reference to a named type boxed (recursion).
@@ -42,11 +70,13 @@ pub fn boxed_type(ty: &TypeRef, site: Site) -> TokenStream {
     match ty {
         TypeRef::Named(name) => {
             let inner = named(name, site);
-            quote!(::std::boxed::Box<#inner>)
+            let boxed = site.prelude.path(Std::Box);
+            quote!(#boxed<#inner>)
         }
         TypeRef::Nullable(inner) => {
             let inner = boxed_type(inner, site);
-            quote!(::std::option::Option<#inner>)
+            let option = site.prelude.path(Std::Option);
+            quote!(#option<#inner>)
         }
         other => rust_type(other, site),
     }
@@ -64,20 +94,22 @@ pub fn optional(ty: &TypeRef, boxed: bool, site: Site) -> TokenStream {
     } else {
         rust_type(inner, site)
     };
-    quote!(::std::option::Option<#inner>)
+    let option = site.prelude.path(Std::Option);
+    quote!(#option<#inner>)
 }
 
 fn named(name: &str, site: Site) -> TokenStream {
     let name = ident(name);
-    match site {
-        Site::Types => quote!(#name),
-        Site::Outside => quote!(types::#name),
+    if site.in_types {
+        quote!(#name)
+    } else {
+        quote!(types::#name)
     }
 }
 
-fn scalar_type(scalar: Scalar) -> TokenStream {
+fn scalar_type(scalar: Scalar, prelude: Prelude) -> TokenStream {
     match scalar {
-        Scalar::String => quote!(::std::string::String),
+        Scalar::String => prelude.path(Std::String),
         Scalar::Boolean => quote!(bool),
         Scalar::Int32 => quote!(i32),
         Scalar::Int64 => quote!(i64),

@@ -5,6 +5,7 @@ use crate::ident::ident;
 use crate::imports::{self, Uses};
 use crate::operations::signature;
 use crate::parallel::{Piece, Slotted, Split};
+use crate::prelude::{Prelude, Std};
 use crate::render::{self, Within, slot};
 use crate::runtime::RT;
 use crate::validate::Plan;
@@ -134,13 +135,14 @@ fn file(api: &Api, plan: &Plan<'_>, contents: Contents) -> TokenStream {
         }
     });
     let router_doc = format!(" Routes every operation of [`{trait_name}`] to `api`.");
+    let [send, sync] = [Std::Send, Std::Sync].map(|name| plan.prelude.path(name));
     quote! {
         #imports
 
         #trait_doc
         #[doc = ""]
         #api_doc
-        pub trait #trait_name: ::std::marker::Send + ::std::marker::Sync + 'static {
+        pub trait #trait_name: #send + #sync + 'static {
             #authenticate
             #methods
         }
@@ -190,10 +192,12 @@ fn authenticate_method(plan: &Plan<'_>) -> TokenStream {
             )
         })
         .collect();
+    let [send, sync, result] =
+        [Std::Send, Std::Sync, Std::Result].map(|name| plan.prelude.path(name));
     quote! {
         /// Who an accepted credential identifies: what [`Self::authenticate`] returns,
         /// and what every secured operation's method receives as `identity`.
-        type Identity: ::std::marker::Send + ::std::marker::Sync + 'static;
+        type Identity: #send + #sync + 'static;
 
         /// Decides whether the credentials a request presents for one of an
         /// operation's security requirements identify a caller who may call it; runs
@@ -212,8 +216,8 @@ fn authenticate_method(plan: &Plan<'_>) -> TokenStream {
             &self,
             attempt: #RT::server::Attempt,
         ) -> impl ::std::future::Future<
-            Output = ::std::result::Result<Self::Identity, #RT::server::Refusal>,
-        > + ::std::marker::Send;
+            Output = #result<Self::Identity, #RT::server::Refusal>,
+        > + #send;
     }
 }
 
@@ -237,10 +241,11 @@ fn trait_method(op: &Operation, plan: &Plan<'_>) -> TokenStream {
     docs.push(quote!(#[doc = #sig]));
     let (sink_doc, sink) = sink(op);
     docs.push(sink_doc);
+    let [option, send] = [Std::Option, Std::Send].map(|name| plan.prelude.path(name));
     let mut args = vec![quote!(context: #RT::server::RequestContext)];
     if plan.security.secures(op) {
         args.push(if plan.security.anonymous(op) {
-            quote!(identity: ::std::option::Option<Self::Identity>)
+            quote!(identity: #option<Self::Identity>)
         } else {
             quote!(identity: Self::Identity)
         });
@@ -249,11 +254,11 @@ fn trait_method(op: &Operation, plan: &Plan<'_>) -> TokenStream {
         args.push(quote!(params: operations::#module::Params));
     }
     if let Some(body) = &op.request_body {
-        let ty = crate::body::server_type(body);
+        let ty = crate::body::server_type(body, plan.prelude);
         args.push(if body.required {
             quote!(body: #ty)
         } else {
-            quote!(body: ::std::option::Option<#ty>)
+            quote!(body: #option<#ty>)
         });
     }
     args.extend(sink);
@@ -262,7 +267,7 @@ fn trait_method(op: &Operation, plan: &Plan<'_>) -> TokenStream {
         fn #name(
             &self,
             #(#args),*
-        ) -> impl ::std::future::Future<Output = operations::#module::Response> + ::std::marker::Send;
+        ) -> impl ::std::future::Future<Output = operations::#module::Response> + #send;
     }
 }
 
@@ -312,7 +317,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
         reads.push(quote!(operations::#module::Params { #(#fields),* }));
     }
     if let Some(body) = &op.request_body {
-        let read = crate::body::server_read(body);
+        let read = crate::body::server_read(body, plan.prelude);
         bindings.push(quote!(body));
         reads.push(quote!(#read?));
     }
@@ -320,7 +325,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
         TokenStream::new()
     } else if bindings.len() == 1 && op.parameters.is_empty() {
         // The body alone: its reader already returns the rejection.
-        let value = direct_body(op);
+        let value = direct_body(op, plan.prelude);
         quote! {
             let body = match #value {
                 Ok(body) => body,
@@ -328,13 +333,14 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             };
         }
     } else {
+        let result = plan.prelude.path(Std::Result);
         let (pattern, value) = if bindings.len() == 1 {
             (bindings[0].clone(), reads[0].clone())
         } else {
             (quote!((#(#bindings),*)), quote!((#(#reads),*)))
         };
         quote! {
-            let read = || -> ::std::result::Result<_, server::Rejection> {
+            let read = || -> #result<_, server::Rejection> {
                 Ok(#value)
             };
             let #pattern = match read() {
@@ -358,7 +364,7 @@ fn handler(op: &Operation, trait_name: &proc_macro2::Ident, plan: &Plan<'_>) -> 
             });
         }
         quote! {
-            if let ::std::result::Result::Err(violations) =
+            if let Err(violations) =
                 operations::#module::check_request(#(#args),*)
             {
                 return server::Rejection::invalid(violations).into_response();
@@ -475,7 +481,7 @@ fn accept_check(op: &Operation) -> Option<TokenStream> {
         return None;
     }
     Some(quote! {
-        if let ::std::result::Result::Err(rejection) = request.check_accept(&[#(#produced),*]) {
+        if let Err(rejection) = request.check_accept(&[#(#produced),*]) {
             return rejection.into_response();
         }
     })
@@ -530,9 +536,9 @@ fn sink(op: &Operation) -> (TokenStream, Option<TokenStream>) {
     }
 }
 
-fn direct_body(op: &Operation) -> TokenStream {
+fn direct_body(op: &Operation, prelude: Prelude) -> TokenStream {
     match &op.request_body {
-        Some(body) => crate::body::server_read(body),
+        Some(body) => crate::body::server_read(body, prelude),
         None => TokenStream::new(),
     }
 }

@@ -4,8 +4,9 @@ use crate::custom::Custom;
 use crate::docs::doc_opt;
 use crate::ident::ident;
 use crate::parallel::{Piece, Split};
+use crate::prelude::{Prelude, Std};
 use crate::runtime::RT;
-use crate::rust_type::{Site, boxed_type, optional, rust_type};
+use crate::rust_type::{Site, boxed_type, map_of, optional, rust_type};
 use crate::validate::Plan;
 use foldhash::{HashMap, HashSet, HashSetExt};
 use proc_macro2::TokenStream;
@@ -139,6 +140,7 @@ fn named_type(
     // helper attributes (`#[serde(...)]`) are in scope.
     let added = custom.type_tokens(ty);
     let name = ident(&ty.name.camel);
+    let prelude = plan.prelude;
     match &ty.kind {
         TypeKind::Struct(s) => {
             let field_added: Vec<_> = s
@@ -154,7 +156,11 @@ fn named_type(
                 .zip(field_added)
                 .map(|(f, added)| (f, field(f, sent, plan, added, derive)))
                 .collect();
-            struct_type(&docs, &added, &name, s, &fields, strict, derive)
+            let rest = s.additional.as_ref().map(|value| Rest {
+                field: ident(&additional_field(s)),
+                map: map_of(value, Site::types(prelude)),
+            });
+            struct_type(&docs, &added, &name, &fields, rest, strict, derive)
         }
         TypeKind::Enum(_) | TypeKind::IntEnum(_)
             if let Some(declared) = plan.shared.alias_of(&ty.name.camel) =>
@@ -163,9 +169,9 @@ fn named_type(
         }
         TypeKind::Enum(e) => string_enum(&quote!(#docs #added), &name, e, strict),
         TypeKind::IntEnum(e) => int_enum(&quote!(#docs #added), &name, e, strict),
-        TypeKind::Union(u) => union(&docs, &added, &name, u, strict),
+        TypeKind::Union(u) => union(&docs, &added, &name, u, strict, prelude),
         TypeKind::Alias(target) => {
-            let target = rust_type(target, Site::Types);
+            let target = rust_type(target, Site::types(prelude));
             quote! {
                 #docs
                 pub type #name = #target;
@@ -202,26 +208,23 @@ fn struct_type(
     docs: &TokenStream,
     added: &TokenStream,
     name: &proc_macro2::Ident,
-    s: &Struct,
     fields: &[(&Field, FieldTokens)],
+    rest: Option<Rest>,
     strict: bool,
     derive: bool,
 ) -> TokenStream {
-    let rest = s.additional.as_ref().map(|_| ident(&additional_field(s)));
-    let additional = s.additional.as_ref().map(|value| {
-        let value = rust_type(value, Site::Types);
+    let additional = rest.as_ref().map(|Rest { field, map }| {
         let flatten = derive.then(|| quote!(#[serde(flatten)]));
         quote! {
             /// Properties not listed above.
             #flatten
-            pub #rest: ::std::collections::BTreeMap<::std::string::String, #value>,
+            pub #field: #map,
         }
     });
     let declared = fields.iter().map(|(_, f)| &f.tokens);
     if derive {
         // serde cannot deny unknown fields beside a flattened map, which takes them anyway.
-        let deny =
-            (strict && s.additional.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
+        let deny = (strict && rest.is_none()).then(|| quote!(#[serde(deny_unknown_fields)]));
         return quote! {
             #docs
             #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
@@ -241,7 +244,7 @@ fn struct_type(
     });
     let unlisted = rest
         .as_ref()
-        .map(|rest| quote!(#[flatten] #rest: Unlisted,));
+        .map(|Rest { field, .. }| quote!(#[flatten] #field: Unlisted,));
     // Written as a struct item for prettyplease to lay out, then wrapped in the macro's
     // call (`render::MACRO_MARKER`). A map takes unlisted properties, so it is never strict.
     let marker = macro_marker("serde_object", strict && rest.is_none());
@@ -259,6 +262,12 @@ fn struct_type(
             #unlisted
         }
     }
+}
+
+/// A struct's map of the properties it does not list: the field, and the map's type.
+struct Rest {
+    field: proc_macro2::Ident,
+    map: TokenStream,
 }
 
 /// The name of the flattened map that holds a struct's unlisted properties: one its
@@ -293,25 +302,27 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
     // A read-only property is absent from requests, a write-only one from responses: one
     // type serves both directions, so neither can be required in it.
     let required = f.required && f.access == Access::Both;
+    let site = Site::types(plan.prelude);
     let (ty, kind) = if required {
         let ty = if f.boxed {
-            boxed_type(&f.ty, Site::Types)
+            boxed_type(&f.ty, site)
         } else {
-            rust_type(&f.ty, Site::Types)
+            rust_type(&f.ty, site)
         };
         // Always written (`null` for a `None`); missing is an error, or `None` when the type
         // is an `Option`, as serde reads it.
         (ty, "Required")
     } else if sent && matches!(f.ty, TypeRef::Nullable(_)) {
         // Absent (`None`) and `null` (`Some(None)`) kept apart: see `sent_by_clients`.
-        let inner = optional(&f.ty, f.boxed, Site::Types);
-        (quote!(::std::option::Option<#inner>), "Nullable")
+        let inner = optional(&f.ty, f.boxed, site);
+        let option = plan.prelude.path(Std::Option);
+        (quote!(#option<#inner>), "Nullable")
     } else if sent && !plan.accepts_null(&f.ty) {
         // `null` is not a value of the property's type: a generated server refuses it
         // (the client, reading what servers send, takes it as absence).
-        (optional(&f.ty, f.boxed, Site::Types), "NotNull")
+        (optional(&f.ty, f.boxed, site), "NotNull")
     } else {
-        (optional(&f.ty, f.boxed, Site::Types), "Optional")
+        (optional(&f.ty, f.boxed, site), "Optional")
     };
     if !derive {
         // `serde_object!` reads and writes the field, as its kind and wire name say (a
@@ -336,9 +347,10 @@ fn field(f: &Field, sent: bool, plan: &Plan<'_>, added: TokenStream, derive: boo
             let function = format!("{}::{function}", crate::runtime::PATH);
             quote!(, deserialize_with = #function)
         });
+        let is_none = format!("{}::is_none", plan.prelude.text(Std::Option));
         quote!(#[serde(
             default,
-            skip_serializing_if = "::std::option::Option::is_none"
+            skip_serializing_if = #is_none
             #deserialize_with
         )])
     };
@@ -471,15 +483,17 @@ fn union(
     name: &proc_macro2::Ident,
     u: &Union,
     strict: bool,
+    prelude: Prelude,
 ) -> TokenStream {
     let allow =
         variant_names_allowance(&name.to_string(), u.variants.iter().map(|v| &*v.name.camel));
+    let site = Site::types(prelude);
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.name.camel);
         let ty = if v.boxed {
-            boxed_type(&v.ty, Site::Types)
+            boxed_type(&v.ty, site)
         } else {
-            rust_type(&v.ty, Site::Types)
+            rust_type(&v.ty, site)
         };
         let tags = if u.discriminator.is_some() {
             let (first, rest) = v
@@ -515,7 +529,7 @@ fn union(
     let (derive, deserialize) = match &u.discriminator {
         Some(tag) => (
             quote!(#[derive(Debug, Clone, PartialEq, ::serde::Serialize)]),
-            tagged_deserialize(name, u, tag, strict),
+            tagged_deserialize(name, u, tag, strict, prelude),
         ),
         None => (
             quote!(#[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]),
@@ -549,30 +563,32 @@ fn tagged_deserialize(
     u: &Union,
     property: &str,
     strict: bool,
+    prelude: Prelude,
 ) -> TokenStream {
     // A member no tag names cannot be read by its tag.
     let arms = u.variants.iter().filter(|v| !v.tags.is_empty()).map(|v| {
         let variant = ident(&v.name.camel);
         let tags = &v.tags;
         quote! {
-            #(::std::option::Option::Some(#tags))|* => #RT::tagged::member(value, #property).map(Self::#variant),
+            #(Some(#tags))|* => #RT::tagged::member(value, #property).map(Self::#variant),
         }
     });
     let otherwise = if strict {
         let expected = u.variants.iter().flat_map(|v| v.tags.iter());
         quote! {
-            tag => ::std::result::Result::Err(#RT::tagged::unknown(tag, #property, &[#(#expected),*])),
+            tag => Err(#RT::tagged::unknown(tag, #property, &[#(#expected),*])),
         }
     } else {
         quote! {
-            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+            _ => Ok(Self::Unknown(value)),
         }
     };
+    let result = prelude.path(Std::Result);
     quote! {
         impl<'de> ::serde::Deserialize<'de> for #name {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> ::std::result::Result<Self, D::Error> {
+            ) -> #result<Self, D::Error> {
                 let (tag, value) = #RT::tagged::read(deserializer, #property)?;
                 match tag.as_deref() {
                     #(#arms)*

@@ -16,6 +16,7 @@
 //! has an `impl`.
 
 use crate::ident::ident;
+use crate::prelude::Std;
 use crate::runtime::RT;
 use crate::rust_type::{Site, rust_type};
 use foldhash::{HashMap, HashSet, HashSetExt};
@@ -44,6 +45,8 @@ pub struct Plan<'a> {
     pub tags: crate::tags::Gates,
     /// Which enums are aliases of an alike one.
     pub shared: crate::shared_enums::SharedEnums,
+    /// How generated code spells the prelude's names.
+    pub prelude: crate::prelude::Prelude,
 }
 
 /// A value being checked: the place (`self.age`, `*value`) for a `Copy` read, a
@@ -106,6 +109,7 @@ impl<'a> Plan<'a> {
             security: crate::security::Security::new(api),
             tags,
             shared,
+            prelude: crate::prelude::Prelude::of(api),
         };
         plan.settle_needs(api);
         let requests = api.operations.iter().flat_map(|op| {
@@ -540,13 +544,14 @@ impl<'a> Plan<'a> {
             }
         }
         if with_body && let Some(body) = &op.request_body {
-            let ty = rust_type(&body.ty, Site::Outside);
+            let ty = rust_type(&body.ty, Site::outside(self.prelude));
             let at = quote!(validate::Pointer::body());
             let bound = ident("body");
             args.push(if body.required {
                 quote!(body: &#ty)
             } else {
-                quote!(body: ::std::option::Option<&#ty>)
+                let option = self.prelude.path(Std::Option);
+                quote!(body: #option<&#ty>)
             });
             // The client's `Option<&T>` is matched as it is: `T` keeps its own `Option`.
             let ty = stored(&body.ty, !body.required, true);
@@ -564,6 +569,7 @@ impl<'a> Plan<'a> {
              before sending, when its configuration says `validate_requests`.",
             op.label()
         ));
+        let result = self.prelude.path(Std::Result);
         quote! {
             #doc
             #[allow(
@@ -571,7 +577,7 @@ impl<'a> Plan<'a> {
                 clippy::collapsible_match,
                 reason = "one `if let` per `Option` an alias adds, as the types nest them"
             )]
-            pub fn check_request(#(#args),*) -> ::std::result::Result<(), validate::Violations> {
+            pub fn check_request(#(#args),*) -> #result<(), validate::Violations> {
                 let mut found = validate::Check::new();
                 let check = &mut found;
                 #(#out)*
@@ -618,7 +624,7 @@ fn some_pattern<'t>(ty: &'t TypeRef, bound: &proc_macro2::Ident) -> (TokenStream
     match ty {
         TypeRef::Nullable(inner) => {
             let (pattern, inside) = some_pattern(inner, bound);
-            (quote!(::std::option::Option::Some(#pattern)), inside)
+            (quote!(Some(#pattern)), inside)
         }
         other => (quote!(#bound), other),
     }

@@ -16,7 +16,7 @@ pub struct PushBenchmarkClient {
 impl PushBenchmarkClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -25,7 +25,7 @@ impl PushBenchmarkClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -102,9 +102,9 @@ impl PushBenchmarkClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -112,10 +112,7 @@ impl PushBenchmarkClient {
 
     /// The credential of the `token` scheme, sent to each operation that accepts it: a bearer
     /// token, as `Authorization: Bearer …`.
-    pub fn with_token(
-        mut self,
-        token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_token(mut self, token: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::TOKEN,
@@ -134,7 +131,7 @@ impl PushBenchmarkClient {
         &self,
         params: &operations::envelope::Params,
         observer: &mut impl EnvelopeObserver,
-    ) -> ::std::result::Result<operations::envelope::Response, Error> {
+    ) -> Result<operations::envelope::Response, Error> {
         let mut stream = self.envelope_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
@@ -184,7 +181,7 @@ impl PushBenchmarkClient {
         &self,
         params: &operations::secured_envelope::Params,
         observer: &mut impl SecuredEnvelopeObserver,
-    ) -> ::std::result::Result<operations::secured_envelope::Response, Error> {
+    ) -> Result<operations::secured_envelope::Response, Error> {
         let mut stream = self.secured_envelope_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
@@ -255,7 +252,7 @@ impl PushBenchmarkClient {
         &self,
         params: &operations::items_sse::Params,
         observer: &mut impl ItemsSseObserver,
-    ) -> ::std::result::Result<(), Error> {
+    ) -> Result<(), Error> {
         let mut stream = self.items_sse(params);
         while let Some(event) = stream.next_event().await {
             match event? {
@@ -293,7 +290,7 @@ impl PushBenchmarkClient {
         &self,
         params: &operations::items_ndjson::Params,
         observer: &mut impl ItemsNdjsonObserver,
-    ) -> ::std::result::Result<(), Error> {
+    ) -> Result<(), Error> {
         let mut stream = self.items_ndjson(params);
         while let Some(event) = stream.next_event().await {
             match event? {

@@ -39,9 +39,7 @@ pub mod envelope {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        params: &Params,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(params: &Params) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "count");
@@ -66,7 +64,7 @@ pub mod envelope {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -78,7 +76,7 @@ pub mod envelope {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -103,7 +101,7 @@ pub mod envelope {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Record(push) => {
                     out.push("record", "/envelope/records/{seq}", &[&push.seq])?;
@@ -116,10 +114,7 @@ pub mod envelope {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "record" => {
                     let variables = head.path_variables("/envelope/records/{seq}")?;
@@ -140,7 +135,7 @@ pub mod envelope {
         }
     }
 
-    impl ::std::convert::From<Record> for Push {
+    impl From<Record> for Push {
         fn from(push: Record) -> Self {
             Self::Record(push)
         }
@@ -150,7 +145,7 @@ pub mod envelope {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Record {
         /// The push path's `{seq}`.
-        pub seq: ::std::string::String,
+        pub seq: String,
         /// The pushed response.
         pub response: RecordResponse,
     }
@@ -170,7 +165,7 @@ pub mod envelope {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -182,7 +177,7 @@ pub mod envelope {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -229,9 +224,7 @@ pub mod secured_envelope {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        params: &Params,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(params: &Params) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "count");
@@ -256,7 +249,7 @@ pub mod secured_envelope {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -268,7 +261,7 @@ pub mod secured_envelope {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -293,7 +286,7 @@ pub mod secured_envelope {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Record(push) => {
                     out.push("record", "/secured/envelope/records/{seq}", &[&push.seq])?;
@@ -306,10 +299,7 @@ pub mod secured_envelope {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "record" => {
                     let variables = head
@@ -331,7 +321,7 @@ pub mod secured_envelope {
         }
     }
 
-    impl ::std::convert::From<Record> for Push {
+    impl From<Record> for Push {
         fn from(push: Record) -> Self {
             Self::Record(push)
         }
@@ -341,7 +331,7 @@ pub mod secured_envelope {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Record {
         /// The push path's `{seq}`.
-        pub seq: ::std::string::String,
+        pub seq: String,
         /// The pushed response.
         pub response: RecordResponse,
     }
@@ -361,7 +351,7 @@ pub mod secured_envelope {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -373,7 +363,7 @@ pub mod secured_envelope {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -408,9 +398,7 @@ pub mod items_sse {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        params: &Params,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(params: &Params) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "count");
@@ -435,7 +423,7 @@ pub mod items_sse {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -447,7 +435,7 @@ pub mod items_sse {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -473,32 +461,20 @@ pub mod items_sse {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::EventStream;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::None;
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = None;
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }
@@ -525,9 +501,7 @@ pub mod items_ndjson {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        params: &Params,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(params: &Params) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "count");
@@ -552,7 +526,7 @@ pub mod items_ndjson {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -564,7 +538,7 @@ pub mod items_ndjson {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -590,32 +564,20 @@ pub mod items_ndjson {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::NdJson;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::None;
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = None;
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }

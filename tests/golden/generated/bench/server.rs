@@ -7,10 +7,10 @@ use super::operations;
 /// The streams `cargo xtask bench push` measures: `count` records of about `size` bytes
 /// of JSON each, as envelope pushes (SSE or NDJSON, by `Accept`) and as item streams in
 /// SSE and NDJSON.
-pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait PushBenchmark: Send + Sync + 'static {
     /// Who an accepted credential identifies: what [`Self::authenticate`] returns,
     /// and what every secured operation's method receives as `identity`.
-    type Identity: ::std::marker::Send + ::std::marker::Sync + 'static;
+    type Identity: Send + Sync + 'static;
 
     /// Decides whether the credentials a request presents for one of an
     /// operation's security requirements identify a caller who may call it; runs
@@ -29,11 +29,8 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         attempt: ::pushgen_runtime::codegen::server::Attempt,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            Self::Identity,
-            ::pushgen_runtime::codegen::server::Refusal,
-        >,
-    > + ::std::marker::Send;
+        Output = Result<Self::Identity, ::pushgen_runtime::codegen::server::Refusal>,
+    > + Send;
 
     /// Pushes `count` records, then a summary as the final response.
     ///
@@ -47,9 +44,7 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::envelope::Params,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::envelope::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::envelope::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::envelope::Response> + Send;
 
     /// `envelope`, behind a bearer token: what authentication costs a push stream (its
     /// parameters are validated as `envelope`'s are).
@@ -69,7 +64,7 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     ) -> impl ::std::future::Future<
         Output = operations::secured_envelope::Response,
-    > + ::std::marker::Send;
+    > + Send;
 
     /// `count` records as server-sent events, one per event.
     ///
@@ -81,9 +76,7 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::items_sse::Params,
         items: ::pushgen_runtime::codegen::server::ItemSink<operations::items_sse::Items>,
-    ) -> impl ::std::future::Future<
-        Output = operations::items_sse::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::items_sse::Response> + Send;
 
     /// `count` records as NDJSON, one per line.
     ///
@@ -97,9 +90,7 @@ pub trait PushBenchmark: ::std::marker::Send + ::std::marker::Sync + 'static {
         items: ::pushgen_runtime::codegen::server::ItemSink<
             operations::items_ndjson::Items,
         >,
-    ) -> impl ::std::future::Future<
-        Output = operations::items_ndjson::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::items_ndjson::Response> + Send;
 }
 
 /// Routes every operation of [`PushBenchmark`] to `api`.
@@ -157,7 +148,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::envelope::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -167,9 +158,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::envelope::check_request(
-            &params,
-        ) {
+        if let Err(violations) = operations::envelope::check_request(&params) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
@@ -198,7 +187,7 @@ mod handlers {
             Ok(identity) => identity,
             Err(refused) => return refused,
         };
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::secured_envelope::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -208,9 +197,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::secured_envelope::check_request(
-            &params,
-        ) {
+        if let Err(violations) = operations::secured_envelope::check_request(&params) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
@@ -229,7 +216,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::items_sse::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -239,9 +226,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::items_sse::check_request(
-            &params,
-        ) {
+        if let Err(violations) = operations::items_sse::check_request(&params) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
@@ -258,7 +243,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::items_ndjson::Params {
                 count: request.query("count")?,
                 size: request.query("size")?,
@@ -268,9 +253,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::items_ndjson::check_request(
-            &params,
-        ) {
+        if let Err(violations) = operations::items_ndjson::check_request(&params) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();

@@ -5,7 +5,7 @@ pub struct Record {
     /// 0, 1, 2, … in the order sent.
     pub seq: i64,
     /// Filler that makes the record `size` bytes long.
-    pub payload: ::std::string::String,
+    pub payload: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

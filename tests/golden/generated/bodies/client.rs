@@ -14,7 +14,7 @@ pub struct BodiesClient {
 impl BodiesClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -23,7 +23,7 @@ impl BodiesClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -100,9 +100,9 @@ impl BodiesClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -114,7 +114,7 @@ impl BodiesClient {
     pub async fn submit_form(
         &self,
         body: &types::SubmitFormRequest,
-    ) -> ::std::result::Result<operations::submit_form::Response, Error> {
+    ) -> Result<operations::submit_form::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::POST, "/form")
             .form("application/x-www-form-urlencoded", body)
@@ -125,8 +125,8 @@ impl BodiesClient {
     /// `PUT /note`
     pub async fn put_note(
         &self,
-        body: ::std::option::Option<&str>,
-    ) -> ::std::result::Result<operations::put_note::Response, Error> {
+        body: Option<&str>,
+    ) -> Result<operations::put_note::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::PUT, "/note")
             .maybe(body, |call, body| call.text("text/plain", body))
@@ -138,7 +138,7 @@ impl BodiesClient {
     pub async fn upload(
         &self,
         body: &[u8],
-    ) -> ::std::result::Result<operations::upload::Response, Error> {
+    ) -> Result<operations::upload::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::POST, "/upload")
             .bytes("application/octet-stream", body)
@@ -152,7 +152,7 @@ impl BodiesClient {
     pub async fn attach(
         &self,
         body: &::pushgen_runtime::codegen::wire::Raw,
-    ) -> ::std::result::Result<operations::attach::Response, Error> {
+    ) -> Result<operations::attach::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::POST, "/attachments")
             .raw(body)

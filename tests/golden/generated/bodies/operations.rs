@@ -14,14 +14,14 @@ pub mod submit_form {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: What the server read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -33,7 +33,7 @@ pub mod submit_form {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -58,14 +58,14 @@ pub mod put_note {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The note as read, or `(none)`.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -77,7 +77,7 @@ pub mod put_note {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -109,7 +109,7 @@ pub mod upload {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -121,7 +121,7 @@ pub mod upload {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -146,14 +146,14 @@ pub mod attach {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The media type the server saw.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -165,7 +165,7 @@ pub mod attach {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

@@ -5,7 +5,7 @@ use super::{operations, types};
 /// The Bodies (1.0), as a server implements it.
 ///
 /// Request bodies in every media type real APIs send, each echoed back.
-pub trait Bodies: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Bodies: Send + Sync + 'static {
     /// A login form, typed.
     ///
     /// `POST /form`
@@ -13,27 +13,21 @@ pub trait Bodies: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::SubmitFormRequest,
-    ) -> impl ::std::future::Future<
-        Output = operations::submit_form::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::submit_form::Response> + Send;
 
     /// `PUT /note`
     fn put_note(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-        body: ::std::option::Option<::std::string::String>,
-    ) -> impl ::std::future::Future<
-        Output = operations::put_note::Response,
-    > + ::std::marker::Send;
+        body: Option<String>,
+    ) -> impl ::std::future::Future<Output = operations::put_note::Response> + Send;
 
     /// `POST /upload`
     fn upload(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         body: ::pushgen_runtime::codegen::bytes::Bytes,
-    ) -> impl ::std::future::Future<
-        Output = operations::upload::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::upload::Response> + Send;
 
     /// A multipart form, passed through with its boundary.
     ///
@@ -42,9 +36,7 @@ pub trait Bodies: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         body: ::pushgen_runtime::codegen::wire::Raw,
-    ) -> impl ::std::future::Future<
-        Output = operations::attach::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::attach::Response> + Send;
 }
 
 /// Routes every operation of [`Bodies`] to `api`.

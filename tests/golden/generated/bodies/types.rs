@@ -2,8 +2,8 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct AttachRequest {
-    pub file: ::std::option::Option<::std::string::String>,
-    pub caption: ::std::option::Option<::std::string::String>,
+    pub file: Option<String>,
+    pub caption: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -15,10 +15,10 @@ pub struct AttachRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SubmitFormRequest {
-    pub user: ::std::string::String,
+    pub user: String,
     pub remember: bool,
-    pub attempts: ::std::option::Option<i64>,
-    pub topic: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub attempts: Option<i64>,
+    pub topic: Option<Vec<String>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

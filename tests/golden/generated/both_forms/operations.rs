@@ -22,7 +22,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -34,7 +34,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -59,7 +59,7 @@ pub mod place_order {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Status(push) => {
                     out.push(
@@ -76,10 +76,7 @@ pub mod place_order {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/orders/{orderId}/status" => {
                     let variables = head.path_variables("/orders/{orderId}/status")?;
@@ -100,7 +97,7 @@ pub mod place_order {
         }
     }
 
-    impl ::std::convert::From<Status> for Push {
+    impl From<Status> for Push {
         fn from(push: Status) -> Self {
             Self::Status(push)
         }
@@ -110,7 +107,7 @@ pub mod place_order {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Status {
         /// The push path's `{orderId}`.
-        pub order_id: ::std::string::String,
+        pub order_id: String,
         /// The pushed response.
         pub response: StatusResponse,
     }
@@ -130,7 +127,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -142,7 +139,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -174,7 +171,7 @@ pub mod place_return {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -186,7 +183,7 @@ pub mod place_return {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -211,7 +208,7 @@ pub mod place_return {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Status(push) => {
                     out.push(
@@ -228,10 +225,7 @@ pub mod place_return {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/orders/{orderId}/status" => {
                     let variables = head.path_variables("/orders/{orderId}/status")?;
@@ -252,7 +246,7 @@ pub mod place_return {
         }
     }
 
-    impl ::std::convert::From<Status> for Push {
+    impl From<Status> for Push {
         fn from(push: Status) -> Self {
             Self::Status(push)
         }
@@ -262,7 +256,7 @@ pub mod place_return {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Status {
         /// The push path's `{orderId}`.
-        pub order_id: ::std::string::String,
+        pub order_id: String,
         /// The pushed response.
         pub response: StatusResponse,
     }
@@ -282,7 +276,7 @@ pub mod place_return {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -294,7 +288,7 @@ pub mod place_return {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

@@ -5,7 +5,7 @@ use super::{operations, types};
 /// The Both push forms (1), as a server implements it.
 ///
 /// The seed's `push` and its `x-push` spelling side by side give the same IR.
-pub trait BothPushForms: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait BothPushForms: Send + Sync + 'static {
     /// `POST /orders`
     ///
     /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
@@ -16,9 +16,7 @@ pub trait BothPushForms: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::Order,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::place_order::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::place_order::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::place_order::Response> + Send;
 
     /// `POST /orders/returns`
     ///
@@ -32,9 +30,7 @@ pub trait BothPushForms: ::std::marker::Send + ::std::marker::Sync + 'static {
         push: ::pushgen_runtime::codegen::server::PushSink<
             operations::place_return::Push,
         >,
-    ) -> impl ::std::future::Future<
-        Output = operations::place_return::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::place_return::Response> + Send;
 }
 
 /// Routes every operation of [`BothPushForms`] to `api`.

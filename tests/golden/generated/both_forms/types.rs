@@ -3,8 +3,8 @@
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     /// Read-only: servers send it; requests leave it out.
-    pub id: ::std::option::Option<::std::string::String>,
-    pub item: ::std::string::String,
+    pub id: Option<String>,
+    pub item: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

@@ -13,7 +13,7 @@ pub struct ChatClient {
 impl ChatClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -22,7 +22,7 @@ impl ChatClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -99,9 +99,9 @@ impl ChatClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -114,7 +114,7 @@ impl ChatClient {
     pub async fn create_completion(
         &self,
         body: &types::CompletionRequest,
-    ) -> ::std::result::Result<operations::create_completion::Response, Error> {
+    ) -> Result<operations::create_completion::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::POST,

@@ -20,7 +20,7 @@ pub mod create_completion {
     )]
     pub fn check_request(
         body: &types::CompletionRequest,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    ) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         validate::Validate::validate(body, validate::Pointer::body(), check);
@@ -44,7 +44,7 @@ pub mod create_completion {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -60,7 +60,7 @@ pub mod create_completion {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -92,34 +92,22 @@ pub mod create_completion {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::EventStream;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::Some(
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = Some(
             ::pushgen_runtime::codegen::item::Terminator::Data("[DONE]"),
         );
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }

@@ -4,7 +4,7 @@ use super::{operations, types};
 
 /// The Chat (1.0.0), as a server implements it.
 ///
-pub trait Chat: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Chat: Send + Sync + 'static {
     /// Completes a conversation. With `stream: true` the completion arrives as
     /// server-sent events, one chunk per event, ending with `data: [DONE]`.
     ///
@@ -20,7 +20,7 @@ pub trait Chat: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     ) -> impl ::std::future::Future<
         Output = operations::create_completion::Response,
-    > + ::std::marker::Send;
+    > + Send;
 }
 
 /// Routes every operation of [`Chat`] to `api`.
@@ -73,9 +73,7 @@ mod handlers {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::create_completion::check_request(
-            &body,
-        ) {
+        if let Err(violations) = operations::create_completion::check_request(&body) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();

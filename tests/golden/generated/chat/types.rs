@@ -4,8 +4,8 @@ use ::pushgen_runtime::codegen::validate;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ApiError {
-    pub message: ::std::string::String,
-    pub retry_after: ::std::option::Option<i64>,
+    pub message: String,
+    pub retry_after: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -19,7 +19,7 @@ pub struct ApiError {
 pub struct Choice {
     pub index: i64,
     pub message: Message,
-    pub finish_reason: ::std::option::Option<FinishReason>,
+    pub finish_reason: Option<FinishReason>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -32,9 +32,9 @@ pub struct Choice {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Completion {
-    pub id: ::std::string::String,
+    pub id: String,
     pub object: CompletionObject,
-    pub choices: ::std::vec::Vec<Choice>,
+    pub choices: Vec<Choice>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -47,7 +47,7 @@ pub struct Completion {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletionChunk {
-    pub id: ::std::string::String,
+    pub id: String,
     pub delta: CompletionChunkDelta,
 }
 
@@ -60,7 +60,7 @@ pub struct CompletionChunk {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletionChunkDelta {
-    pub content: ::std::option::Option<::std::string::String>,
+    pub content: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -77,16 +77,16 @@ pub struct CompletionChunkDelta {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CompletionRequest {
-    pub model: ::std::string::String,
-    pub messages: ::std::vec::Vec<Message>,
-    pub temperature: ::std::option::Option<::std::option::Option<f64>>,
+    pub model: String,
+    pub messages: Vec<Message>,
+    pub temperature: Option<Option<f64>>,
     /// Stream the completion as server-sent events.
     ///
     /// Default: `false`.
-    pub stream: ::std::option::Option<bool>,
+    pub stream: Option<bool>,
     /// 3.1's "one of these, or null", as OpenAI's spec writes it.
-    pub stop: ::std::option::Option<::std::option::Option<CompletionRequestStop>>,
-    pub user: ::std::option::Option<UserRef>,
+    pub stop: Option<Option<CompletionRequestStop>>,
+    pub user: Option<UserRef>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -108,9 +108,7 @@ impl validate::Validate for CompletionRequest {
     )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         validate::Validate::validate(&self.messages, at.field("messages"), check);
-        if let ::std::option::Option::Some(::std::option::Option::Some(value)) = &self
-            .temperature
-        {
+        if let Some(Some(value)) = &self.temperature {
             check.exclusive_minimum(at.field("temperature"), *value, 0f64);
             check.maximum(at.field("temperature"), *value, 2f64);
         }
@@ -125,8 +123,8 @@ impl validate::Validate for CompletionRequest {
 #[derive(Debug, Clone, PartialEq, ::serde::Serialize, ::serde::Deserialize)]
 #[serde(untagged)]
 pub enum CompletionRequestStop {
-    String(::std::string::String),
-    Array(::std::vec::Vec<::std::string::String>),
+    String(String),
+    Array(Vec<String>),
 }
 
 ::pushgen_runtime::codegen::string_enum! {
@@ -139,7 +137,7 @@ pub enum CompletionRequestStop {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub role: MessageRole,
-    pub content: ::std::option::Option<::std::string::String>,
+    pub content: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -169,11 +167,11 @@ impl validate::Validate for Message {
 }
 
 /// Who asks, or null.
-pub type UserRef = ::std::option::Option<UserRef2>;
+pub type UserRef = Option<UserRef2>;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRef2 {
-    pub id: ::std::string::String,
+    pub id: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

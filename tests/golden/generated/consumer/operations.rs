@@ -24,7 +24,7 @@ pub mod create_consumer {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -40,7 +40,7 @@ pub mod create_consumer {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -72,7 +72,7 @@ pub mod create_consumer {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Events(push) => {
                     out.push(
@@ -89,10 +89,7 @@ pub mod create_consumer {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/consumers/{consumerId}/events/{offset}" => {
                     let variables = head
@@ -115,7 +112,7 @@ pub mod create_consumer {
         }
     }
 
-    impl ::std::convert::From<Events> for Push {
+    impl From<Events> for Push {
         fn from(push: Events) -> Self {
             Self::Events(push)
         }
@@ -125,7 +122,7 @@ pub mod create_consumer {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Events {
         /// The push path's `{consumerId}`.
-        pub consumer_id: ::std::string::String,
+        pub consumer_id: String,
         /// Position of the event in the topic.
         pub offset: i64,
         /// The pushed response.
@@ -147,7 +144,7 @@ pub mod create_consumer {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { headers, body } => {
                     out.status(200);
@@ -160,7 +157,7 @@ pub mod create_consumer {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

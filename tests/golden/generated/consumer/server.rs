@@ -7,7 +7,7 @@ use super::{operations, types};
 /// The example of the server-push proposal (OpenAPI-Specification issue #770): a client
 /// creates a consumer, and the server pushes the consumer's events to it before it sends
 /// the final response.
-pub trait ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait ConsumerApi: Send + Sync + 'static {
     /// Create a consumer and start delivering messages
     ///
     /// `POST /consumers`
@@ -24,7 +24,7 @@ pub trait ConsumerApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     ) -> impl ::std::future::Future<
         Output = operations::create_consumer::Response,
-    > + ::std::marker::Send;
+    > + Send;
 }
 
 /// Routes every operation of [`ConsumerApi`] to `api`.

@@ -2,8 +2,8 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Consumer {
-    pub consumer_id: ::std::string::String,
-    pub topic: ::std::string::String,
+    pub consumer_id: String,
+    pub topic: String,
     /// How many events were pushed.
     pub delivered: i64,
 }
@@ -19,9 +19,9 @@ pub struct Consumer {
 #[derive(Debug, Clone, PartialEq)]
 pub struct CreateConsumerRequest {
     /// The topic to consume.
-    pub topic: ::std::string::String,
+    pub topic: String,
     /// Stop after this many events; the server decides when absent.
-    pub max_events: ::std::option::Option<i32>,
+    pub max_events: Option<i32>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -33,7 +33,7 @@ pub struct CreateConsumerRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
-    pub message: ::std::string::String,
+    pub message: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -64,21 +64,21 @@ pub enum Event {
 impl<'de> ::serde::Deserialize<'de> for Event {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let (tag, value) = ::pushgen_runtime::codegen::tagged::read(
             deserializer,
             "kind",
         )?;
         match tag.as_deref() {
-            ::std::option::Option::Some("message") => {
+            Some("message") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "kind")
                     .map(Self::EventType1)
             }
-            ::std::option::Option::Some("heartbeat") => {
+            Some("heartbeat") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "kind")
                     .map(Self::EventType2)
             }
-            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+            _ => Ok(Self::Unknown(value)),
         }
     }
 }
@@ -86,8 +86,8 @@ impl<'de> ::serde::Deserialize<'de> for Event {
 /// A message published to the topic.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventType1 {
-    pub text: ::std::string::String,
-    pub priority: ::std::option::Option<EventType1Priority>,
+    pub text: String,
+    pub priority: Option<EventType1Priority>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -109,7 +109,7 @@ pub struct EventType1 {
 #[derive(Debug, Clone, PartialEq)]
 pub struct EventType2 {
     /// When the heartbeat was sent (RFC 3339).
-    pub at: ::std::string::String,
+    pub at: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

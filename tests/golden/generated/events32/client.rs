@@ -14,7 +14,7 @@ pub struct BuildEventsClient {
 impl BuildEventsClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -23,7 +23,7 @@ impl BuildEventsClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -100,9 +100,9 @@ impl BuildEventsClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -136,7 +136,7 @@ impl BuildEventsClient {
         &self,
         params: &operations::watch_build::Params,
         observer: &mut impl WatchBuildObserver,
-    ) -> ::std::result::Result<(), Error> {
+    ) -> Result<(), Error> {
         let mut stream = self.watch_build(params);
         while let Some(event) = stream.next_event().await {
             match event? {
@@ -182,7 +182,7 @@ impl BuildEventsClient {
         &self,
         params: &operations::tail_log::Params,
         observer: &mut impl TailLogObserver,
-    ) -> ::std::result::Result<(), Error> {
+    ) -> Result<(), Error> {
         let mut stream = self.tail_log(params);
         while let Some(event) = stream.next_event().await {
             match event? {
@@ -220,7 +220,7 @@ impl BuildEventsClient {
         &self,
         params: &operations::list_artifacts::Params,
         observer: &mut impl ListArtifactsObserver,
-    ) -> ::std::result::Result<(), Error> {
+    ) -> Result<(), Error> {
         let mut stream = self.list_artifacts(params);
         while let Some(event) = stream.next_event().await {
             match event? {
@@ -243,7 +243,7 @@ pub trait WatchBuildObserver {
     }
 
     /// The event `log`.
-    fn on_log(&mut self, item: ::std::string::String) {
+    fn on_log(&mut self, item: String) {
         let _ = item;
     }
 

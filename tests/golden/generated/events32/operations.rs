@@ -10,7 +10,7 @@ pub mod watch_build {
     /// Parameters of `watchBuild`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub id: ::std::string::String,
+        pub id: String,
     }
 
     /// Responses of `watchBuild`.
@@ -30,7 +30,7 @@ pub mod watch_build {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -46,7 +46,7 @@ pub mod watch_build {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -71,7 +71,7 @@ pub mod watch_build {
         /// The event `step`: A step of the build started.
         Step(types::WatchBuildStep),
         /// The event `log`.
-        Log(::std::string::String),
+        Log(String),
         /// The event `test`: A test's verdict. Its data lists the values of a stage's verdict and of the outcome's status: the three are one Rust type, so neither event has a `From`.
         Test(types::WatchBuildTest),
         /// The event `stage`: A stage's verdict.
@@ -80,19 +80,19 @@ pub mod watch_build {
         Done(types::Outcome),
     }
 
-    impl ::std::convert::From<types::WatchBuildStep> for Item {
+    impl From<types::WatchBuildStep> for Item {
         fn from(value: types::WatchBuildStep) -> Self {
             Self::Step(value)
         }
     }
 
-    impl ::std::convert::From<::std::string::String> for Item {
-        fn from(value: ::std::string::String) -> Self {
+    impl From<String> for Item {
+        fn from(value: String) -> Self {
             Self::Log(value)
         }
     }
 
-    impl ::std::convert::From<types::Outcome> for Item {
+    impl From<types::Outcome> for Item {
         fn from(value: types::Outcome) -> Self {
             Self::Done(value)
         }
@@ -116,68 +116,54 @@ pub mod watch_build {
             "stage",
             "done",
         ];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::Some(
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = Some(
             ::pushgen_runtime::codegen::item::Terminator::Event("done"),
         );
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             match item {
                 Item::Step(value) => {
                     ::pushgen_runtime::codegen::item::json(value, data)?;
-                    Ok(::std::option::Option::Some("step"))
+                    Ok(Some("step"))
                 }
                 Item::Log(value) => {
                     data.push_str(value);
-                    Ok(::std::option::Option::Some("log"))
+                    Ok(Some("log"))
                 }
                 Item::Test(value) => {
                     ::pushgen_runtime::codegen::item::json(value, data)?;
-                    Ok(::std::option::Option::Some("test"))
+                    Ok(Some("test"))
                 }
                 Item::Stage(value) => {
                     ::pushgen_runtime::codegen::item::json(value, data)?;
-                    Ok(::std::option::Option::Some("stage"))
+                    Ok(Some("stage"))
                 }
                 Item::Done(value) => {
                     ::pushgen_runtime::codegen::item::json(value, data)?;
-                    Ok(::std::option::Option::Some("done"))
+                    Ok(Some("done"))
                 }
             }
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             match event {
                 "step" => {
                     Ok(
-                        ::std::option::Option::Some(
+                        Some(
                             Item::Step(
                                 ::pushgen_runtime::codegen::item::from_json(event, data)?,
                             ),
                         ),
                     )
                 }
-                "log" => {
-                    Ok(
-                        ::std::option::Option::Some(
-                            Item::Log(::std::string::ToString::to_string(data)),
-                        ),
-                    )
-                }
+                "log" => Ok(Some(Item::Log(ToString::to_string(data)))),
                 "test" => {
                     Ok(
-                        ::std::option::Option::Some(
+                        Some(
                             Item::Test(
                                 ::pushgen_runtime::codegen::item::from_json(event, data)?,
                             ),
@@ -186,7 +172,7 @@ pub mod watch_build {
                 }
                 "stage" => {
                     Ok(
-                        ::std::option::Option::Some(
+                        Some(
                             Item::Stage(
                                 ::pushgen_runtime::codegen::item::from_json(event, data)?,
                             ),
@@ -195,14 +181,14 @@ pub mod watch_build {
                 }
                 "done" => {
                     Ok(
-                        ::std::option::Option::Some(
+                        Some(
                             Item::Done(
                                 ::pushgen_runtime::codegen::item::from_json(event, data)?,
                             ),
                         ),
                     )
                 }
-                _ => Ok(::std::option::Option::None),
+                _ => Ok(None),
             }
         }
     }
@@ -215,7 +201,7 @@ pub mod tail_log {
     /// Parameters of `tailLog`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub id: ::std::string::String,
+        pub id: String,
     }
 
     /// Responses of `tailLog`.
@@ -233,7 +219,7 @@ pub mod tail_log {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -245,7 +231,7 @@ pub mod tail_log {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -271,32 +257,20 @@ pub mod tail_log {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::JsonLines;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::None;
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = None;
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }
@@ -308,7 +282,7 @@ pub mod list_artifacts {
     /// Parameters of `listArtifacts`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub id: ::std::string::String,
+        pub id: String,
     }
 
     /// Responses of `listArtifacts`.
@@ -326,7 +300,7 @@ pub mod list_artifacts {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -338,7 +312,7 @@ pub mod list_artifacts {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -364,34 +338,22 @@ pub mod list_artifacts {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::JsonSeq;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::Some(
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = Some(
             ::pushgen_runtime::codegen::item::Terminator::Data("end"),
         );
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }

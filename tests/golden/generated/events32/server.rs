@@ -5,7 +5,7 @@ use super::operations;
 /// The Build events (3.2.0), as a server implements it.
 ///
 /// A build's events as an OpenAPI 3.2 sequential media type, in the SSE idiom.
-pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait BuildEvents: Send + Sync + 'static {
     /// `GET /builds/{id}/events`
     ///
     /// Items sent to `items` are the answer, as `text/event-stream`. Returning a `2xx` ends the stream; returning anything else before the first item answers with it instead.
@@ -16,9 +16,7 @@ pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
         items: ::pushgen_runtime::codegen::server::ItemSink<
             operations::watch_build::Items,
         >,
-    ) -> impl ::std::future::Future<
-        Output = operations::watch_build::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::watch_build::Response> + Send;
 
     /// `GET /builds/{id}/log`
     ///
@@ -28,9 +26,7 @@ pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::tail_log::Params,
         items: ::pushgen_runtime::codegen::server::ItemSink<operations::tail_log::Items>,
-    ) -> impl ::std::future::Future<
-        Output = operations::tail_log::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::tail_log::Response> + Send;
 
     /// `GET /builds/{id}/artifacts`
     ///
@@ -44,7 +40,7 @@ pub trait BuildEvents: ::std::marker::Send + ::std::marker::Sync + 'static {
         >,
     ) -> impl ::std::future::Future<
         Output = operations::list_artifacts::Response,
-    > + ::std::marker::Send;
+    > + Send;
 }
 
 /// Routes every operation of [`BuildEvents`] to `api`.
@@ -96,7 +92,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::watch_build::Params {
                 id: request.path_var("/builds/{id}/events", "id")?,
             })
@@ -119,7 +115,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::tail_log::Params {
                 id: request.path_var("/builds/{id}/log", "id")?,
             })
@@ -142,7 +138,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::list_artifacts::Params {
                 id: request.path_var("/builds/{id}/artifacts", "id")?,
             })

@@ -2,8 +2,8 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ListArtifactsItem {
-    pub name: ::std::string::String,
-    pub bytes: ::std::option::Option<i64>,
+    pub name: String,
+    pub bytes: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -17,7 +17,7 @@ pub struct ListArtifactsItem {
 pub struct LogLine {
     pub event: LogLineEvent,
     /// One line of text; no JSON.
-    pub data: ::std::string::String,
+    pub data: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -35,8 +35,8 @@ pub struct LogLine {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LogRecord {
-    pub line: ::std::string::String,
-    pub level: ::std::option::Option<LogRecordLevel>,
+    pub line: String,
+    pub level: Option<LogRecordLevel>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -96,7 +96,7 @@ pub struct StageVerdict {
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepStarted {
     pub event: StepStartedEvent,
-    pub id: ::std::option::Option<::std::string::String>,
+    pub id: Option<String>,
     pub data: ::serde_json::Value,
 }
 
@@ -140,8 +140,8 @@ pub type WatchBuildStage = OutcomeStatus;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct WatchBuildStep {
-    pub name: ::std::string::String,
-    pub index: ::std::option::Option<i32>,
+    pub name: String,
+    pub index: Option<i32>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

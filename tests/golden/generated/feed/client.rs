@@ -16,7 +16,7 @@ pub struct FeedsClient {
 impl FeedsClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -25,7 +25,7 @@ impl FeedsClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -102,9 +102,9 @@ impl FeedsClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -120,7 +120,7 @@ impl FeedsClient {
         &self,
         params: &operations::watch_feed::Params,
         observer: &mut impl WatchFeedObserver,
-    ) -> ::std::result::Result<operations::watch_feed::Response, Error> {
+    ) -> Result<operations::watch_feed::Response, Error> {
         let mut stream = self.watch_feed_stream(params).with_notices();
         loop {
             match stream.next_event().await? {

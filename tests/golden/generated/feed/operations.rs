@@ -11,7 +11,7 @@ pub mod watch_feed {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
         /// The feed to watch.
-        pub feed: ::std::string::String,
+        pub feed: String,
     }
 
     /// Responses of `watchFeed`.
@@ -31,7 +31,7 @@ pub mod watch_feed {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -47,7 +47,7 @@ pub mod watch_feed {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -77,7 +77,7 @@ pub mod watch_feed {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Entry(push) => {
                     out.push(
@@ -94,10 +94,7 @@ pub mod watch_feed {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "entry" => {
                     let variables = head.path_variables("/feeds/{feed}/entries/{seq}")?;
@@ -119,7 +116,7 @@ pub mod watch_feed {
         }
     }
 
-    impl ::std::convert::From<Entry> for Push {
+    impl From<Entry> for Push {
         fn from(push: Entry) -> Self {
             Self::Entry(push)
         }
@@ -129,7 +126,7 @@ pub mod watch_feed {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Entry {
         /// The feed to watch.
-        pub feed: ::std::string::String,
+        pub feed: String,
         /// The push path's `{seq}`.
         pub seq: i64,
         /// The pushed response.
@@ -151,7 +148,7 @@ pub mod watch_feed {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -163,7 +160,7 @@ pub mod watch_feed {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

@@ -7,7 +7,7 @@ use super::operations;
 /// A feed that many clients watch and resume: the server publishes entries on a
 /// topic, each watcher gets them pushed, and a watcher that reconnects with
 /// `Last-Event-ID` gets what it missed.
-pub trait Feeds: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Feeds: Send + Sync + 'static {
     /// Pushes the feed's entries, then a summary once the feed closes.
     ///
     /// `GET /feeds/{feed}`
@@ -20,9 +20,7 @@ pub trait Feeds: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::watch_feed::Params,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::watch_feed::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::watch_feed::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::watch_feed::Response> + Send;
 }
 
 /// Routes every operation of [`Feeds`] to `api`.
@@ -66,7 +64,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::watch_feed::Params {
                 feed: request.path_var("/feeds/{feed}", "feed")?,
             })

@@ -16,7 +16,7 @@ pub struct Closed {
 pub struct Entry {
     /// 0, 1, 2, … in the order published.
     pub seq: i64,
-    pub text: ::std::string::String,
+    pub text: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -28,7 +28,7 @@ pub struct Entry {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    pub message: ::std::string::String,
+    pub message: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

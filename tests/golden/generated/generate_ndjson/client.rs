@@ -14,7 +14,7 @@ pub struct LocalModelsClient {
 impl LocalModelsClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -23,7 +23,7 @@ impl LocalModelsClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -100,9 +100,9 @@ impl LocalModelsClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -112,7 +112,7 @@ impl LocalModelsClient {
     pub async fn generate(
         &self,
         body: &types::GenerateRequest,
-    ) -> ::std::result::Result<operations::generate::Response, Error> {
+    ) -> Result<operations::generate::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::POST, "/api/generate")
             .json_flag("application/json", body, "stream", false)
@@ -154,7 +154,7 @@ impl LocalModelsClient {
         &self,
         body: &types::PullRequest,
         observer: &mut impl PullObserver,
-    ) -> ::std::result::Result<(), Error> {
+    ) -> Result<(), Error> {
         let mut stream = self.pull(body);
         while let Some(event) = stream.next_event().await {
             match event? {

@@ -24,7 +24,7 @@ pub mod generate {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -40,7 +40,7 @@ pub mod generate {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -72,34 +72,22 @@ pub mod generate {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::NdJson;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::Some(
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = Some(
             ::pushgen_runtime::codegen::item::Terminator::Data("{\"done\":true}"),
         );
         const HAS_FAILURE: bool = true;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }
@@ -125,7 +113,7 @@ pub mod pull {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -141,7 +129,7 @@ pub mod pull {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -172,32 +160,20 @@ pub mod pull {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::NdJson;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::None;
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = None;
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }

@@ -5,7 +5,7 @@ use super::{operations, types};
 /// The Local models (0.2.0), as a server implements it.
 ///
 /// An Ollama-like API whose operations stream NDJSON unless asked not to.
-pub trait LocalModels: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait LocalModels: Send + Sync + 'static {
     /// `POST /api/generate`
     ///
     /// When the request's `stream` is true (the default), items sent to `items` are the answer, as `application/x-ndjson`, and a `2xx` returned here only ends the stream; otherwise `items` drops them and the response returned here is the answer. One implementation serves both; `items.is_streaming()` tells which.
@@ -14,9 +14,7 @@ pub trait LocalModels: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::GenerateRequest,
         items: ::pushgen_runtime::codegen::server::ItemSink<operations::generate::Items>,
-    ) -> impl ::std::future::Future<
-        Output = operations::generate::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::generate::Response> + Send;
 
     /// `POST /api/pull`
     ///
@@ -26,9 +24,7 @@ pub trait LocalModels: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::PullRequest,
         items: ::pushgen_runtime::codegen::server::ItemSink<operations::pull::Items>,
-    ) -> impl ::std::future::Future<
-        Output = operations::pull::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::pull::Response> + Send;
 }
 
 /// Routes every operation of [`LocalModels`] to `api`.

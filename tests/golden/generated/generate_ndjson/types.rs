@@ -2,7 +2,7 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
-    pub error: ::std::string::String,
+    pub error: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -13,12 +13,12 @@ pub struct Error {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateChunk {
-    pub model: ::std::string::String,
-    pub response: ::std::string::String,
+    pub model: String,
+    pub response: String,
     pub done: bool,
-    pub eval_count: ::std::option::Option<i64>,
+    pub eval_count: Option<i64>,
     /// An error mid-stream, as Ollama sends them.
-    pub error: ::std::option::Option<::std::string::String>,
+    pub error: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -33,12 +33,12 @@ pub struct GenerateChunk {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateRequest {
-    pub model: ::std::string::String,
-    pub prompt: ::std::string::String,
+    pub model: String,
+    pub prompt: String,
     /// Stream the answer as NDJSON (the default).
     ///
     /// Default: `true`.
-    pub stream: ::std::option::Option<bool>,
+    pub stream: Option<bool>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -51,10 +51,10 @@ pub struct GenerateRequest {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenerateResponse {
-    pub model: ::std::string::String,
-    pub response: ::std::string::String,
+    pub model: String,
+    pub response: String,
     pub done: bool,
-    pub eval_count: ::std::option::Option<i64>,
+    pub eval_count: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -68,9 +68,9 @@ pub struct GenerateResponse {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PullOkBody {
-    pub status: ::std::string::String,
-    pub completed: ::std::option::Option<i64>,
-    pub total: ::std::option::Option<i64>,
+    pub status: String,
+    pub completed: Option<i64>,
+    pub total: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -83,7 +83,7 @@ pub struct PullOkBody {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PullRequest {
-    pub model: ::std::string::String,
+    pub model: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

@@ -14,7 +14,7 @@ pub struct JobsClient {
 impl JobsClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -23,7 +23,7 @@ impl JobsClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -100,9 +100,9 @@ impl JobsClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -122,7 +122,7 @@ impl JobsClient {
         params: &operations::run_job::Params,
         body: &types::RunJobRequest,
         observer: &mut impl RunJobObserver,
-    ) -> ::std::result::Result<operations::run_job::Response, Error> {
+    ) -> Result<operations::run_job::Response, Error> {
         let mut stream = self.run_job_stream(params, body).with_notices();
         loop {
             match stream.next_event().await? {
@@ -176,7 +176,7 @@ impl JobsClient {
     pub async fn get_job(
         &self,
         params: &operations::get_job::Params,
-    ) -> ::std::result::Result<operations::get_job::Response, Error> {
+    ) -> Result<operations::get_job::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,
@@ -192,7 +192,7 @@ impl JobsClient {
     pub async fn cancel_job(
         &self,
         params: &operations::cancel_job::Params,
-    ) -> ::std::result::Result<operations::cancel_job::Response, Error> {
+    ) -> Result<operations::cancel_job::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::DELETE,

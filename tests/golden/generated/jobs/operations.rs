@@ -13,8 +13,8 @@ pub mod run_job {
         /// The project the job belongs to.
         pub project_id: i64,
         /// Plan the job without running it.
-        pub dry_run: ::std::option::Option<bool>,
-        pub x_request_id: ::std::option::Option<::std::string::String>,
+        pub dry_run: Option<bool>,
+        pub x_request_id: Option<String>,
     }
 
     /// Responses of `runJob`.
@@ -36,7 +36,7 @@ pub mod run_job {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -57,7 +57,7 @@ pub mod run_job {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -87,7 +87,7 @@ pub mod run_job {
     #[derive(Debug, Clone, PartialEq)]
     pub struct ConflictHeaders {
         /// Seconds until the running job is expected to end.
-        pub retry_after: ::std::option::Option<i32>,
+        pub retry_after: Option<i32>,
     }
 
     /// What the server may push while it handles `runJob`.
@@ -111,7 +111,7 @@ pub mod run_job {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Progress(push) => {
                     out.push(
@@ -144,10 +144,7 @@ pub mod run_job {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/projects/{projectId}/jobs/{jobId}/progress" => {
                     let variables = head
@@ -199,19 +196,19 @@ pub mod run_job {
         }
     }
 
-    impl ::std::convert::From<Progress> for Push {
+    impl From<Progress> for Push {
         fn from(push: Progress) -> Self {
             Self::Progress(push)
         }
     }
 
-    impl ::std::convert::From<Log> for Push {
+    impl From<Log> for Push {
         fn from(push: Log) -> Self {
             Self::Log(push)
         }
     }
 
-    impl ::std::convert::From<Steps> for Push {
+    impl From<Steps> for Push {
         fn from(push: Steps) -> Self {
             Self::Steps(push)
         }
@@ -225,7 +222,7 @@ pub mod run_job {
         /// The project the job belongs to.
         pub project_id: i64,
         /// The push path's `{jobId}`.
-        pub job_id: ::std::string::String,
+        pub job_id: String,
         /// The pushed response.
         pub response: ProgressResponse,
     }
@@ -245,7 +242,7 @@ pub mod run_job {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -257,7 +254,7 @@ pub mod run_job {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -275,7 +272,7 @@ pub mod run_job {
         /// The project the job belongs to.
         pub project_id: i64,
         /// The push path's `{jobId}`.
-        pub job_id: ::std::string::String,
+        pub job_id: String,
         /// The pushed response.
         pub response: LogResponse,
     }
@@ -288,14 +285,14 @@ pub mod run_job {
     #[derive(Debug, Clone, PartialEq)]
     pub enum LogResponse {
         /// 200: A line of the job's log.
-        Ok { headers: LogOkHeaders, body: ::std::string::String },
+        Ok { headers: LogOkHeaders, body: String },
     }
 
     impl wire::ResponseParts for LogResponse {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { headers, body } => {
                     out.status(200);
@@ -309,7 +306,7 @@ pub mod run_job {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -329,7 +326,7 @@ pub mod run_job {
     #[derive(Debug, Clone, PartialEq)]
     pub struct LogOkHeaders {
         pub x_log_level: types::LogLevel,
-        pub x_sequence: ::std::option::Option<i64>,
+        pub x_sequence: Option<i64>,
     }
 
     /// A push of `/projects/{projectId}/jobs/{jobId}/steps/{index}`.
@@ -338,7 +335,7 @@ pub mod run_job {
         /// The project the job belongs to.
         pub project_id: i64,
         /// The push path's `{jobId}`.
-        pub job_id: ::std::string::String,
+        pub job_id: String,
         /// The push path's `{index}`.
         pub index: i32,
         /// The pushed response.
@@ -367,7 +364,7 @@ pub mod run_job {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -388,7 +385,7 @@ pub mod run_job {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -427,7 +424,7 @@ pub mod get_job {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
         pub project_id: i64,
-        pub job_id: ::std::string::String,
+        pub job_id: String,
     }
 
     /// Responses of `getJob`.
@@ -447,7 +444,7 @@ pub mod get_job {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -463,7 +460,7 @@ pub mod get_job {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -488,7 +485,7 @@ pub mod cancel_job {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
         pub project_id: i64,
-        pub job_id: ::std::string::String,
+        pub job_id: String,
     }
 
     /// Responses of `cancelJob`.
@@ -508,7 +505,7 @@ pub mod cancel_job {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::NoContent => {
                     out.status(204);
@@ -524,7 +521,7 @@ pub mod cancel_job {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 204 => {
                     wire::no_body(body)?;

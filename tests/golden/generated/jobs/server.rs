@@ -5,7 +5,7 @@ use super::{operations, types};
 /// The Jobs (2.1.0), as a server implements it.
 ///
 /// Long-running jobs that report progress, log lines and step results while they run.
-pub trait Jobs: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Jobs: Send + Sync + 'static {
     /// Run a job
     ///
     /// Starts a job and pushes what happens while it runs. The final response
@@ -22,27 +22,21 @@ pub trait Jobs: ::std::marker::Send + ::std::marker::Sync + 'static {
         params: operations::run_job::Params,
         body: types::RunJobRequest,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::run_job::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::run_job::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::run_job::Response> + Send;
 
     /// `GET /projects/{projectId}/jobs/{jobId}`
     fn get_job(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_job::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_job::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_job::Response> + Send;
 
     /// `DELETE /projects/{projectId}/jobs/{jobId}`
     fn cancel_job(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::cancel_job::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::cancel_job::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::cancel_job::Response> + Send;
 }
 
 /// Routes every operation of [`Jobs`] to `api`.
@@ -91,7 +85,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok((
                 operations::run_job::Params {
                     project_id: request
@@ -122,7 +116,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_job::Params {
                 project_id: request
                     .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,
@@ -145,7 +139,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::cancel_job::Params {
                 project_id: request
                     .path_var("/projects/{projectId}/jobs/{jobId}", "projectId")?,

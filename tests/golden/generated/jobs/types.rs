@@ -2,8 +2,8 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Artifact {
-    pub url: ::std::string::String,
-    pub size: ::std::option::Option<i64>,
+    pub url: String,
+    pub size: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -15,11 +15,11 @@ pub struct Artifact {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JobResult {
-    pub job_id: ::std::string::String,
+    pub job_id: String,
     pub state: JobResultState,
-    pub outputs: ::std::option::Option<::std::vec::Vec<JobResultOutputsItem>>,
+    pub outputs: Option<Vec<JobResultOutputsItem>>,
     /// The job this one was retried from.
-    pub parent: ::std::option::Option<::std::boxed::Box<JobResult>>,
+    pub parent: Option<Box<JobResult>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -39,7 +39,7 @@ pub struct JobResult {
 #[serde(untagged)]
 pub enum JobResultOutputsItem {
     StepOutput(StepOutput),
-    String(::std::string::String),
+    String(String),
     Integer(i64),
 }
 
@@ -64,10 +64,10 @@ pub enum JobResultOutputsItem {
 /// An RFC 9457 problem.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    pub type_: ::std::option::Option<::std::string::String>,
-    pub title: ::std::string::String,
-    pub status: ::std::option::Option<i32>,
-    pub detail: ::std::option::Option<::std::string::String>,
+    pub type_: Option<String>,
+    pub title: String,
+    pub status: Option<i32>,
+    pub detail: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -83,7 +83,7 @@ pub struct Problem {
 pub struct RunJobProgressOkBody {
     pub percent: f32,
     /// Estimated end, if known.
-    pub eta: ::std::option::Option<::std::string::String>,
+    pub eta: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -95,11 +95,9 @@ pub struct RunJobProgressOkBody {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunJobRequest {
-    pub steps: ::std::vec::Vec<Step>,
+    pub steps: Vec<Step>,
     /// Free-form labels, kept with the job.
-    pub labels: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    pub labels: Option<::std::collections::BTreeMap<String, String>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -112,10 +110,10 @@ pub struct RunJobRequest {
 /// One step of a job. Steps nest (a step may have sub-steps).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Step {
-    pub name: ::std::string::String,
-    pub command: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-    pub substeps: ::std::option::Option<::std::vec::Vec<Step>>,
-    pub on_failure: ::std::option::Option<::std::boxed::Box<Step>>,
+    pub name: String,
+    pub command: Option<Vec<String>>,
+    pub substeps: Option<Vec<Step>>,
+    pub on_failure: Option<Box<Step>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -129,11 +127,9 @@ pub struct Step {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct StepOutput {
-    pub stdout: ::std::option::Option<::std::string::String>,
-    pub exit_code: ::std::option::Option<i32>,
-    pub artifacts: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, Artifact>,
-    >,
+    pub stdout: Option<String>,
+    pub exit_code: Option<i32>,
+    pub artifacts: Option<::std::collections::BTreeMap<String, Artifact>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

@@ -22,7 +22,7 @@ pub struct HostileNamesEveryIdentifierRuleAtOnceClient {
 impl HostileNamesEveryIdentifierRuleAtOnceClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<::std::string::String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -31,7 +31,7 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<::std::string::String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -108,9 +108,9 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -159,6 +159,9 @@ impl HostileNamesEveryIdentifierRuleAtOnceClient {
                 Pushed::Push(
                     operations::post_message::Push::JobsProgressResponse2(push),
                 ) => observer.on_jobs_progress_response_2(push),
+                Pushed::Push(operations::post_message::Push::From(push)) => {
+                    observer.on_from(push)
+                }
                 Pushed::Final(response) => {
                     observer.on_final(&response);
                     return Ok(response);
@@ -244,6 +247,11 @@ pub trait PostMessageObserver {
         &mut self,
         push: operations::post_message::JobsProgressResponse2,
     ) {
+        let _ = push;
+    }
+
+    /// A push of `/from`.
+    fn on_from(&mut self, push: operations::post_message::From) {
         let _ = push;
     }
 

@@ -111,6 +111,8 @@ pub mod post_message {
         JobsProgress(JobsProgress),
         /// `/jobs/progress/response`.
         JobsProgressResponse2(JobsProgressResponse2),
+        /// `/from`.
+        From(From),
     }
 
     impl wire::PushMessage for Push {
@@ -120,6 +122,7 @@ pub mod post_message {
             "/response",
             "/jobs/progress",
             "/jobs/progress/response",
+            "/from",
         ];
 
         fn write<W: wire::WritePush>(
@@ -149,6 +152,10 @@ pub mod post_message {
                 }
                 Self::JobsProgressResponse2(push) => {
                     out.push("/jobs/progress/response", "/jobs/progress/response", &[])?;
+                    wire::ResponseParts::write(&push.response, out)
+                }
+                Self::From(push) => {
+                    out.push("/from", "/from", &[])?;
                     wire::ResponseParts::write(&push.response, out)
                 }
             }
@@ -214,6 +221,16 @@ pub mod post_message {
                         ),
                     )
                 }
+                "/from" => {
+                    head.path_variables("/from")?;
+                    Ok(
+                        Some(
+                            Self::From(From {
+                                response: wire::ResponseParts::read(head, body)?,
+                            }),
+                        ),
+                    )
+                }
                 _ => {
                     wire::no_body(body)?;
                     Ok(None)
@@ -249,6 +266,12 @@ pub mod post_message {
     impl ::std::convert::From<JobsProgressResponse2> for Push {
         fn from(push: JobsProgressResponse2) -> Self {
             Self::JobsProgressResponse2(push)
+        }
+    }
+
+    impl ::std::convert::From<From> for Push {
+        fn from(push: From) -> Self {
+            Self::From(push)
         }
     }
 
@@ -465,6 +488,51 @@ pub mod post_message {
     }
 
     impl wire::ResponseParts for JobsProgressResponse2Response {
+        fn write<W: wire::WriteParts>(
+            &self,
+            out: &mut W,
+        ) -> ::std::result::Result<(), wire::EncodeError> {
+            match self {
+                Self::Ok => {
+                    out.status(200);
+                    Ok(())
+                }
+            }
+        }
+
+        fn read<'de, D: wire::Deserializer<'de>>(
+            head: &wire::Head<'_>,
+            body: D,
+        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+            match head.status {
+                200 => {
+                    wire::no_body(body)?;
+                    Ok(Self::Ok)
+                }
+                status => Err(wire::DecodeError::status(status).into()),
+            }
+        }
+    }
+
+    /// A push of `/from`.
+    #[derive(Debug, Clone, PartialEq)]
+    pub struct From {
+        /// The pushed response.
+        pub response: FromResponse,
+    }
+
+    /// What a push of `/from` carries.
+    #[allow(
+        clippy::large_enum_variant,
+        reason = "one variant per declared response; boxing bodies would cost every response an allocation"
+    )]
+    #[derive(Debug, Clone, PartialEq)]
+    pub enum FromResponse {
+        /// 200: named like the prelude's `From`, which the push enum implements
+        Ok,
+    }
+
+    impl wire::ResponseParts for FromResponse {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,

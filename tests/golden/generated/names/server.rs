@@ -13,7 +13,7 @@ use super::{operations, types};
 /// ```text
 /// also() not a doctest
 /// ```
-pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait HostileNamesEveryIdentifierRuleAtOnce: Send + Sync + 'static {
     /// `POST /type/{self}`
     fn post_type_by_self(
         &self,
@@ -22,7 +22,7 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
         body: ::std::option::Option<types::Option>,
     ) -> impl ::std::future::Future<
         Output = operations::post_type_by_self::Response,
-    > + ::std::marker::Send;
+    > + Send;
 
     /// `POST /messages`
     ///
@@ -35,33 +35,25 @@ pub trait HostileNamesEveryIdentifierRuleAtOnce: ::std::marker::Send + ::std::ma
         push: ::pushgen_runtime::codegen::server::PushSink<
             operations::post_message::Push,
         >,
-    ) -> impl ::std::future::Future<
-        Output = operations::post_message::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::post_message::Response> + Send;
 
     /// `GET /new`
     fn new_2(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-    ) -> impl ::std::future::Future<
-        Output = operations::new_2::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::new_2::Response> + Send;
 
     /// `GET /getUser`
     fn get_user(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_user::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_user::Response> + Send;
 
     /// `GET /get_user`
     fn get_user_2(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_user_2::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_user_2::Response> + Send;
 }
 
 /// Routes every operation of [`HostileNamesEveryIdentifierRuleAtOnce`] to `api`.

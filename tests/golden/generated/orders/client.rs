@@ -16,7 +16,7 @@ pub struct OrdersApiClient {
 impl OrdersApiClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -25,7 +25,7 @@ impl OrdersApiClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -102,9 +102,9 @@ impl OrdersApiClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -121,7 +121,7 @@ impl OrdersApiClient {
         params: &operations::place_order::Params,
         body: &types::Order,
         observer: &mut impl PlaceOrderObserver,
-    ) -> ::std::result::Result<operations::place_order::Response, Error> {
+    ) -> Result<operations::place_order::Response, Error> {
         let mut stream = self.place_order_stream(params, body).with_notices();
         loop {
             match stream.next_event().await? {
@@ -167,7 +167,7 @@ impl OrdersApiClient {
     pub async fn get_order(
         &self,
         params: &operations::get_order::Params,
-    ) -> ::std::result::Result<operations::get_order::Response, Error> {
+    ) -> Result<operations::get_order::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/orders/{id}")
             .checked(|| operations::get_order::check_request(params))

@@ -11,12 +11,12 @@ pub mod place_order {
     /// Parameters of `placeOrder`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub store: ::std::string::String,
+        pub store: String,
         /// How many updates to push at most.
-        pub limit: ::std::option::Option<i64>,
+        pub limit: Option<i64>,
         /// Tags to file the order under.
-        pub tag: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        pub x_request_id: ::std::option::Option<::std::string::String>,
+        pub tag: Option<Vec<String>>,
+        pub x_request_id: Option<String>,
     }
 
     /// Checks a request of `placeOrder` against the rules its schemas declare beyond types
@@ -31,7 +31,7 @@ pub mod place_order {
     pub fn check_request(
         params: &Params,
         body: &types::Order,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    ) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("path", "store");
@@ -42,19 +42,19 @@ pub mod place_order {
             check.pattern(at, &params.store, &PATTERN);
         }
         let at = validate::Pointer::parameter("query", "limit");
-        if let ::std::option::Option::Some(value) = &params.limit {
+        if let Some(value) = &params.limit {
             check.minimum(at, *value, 1i64);
             check.maximum(at, *value, 50i64);
         }
         let at = validate::Pointer::parameter("query", "tag");
-        if let ::std::option::Option::Some(value) = &params.tag {
+        if let Some(value) = &params.tag {
             check.max_items(at, value, 3);
             for (index_1, item_1) in value.iter().enumerate() {
                 check.max_length(at.index(index_1), item_1, 8);
             }
         }
         let at = validate::Pointer::parameter("header", "X-Request-Id");
-        if let ::std::option::Option::Some(value) = &params.x_request_id {
+        if let Some(value) = &params.x_request_id {
             {
                 static PATTERN: validate::Pattern = validate::Pattern::new(
                     "^[0-9a-f-]{8,36}$",
@@ -83,7 +83,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -99,7 +99,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -131,7 +131,7 @@ pub mod place_order {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Updates(push) => {
                     out.push(
@@ -148,10 +148,7 @@ pub mod place_order {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/stores/{store}/orders/updates/{step}" => {
                     let variables = head
@@ -174,7 +171,7 @@ pub mod place_order {
         }
     }
 
-    impl ::std::convert::From<Updates> for Push {
+    impl From<Updates> for Push {
         fn from(push: Updates) -> Self {
             Self::Updates(push)
         }
@@ -184,7 +181,7 @@ pub mod place_order {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Updates {
         /// The push path's `{store}`.
-        pub store: ::std::string::String,
+        pub store: String,
         /// The push path's `{step}`.
         pub step: i32,
         /// The pushed response.
@@ -206,7 +203,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -218,7 +215,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -239,7 +236,7 @@ pub mod get_order {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
         pub id: i64,
-        pub fields: ::std::option::Option<types::GetOrderFields>,
+        pub fields: Option<types::GetOrderFields>,
     }
 
     /// Checks a request of `getOrder` against the rules its schemas declare beyond types
@@ -251,9 +248,7 @@ pub mod get_order {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        params: &Params,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(params: &Params) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("path", "id");
@@ -280,7 +275,7 @@ pub mod get_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -296,7 +291,7 @@ pub mod get_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

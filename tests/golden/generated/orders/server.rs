@@ -7,7 +7,7 @@ use super::{operations, types};
 /// Every validation keyword at once: a generated server refuses a request that breaks
 /// any of them with `400` and a problem document that names each rule broken, before
 /// the handler runs.
-pub trait OrdersApi: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait OrdersApi: Send + Sync + 'static {
     /// Place an order and follow it until it ships.
     ///
     /// `POST /stores/{store}/orders`
@@ -21,18 +21,14 @@ pub trait OrdersApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         params: operations::place_order::Params,
         body: types::Order,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::place_order::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::place_order::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::place_order::Response> + Send;
 
     /// `GET /orders/{id}`
     fn get_order(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_order::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_order::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_order::Response> + Send;
 }
 
 /// Routes every operation of [`OrdersApi`] to `api`.
@@ -80,7 +76,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok((
                 operations::place_order::Params {
                     store: request.path_var("/stores/{store}/orders", "store")?,
@@ -97,10 +93,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::place_order::check_request(
-            &params,
-            &body,
-        ) {
+        if let Err(violations) = operations::place_order::check_request(&params, &body) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
@@ -119,7 +112,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_order::Params {
                 id: request.path_var("/orders/{id}", "id")?,
                 fields: request.query_opt("fields")?,
@@ -129,9 +122,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::get_order::check_request(
-            &params,
-        ) {
+        if let Err(violations) = operations::get_order::check_request(&params) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();

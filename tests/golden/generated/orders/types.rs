@@ -4,9 +4,9 @@ use ::pushgen_runtime::codegen::validate;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Address {
-    pub lines: ::std::vec::Vec<::std::string::String>,
-    pub postcode: ::std::option::Option<::std::string::String>,
-    pub country: ::std::option::Option<::std::string::String>,
+    pub lines: Vec<String>,
+    pub postcode: Option<String>,
+    pub country: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -32,10 +32,10 @@ impl validate::Validate for Address {
         for (index, item) in self.lines.iter().enumerate() {
             check.min_length(at.field("lines").index(index), item, 1);
         }
-        if let ::std::option::Option::Some(value) = &self.postcode {
+        if let Some(value) = &self.postcode {
             check.max_length(at.field("postcode"), value, 10);
         }
-        if let ::std::option::Option::Some(value) = &self.country {
+        if let Some(value) = &self.country {
             check.min_length(at.field("country"), value, 2);
             check.max_length(at.field("country"), value, 2);
         }
@@ -44,7 +44,7 @@ impl validate::Validate for Address {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
-    pub last4: ::std::string::String,
+    pub last4: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -76,7 +76,7 @@ impl validate::Validate for Card {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
-    pub due_in_days: ::std::option::Option<i64>,
+    pub due_in_days: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -92,7 +92,7 @@ impl validate::Validate for Invoice {
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
-        if let ::std::option::Option::Some(value) = &self.due_in_days {
+        if let Some(value) = &self.due_in_days {
             check.minimum(at.field("dueInDays"), *value, 0i64);
             check.maximum(at.field("dueInDays"), *value, 90i64);
         }
@@ -105,25 +105,21 @@ pub struct Order {
     pub quantity: i32,
     pub unit_price: f64,
     /// Packs of six, fewer than a thousand.
-    pub batch: ::std::option::Option<i64>,
-    pub note: ::std::option::Option<::std::string::String>,
+    pub batch: Option<i64>,
+    pub note: Option<String>,
     /// Sent as `null` to clear it.
-    pub gift_message: ::std::option::Option<
-        ::std::option::Option<::std::string::String>,
-    >,
-    pub email: ::std::option::Option<::std::string::String>,
-    pub website: ::std::option::Option<::std::string::String>,
-    pub warehouse: ::std::option::Option<::std::string::String>,
-    pub ipv4: ::std::option::Option<::std::string::String>,
-    pub ipv6: ::std::option::Option<::std::string::String>,
+    pub gift_message: Option<Option<String>>,
+    pub email: Option<String>,
+    pub website: Option<String>,
+    pub warehouse: Option<String>,
+    pub ipv4: Option<String>,
+    pub ipv6: Option<String>,
     /// ECMA-262 look-ahead, which Rust's `regex` does not read; not checked.
-    pub not_foo: ::std::option::Option<::std::string::String>,
-    pub tags: ::std::vec::Vec<::std::string::String>,
-    pub priority: ::std::option::Option<Priority>,
-    pub address: ::std::option::Option<Address>,
-    pub attributes: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
+    pub not_foo: Option<String>,
+    pub tags: Vec<String>,
+    pub priority: Option<Priority>,
+    pub address: Option<Address>,
+    pub attributes: Option<::std::collections::BTreeMap<String, String>>,
     pub payment: Payment,
 }
 
@@ -166,32 +162,30 @@ impl validate::Validate for Order {
         check.maximum(at.field("quantity"), self.quantity, 100i64);
         check.exclusive_minimum(at.field("unitPrice"), self.unit_price, 0f64);
         check.multiple_of(at.field("unitPrice"), self.unit_price, 0.01f64);
-        if let ::std::option::Option::Some(value) = &self.batch {
+        if let Some(value) = &self.batch {
             check.exclusive_maximum(at.field("batch"), *value, 1000i64);
             check.multiple_of(at.field("batch"), *value, 6i64);
         }
-        if let ::std::option::Option::Some(value) = &self.note {
+        if let Some(value) = &self.note {
             check.min_length(at.field("note"), value, 1);
             check.max_length(at.field("note"), value, 140);
         }
-        if let ::std::option::Option::Some(::std::option::Option::Some(value)) = &self
-            .gift_message
-        {
+        if let Some(Some(value)) = &self.gift_message {
             check.max_length(at.field("giftMessage"), value, 50);
         }
-        if let ::std::option::Option::Some(value) = &self.email {
+        if let Some(value) = &self.email {
             check.format(at.field("email"), value, validate::Format::Email);
         }
-        if let ::std::option::Option::Some(value) = &self.website {
+        if let Some(value) = &self.website {
             check.format(at.field("website"), value, validate::Format::Uri);
         }
-        if let ::std::option::Option::Some(value) = &self.warehouse {
+        if let Some(value) = &self.warehouse {
             check.format(at.field("warehouse"), value, validate::Format::Hostname);
         }
-        if let ::std::option::Option::Some(value) = &self.ipv4 {
+        if let Some(value) = &self.ipv4 {
             check.format(at.field("ipv4"), value, validate::Format::Ipv4);
         }
-        if let ::std::option::Option::Some(value) = &self.ipv6 {
+        if let Some(value) = &self.ipv6 {
             check.format(at.field("ipv6"), value, validate::Format::Ipv6);
         }
         check.min_items(at.field("tags"), &self.tags, 1);
@@ -206,7 +200,7 @@ impl validate::Validate for Order {
         }
         validate::Validate::validate(&self.priority, at.field("priority"), check);
         validate::Validate::validate(&self.address, at.field("address"), check);
-        if let ::std::option::Option::Some(value) = &self.attributes {
+        if let Some(value) = &self.attributes {
             check.max_properties(at.field("attributes"), value.len(), 3);
             for (key_1, item_1) in value {
                 check.max_length(at.field("attributes").key(key_1), item_1, 20);
@@ -236,20 +230,20 @@ pub enum Payment {
 impl<'de> ::serde::Deserialize<'de> for Payment {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let (tag, value) = ::pushgen_runtime::codegen::tagged::read(
             deserializer,
             "kind",
         )?;
         match tag.as_deref() {
-            ::std::option::Option::Some("card") => {
+            Some("card") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "kind").map(Self::Card)
             }
-            ::std::option::Option::Some("invoice") => {
+            Some("invoice") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "kind")
                     .map(Self::Invoice)
             }
-            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+            _ => Ok(Self::Unknown(value)),
         }
     }
 }
@@ -300,11 +294,11 @@ pub struct Placed {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    pub type_: ::std::option::Option<::std::string::String>,
-    pub title: ::std::string::String,
+    pub type_: Option<String>,
+    pub title: String,
     pub status: i64,
-    pub detail: ::std::option::Option<::std::string::String>,
-    pub errors: ::std::option::Option<::std::vec::Vec<ProblemErrorsItem>>,
+    pub detail: Option<String>,
+    pub errors: Option<Vec<ProblemErrorsItem>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -319,11 +313,11 @@ pub struct Problem {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProblemErrorsItem {
-    pub detail: ::std::option::Option<::std::string::String>,
-    pub pointer: ::std::option::Option<::std::string::String>,
-    pub in_: ::std::option::Option<::std::string::String>,
-    pub parameter: ::std::option::Option<::std::string::String>,
-    pub rule: ::std::option::Option<::std::string::String>,
+    pub detail: Option<String>,
+    pub pointer: Option<String>,
+    pub in_: Option<String>,
+    pub parameter: Option<String>,
+    pub rule: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -337,7 +331,7 @@ pub struct ProblemErrorsItem {
 }
 
 /// A stock-keeping unit, `ABC-1234`.
-pub type Sku = ::std::string::String;
+pub type Sku = String;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Update {

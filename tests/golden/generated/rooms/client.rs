@@ -14,7 +14,7 @@ pub struct RoomsClient {
 impl RoomsClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -23,7 +23,7 @@ impl RoomsClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -100,9 +100,9 @@ impl RoomsClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -116,7 +116,7 @@ impl RoomsClient {
         &self,
         params: &operations::join::Params,
         observer: &mut impl JoinObserver,
-    ) -> ::std::result::Result<operations::join::Response, Error> {
+    ) -> Result<operations::join::Response, Error> {
         let mut stream = self.join_stream(params).with_notices();
         loop {
             match stream.next_event().await? {
@@ -164,7 +164,7 @@ impl RoomsClient {
     pub async fn list_messages(
         &self,
         params: &operations::list_messages::Params,
-    ) -> ::std::result::Result<operations::list_messages::Response, Error> {
+    ) -> Result<operations::list_messages::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,

@@ -11,7 +11,7 @@ pub mod join {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
         pub room_id: i64,
-        pub as_: ::std::option::Option<::std::string::String>,
+        pub as_: Option<String>,
     }
 
     /// Responses of `join`.
@@ -31,7 +31,7 @@ pub mod join {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::NoContent => {
                     out.status(204);
@@ -47,7 +47,7 @@ pub mod join {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 204 => {
                     wire::no_body(body)?;
@@ -81,7 +81,7 @@ pub mod join {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Messages(push) => {
                     out.push(
@@ -106,10 +106,7 @@ pub mod join {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/rooms/{roomId}/messages/{seq}" => {
                     let variables = head
@@ -145,13 +142,13 @@ pub mod join {
         }
     }
 
-    impl ::std::convert::From<Messages> for Push {
+    impl From<Messages> for Push {
         fn from(push: Messages) -> Self {
             Self::Messages(push)
         }
     }
 
-    impl ::std::convert::From<Member> for Push {
+    impl From<Member> for Push {
         fn from(push: Member) -> Self {
             Self::Member(push)
         }
@@ -183,7 +180,7 @@ pub mod join {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -195,7 +192,7 @@ pub mod join {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -213,7 +210,7 @@ pub mod join {
         /// The push path's `{roomId}`.
         pub room_id: i64,
         /// The push path's `{member}`.
-        pub member: ::std::string::String,
+        pub member: String,
         /// The pushed response.
         pub response: MemberResponse,
     }
@@ -235,7 +232,7 @@ pub mod join {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -251,7 +248,7 @@ pub mod join {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -285,7 +282,7 @@ pub mod list_messages {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The room's messages.
-        Ok { body: ::std::vec::Vec<types::RoomsMessagesItem> },
+        Ok { body: Vec<types::RoomsMessagesItem> },
         /// 404: No such room.
         NotFound { body: types::JoinNotFoundBody },
     }
@@ -294,7 +291,7 @@ pub mod list_messages {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -310,7 +307,7 @@ pub mod list_messages {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

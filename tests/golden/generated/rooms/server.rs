@@ -5,7 +5,7 @@ use super::operations;
 /// The Rooms (1), as a server implements it.
 ///
 /// Push path variables typed every way, a resumable POST, and deep local references.
-pub trait Rooms: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Rooms: Send + Sync + 'static {
     /// `POST /rooms/{roomId}/join`
     ///
     /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
@@ -16,18 +16,14 @@ pub trait Rooms: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::join::Params,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::join::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::join::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::join::Response> + Send;
 
     /// `GET /rooms/{roomId}/messages`
     fn list_messages(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::list_messages::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::list_messages::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::list_messages::Response> + Send;
 }
 
 /// Routes every operation of [`Rooms`] to `api`.
@@ -75,7 +71,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::join::Params {
                 room_id: request.path_var("/rooms/{roomId}/join", "roomId")?,
                 as_: request.query_opt("as")?,
@@ -99,7 +95,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::list_messages::Params {
                 room_id: request.path_var("/rooms/{roomId}/messages", "roomId")?,
             })

@@ -2,7 +2,7 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct JoinNotFoundBody {
-    pub message: ::std::string::String,
+    pub message: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -14,8 +14,8 @@ pub struct JoinNotFoundBody {
 #[derive(Debug, Clone, PartialEq)]
 pub struct RoomsMessagesItem {
     pub seq: i64,
-    pub text: ::std::string::String,
-    pub reply_to: ::std::option::Option<::std::boxed::Box<RoomsMessagesItem>>,
+    pub text: String,
+    pub reply_to: Option<Box<RoomsMessagesItem>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

@@ -17,7 +17,7 @@ pub struct RoutesClient {
 impl RoutesClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -26,7 +26,7 @@ impl RoutesClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -103,16 +103,16 @@ impl RoutesClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
     }
 
     /// `GET /users/me`
-    pub async fn me(&self) -> ::std::result::Result<operations::me::Response, Error> {
+    pub async fn me(&self) -> Result<operations::me::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/users/me")
             .send()
@@ -123,7 +123,7 @@ impl RoutesClient {
     pub async fn get_user(
         &self,
         params: &operations::get_user::Params,
-    ) -> ::std::result::Result<operations::get_user::Response, Error> {
+    ) -> Result<operations::get_user::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/users/{id}")
             .path(&params.id)
@@ -135,7 +135,7 @@ impl RoutesClient {
     pub async fn delete_user(
         &self,
         params: &operations::delete_user::Params,
-    ) -> ::std::result::Result<operations::delete_user::Response, Error> {
+    ) -> Result<operations::delete_user::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::DELETE, "/users/{id}")
             .path(&params.id)
@@ -147,7 +147,7 @@ impl RoutesClient {
     pub async fn list_posts(
         &self,
         params: &operations::list_posts::Params,
-    ) -> ::std::result::Result<operations::list_posts::Response, Error> {
+    ) -> Result<operations::list_posts::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,
@@ -162,7 +162,7 @@ impl RoutesClient {
     pub async fn get_file_json(
         &self,
         params: &operations::get_file_json::Params,
-    ) -> ::std::result::Result<operations::get_file_json::Response, Error> {
+    ) -> Result<operations::get_file_json::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,
@@ -177,7 +177,7 @@ impl RoutesClient {
     pub async fn get_file(
         &self,
         params: &operations::get_file::Params,
-    ) -> ::std::result::Result<operations::get_file::Response, Error> {
+    ) -> Result<operations::get_file::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/files/{path}")
             .path(&params.path)
@@ -189,7 +189,7 @@ impl RoutesClient {
     pub async fn get_zone(
         &self,
         params: &operations::get_zone::Params,
-    ) -> ::std::result::Result<operations::get_zone::Response, Error> {
+    ) -> Result<operations::get_zone::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,
@@ -205,7 +205,7 @@ impl RoutesClient {
     pub async fn search(
         &self,
         params: &operations::search::Params,
-    ) -> ::std::result::Result<operations::search::Response, Error> {
+    ) -> Result<operations::search::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,

@@ -15,14 +15,14 @@ pub mod me {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -34,7 +34,7 @@ pub mod me {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -65,14 +65,14 @@ pub mod get_user {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -84,7 +84,7 @@ pub mod get_user {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -115,14 +115,14 @@ pub mod delete_user {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -134,7 +134,7 @@ pub mod delete_user {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -165,14 +165,14 @@ pub mod list_posts {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -184,7 +184,7 @@ pub mod list_posts {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -204,7 +204,7 @@ pub mod get_file_json {
     /// Parameters of `getFileJson`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub name: ::std::string::String,
+        pub name: String,
     }
 
     /// Responses of `getFileJson`.
@@ -215,14 +215,14 @@ pub mod get_file_json {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -234,7 +234,7 @@ pub mod get_file_json {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -254,7 +254,7 @@ pub mod get_file {
     /// Parameters of `getFile`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub path: ::std::string::String,
+        pub path: String,
     }
 
     /// Responses of `getFile`.
@@ -265,14 +265,14 @@ pub mod get_file {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -284,7 +284,7 @@ pub mod get_file {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -304,7 +304,7 @@ pub mod get_zone {
     /// Parameters of `getZone`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub region: ::std::string::String,
+        pub region: String,
     }
 
     /// Responses of `getZone`.
@@ -315,14 +315,14 @@ pub mod get_zone {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -334,7 +334,7 @@ pub mod get_zone {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -354,12 +354,12 @@ pub mod search {
     /// Parameters of `search`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub ids: ::std::vec::Vec<i64>,
-        pub color: ::std::string::String,
-        pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-        pub sizes: ::std::option::Option<::std::vec::Vec<i64>>,
-        pub filter: ::std::option::Option<types::SearchFilter>,
-        pub q: ::std::option::Option<::std::string::String>,
+        pub ids: Vec<i64>,
+        pub color: String,
+        pub tags: Option<Vec<String>>,
+        pub sizes: Option<Vec<i64>>,
+        pub filter: Option<types::SearchFilter>,
+        pub q: Option<String>,
     }
 
     /// Responses of `search`.
@@ -370,14 +370,14 @@ pub mod search {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Which operation answered, and what it read.
-        Ok { body: ::std::string::String },
+        Ok { body: String },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -389,7 +389,7 @@ pub mod search {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

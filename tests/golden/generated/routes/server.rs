@@ -8,77 +8,61 @@ use super::operations;
 /// variable inside a segment, a repeated variable, and a literal beside a variable; and
 /// parameters in every serialisation style. Every operation answers with its own name
 /// and the parameters it read.
-pub trait Routes: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Routes: Send + Sync + 'static {
     /// `GET /users/me`
     fn me(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-    ) -> impl ::std::future::Future<
-        Output = operations::me::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::me::Response> + Send;
 
     /// `GET /users/{id}`
     fn get_user(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_user::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_user::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_user::Response> + Send;
 
     /// `DELETE /users/{id}`
     fn delete_user(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::delete_user::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::delete_user::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::delete_user::Response> + Send;
 
     /// `GET /users/{userId}/posts`
     fn list_posts(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::list_posts::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::list_posts::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::list_posts::Response> + Send;
 
     /// `GET /files/{name}.json`
     fn get_file_json(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_file_json::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_file_json::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_file_json::Response> + Send;
 
     /// `GET /files/{path}`
     fn get_file(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_file::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_file::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_file::Response> + Send;
 
     /// `GET /regions/{region}/zones/{region}`
     fn get_zone(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_zone::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_zone::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_zone::Response> + Send;
 
     /// `GET /search/{ids}/{color}`
     fn search(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::search::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::search::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::search::Response> + Send;
 }
 
 /// Routes every operation of [`Routes`] to `api`.
@@ -156,7 +140,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_user::Params {
                 id: request.path_var("/users/{id}", "id")?,
             })
@@ -177,7 +161,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::delete_user::Params {
                 id: request.path_var("/users/{id}", "id")?,
             })
@@ -198,7 +182,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::list_posts::Params {
                 user_id: request.path_var("/users/{userId}/posts", "userId")?,
             })
@@ -219,7 +203,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_file_json::Params {
                 name: request.path_var("/files/{name}.json", "name")?,
             })
@@ -240,7 +224,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_file::Params {
                 path: request.path_var("/files/{path}", "path")?,
             })
@@ -261,7 +245,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_zone::Params {
                 region: request.path_var("/regions/{region}/zones/{region}", "region")?,
             })
@@ -282,7 +266,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::search::Params {
                 ids: request
                     .path_styled(

@@ -2,8 +2,8 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchFilter {
-    pub min: ::std::option::Option<i64>,
-    pub max: ::std::option::Option<i64>,
+    pub min: Option<i64>,
+    pub max: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

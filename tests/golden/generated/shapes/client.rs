@@ -15,7 +15,7 @@ pub struct ShapesClient {
 impl ShapesClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -24,7 +24,7 @@ impl ShapesClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -101,9 +101,9 @@ impl ShapesClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -119,7 +119,7 @@ impl ShapesClient {
         &self,
         body: &types::NewOrder,
         observer: &mut impl PlaceOrderObserver,
-    ) -> ::std::result::Result<operations::place_order::Response, Error> {
+    ) -> Result<operations::place_order::Response, Error> {
         let mut stream = self.place_order_stream(body).with_notices();
         loop {
             match stream.next_event().await? {

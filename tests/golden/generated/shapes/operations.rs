@@ -17,9 +17,7 @@ pub mod place_order {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        body: &types::NewOrder,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(body: &types::NewOrder) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         validate::Validate::validate(body, validate::Pointer::body(), check);
@@ -43,7 +41,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -59,7 +57,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -89,7 +87,7 @@ pub mod place_order {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Delivery(push) => {
                     out.push(
@@ -106,10 +104,7 @@ pub mod place_order {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/orders/{id}/delivery" => {
                     let variables = head.path_variables("/orders/{id}/delivery")?;
@@ -130,7 +125,7 @@ pub mod place_order {
         }
     }
 
-    impl ::std::convert::From<Delivery> for Push {
+    impl From<Delivery> for Push {
         fn from(push: Delivery) -> Self {
             Self::Delivery(push)
         }
@@ -142,7 +137,7 @@ pub mod place_order {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Delivery {
         /// The push path's `{id}`.
-        pub id: ::std::string::String,
+        pub id: String,
         /// The pushed response.
         pub response: DeliveryResponse,
     }
@@ -162,7 +157,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -174,7 +169,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

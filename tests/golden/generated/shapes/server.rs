@@ -6,7 +6,7 @@ use super::{operations, types};
 ///
 /// Every schema shape real APIs use, each with an example that the generated types must
 /// read and write back unchanged. A pet-shop of sorts that pushes its deliveries.
-pub trait Shapes: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait Shapes: Send + Sync + 'static {
     /// Places an order and pushes its delivery's progress.
     ///
     /// `POST /orders`
@@ -19,9 +19,7 @@ pub trait Shapes: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         body: types::NewOrder,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::place_order::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::place_order::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::place_order::Response> + Send;
 }
 
 /// Routes every operation of [`Shapes`] to `api`.
@@ -72,9 +70,7 @@ mod handlers {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::place_order::check_request(
-            &body,
-        ) {
+        if let Err(violations) = operations::place_order::check_request(&body) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();

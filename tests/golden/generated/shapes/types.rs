@@ -4,7 +4,7 @@ use ::pushgen_runtime::codegen::validate;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Card {
-    pub last4: ::std::string::String,
+    pub last4: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -30,14 +30,14 @@ pub struct Card {
 #[serde(untagged)]
 pub enum IdOrName {
     Integer(i64),
-    String(::std::string::String),
+    String(String),
     Problem(Problem),
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Invoice {
     /// Default: `14`.
-    pub due_in_days: ::std::option::Option<i64>,
+    pub due_in_days: Option<i64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -48,9 +48,9 @@ pub struct Invoice {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LineItem {
-    pub sku: ::std::string::String,
+    pub sku: String,
     pub quantity: i32,
-    pub unit_price: ::std::option::Option<f32>,
+    pub unit_price: Option<f32>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -75,16 +75,14 @@ impl validate::Validate for LineItem {
 /// What a client asks for.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOrder {
-    pub items: ::std::vec::Vec<LineItem>,
+    pub items: Vec<LineItem>,
     /// Free text for the courier; `null` clears an earlier note.
-    pub note: ::std::option::Option<::std::option::Option<::std::string::String>>,
-    pub priority: ::std::option::Option<Priority>,
-    pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
-    pub labels: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
-    pub payment: ::std::option::Option<Payment>,
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub note: Option<Option<String>>,
+    pub priority: Option<Priority>,
+    pub deliver_on: Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
+    pub labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub payment: Option<Payment>,
+    pub tags: Option<Vec<String>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -112,7 +110,7 @@ impl validate::Validate for NewOrder {
         }
         validate::Validate::validate(&self.priority, at.field("priority"), check);
         validate::Validate::validate(&self.payment, at.field("payment"), check);
-        if let ::std::option::Option::Some(value) = &self.tags {
+        if let Some(value) = &self.tags {
             check.unique_items(at.field("tags"), value);
         }
     }
@@ -121,35 +119,33 @@ impl validate::Validate for NewOrder {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     /// Read-only: servers send it; requests leave it out.
-    pub id: ::std::option::Option<::pushgen_runtime::codegen::uuid::Uuid>,
+    pub id: Option<::pushgen_runtime::codegen::uuid::Uuid>,
     /// Read-only: servers send it; requests leave it out.
-    pub placed_at: ::std::option::Option<
+    pub placed_at: Option<
         ::pushgen_runtime::codegen::chrono::DateTime<
             ::pushgen_runtime::codegen::chrono::Utc,
         >,
     >,
-    pub deliver_on: ::std::option::Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
+    pub deliver_on: Option<::pushgen_runtime::codegen::chrono::NaiveDate>,
     pub status: Status,
-    pub priority: ::std::option::Option<Priority>,
-    pub items: ::std::vec::Vec<LineItem>,
+    pub priority: Option<Priority>,
+    pub items: Vec<LineItem>,
     /// The shop's signature over the order, base64.
-    pub signature: ::std::option::Option<::pushgen_runtime::codegen::formats::Base64>,
+    pub signature: Option<::pushgen_runtime::codegen::formats::Base64>,
     pub total: f64,
-    pub note: ::std::option::Option<::std::string::String>,
-    pub labels: ::std::option::Option<
-        ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-    >,
-    pub payment: ::std::option::Option<Payment>,
+    pub note: Option<String>,
+    pub labels: Option<::std::collections::BTreeMap<String, String>>,
+    pub payment: Option<Payment>,
     /// Only the client sends it.
     ///
     /// Write-only: clients send it; responses leave it out.
-    pub secret: ::std::option::Option<::std::string::String>,
+    pub secret: Option<String>,
     /// How often delivery is tried.
     ///
     /// Default: `3`.
-    pub retries: ::std::option::Option<i32>,
+    pub retries: Option<i32>,
     /// Anything the client attached.
-    pub metadata: ::std::option::Option<::serde_json::Value>,
+    pub metadata: Option<::serde_json::Value>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -192,20 +188,20 @@ pub enum Payment {
 impl<'de> ::serde::Deserialize<'de> for Payment {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let (tag, value) = ::pushgen_runtime::codegen::tagged::read(
             deserializer,
             "kind",
         )?;
         match tag.as_deref() {
-            ::std::option::Option::Some("card") => {
+            Some("card") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "kind").map(Self::Card)
             }
-            ::std::option::Option::Some("invoice") => {
+            Some("invoice") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "kind")
                     .map(Self::Invoice)
             }
-            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+            _ => Ok(Self::Unknown(value)),
         }
     }
 }
@@ -230,7 +226,7 @@ pub struct Position {
     pub at: ::pushgen_runtime::codegen::chrono::DateTime<
         ::pushgen_runtime::codegen::chrono::Utc,
     >,
-    pub accuracy: ::std::option::Option<f64>,
+    pub accuracy: Option<f64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -253,8 +249,8 @@ pub struct Position {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    pub title: ::std::string::String,
-    pub detail: ::std::option::Option<::std::string::String>,
+    pub title: String,
+    pub detail: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

@@ -10,7 +10,7 @@ pub mod watch_inbox {
     /// Parameters of `watchInbox`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub user: ::std::string::String,
+        pub user: String,
     }
 
     /// Responses of `watchInbox`.
@@ -28,7 +28,7 @@ pub mod watch_inbox {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -40,7 +40,7 @@ pub mod watch_inbox {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -65,7 +65,7 @@ pub mod watch_inbox {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Notifications(push) => {
                     out.push(
@@ -82,10 +82,7 @@ pub mod watch_inbox {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/inbox/{user}/notifications/{id}" => {
                     let variables = head
@@ -108,7 +105,7 @@ pub mod watch_inbox {
         }
     }
 
-    impl ::std::convert::From<Notifications> for Push {
+    impl From<Notifications> for Push {
         fn from(push: Notifications) -> Self {
             Self::Notifications(push)
         }
@@ -118,9 +115,9 @@ pub mod watch_inbox {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Notifications {
         /// The push path's `{user}`.
-        pub user: ::std::string::String,
+        pub user: String,
         /// The push path's `{id}`.
-        pub id: ::std::string::String,
+        pub id: String,
         /// The pushed response.
         pub response: NotificationsResponse,
     }
@@ -140,7 +137,7 @@ pub mod watch_inbox {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -152,7 +149,7 @@ pub mod watch_inbox {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

@@ -5,7 +5,7 @@ use super::operations;
 /// The Split notifications (1), as a server implements it.
 ///
 /// A spec over several files; `$ref`s reach into other documents and bare schema files.
-pub trait SplitNotifications: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait SplitNotifications: Send + Sync + 'static {
     /// `GET /inbox/{user}`
     ///
     /// Pushes sent to `push` reach a client that asked for a stream (SSE, NDJSON
@@ -16,9 +16,7 @@ pub trait SplitNotifications: ::std::marker::Send + ::std::marker::Sync + 'stati
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::watch_inbox::Params,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::watch_inbox::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::watch_inbox::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::watch_inbox::Response> + Send;
 }
 
 /// Routes every operation of [`SplitNotifications`] to `api`.
@@ -64,7 +62,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::watch_inbox::Params {
                 user: request.path_var("/inbox/{user}", "user")?,
             })

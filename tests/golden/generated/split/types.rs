@@ -4,9 +4,9 @@
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
     pub id: i64,
-    pub text: ::std::string::String,
-    pub sender: ::std::option::Option<Person>,
-    pub replies: ::std::option::Option<::std::vec::Vec<Notification>>,
+    pub text: String,
+    pub sender: Option<Person>,
+    pub replies: Option<Vec<Notification>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -20,8 +20,8 @@ pub struct Notification {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Person {
-    pub name: ::std::string::String,
-    pub email: ::std::option::Option<::std::string::String>,
+    pub name: String,
+    pub email: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

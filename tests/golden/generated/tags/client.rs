@@ -13,7 +13,7 @@ pub struct TaggedPetsClient {
 impl TaggedPetsClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -22,7 +22,7 @@ impl TaggedPetsClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -99,9 +99,9 @@ impl TaggedPetsClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -109,10 +109,7 @@ impl TaggedPetsClient {
 
     /// The credential of the `apiKey` scheme, sent to each operation that accepts it: an API
     /// key in the header `X-Api-Key`.
-    pub fn with_api_key(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_api_key(mut self, key: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::API_KEY,
@@ -125,7 +122,7 @@ impl TaggedPetsClient {
     pub async fn list_pets(
         &self,
         params: &operations::list_pets::Params,
-    ) -> ::std::result::Result<operations::list_pets::Response, Error> {
+    ) -> Result<operations::list_pets::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/pets")
             .checked(|| operations::list_pets::check_request(params))
@@ -138,7 +135,7 @@ impl TaggedPetsClient {
     pub async fn create_pet(
         &self,
         body: &types::NewPet,
-    ) -> ::std::result::Result<operations::create_pet::Response, Error> {
+    ) -> Result<operations::create_pet::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::POST, "/pets")
             .secured(operations::create_pet::SECURITY)
@@ -152,7 +149,7 @@ impl TaggedPetsClient {
     pub async fn get_pet(
         &self,
         params: &operations::get_pet::Params,
-    ) -> ::std::result::Result<operations::get_pet::Response, Error> {
+    ) -> Result<operations::get_pet::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/pets/{petId}")
             .path(&params.pet_id)
@@ -164,7 +161,7 @@ impl TaggedPetsClient {
     pub async fn export_pet(
         &self,
         params: &operations::export_pet::Params,
-    ) -> ::std::result::Result<operations::export_pet::Response, Error> {
+    ) -> Result<operations::export_pet::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,
@@ -179,7 +176,7 @@ impl TaggedPetsClient {
     pub async fn get_order(
         &self,
         params: &operations::get_order::Params,
-    ) -> ::std::result::Result<operations::get_order::Response, Error> {
+    ) -> Result<operations::get_order::Response, Error> {
         self.inner
             .request(
                 ::pushgen_runtime::codegen::client::Method::GET,
@@ -213,7 +210,7 @@ impl TaggedPetsClient {
     pub async fn watch_orders_observe(
         &self,
         observer: &mut impl WatchOrdersObserver,
-    ) -> ::std::result::Result<(), Error> {
+    ) -> Result<(), Error> {
         let mut stream = self.watch_orders();
         while let Some(event) = stream.next_event().await {
             match event? {
@@ -232,9 +229,9 @@ impl TaggedPetsClient {
     /// which is also returned. [`Self::place_order_stream`] gives the same as a `Stream`.
     pub async fn place_order(
         &self,
-        body: ::std::option::Option<&types::NewOrder>,
+        body: Option<&types::NewOrder>,
         observer: &mut impl PlaceOrderObserver,
-    ) -> ::std::result::Result<operations::place_order::Response, Error> {
+    ) -> Result<operations::place_order::Response, Error> {
         let mut stream = self.place_order_stream(body).with_notices();
         loop {
             match stream.next_event().await? {
@@ -256,7 +253,7 @@ impl TaggedPetsClient {
     /// in the one `.binding(..)` on the returned stream picks.
     pub fn place_order_stream(
         &self,
-        body: ::std::option::Option<&types::NewOrder>,
+        body: Option<&types::NewOrder>,
     ) -> ::pushgen_runtime::codegen::client::PushStream<
         operations::place_order::Push,
         operations::place_order::Response,
@@ -269,9 +266,7 @@ impl TaggedPetsClient {
     }
 
     /// `GET /health`
-    pub async fn health(
-        &self,
-    ) -> ::std::result::Result<operations::health::Response, Error> {
+    pub async fn health(&self) -> Result<operations::health::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/health")
             .send()

@@ -27,7 +27,7 @@ pub mod list_pets {
     /// Parameters of `listPets`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub kind: ::std::option::Option<types::PetKind>,
+        pub kind: Option<types::PetKind>,
     }
 
     /// Checks a request of `listPets` against the rules its schemas declare beyond types
@@ -39,9 +39,7 @@ pub mod list_pets {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        params: &Params,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(params: &Params) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "kind");
@@ -57,14 +55,14 @@ pub mod list_pets {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The pets.
-        Ok { body: ::std::vec::Vec<types::Pet> },
+        Ok { body: Vec<types::Pet> },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -76,7 +74,7 @@ pub mod list_pets {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -114,9 +112,7 @@ pub mod create_pet {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        body: &types::NewPet,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(body: &types::NewPet) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         validate::Validate::validate(body, validate::Pointer::body(), check);
@@ -140,7 +136,7 @@ pub mod create_pet {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -156,7 +152,7 @@ pub mod create_pet {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -181,7 +177,7 @@ pub mod get_pet {
     /// Parameters of `getPet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub pet_id: ::std::string::String,
+        pub pet_id: String,
     }
 
     /// Responses of `getPet`.
@@ -199,7 +195,7 @@ pub mod get_pet {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -211,7 +207,7 @@ pub mod get_pet {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -231,7 +227,7 @@ pub mod export_pet {
     /// Parameters of `exportPet`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub pet_id: ::std::string::String,
+        pub pet_id: String,
     }
 
     /// Responses of `exportPet`.
@@ -249,7 +245,7 @@ pub mod export_pet {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -261,7 +257,7 @@ pub mod export_pet {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -301,7 +297,7 @@ pub mod get_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -317,7 +313,7 @@ pub mod get_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -354,7 +350,7 @@ pub mod watch_orders {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok => {
                     out.status(200);
@@ -366,7 +362,7 @@ pub mod watch_orders {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     wire::no_body(body)?;
@@ -392,32 +388,20 @@ pub mod watch_orders {
         type Response = Response;
         const MEDIA: ::pushgen_runtime::codegen::binding::Media = ::pushgen_runtime::codegen::binding::Media::EventStream;
         const EVENTS: &'static [&'static str] = &[];
-        const TERMINATOR: ::std::option::Option<
-            ::pushgen_runtime::codegen::item::Terminator,
-        > = ::std::option::Option::None;
+        const TERMINATOR: Option<::pushgen_runtime::codegen::item::Terminator> = None;
         const HAS_FAILURE: bool = false;
 
         fn encode(
             item: &Item,
-            data: &mut ::std::string::String,
-        ) -> ::std::result::Result<
-            ::std::option::Option<&'static str>,
-            wire::EncodeError,
-        > {
+            data: &mut String,
+        ) -> Result<Option<&'static str>, wire::EncodeError> {
             ::pushgen_runtime::codegen::item::json(item, data)?;
-            Ok(::std::option::Option::None)
+            Ok(None)
         }
 
-        fn decode(
-            event: &str,
-            data: &str,
-        ) -> ::std::result::Result<::std::option::Option<Item>, wire::DecodeError> {
+        fn decode(event: &str, data: &str) -> Result<Option<Item>, wire::DecodeError> {
             let _ = event;
-            Ok(
-                ::std::option::Option::Some(
-                    ::pushgen_runtime::codegen::item::from_json(event, data)?,
-                ),
-            )
+            Ok(Some(::pushgen_runtime::codegen::item::from_json(event, data)?))
         }
     }
 }
@@ -436,11 +420,11 @@ pub mod place_order {
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
     pub fn check_request(
-        body: ::std::option::Option<&types::NewOrder>,
-    ) -> ::std::result::Result<(), validate::Violations> {
+        body: Option<&types::NewOrder>,
+    ) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
-        if let ::std::option::Option::Some(value) = body {
+        if let Some(value) = body {
             validate::Validate::validate(value, validate::Pointer::body(), check);
         }
         found.finish()
@@ -461,7 +445,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -473,7 +457,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -498,7 +482,7 @@ pub mod place_order {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Status(push) => {
                     out.push(
@@ -515,10 +499,7 @@ pub mod place_order {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/orders/{orderId}/status" => {
                     let variables = head.path_variables("/orders/{orderId}/status")?;
@@ -539,7 +520,7 @@ pub mod place_order {
         }
     }
 
-    impl ::std::convert::From<Status> for Push {
+    impl From<Status> for Push {
         fn from(push: Status) -> Self {
             Self::Status(push)
         }
@@ -569,7 +550,7 @@ pub mod place_order {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -581,7 +562,7 @@ pub mod place_order {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -613,7 +594,7 @@ pub mod health {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -625,7 +606,7 @@ pub mod health {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

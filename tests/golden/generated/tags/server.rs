@@ -4,10 +4,10 @@ use super::{operations, types};
 
 /// The Tagged Pets (1.0.0), as a server implements it.
 ///
-pub trait TaggedPets: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait TaggedPets: Send + Sync + 'static {
     /// Who an accepted credential identifies: what [`Self::authenticate`] returns,
     /// and what every secured operation's method receives as `identity`.
-    type Identity: ::std::marker::Send + ::std::marker::Sync + 'static;
+    type Identity: Send + Sync + 'static;
 
     /// Decides whether the credentials a request presents for one of an
     /// operation's security requirements identify a caller who may call it; runs
@@ -26,20 +26,15 @@ pub trait TaggedPets: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         attempt: ::pushgen_runtime::codegen::server::Attempt,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            Self::Identity,
-            ::pushgen_runtime::codegen::server::Refusal,
-        >,
-    > + ::std::marker::Send;
+        Output = Result<Self::Identity, ::pushgen_runtime::codegen::server::Refusal>,
+    > + Send;
 
     /// `GET /pets`
     fn list_pets(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::list_pets::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::list_pets::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::list_pets::Response> + Send;
 
     /// `POST /pets`
     fn create_pet(
@@ -47,36 +42,28 @@ pub trait TaggedPets: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         identity: Self::Identity,
         body: types::NewPet,
-    ) -> impl ::std::future::Future<
-        Output = operations::create_pet::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::create_pet::Response> + Send;
 
     /// `GET /pets/{petId}`
     fn get_pet(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_pet::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_pet::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_pet::Response> + Send;
 
     /// `GET /pets/{petId}.json`
     fn export_pet(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::export_pet::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::export_pet::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::export_pet::Response> + Send;
 
     /// `GET /orders/{orderId}`
     fn get_order(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::get_order::Params,
-    ) -> impl ::std::future::Future<
-        Output = operations::get_order::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::get_order::Response> + Send;
 
     /// `GET /orders/events`
     ///
@@ -87,9 +74,7 @@ pub trait TaggedPets: ::std::marker::Send + ::std::marker::Sync + 'static {
         items: ::pushgen_runtime::codegen::server::ItemSink<
             operations::watch_orders::Items,
         >,
-    ) -> impl ::std::future::Future<
-        Output = operations::watch_orders::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::watch_orders::Response> + Send;
 
     /// Without a body, places an order of nothing.
     ///
@@ -101,19 +86,15 @@ pub trait TaggedPets: ::std::marker::Send + ::std::marker::Sync + 'static {
     fn place_order(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-        body: ::std::option::Option<types::NewOrder>,
+        body: Option<types::NewOrder>,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::place_order::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::place_order::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::place_order::Response> + Send;
 
     /// `GET /health`
     fn health(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-    ) -> impl ::std::future::Future<
-        Output = operations::health::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::health::Response> + Send;
 }
 
 /// Routes every operation of [`TaggedPets`] to `api`.
@@ -180,7 +161,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::list_pets::Params {
                 kind: request.query_opt("kind")?,
             })
@@ -189,9 +170,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::list_pets::check_request(
-            &params,
-        ) {
+        if let Err(violations) = operations::list_pets::check_request(&params) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
@@ -225,9 +204,7 @@ mod handlers {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::create_pet::check_request(
-            &body,
-        ) {
+        if let Err(violations) = operations::create_pet::check_request(&body) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();
@@ -242,7 +219,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_pet::Params {
                 pet_id: request.path_var("/pets/{petId}", "petId")?,
             })
@@ -263,7 +240,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::export_pet::Params {
                 pet_id: request.path_var("/pets/{petId}.json", "petId")?,
             })
@@ -284,7 +261,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::get_order::Params {
                 order_id: request.path_var("/orders/{orderId}", "orderId")?,
             })
@@ -326,9 +303,7 @@ mod handlers {
             Ok(body) => body,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::place_order::check_request(
-            body.as_ref(),
-        ) {
+        if let Err(violations) = operations::place_order::check_request(body.as_ref()) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();

@@ -5,8 +5,8 @@ use ::pushgen_runtime::codegen::validate;
 #[derive(Debug, Clone, PartialEq)]
 pub struct AuditRecord {
     pub pet: Pet,
-    pub by: ::std::string::String,
-    pub outcome: ::std::option::Option<AuditRecordOutcome>,
+    pub by: String,
+    pub outcome: Option<AuditRecordOutcome>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -26,7 +26,7 @@ pub struct AuditRecord {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Error {
-    pub message: ::std::string::String,
+    pub message: String,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -38,9 +38,9 @@ pub struct Error {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Health {
     pub ok: bool,
-    pub last_error: ::std::option::Option<Error>,
+    pub last_error: Option<Error>,
     /// How the last self-check went.
-    pub last_check: ::std::option::Option<HealthLastCheck>,
+    pub last_check: Option<HealthLastCheck>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -58,7 +58,7 @@ pub type HealthLastCheck = AuditRecordOutcome;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewOrder {
-    pub pets: ::std::vec::Vec<::std::string::String>,
+    pub pets: Vec<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -80,8 +80,8 @@ impl validate::Validate for NewOrder {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewPet {
-    pub name: ::std::string::String,
-    pub kind: ::std::option::Option<PetKind>,
+    pub name: String,
+    pub kind: Option<PetKind>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -107,7 +107,7 @@ impl validate::Validate for NewPet {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Order {
     pub id: i64,
-    pub pets: ::std::vec::Vec<Pet>,
+    pub pets: Vec<Pet>,
     pub status: OrderStatus,
 }
 
@@ -139,21 +139,21 @@ pub enum OrderEvent {
 impl<'de> ::serde::Deserialize<'de> for OrderEvent {
     fn deserialize<D: ::serde::Deserializer<'de>>(
         deserializer: D,
-    ) -> ::std::result::Result<Self, D::Error> {
+    ) -> Result<Self, D::Error> {
         let (tag, value) = ::pushgen_runtime::codegen::tagged::read(
             deserializer,
             "type",
         )?;
         match tag.as_deref() {
-            ::std::option::Option::Some("placed") => {
+            Some("placed") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "type")
                     .map(Self::OrderPlaced)
             }
-            ::std::option::Option::Some("shipped") => {
+            Some("shipped") => {
                 ::pushgen_runtime::codegen::tagged::member(value, "type")
                     .map(Self::OrderShipped)
             }
-            _ => ::std::result::Result::Ok(Self::Unknown(value)),
+            _ => Ok(Self::Unknown(value)),
         }
     }
 }
@@ -191,7 +191,7 @@ pub struct OrderShipped {
 /// No operation uses it; it holds a toy, which is then never gated.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Orphan {
-    pub toy: ::std::option::Option<Toy>,
+    pub toy: Option<Toy>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -202,10 +202,10 @@ pub struct Orphan {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Pet {
-    pub id: ::std::string::String,
-    pub name: ::std::string::String,
-    pub kind: ::std::option::Option<PetKind>,
-    pub toy: ::std::option::Option<Toy>,
+    pub id: String,
+    pub name: String,
+    pub kind: Option<PetKind>,
+    pub toy: Option<Toy>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -226,7 +226,7 @@ pub struct Pet {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Toy {
-    pub name: ::std::option::Option<::std::string::String>,
+    pub name: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

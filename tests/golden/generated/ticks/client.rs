@@ -13,7 +13,7 @@ pub struct MarketTicksClient {
 impl MarketTicksClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -22,7 +22,7 @@ impl MarketTicksClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -99,9 +99,9 @@ impl MarketTicksClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -110,7 +110,7 @@ impl MarketTicksClient {
     /// `GET /markets`
     pub async fn list_markets(
         &self,
-    ) -> ::std::result::Result<operations::list_markets::Response, Error> {
+    ) -> Result<operations::list_markets::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/markets")
             .send()
@@ -129,7 +129,7 @@ impl MarketTicksClient {
         &self,
         params: &operations::watch_ticks::Params,
         observer: &mut impl WatchTicksObserver,
-    ) -> ::std::result::Result<operations::watch_ticks::Response, Error> {
+    ) -> Result<operations::watch_ticks::Response, Error> {
         let mut stream = self.watch_ticks_stream(params).with_notices();
         loop {
             match stream.next_event().await? {

@@ -16,14 +16,14 @@ pub mod list_markets {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: Every market.
-        Ok { body: ::std::vec::Vec<types::Market> },
+        Ok { body: Vec<types::Market> },
     }
 
     impl wire::ResponseParts for Response {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -35,7 +35,7 @@ pub mod list_markets {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -55,12 +55,12 @@ pub mod watch_ticks {
     /// Parameters of `watchTicks`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub symbol: ::std::string::String,
+        pub symbol: String,
         /// Stop after this many ticks.
-        pub limit: ::std::option::Option<i32>,
-        pub venues: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+        pub limit: Option<i32>,
+        pub venues: Option<Vec<String>>,
         /// Only the ticks on this side (a request whose only rule is an enum's).
-        pub side: ::std::option::Option<types::Side>,
+        pub side: Option<types::Side>,
     }
 
     /// Checks a request of `watchTicks` against the rules its schemas declare beyond types
@@ -72,9 +72,7 @@ pub mod watch_ticks {
         clippy::collapsible_match,
         reason = "one `if let` per `Option` an alias adds, as the types nest them"
     )]
-    pub fn check_request(
-        params: &Params,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    pub fn check_request(params: &Params) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("query", "side");
@@ -99,7 +97,7 @@ pub mod watch_ticks {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -115,7 +113,7 @@ pub mod watch_ticks {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -146,7 +144,7 @@ pub mod watch_ticks {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Tick(push) => {
                     out.push(
@@ -171,10 +169,7 @@ pub mod watch_ticks {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "tick" => {
                     let variables = head
@@ -208,13 +203,13 @@ pub mod watch_ticks {
         }
     }
 
-    impl ::std::convert::From<Tick> for Push {
+    impl From<Tick> for Push {
         fn from(push: Tick) -> Self {
             Self::Tick(push)
         }
     }
 
-    impl ::std::convert::From<Halted> for Push {
+    impl From<Halted> for Push {
         fn from(push: Halted) -> Self {
             Self::Halted(push)
         }
@@ -224,9 +219,9 @@ pub mod watch_ticks {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Tick {
         /// The push path's `{symbol}`.
-        pub symbol: ::std::string::String,
+        pub symbol: String,
         /// The push path's `{seq}`.
-        pub seq: ::std::string::String,
+        pub seq: String,
         /// The pushed response.
         pub response: TickResponse,
     }
@@ -246,7 +241,7 @@ pub mod watch_ticks {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -258,7 +253,7 @@ pub mod watch_ticks {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -274,7 +269,7 @@ pub mod watch_ticks {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Halted {
         /// The push path's `{symbol}`.
-        pub symbol: ::std::string::String,
+        pub symbol: String,
         /// The pushed response.
         pub response: HaltedResponse,
     }
@@ -294,7 +289,7 @@ pub mod watch_ticks {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::ServiceUnavailable { headers } => {
                     out.status(503);
@@ -307,7 +302,7 @@ pub mod watch_ticks {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 503 => {
                     wire::no_body(body)?;
@@ -325,6 +320,6 @@ pub mod watch_ticks {
     /// Headers of [`HaltedResponse::ServiceUnavailable`].
     #[derive(Debug, Clone, PartialEq)]
     pub struct HaltedServiceUnavailableHeaders {
-        pub reason: ::std::option::Option<::std::string::String>,
+        pub reason: Option<String>,
     }
 }

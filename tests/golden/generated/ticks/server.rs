@@ -4,14 +4,12 @@ use super::operations;
 
 /// The Market Ticks (0.3.0), as a server implements it.
 ///
-pub trait MarketTicks: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait MarketTicks: Send + Sync + 'static {
     /// `GET /markets`
     fn list_markets(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-    ) -> impl ::std::future::Future<
-        Output = operations::list_markets::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::list_markets::Response> + Send;
 
     /// Watches a market. Each trade is pushed as it happens; when the market closes the final
     /// response summarises the session. Safe to repeat, so a client that loses the connection
@@ -27,9 +25,7 @@ pub trait MarketTicks: ::std::marker::Send + ::std::marker::Sync + 'static {
         context: ::pushgen_runtime::codegen::server::RequestContext,
         params: operations::watch_ticks::Params,
         push: ::pushgen_runtime::codegen::server::PushSink<operations::watch_ticks::Push>,
-    ) -> impl ::std::future::Future<
-        Output = operations::watch_ticks::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::watch_ticks::Response> + Send;
 }
 
 /// Routes every operation of [`MarketTicks`] to `api`.
@@ -89,7 +85,7 @@ mod handlers {
         State(shared): State<Shared<A>>,
         request: Incoming,
     ) -> Response {
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok(operations::watch_ticks::Params {
                 symbol: request.path_var("/markets/{symbol}/ticks", "symbol")?,
                 limit: request.query_opt("limit")?,
@@ -101,9 +97,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::watch_ticks::check_request(
-            &params,
-        ) {
+        if let Err(violations) = operations::watch_ticks::check_request(&params) {
             return server::Rejection::invalid(violations).into_response();
         }
         let context = request.context();

@@ -2,9 +2,9 @@
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Market {
-    pub symbol: ::std::string::String,
+    pub symbol: String,
     pub currency: MarketCurrency,
-    pub tags: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub tags: Option<Vec<String>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -33,8 +33,8 @@ pub struct Market {
 #[derive(Debug, Clone, PartialEq)]
 pub struct Summary {
     pub ticks: i64,
-    pub high: ::std::option::Option<f64>,
-    pub low: ::std::option::Option<f64>,
+    pub high: Option<f64>,
+    pub low: Option<f64>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -51,9 +51,9 @@ pub struct Tick {
     pub size: i64,
     pub side: Side,
     /// Trade conditions, as the venue reports them.
-    pub conditions: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub conditions: Option<Vec<String>>,
     /// Anything else the venue sends.
-    pub meta: ::std::option::Option<::serde_json::Value>,
+    pub meta: Option<::serde_json::Value>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {

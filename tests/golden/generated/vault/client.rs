@@ -17,7 +17,7 @@ pub struct VaultApiClient {
 impl VaultApiClient {
     /// A client of the API at `base_url` (e.g. `http://127.0.0.1:8080`), with a
     /// default `reqwest::Client`.
-    pub fn new(base_url: impl ::std::convert::Into<::std::string::String>) -> Self {
+    pub fn new(base_url: impl Into<String>) -> Self {
         Self {
             inner: ::pushgen_runtime::codegen::client::Inner::new(base_url.into()),
         }
@@ -26,7 +26,7 @@ impl VaultApiClient {
     /// A client that sends its requests through `http`. Give it no total
     /// `timeout`: a push operation's response lasts as long as its pushes.
     pub fn with_http_client(
-        base_url: impl ::std::convert::Into<::std::string::String>,
+        base_url: impl Into<String>,
         http: ::pushgen_runtime::codegen::reqwest::Client,
     ) -> Self {
         Self {
@@ -103,9 +103,9 @@ impl VaultApiClient {
     /// and default headers are added (to sign it, say).
     pub fn with_request_hook(
         mut self,
-        hook: impl ::std::ops::Fn(
+        hook: impl Fn(
             &mut ::pushgen_runtime::codegen::reqwest::Request,
-        ) + ::std::marker::Send + ::std::marker::Sync + 'static,
+        ) + Send + Sync + 'static,
     ) -> Self {
         self.inner.credentials_mut().set_hook(::std::sync::Arc::new(hook));
         self
@@ -113,10 +113,7 @@ impl VaultApiClient {
 
     /// The credential of the `bearerAuth` scheme, sent to each operation that accepts it: a
     /// bearer token (JWT), as `Authorization: Bearer …`.
-    pub fn with_bearer_auth(
-        mut self,
-        token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_bearer_auth(mut self, token: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::BEARER_AUTH,
@@ -129,8 +126,8 @@ impl VaultApiClient {
     /// name and password, as `Authorization: Basic …`.
     pub fn with_basic_auth(
         mut self,
-        user: impl ::std::convert::Into<::std::string::String>,
-        password: impl ::std::convert::Into<::std::string::String>,
+        user: impl Into<String>,
+        password: impl Into<String>,
     ) -> Self {
         self.inner
             .set_credential(
@@ -145,10 +142,7 @@ impl VaultApiClient {
 
     /// The credential of the `headerKey` scheme, sent to each operation that accepts it: an API
     /// key in the header `X-Api-Key`.
-    pub fn with_header_key(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_header_key(mut self, key: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::HEADER_KEY,
@@ -159,10 +153,7 @@ impl VaultApiClient {
 
     /// The credential of the `queryKey` scheme, sent to each operation that accepts it: an API
     /// key in the query parameter `api_key`.
-    pub fn with_query_key(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_query_key(mut self, key: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::QUERY_KEY,
@@ -173,10 +164,7 @@ impl VaultApiClient {
 
     /// The credential of the `sessionCookie` scheme, sent to each operation that accepts it: an
     /// API key in the cookie `session`.
-    pub fn with_session_cookie(
-        mut self,
-        key: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_session_cookie(mut self, key: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::SESSION_COOKIE,
@@ -187,10 +175,7 @@ impl VaultApiClient {
 
     /// The credential of the `oauth` scheme, sent to each operation that accepts it: an OAuth
     /// 2.0 access token, as `Authorization: Bearer …`.
-    pub fn with_oauth(
-        mut self,
-        token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_oauth(mut self, token: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::OAUTH,
@@ -201,10 +186,7 @@ impl VaultApiClient {
 
     /// The credential of the `openId` scheme, sent to each operation that accepts it: an OpenID
     /// Connect token, as `Authorization: Bearer …`.
-    pub fn with_open_id(
-        mut self,
-        token: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_open_id(mut self, token: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::OPEN_ID,
@@ -215,10 +197,7 @@ impl VaultApiClient {
 
     /// The credential of the `signature` scheme, sent to each operation that accepts it:
     /// `Authorization: Signature …`.
-    pub fn with_signature(
-        mut self,
-        value: impl ::std::convert::Into<::std::string::String>,
-    ) -> Self {
+    pub fn with_signature(mut self, value: impl Into<String>) -> Self {
         self.inner
             .set_credential(
                 &operations::schemes::SIGNATURE,
@@ -230,9 +209,7 @@ impl VaultApiClient {
     /// Open to anyone.
     ///
     /// `GET /health`
-    pub async fn health(
-        &self,
-    ) -> ::std::result::Result<operations::health::Response, Error> {
+    pub async fn health(&self) -> Result<operations::health::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/health")
             .send()
@@ -242,9 +219,7 @@ impl VaultApiClient {
     /// The caller, by the document's default security.
     ///
     /// `GET /me`
-    pub async fn who_am_i(
-        &self,
-    ) -> ::std::result::Result<operations::who_am_i::Response, Error> {
+    pub async fn who_am_i(&self) -> Result<operations::who_am_i::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/me")
             .secured(operations::who_am_i::SECURITY)
@@ -265,7 +240,7 @@ impl VaultApiClient {
         params: &operations::store_secret::Params,
         body: &types::Secret,
         observer: &mut impl StoreSecretObserver,
-    ) -> ::std::result::Result<operations::store_secret::Response, Error> {
+    ) -> Result<operations::store_secret::Response, Error> {
         let mut stream = self.store_secret_stream(params, body).with_notices();
         loop {
             match stream.next_event().await? {
@@ -305,9 +280,7 @@ impl VaultApiClient {
     /// Both a user's password and the query key, at once.
     ///
     /// `GET /audit`
-    pub async fn read_audit(
-        &self,
-    ) -> ::std::result::Result<operations::read_audit::Response, Error> {
+    pub async fn read_audit(&self) -> Result<operations::read_audit::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/audit")
             .secured(operations::read_audit::SECURITY)
@@ -318,9 +291,7 @@ impl VaultApiClient {
     /// Anyone, and a session cookie makes it personal.
     ///
     /// `GET /news`
-    pub async fn read_news(
-        &self,
-    ) -> ::std::result::Result<operations::read_news::Response, Error> {
+    pub async fn read_news(&self) -> Result<operations::read_news::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/news")
             .secured(operations::read_news::SECURITY)
@@ -333,7 +304,7 @@ impl VaultApiClient {
     /// `GET /profile`
     pub async fn read_profile(
         &self,
-    ) -> ::std::result::Result<operations::read_profile::Response, Error> {
+    ) -> Result<operations::read_profile::Response, Error> {
         self.inner
             .request(::pushgen_runtime::codegen::client::Method::GET, "/profile")
             .secured(operations::read_profile::SECURITY)

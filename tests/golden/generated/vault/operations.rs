@@ -120,7 +120,7 @@ pub mod health {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -132,7 +132,7 @@ pub mod health {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -171,7 +171,7 @@ pub mod who_am_i {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -191,7 +191,7 @@ pub mod who_am_i {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -221,7 +221,7 @@ pub mod store_secret {
     /// Parameters of `storeSecret`.
     #[derive(Debug, Clone, PartialEq)]
     pub struct Params {
-        pub name: ::std::string::String,
+        pub name: String,
     }
 
     /// The credentials `storeSecret` accepts: `oauth` (scopes `secrets:write`).
@@ -248,7 +248,7 @@ pub mod store_secret {
     pub fn check_request(
         params: &Params,
         body: &types::Secret,
-    ) -> ::std::result::Result<(), validate::Violations> {
+    ) -> Result<(), validate::Violations> {
         let mut found = validate::Check::new();
         let check = &mut found;
         let at = validate::Pointer::parameter("path", "name");
@@ -278,7 +278,7 @@ pub mod store_secret {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Created { body } => {
                     out.status(201);
@@ -302,7 +302,7 @@ pub mod store_secret {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 201 => {
                     Ok(Self::Created {
@@ -342,7 +342,7 @@ pub mod store_secret {
         fn write<W: wire::WritePush>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Replicas(push) => {
                     out.push(
@@ -359,10 +359,7 @@ pub mod store_secret {
             event: &str,
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<
-            ::std::option::Option<Self>,
-            wire::ReadError<D::Error>,
-        > {
+        ) -> Result<Option<Self>, wire::ReadError<D::Error>> {
             match event {
                 "/secrets/{name}/replicas/{replica}" => {
                     let variables = head
@@ -385,7 +382,7 @@ pub mod store_secret {
         }
     }
 
-    impl ::std::convert::From<Replicas> for Push {
+    impl From<Replicas> for Push {
         fn from(push: Replicas) -> Self {
             Self::Replicas(push)
         }
@@ -395,7 +392,7 @@ pub mod store_secret {
     #[derive(Debug, Clone, PartialEq)]
     pub struct Replicas {
         /// The push path's `{name}`.
-        pub name: ::std::string::String,
+        pub name: String,
         /// The push path's `{replica}`.
         pub replica: i32,
         /// The pushed response.
@@ -417,7 +414,7 @@ pub mod store_secret {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -429,7 +426,7 @@ pub mod store_secret {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -470,7 +467,7 @@ pub mod read_audit {
     #[derive(Debug, Clone, PartialEq)]
     pub enum Response {
         /// 200: The audit log
-        Ok { body: ::std::vec::Vec<::std::string::String> },
+        Ok { body: Vec<String> },
         /// 401: No credentials, or ones that identify no one
         Unauthorized { body: types::Problem },
     }
@@ -479,7 +476,7 @@ pub mod read_audit {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -495,7 +492,7 @@ pub mod read_audit {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -547,7 +544,7 @@ pub mod read_news {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -563,7 +560,7 @@ pub mod read_news {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {
@@ -622,7 +619,7 @@ pub mod read_profile {
         fn write<W: wire::WriteParts>(
             &self,
             out: &mut W,
-        ) -> ::std::result::Result<(), wire::EncodeError> {
+        ) -> Result<(), wire::EncodeError> {
             match self {
                 Self::Ok { body } => {
                     out.status(200);
@@ -642,7 +639,7 @@ pub mod read_profile {
         fn read<'de, D: wire::Deserializer<'de>>(
             head: &wire::Head<'_>,
             body: D,
-        ) -> ::std::result::Result<Self, wire::ReadError<D::Error>> {
+        ) -> Result<Self, wire::ReadError<D::Error>> {
             match head.status {
                 200 => {
                     Ok(Self::Ok {

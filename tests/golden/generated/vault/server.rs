@@ -8,10 +8,10 @@ use super::{operations, types};
 /// a query parameter and a cookie, OAuth 2.0 with scopes, OpenID Connect, and another
 /// HTTP scheme. A generated server authenticates each request before its handler runs;
 /// a generated client sends the credentials each operation asks for.
-pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
+pub trait VaultApi: Send + Sync + 'static {
     /// Who an accepted credential identifies: what [`Self::authenticate`] returns,
     /// and what every secured operation's method receives as `identity`.
-    type Identity: ::std::marker::Send + ::std::marker::Sync + 'static;
+    type Identity: Send + Sync + 'static;
 
     /// Decides whether the credentials a request presents for one of an
     /// operation's security requirements identify a caller who may call it; runs
@@ -37,11 +37,8 @@ pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         attempt: ::pushgen_runtime::codegen::server::Attempt,
     ) -> impl ::std::future::Future<
-        Output = ::std::result::Result<
-            Self::Identity,
-            ::pushgen_runtime::codegen::server::Refusal,
-        >,
-    > + ::std::marker::Send;
+        Output = Result<Self::Identity, ::pushgen_runtime::codegen::server::Refusal>,
+    > + Send;
 
     /// Open to anyone.
     ///
@@ -49,9 +46,7 @@ pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     fn health(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-    ) -> impl ::std::future::Future<
-        Output = operations::health::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::health::Response> + Send;
 
     /// The caller, by the document's default security.
     ///
@@ -60,9 +55,7 @@ pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         identity: Self::Identity,
-    ) -> impl ::std::future::Future<
-        Output = operations::who_am_i::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::who_am_i::Response> + Send;
 
     /// Store a secret and follow it until every replica holds it.
     ///
@@ -82,9 +75,7 @@ pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         push: ::pushgen_runtime::codegen::server::PushSink<
             operations::store_secret::Push,
         >,
-    ) -> impl ::std::future::Future<
-        Output = operations::store_secret::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::store_secret::Response> + Send;
 
     /// Both a user's password and the query key, at once.
     ///
@@ -93,9 +84,7 @@ pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         identity: Self::Identity,
-    ) -> impl ::std::future::Future<
-        Output = operations::read_audit::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::read_audit::Response> + Send;
 
     /// Anyone, and a session cookie makes it personal.
     ///
@@ -103,10 +92,8 @@ pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
     fn read_news(
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
-        identity: ::std::option::Option<Self::Identity>,
-    ) -> impl ::std::future::Future<
-        Output = operations::read_news::Response,
-    > + ::std::marker::Send;
+        identity: Option<Self::Identity>,
+    ) -> impl ::std::future::Future<Output = operations::read_news::Response> + Send;
 
     /// OpenID Connect with the `profile` scope, or a signed request.
     ///
@@ -115,9 +102,7 @@ pub trait VaultApi: ::std::marker::Send + ::std::marker::Sync + 'static {
         &self,
         context: ::pushgen_runtime::codegen::server::RequestContext,
         identity: Self::Identity,
-    ) -> impl ::std::future::Future<
-        Output = operations::read_profile::Response,
-    > + ::std::marker::Send;
+    ) -> impl ::std::future::Future<Output = operations::read_profile::Response> + Send;
 }
 
 /// Routes every operation of [`VaultApi`] to `api`.
@@ -202,9 +187,7 @@ mod handlers {
             Ok(identity) => identity,
             Err(refused) => return refused,
         };
-        if let ::std::result::Result::Err(rejection) = request
-            .check_accept(&["application/json"])
-        {
+        if let Err(rejection) = request.check_accept(&["application/json"]) {
             return rejection.into_response();
         }
         let context = request.context();
@@ -231,7 +214,7 @@ mod handlers {
             Ok(identity) => identity,
             Err(refused) => return refused,
         };
-        let read = || -> ::std::result::Result<_, server::Rejection> {
+        let read = || -> Result<_, server::Rejection> {
             Ok((
                 operations::store_secret::Params {
                     name: request.path_var("/secrets/{name}", "name")?,
@@ -245,7 +228,7 @@ mod handlers {
             Ok(read) => read,
             Err(rejection) => return rejection.into_response(),
         };
-        if let ::std::result::Result::Err(violations) = operations::store_secret::check_request(
+        if let Err(violations) = operations::store_secret::check_request(
             &params,
             &body,
         ) {

@@ -5,9 +5,9 @@ use ::pushgen_runtime::codegen::validate;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Caller {
     /// The scheme the caller was identified by, or `anonymous`.
-    pub scheme: ::std::string::String,
-    pub subject: ::std::string::String,
-    pub scopes: ::std::option::Option<::std::vec::Vec<::std::string::String>>,
+    pub scheme: String,
+    pub subject: String,
+    pub scopes: Option<Vec<String>>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -20,10 +20,10 @@ pub struct Caller {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Problem {
-    pub type_: ::std::option::Option<::std::string::String>,
-    pub title: ::std::string::String,
+    pub type_: Option<String>,
+    pub title: String,
     pub status: i64,
-    pub detail: ::std::option::Option<::std::string::String>,
+    pub detail: Option<String>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -48,8 +48,8 @@ pub struct Replicated {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Secret {
-    pub value: ::std::string::String,
-    pub replicas: ::std::option::Option<i32>,
+    pub value: String,
+    pub replicas: Option<i32>,
 }
 
 ::pushgen_runtime::codegen::serde_object! {
@@ -67,7 +67,7 @@ impl validate::Validate for Secret {
     )]
     fn validate(&self, at: validate::Pointer<'_>, check: &mut validate::Check) {
         check.min_length(at.field("value"), &self.value, 1);
-        if let ::std::option::Option::Some(value) = &self.replicas {
+        if let Some(value) = &self.replicas {
             check.minimum(at.field("replicas"), *value, 1i64);
             check.maximum(at.field("replicas"), *value, 100000i64);
         }
@@ -87,7 +87,7 @@ pub struct Status {
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Stored {
-    pub name: ::std::string::String,
+    pub name: String,
     pub replicas: i32,
 }
 

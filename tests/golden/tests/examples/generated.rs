@@ -13,7 +13,7 @@ fn chat() {
     let mut examples = Examples::new("chat.yaml");
     examples
         .check::<
-            ::std::string::String,
+            String,
         >("/components/schemas/CompletionRequest/properties/model/example", "\"small\"");
     examples
         .check::<
@@ -24,7 +24,7 @@ fn chat() {
         );
     examples
         .check::<
-            ::std::option::Option<types::CompletionRequestStop>,
+            Option<types::CompletionRequestStop>,
         >(
             "/components/schemas/CompletionRequest/properties/stop/example",
             "[\"\\\\n\\\\n\",\"END\"]",
@@ -48,14 +48,14 @@ fn shapes() {
     let mut examples = Examples::new("shapes.yaml");
     examples
         .check::<
-            ::std::vec::Vec<::std::string::String>,
+            Vec<String>,
         >(
             "/components/schemas/NewOrder/properties/tags/example",
             "[\"fragile\",\"gift\"]",
         );
     examples
         .check::<
-            ::std::string::String,
+            String,
         >("/components/schemas/LineItem/properties/sku/example", "\"A-1\"");
     examples
         .check::<i32>("/components/schemas/LineItem/properties/quantity/example", "2");
