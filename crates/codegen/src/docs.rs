@@ -9,9 +9,9 @@ use proc_macro2::TokenStream;
 use quote::quote;
 
 /// `#[doc = ...]` attributes for `text`, one per line; or, while a piece of a file is
-/// built, one that stands for them until the piece is laid out ([`crate::late_docs`]).
+/// built, one that stands for them until the piece is laid out ([`crate::late`]).
 pub fn doc(text: &str) -> TokenStream {
-    match crate::late_docs::defer(sanitize(text)) {
+    match crate::late::defer(sanitize(text)) {
         Ok(marker) => quote! { #[doc = #marker] },
         Err(lines) => quote! { #( #[doc = #lines] )* },
     }

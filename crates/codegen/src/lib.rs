@@ -25,7 +25,8 @@ mod examples;
 mod ident;
 mod imports;
 mod items;
-mod late_docs;
+mod late;
+mod macro_calls;
 mod module;
 mod operations;
 mod parallel;
@@ -127,13 +128,15 @@ pub fn generate_custom(
 ) -> Vec<GeneratedFile> {
     let mut files = match layout {
         Layout::Directory => directory(api, parts, custom),
-        Layout::SingleFile => vec![GeneratedFile {
-            name: format!("{file_stem}.rs"),
-            content: render::file(
-                &render::header(&api.source),
-                module::single_file(api, parts, custom),
-            ),
-        }],
+        Layout::SingleFile => {
+            // Docs and `serde_object!` calls written late, as a piece's are.
+            let (tokens, late) = late::collecting(|| module::single_file(api, parts, custom));
+            let items = late.splice(render::items(tokens));
+            vec![GeneratedFile {
+                name: format!("{file_stem}.rs"),
+                content: render::join(&render::header(&api.source), &[&items]),
+            }]
+        }
     };
     // Every path into the runtime is written as `runtime::PATH`, in tokens and in the
     // strings serde attributes hold alike; moving it is one substitution of the text.

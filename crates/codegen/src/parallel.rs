@@ -222,7 +222,7 @@ pub fn map_all<T: Send, R: Send>(items: Vec<T>, f: impl Fn(T) -> R + Sync) -> Ve
 }
 
 fn render(piece: Piece) -> Rendered {
-    let ((tokens, named), docs) = crate::late_docs::collecting(piece.build);
+    let ((tokens, named), docs) = crate::late::collecting(piece.build);
     Rendered {
         uses: match named {
             Some(uses) => uses,

@@ -3,6 +3,7 @@
 use crate::custom::Custom;
 use crate::docs::doc_opt;
 use crate::ident::ident;
+use crate::macro_calls::{Property, SerdeObject};
 use crate::parallel::{Piece, Split};
 use crate::prelude::{Prelude, Std};
 use crate::runtime::RT;
@@ -236,18 +237,22 @@ fn struct_type(
             }
         };
     }
-    let properties = fields.iter().map(|(f, tokens)| {
-        let field = ident(&f.name.snake);
-        let wire = &f.name.original;
-        let kind = ident(tokens.kind);
-        quote!(#field: #kind<#wire>,)
-    });
-    let unlisted = rest
-        .as_ref()
-        .map(|Rest { field, .. }| quote!(#[flatten] #field: Unlisted,));
-    // Written as a struct item for prettyplease to lay out, then wrapped in the macro's
-    // call (`render::MACRO_MARKER`). A map takes unlisted properties, so it is never strict.
-    let marker = macro_marker("serde_object", strict && rest.is_none());
+    let properties = fields
+        .iter()
+        .map(|(f, tokens)| Property {
+            field: ident(&f.name.snake),
+            kind: tokens.kind,
+            wire: f.name.original.clone(),
+        })
+        .collect();
+    let call = SerdeObject {
+        name: name.clone(),
+        // A map takes unlisted properties, so it is never strict.
+        strict: strict && rest.is_none(),
+        properties,
+        unlisted: rest.map(|Rest { field, .. }| field),
+    };
+    let call = call.into_tokens();
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq)]
@@ -256,11 +261,7 @@ fn struct_type(
             #additional
         }
 
-        #marker
-        struct #name {
-            #(#properties)*
-            #unlisted
-        }
+        #call
     }
 }
 

@@ -1,7 +1,7 @@
 //! Rendering in pieces must give the text of rendering whole: prettyplease prints each item
 //! on its own, and the slots and containers are only a way of cutting the work.
 
-use crate::{Custom, GeneratedFile, Parts, PerPiece, render, validate::Plan};
+use crate::{Custom, GeneratedFile, Layout, Parts, PerPiece, render, validate::Plan};
 use pushgen_ir::Api;
 use std::path::{Path, PathBuf};
 
@@ -39,6 +39,38 @@ fn pieces_join_into_the_text_of_the_whole() {
                     piece.name,
                 );
             }
+        }
+    }
+}
+
+/// The single file, with docs and `serde_object!` calls written late (one level deeper
+/// than in a directory's files, inside the inline modules), against its tokens rendered
+/// alone; strict and not, with tag features and without.
+#[test]
+fn the_single_file_written_late_is_the_text_of_its_tokens() {
+    for path in fixtures() {
+        let api = ingest(&path);
+        for (strict, tag_features) in [(false, false), (true, false), (false, true)] {
+            let parts = Parts {
+                strict,
+                ..Parts::default()
+            };
+            let custom = Custom {
+                tag_features,
+                ..Custom::default()
+            };
+            let late = crate::generate_custom(&api, parts, Layout::SingleFile, "api", &custom);
+            let tokens = render::file(
+                &render::header(&api.source),
+                crate::module::single_file(&api, parts, &custom),
+            );
+            assert_eq!(late.len(), 1);
+            assert!(
+                late[0].content == tokens,
+                "{} (strict: {strict}, tag features: {tag_features}): the single file written \
+                 late differs from its tokens rendered",
+                path.display(),
+            );
         }
     }
 }
