@@ -14,15 +14,8 @@ fn pieces_join_into_the_text_of_the_whole() {
     assert!(fixtures.len() >= 10, "the fixtures were not found");
     for path in fixtures {
         let api = ingest(&path);
-        for (strict, tag_features) in [(false, false), (true, false), (false, true)] {
-            let parts = Parts {
-                strict,
-                ..Parts::default()
-            };
-            let custom = Custom {
-                tag_features,
-                ..Custom::default()
-            };
+        for (parts, custom) in ways() {
+            let (strict, tag_features) = (parts.strict, custom.tag_features);
             let one_each = PerPiece {
                 types: 1,
                 operations: 1,
@@ -50,15 +43,8 @@ fn pieces_join_into_the_text_of_the_whole() {
 fn the_single_file_written_late_is_the_text_of_its_tokens() {
     for path in fixtures() {
         let api = ingest(&path);
-        for (strict, tag_features) in [(false, false), (true, false), (false, true)] {
-            let parts = Parts {
-                strict,
-                ..Parts::default()
-            };
-            let custom = Custom {
-                tag_features,
-                ..Custom::default()
-            };
+        for (parts, custom) in ways() {
+            let (strict, tag_features) = (parts.strict, custom.tag_features);
             let late = crate::generate_custom(&api, parts, Layout::SingleFile, "api", &custom);
             let tokens = render::file(
                 &render::header(&api.source),
@@ -73,6 +59,22 @@ fn the_single_file_written_late_is_the_text_of_its_tokens() {
             );
         }
     }
+}
+
+/// The ways generation differs in what it writes: strict and not, with tag features (their
+/// `#[cfg]` gates on items) and without.
+fn ways() -> [(Parts, Custom); 3] {
+    [(false, false), (true, false), (false, true)].map(|(strict, tag_features)| {
+        let parts = Parts {
+            strict,
+            ..Parts::default()
+        };
+        let custom = Custom {
+            tag_features,
+            ..Custom::default()
+        };
+        (parts, custom)
+    })
 }
 
 fn whole(api: &Api, parts: Parts, custom: &Custom) -> Vec<GeneratedFile> {
