@@ -61,8 +61,8 @@ pub struct Deferred {
     blocks: Vec<Block>,
 }
 
-/// Runs `build` with docs deferred (on this thread), and returns what it built with the
-/// docs it deferred. Pieces are not built inside one another, so one collection is open at
+/// Runs `build` with docs and items deferred (on this thread), and returns what it built
+/// with what it deferred. Pieces are not built inside one another, so one collection is open at
 /// a time.
 pub fn collecting<T>(build: impl FnOnce() -> T) -> (T, Deferred) {
     let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
@@ -216,6 +216,38 @@ mod tests {
                 "/// One.\n///\n/// Two.\nstruct A;\n    //! One.\n    //!\n    //! Two.\n/// ///@pushgen-late {id} 0\n"
             )
         );
+    }
+
+    /// Writes its indentation's width and a second line.
+    struct Lines;
+
+    impl WriteItem for Lines {
+        fn write(&self, indent: &str, out: &mut String) {
+            out.push_str(&format!(
+                "{indent}item at {}\n{indent}  more\n",
+                indent.len()
+            ));
+        }
+    }
+
+    #[test]
+    fn an_item_marker_becomes_the_items_text_at_its_indentation() {
+        let (marker, deferred) = collecting(|| defer_item(Lines).ok().map(|m| m.to_string()));
+        let marker = marker.expect("a collection was open");
+        assert!(
+            marker.starts_with("pushgen_late ! (\"@pushgen-late "),
+            "{marker}"
+        );
+        let id = deferred.id;
+        let call = format!("pushgen_late!(\"{MARKER}{id} 0\");");
+        let text = format!("mod m {{\n    {call}\n}}\n{call}\n// {call}\n{call} x\n");
+        assert_eq!(
+            deferred.splice(text),
+            format!(
+                "mod m {{\n    item at 4\n      more\n}}\nitem at 0\n  more\n// {call}\n{call} x\n"
+            )
+        );
+        assert!(defer_item(Lines).is_err(), "no collection is open any more");
     }
 
     #[test]
