@@ -14,9 +14,9 @@
 //! are always written short. `Future`, `Arc` and `BTreeMap` are not in the prelude of
 //! every edition and keep their paths.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Ident, Span, TokenStream};
 use pushgen_ir::{Api, Streaming};
-use quote::quote;
+use quote::{ToTokens, quote};
 
 /// A name of the prelude that generated code uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,40 +50,30 @@ impl Std {
     ];
 
     fn name(self) -> &'static str {
-        self.paths().0
+        self.path().1
     }
 
-    /// The short name and the full path.
-    fn paths(self) -> (&'static str, &'static str) {
+    /// The module of `std` that defines it, and its name.
+    fn path(self) -> (&'static str, &'static str) {
         match self {
-            Std::Option => ("Option", "::std::option::Option"),
-            Std::Result => ("Result", "::std::result::Result"),
-            Std::String => ("String", "::std::string::String"),
-            Std::Vec => ("Vec", "::std::vec::Vec"),
-            Std::Box => ("Box", "::std::boxed::Box"),
-            Std::Send => ("Send", "::std::marker::Send"),
-            Std::Sync => ("Sync", "::std::marker::Sync"),
-            Std::Into => ("Into", "::std::convert::Into"),
-            Std::From => ("From", "::std::convert::From"),
-            Std::Fn => ("Fn", "::std::ops::Fn"),
-            Std::ToString => ("ToString", "::std::string::ToString"),
+            Std::Option => ("option", "Option"),
+            Std::Result => ("result", "Result"),
+            Std::String => ("string", "String"),
+            Std::Vec => ("vec", "Vec"),
+            Std::Box => ("boxed", "Box"),
+            Std::Send => ("marker", "Send"),
+            Std::Sync => ("marker", "Sync"),
+            Std::Into => ("convert", "Into"),
+            Std::From => ("convert", "From"),
+            Std::Fn => ("ops", "Fn"),
+            Std::ToString => ("string", "ToString"),
         }
     }
 
     fn full(self) -> TokenStream {
-        match self {
-            Std::Option => quote!(::std::option::Option),
-            Std::Result => quote!(::std::result::Result),
-            Std::String => quote!(::std::string::String),
-            Std::Vec => quote!(::std::vec::Vec),
-            Std::Box => quote!(::std::boxed::Box),
-            Std::Send => quote!(::std::marker::Send),
-            Std::Sync => quote!(::std::marker::Sync),
-            Std::Into => quote!(::std::convert::Into),
-            Std::From => quote!(::std::convert::From),
-            Std::Fn => quote!(::std::ops::Fn),
-            Std::ToString => quote!(::std::string::ToString),
-        }
+        let (module, name) = self.path();
+        let [module, name] = [module, name].map(|part| Ident::new(part, Span::call_site()));
+        quote!(::std::#module::#name)
     }
 
     fn bit(self) -> u16 {
@@ -133,15 +123,18 @@ impl Prelude {
         if self.is_shadowed(name) {
             name.full()
         } else {
-            let ident = proc_macro2::Ident::new(name.name(), proc_macro2::Span::call_site());
-            quote!(#ident)
+            Ident::new(name.name(), Span::call_site()).into_token_stream()
         }
     }
 
     /// `name` as a path in text, for the paths serde attributes hold.
-    pub fn text(self, name: Std) -> &'static str {
-        let (short, full) = name.paths();
-        if self.is_shadowed(name) { full } else { short }
+    pub fn text(self, name: Std) -> String {
+        let (module, short) = name.path();
+        if self.is_shadowed(name) {
+            format!("::std::{module}::{short}")
+        } else {
+            short.to_string()
+        }
     }
 }
 
@@ -183,7 +176,8 @@ mod tests {
         for std in Std::ALL {
             assert_eq!(seen & std.bit(), 0, "{std:?}");
             seen |= std.bit();
-            let (short, full) = std.paths();
+            let (module, short) = std.path();
+            let full = format!("::std::{module}::{short}");
             assert!(full.starts_with("::std::") && full.ends_with(&format!("::{short}")));
             assert_eq!(std.full().to_string().replace(' ', ""), full);
             assert!(Prelude::beside([short]).is_shadowed(std));
