@@ -11,7 +11,7 @@
 //! the tests below at every indentation, either side of the line width.
 
 use crate::late::{WriteItem, defer_item};
-use crate::runtime::PATH;
+use crate::render::push_macro_call_head;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
@@ -50,12 +50,7 @@ impl SerdeObject {
 
     /// The struct item `render` wraps in the call.
     fn tokens(&self) -> TokenStream {
-        let marker = Ident::new(crate::render::MACRO_MARKER, Span::call_site());
-        let call = if self.strict {
-            "serde_object strict"
-        } else {
-            "serde_object"
-        };
+        let marker = crate::render::macro_marker("serde_object", self.strict);
         let name = &self.name;
         let properties = self.properties.iter().map(|p| {
             let Property { field, kind, wire } = p;
@@ -67,7 +62,7 @@ impl SerdeObject {
             .as_ref()
             .map(|field| quote!(#[flatten] #field: Unlisted,));
         quote! {
-            #[#marker = #call]
+            #marker
             struct #name {
                 #(#properties)*
                 #unlisted
@@ -83,13 +78,7 @@ impl WriteItem for SerdeObject {
     fn write(&self, indent: &str, out: &mut String) {
         let inner = format!("{indent}    ");
         let field_indent = format!("{inner}    ");
-        out.push_str(indent);
-        out.push_str(PATH);
-        out.push_str("::serde_object! {\n");
-        if self.strict {
-            out.push_str(&inner);
-            out.push_str("strict;\n");
-        }
+        push_macro_call_head(out, indent, "serde_object", self.strict);
         out.push_str(&inner);
         out.push_str("struct ");
         out.push_str(&self.name.to_string());

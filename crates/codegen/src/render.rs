@@ -75,6 +75,32 @@ pub fn slot(name: &str) -> TokenStream {
 /// out as Rust. So the item is formatted as an item and then wrapped in the call.
 pub const MACRO_MARKER: &str = "pushgen_macro";
 
+/// The attribute that marks an item to be written as a call of the runtime's macro
+/// `name` (in its `strict;` form when `strict`).
+pub fn macro_marker(name: &str, strict: bool) -> TokenStream {
+    let marker = proc_macro2::Ident::new(MACRO_MARKER, proc_macro2::Span::call_site());
+    let call = if strict {
+        format!("{name} strict")
+    } else {
+        name.to_string()
+    };
+    quote::quote!(#[#marker = #call])
+}
+
+/// The first lines of a call of the runtime's macro `name` at `indent`, up to its item:
+/// as a marked item is wrapped, and as [`crate::macro_calls`] writes a call whole.
+pub fn push_macro_call_head(out: &mut String, indent: &str, name: &str, strict: bool) {
+    out.push_str(indent);
+    out.push_str(crate::runtime::PATH);
+    out.push_str("::");
+    out.push_str(name);
+    out.push_str("! {\n");
+    if strict {
+        out.push_str(indent);
+        out.push_str("    strict;\n");
+    }
+}
+
 /// Rewrites every item marked with [`MACRO_MARKER`] into
 /// `::pushgen_runtime::codegen::<macro>! { <item> }`.
 fn wrap_macro_items(text: &str) -> String {
@@ -111,14 +137,8 @@ fn wrap_macro_items(text: &str) -> String {
             .and_then(|rest| rest.strip_suffix("\"]"))
         {
             match name.split_once(' ') {
-                Some((name, "strict")) => out.push_str(&format!(
-                    "{indent}{runtime}::{name}! {{\n{indent}    strict;\n",
-                    runtime = crate::runtime::PATH
-                )),
-                _ => out.push_str(&format!(
-                    "{indent}{runtime}::{name}! {{\n",
-                    runtime = crate::runtime::PATH
-                )),
+                Some((name, "strict")) => push_macro_call_head(&mut out, indent, name, true),
+                _ => push_macro_call_head(&mut out, indent, name, false),
             }
             inside = Some(indent.to_string());
             continue;

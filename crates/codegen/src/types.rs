@@ -416,7 +416,7 @@ fn string_enum(
         quote!(#variant = #wire,)
     });
     let allow = variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.camel));
-    let marker = macro_marker("string_enum", strict);
+    let marker = crate::render::macro_marker("string_enum", strict);
     quote! {
         #marker
         #docs
@@ -442,18 +442,6 @@ fn shared_enum(ty: &NamedType, name: &proc_macro2::Ident, declared: &str) -> Tok
     }
 }
 
-/// Asks [`crate::render`] to write the item as the body of the runtime's macro `name`
-/// (in its `strict;` form when `strict`).
-fn macro_marker(name: &str, strict: bool) -> TokenStream {
-    let marker = ident(crate::render::MACRO_MARKER);
-    let call = if strict {
-        format!("{name} strict")
-    } else {
-        name.to_string()
-    };
-    quote!(#[#marker = #call])
-}
-
 /// Like [`string_enum`], for integers: `integer_enum!`.
 fn int_enum(
     docs: &TokenStream,
@@ -467,7 +455,7 @@ fn int_enum(
         quote!(#variant = #value,)
     });
     let allow = variant_names_allowance(&name.to_string(), e.values.iter().map(|v| &*v.name.camel));
-    let marker = macro_marker("integer_enum", strict);
+    let marker = crate::render::macro_marker("integer_enum", strict);
     quote! {
         #marker
         #docs
