@@ -28,10 +28,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 
 const MARKER: &str = "@pushgen-late ";
 
-/// The macro an item's marker calls, and how prettyplease prints the call around the
-/// marker: `pushgen_late!("@pushgen-late 7 13");`.
+/// The macro an item's marker calls, and what prettyplease prints around the marker after
+/// the macro's name: `pushgen_late!("@pushgen-late 7 13");`.
 const ITEM_MACRO: &str = "pushgen_late";
-const ITEM_CALL_START: &str = "pushgen_late!(\"";
+const ITEM_CALL_OPEN: &str = "!(\"";
 const ITEM_CALL_END: &str = "\");";
 
 /// Tells one collection's markers from another's: a marker is only ever resolved by the
@@ -182,7 +182,9 @@ impl Deferred {
                 (tail.is_empty() && spaces(indent)).then_some(Found::Doc(prefix, lines))
             }
             Block::Item(item) => {
-                let indent = prefix.strip_suffix(ITEM_CALL_START)?;
+                let indent = prefix
+                    .strip_suffix(ITEM_CALL_OPEN)?
+                    .strip_suffix(ITEM_MACRO)?;
                 (tail == ITEM_CALL_END && spaces(indent)).then_some(Found::Item(indent, &**item))
             }
         }
